@@ -1,0 +1,42 @@
+# lawtrail — the two commands a fresh machine needs are `make run` and `make test`.
+GO        ?= go
+DATA      ?= $(CURDIR)/.lawtrail-data
+DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+             libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench lint deps fuzz
+
+## deps: install the Debian packages the build needs, only when some are missing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+## run: start the terminal app with the default data dir ($(DATA)).
+run: deps
+	LAWTRAIL_DATA=$(DATA) $(GO) run .
+
+## test: every test (unit, crash, migration, fuzz seed corpora, headless UI) plus lint and a real build.
+test: deps lint
+	$(GO) build -o /dev/null ./cmd/...
+	$(GO) test -tags ci -count=1 ./...
+
+## bench: the measured figures (ratios against a baseline run in the same process).
+bench:
+	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
+
+## lint: gofmt must have nothing to say, go vet must pass.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags ci ./...
+
+## fuzz: run the envelope fuzzer for a while (make test runs only its seed corpus).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
