@@ -1,0 +1,127 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrRule marks an event refused because it breaks a rule of the domain
+// against the current record (not because it is malformed).
+var ErrRule = errors.New("refused by rule")
+
+// Officer is an enrolled officer as the record knows them.
+type Officer struct {
+	ID           string
+	Name         string
+	CredentialNo string
+	Agency       string
+	Roles        []Role
+}
+
+// Case is a case as the record knows it.
+type Case struct {
+	ID      string
+	Number  string
+	Title   string
+	ActType ActType
+	Agency  string
+	Phase   Phase
+}
+
+// State is what the rules need to know of the current record. The store
+// answers it from its projections inside the transaction that appends.
+type State interface {
+	Officer(ctx context.Context, id string) (Officer, bool, error)
+	OfficerCount(ctx context.Context) (int, error)
+	Case(ctx context.Context, id string) (Case, bool, error)
+	StepExists(ctx context.Context, id string) (bool, error)
+	FootageExists(ctx context.Context, digest string) (bool, error)
+}
+
+// CheckRules says whether actor may record p now. The first officer of a
+// terminal enrolls themselves as its admin; after that only an admin
+// enrolls officers, and every act is by an enrolled officer.
+func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
+	if _, ok := p.(*TerminalInitialized); ok {
+		return nil
+	}
+	if err := checkActor(ctx, st, actor, p); err != nil {
+		return err
+	}
+	switch p := p.(type) {
+	case *CaseOpened:
+		if _, found, err := st.Case(ctx, p.Case); err != nil || found {
+			return refuse(err, "case %s exists already", p.Case)
+		}
+	case *CasePhaseAdvanced:
+		c, found, err := st.Case(ctx, p.Case)
+		if err != nil || !found {
+			return refuse(err, "no case %s", p.Case)
+		}
+		if err := CheckAdvance(c.Phase, p.Phase); err != nil {
+			return refuse(nil, "case %s: %v", p.Case, err)
+		}
+	case *StepRecorded:
+		return checkStep(ctx, st, p)
+	case *OfficerEnrolled:
+		if _, found, err := st.Officer(ctx, p.Officer); err != nil || found {
+			return refuse(err, "officer %s is enrolled already", p.Officer)
+		}
+	case *FootageIngested:
+		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || found {
+			return refuse(err, "footage %s was ingested already", p.Digest)
+		}
+	}
+	return nil
+}
+
+func checkActor(ctx context.Context, st State, actor string, p Payload) error {
+	if e, ok := p.(*OfficerEnrolled); ok {
+		n, err := st.OfficerCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if actor != e.Officer || !HasRole(e.Roles, RoleAdmin) {
+				return refuse(nil, "the first officer must enroll themselves as admin")
+			}
+			return nil
+		}
+		o, found, err := st.Officer(ctx, actor)
+		if err != nil || !found || !HasRole(o.Roles, RoleAdmin) {
+			return refuse(err, "only an admin may enroll officers (actor %q)", actor)
+		}
+		return nil
+	}
+	if actor == "" {
+		return refuse(nil, "%s needs an acting officer", p.EventType())
+	}
+	if _, found, err := st.Officer(ctx, actor); err != nil || !found {
+		return refuse(err, "actor %s is not an enrolled officer", actor)
+	}
+	return nil
+}
+
+func checkStep(ctx context.Context, st State, p *StepRecorded) error {
+	if _, found, err := st.Case(ctx, p.Case); err != nil || !found {
+		return refuse(err, "step %s: no case %s", p.Step, p.Case)
+	}
+	if exists, err := st.StepExists(ctx, p.Step); err != nil || exists {
+		return refuse(err, "step %s exists already", p.Step)
+	}
+	for _, o := range p.Officers {
+		if _, found, err := st.Officer(ctx, o); err != nil || !found {
+			return refuse(err, "step %s: officer %s is not enrolled", p.Step, o)
+		}
+	}
+	return nil
+}
+
+// refuse returns err when the state could not be read, else an ErrRule.
+func refuse(err error, format string, args ...any) error {
+	if err != nil {
+		return fmt.Errorf("check rule: %w", err)
+	}
+	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, args...))
+}

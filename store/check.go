@@ -1,0 +1,197 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// Problem is one thing Check found wrong, named so a person can find it:
+// "event k1a2b…#17", "blob 9f86…", "sqlite".
+type Problem struct {
+	Item string
+	Err  error
+}
+
+func (p Problem) String() string { return p.Item + ": " + p.Err.Error() }
+
+// Report is the outcome of Check. It is clean only when Problems is empty.
+type Report struct {
+	Events   int
+	Blobs    int
+	Problems []Problem
+}
+
+// OK reports whether everything held.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+func (r *Report) add(item string, err error) {
+	var ee *evidence.EventError
+	if errors.As(err, &ee) {
+		err = ee.Err // the item already names the event
+	}
+	r.Problems = append(r.Problems, Problem{item, err})
+}
+
+// Check verifies the whole record: SQLite's own integrity, every event
+// (signature, co-signatures, chain, the position it is filed under, its
+// payload) and every blob (its content re-hashed against its name, and
+// every blob an event names is present). trusted holds the terminal keys;
+// officers' keys are learnt from verified enrollment events as the log is
+// replayed. Each damaged item is reported once, by name.
+func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, error) {
+	var r Report
+	if err := s.checkSQLite(ctx, &r); err != nil {
+		return r, err
+	}
+	referenced, err := s.checkEvents(ctx, trusted, &r)
+	if err != nil {
+		return r, err
+	}
+	if err := s.checkBlobs(ctx, referenced, &r); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func (s *Store) checkSQLite(ctx context.Context, r *Report) error {
+	rows, err := s.db.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		r.add("sqlite", err)
+		return nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if line != "ok" {
+			r.add("sqlite", errors.New(line))
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) checkEvents(ctx context.Context, trusted *evidence.Keys, r *Report) (map[evidence.Digest]string, error) {
+	keys := &enrollingKeys{Keys: trusted}
+	v := evidence.NewChainVerifier(keys)
+	referenced := map[evidence.Digest]string{}
+	err := s.Events(ctx, func(se StoredEvent) error {
+		r.Events++
+		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
+		if v.Next(se.Terminal) < se.Seq {
+			// Rows are missing from the table itself; say so once and go on.
+			r.add(item, fmt.Errorf("%w: events %d..%d are missing", evidence.ErrGap, v.Next(se.Terminal), se.Seq-1))
+			for v.Next(se.Terminal) < se.Seq {
+				v.MarkDamaged(se.Terminal)
+			}
+		}
+		if err := checkOneEvent(v, keys, se, referenced, item); err != nil {
+			r.add(item, err)
+		}
+		return nil
+	})
+	return referenced, err
+}
+
+func checkOneEvent(v *evidence.ChainVerifier, keys *enrollingKeys, se StoredEvent, referenced map[evidence.Digest]string, item string) error {
+	sum := se.Event.Hash()
+	if !bytes.Equal(se.Hash, sum[:]) {
+		v.MarkDamaged(se.Terminal)
+		return fmt.Errorf("body does not match its stored hash (body altered)")
+	}
+	keys.expect(se.Event.Body)
+	body, err := v.Add(se.Event)
+	keys.pending = nil
+	if err != nil {
+		return err
+	}
+	if body.Terminal != se.Terminal || body.Seq != se.Seq {
+		return fmt.Errorf("filed as %s#%d but the body says %s#%d", se.Terminal, se.Seq, body.Terminal, body.Seq)
+	}
+	p, err := casework.Decode(body.Type, body.Payload)
+	if err != nil {
+		return err
+	}
+	if e, ok := p.(*casework.OfficerEnrolled); ok {
+		keys.AddOfficer(e.Officer, ed25519Key(e.PublicKey))
+	}
+	for _, d := range body.Blobs {
+		if _, seen := referenced[d]; !seen {
+			referenced[d] = item
+		}
+	}
+	return nil
+}
+
+func (s *Store) checkBlobs(ctx context.Context, referenced map[evidence.Digest]string, r *Report) error {
+	present := map[evidence.Digest]bool{}
+	err := s.blobs.Walk(ctx, func(bf BlobFile) error {
+		r.Blobs++
+		if !bf.Named {
+			r.add("blob file "+bf.Path, errors.New("name is not a SHA-256 digest path"))
+			return nil
+		}
+		present[bf.Digest] = true
+		if err := s.blobs.Verify(ctx, bf.Digest); err != nil {
+			r.add("blob "+bf.Digest.String(), unwrapBlobErr(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var missing []evidence.Digest
+	for d := range referenced {
+		if !present[d] {
+			missing = append(missing, d)
+		}
+	}
+	slices.SortFunc(missing, func(a, b evidence.Digest) int { return bytes.Compare(a[:], b[:]) })
+	for _, d := range missing {
+		r.add("blob "+d.String(), fmt.Errorf("%w (named by %s)", ErrBlobMissing, referenced[d]))
+	}
+	return nil
+}
+
+// unwrapBlobErr drops the "blob <digest>:" prefix the item name already has.
+func unwrapBlobErr(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
+
+// enrollingKeys is the key ring of a replay: the trusted terminal keys, the
+// officers enrolled so far, and — while an enrollment event itself is being
+// verified — the new officer's key from its payload, since that event is
+// co-signed by the officer it enrolls. The key joins the ring only once the
+// event has verified under the terminal's signature.
+type enrollingKeys struct {
+	*evidence.Keys
+	pending *casework.OfficerEnrolled
+}
+
+func (k *enrollingKeys) expect(raw []byte) {
+	body, err := evidence.ParseBody(raw)
+	if err != nil || body.Type != casework.TypeOfficerEnrolled {
+		return
+	}
+	if p, err := casework.Decode(body.Type, body.Payload); err == nil {
+		k.pending = p.(*casework.OfficerEnrolled)
+	}
+}
+
+func (k *enrollingKeys) OfficerKey(id string) (ed25519.PublicKey, bool) {
+	if k.pending != nil && k.pending.Officer == id {
+		return ed25519.PublicKey(k.pending.PublicKey), true
+	}
+	return k.Keys.OfficerKey(id)
+}

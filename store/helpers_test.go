@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+var testKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// fixture is an initialised terminal in a temporary folder.
+type fixture struct {
+	dir      string
+	store    *Store
+	terminal evidence.KeyPair
+	admin    string
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	key, err := InitTerminal(ctx, dir, TerminalSetup{
+		TerminalName: "采集站-1", AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三",
+		CredentialNo: "35010000001", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer},
+		Passphrase: []byte("terminal pass"), PIN: []byte("123456"), KDF: testKDF, Rand: rand.Reader,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, casework.Shanghai)
+	s, err := Open(ctx, dir, Options{Now: func() time.Time { clock = clock.Add(time.Second); return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &fixture{dir: dir, store: s, terminal: key, admin: "o-001"}
+}
+
+func (f *fixture) append(t testing.TB, drafts ...Draft) []evidence.Event {
+	t.Helper()
+	evs, err := f.store.Append(context.Background(), f.terminal, drafts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// caseDrafts opens case n and records a step in it.
+func (f *fixture) caseDrafts(n int) []Draft {
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, casework.Shanghai)
+	id := fmt.Sprintf("c-%d", n)
+	return []Draft{
+		{Actor: f.admin, Payload: &casework.CaseOpened{Case: id, Number: fmt.Sprintf("某市监罚〔2026〕%d号", n),
+			Title: "无照经营", ActType: casework.ActPenalty, Agency: AgencyIDFromName("某区市场监督管理局")}},
+		{Actor: f.admin, Payload: &casework.CasePhaseAdvanced{Case: id, Phase: casework.PhaseInvestigation}},
+		{Actor: f.admin, Payload: &casework.StepRecorded{Step: id + "-s1", Case: id, Kind: casework.StepOnSiteInspection,
+			Start: start, End: start.Add(40 * time.Minute), Officers: []string{f.admin}, Note: "现场检查"}},
+	}
+}
+
+func (f *fixture) trusted(t testing.TB) *evidence.Keys {
+	t.Helper()
+	k, err := TrustedKeys(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// dumpProjections renders every projection table, rows sorted, as text.
+func dumpProjections(t testing.TB, db *sql.DB) string {
+	t.Helper()
+	var out strings.Builder
+	for _, table := range projectionTables {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprintf("%q", vals))
+		}
+		rows.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&out, "%s (%d)\n%s\n", table, len(lines), strings.Join(lines, "\n"))
+	}
+	return out.String()
+}
+
+func testTime(min int) time.Time {
+	return time.Date(2026, 11, 20, 10, min, 0, 0, casework.Shanghai)
+}

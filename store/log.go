@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"lawtrail/evidence"
+)
+
+// StoredEvent is an event as the log holds it, with the position the store
+// filed it under (which Check compares with what the body itself says).
+type StoredEvent struct {
+	Terminal string
+	Seq      uint64
+	Hash     []byte // the stored hash column
+	Event    evidence.Event
+}
+
+// Events calls fn for every event, ordered by terminal and sequence number.
+func (s *Store) Events(ctx context.Context, fn func(StoredEvent) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, hash, body, sig, cosigs FROM events ORDER BY terminal, seq")
+	if err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var se StoredEvent
+		var cosigs string
+		if err := rows.Scan(&se.Terminal, &se.Seq, &se.Hash, &se.Event.Body, &se.Event.Sig, &cosigs); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		if err := json.Unmarshal([]byte(cosigs), &se.Event.CoSigs); err != nil {
+			return fmt.Errorf("read event %s#%d: co-signatures: %w", se.Terminal, se.Seq, err)
+		}
+		if err := fn(se); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	return nil
+}
+
+// Head returns the last sequence number and hash of terminal's chain.
+func (s *Store) Head(ctx context.Context, terminal string) (uint64, evidence.Digest, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, evidence.Digest{}, fmt.Errorf("read head: %w", err)
+	}
+	defer tx.Rollback()
+	return chainHead(ctx, tx, terminal)
+}

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// projectionTables are derived from events and may be emptied and rebuilt.
+var projectionTables = []string{"custody", "footage", "steps", "cases", "officers", "agencies", "terminals"}
+
+// applyProjection updates the derived tables for one event, inside the
+// transaction that inserts it.
+func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload) error {
+	at := body.Time.Format(time.RFC3339Nano)
+	var err error
+	switch p := p.(type) {
+	case *casework.TerminalInitialized:
+		_, err = tx.ExecContext(ctx, "INSERT INTO terminals (id, name, agency, public_key, since_seq) VALUES (?, ?, ?, ?, ?)",
+			p.Terminal, p.Name, p.Agency, p.PublicKey, body.Seq)
+	case *casework.AgencyRegistered:
+		_, err = tx.ExecContext(ctx, "INSERT INTO agencies (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+			p.Agency, p.Name)
+	case *casework.OfficerEnrolled:
+		_, err = tx.ExecContext(ctx, `INSERT INTO officers (id, name, credential_no, agency, roles, public_key, enrolled_by, enrolled_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Officer, p.Name, p.CredentialNo, p.Agency, joinRoles(p.Roles), p.PublicKey, body.Actor, at)
+	case *casework.CaseOpened:
+		_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, number, title, act_type, agency, phase, opened_by, opened_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Case, p.Number, p.Title, string(p.ActType), p.Agency, string(casework.PhaseInitiation), body.Actor, at, at)
+	case *casework.CasePhaseAdvanced:
+		_, err = tx.ExecContext(ctx, "UPDATE cases SET phase = ?, updated_at = ? WHERE id = ?", string(p.Phase), at, p.Case)
+	case *casework.StepRecorded:
+		phase, _ := casework.PhaseOf(p.Kind)
+		_, err = tx.ExecContext(ctx, `INSERT INTO steps (id, case_id, kind, phase, start_time, end_time, officers, note, recorded_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Step, p.Case, string(p.Kind), string(phase), p.Start.Format(time.RFC3339Nano), p.End.Format(time.RFC3339Nano),
+			strings.Join(p.Officers, ","), p.Note, body.Actor)
+	case *casework.FootageIngested:
+		_, err = tx.ExecContext(ctx, `INSERT INTO footage (digest, size, device_serial, device_model, original_path, officer, clerk,
+			station, start_time, end_time, clock_offset_ns, ingested_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Digest.String(), p.Size, p.DeviceSerial, p.DeviceModel, p.OriginalPath, p.Officer, p.Clerk, p.Station,
+			formatOptionalTime(p.Start), formatOptionalTime(p.End), int64(p.ClockOffset), body.Seq)
+	}
+	if err != nil {
+		return fmt.Errorf("project %s#%d (%s): %w", body.Terminal, body.Seq, body.Type, err)
+	}
+	for _, d := range body.Blobs {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO custody (digest, terminal, seq, type, actor, time) VALUES (?, ?, ?, ?, ?, ?)",
+			d.String(), body.Terminal, body.Seq, body.Type, body.Actor, at); err != nil {
+			return fmt.Errorf("project custody of %s at %s#%d: %w", d, body.Terminal, body.Seq, err)
+		}
+	}
+	return nil
+}
+
+// RebuildProjections empties every derived table and replays the whole log
+// into it, in one transaction. The result must equal what the incremental
+// updates produced; a test holds it to that.
+func (s *Store) RebuildProjections(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild: begin: %w", err)
+	}
+	defer tx.Rollback()
+	for _, t := range projectionTables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return fmt.Errorf("rebuild: empty %s: %w", t, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT body FROM events ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("rebuild: read events: %w", err)
+	}
+	var bodies [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			rows.Close()
+			return fmt.Errorf("rebuild: read event: %w", err)
+		}
+		bodies = append(bodies, b)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("rebuild: read events: %w", err)
+	}
+	for _, raw := range bodies {
+		body, p, err := decodeEvent(raw)
+		if err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		if err := applyProjection(ctx, tx, body, p); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rebuild: commit: %w", err)
+	}
+	return nil
+}
+
+func decodeEvent(raw []byte) (evidence.Body, casework.Payload, error) {
+	body, err := evidence.ParseBody(raw)
+	if err != nil {
+		return body, nil, err
+	}
+	p, err := casework.Decode(body.Type, body.Payload)
+	if err != nil {
+		return body, nil, fmt.Errorf("event %s#%d: %w", body.Terminal, body.Seq, err)
+	}
+	return body, p, nil
+}
+
+// txState answers casework.State from the projections, inside a transaction.
+type txState struct{ tx *sql.Tx }
+
+func (s txState) Officer(ctx context.Context, id string) (casework.Officer, bool, error) {
+	return scanOfficer(s.tx.QueryRowContext(ctx,
+		"SELECT id, name, credential_no, agency, roles FROM officers WHERE id = ?", id))
+}
+
+func (s txState) OfficerCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.tx.QueryRowContext(ctx, "SELECT count(*) FROM officers").Scan(&n)
+	return n, err
+}
+
+func (s txState) Case(ctx context.Context, id string) (casework.Case, bool, error) {
+	var c casework.Case
+	err := s.tx.QueryRowContext(ctx, "SELECT id, number, title, act_type, agency, phase FROM cases WHERE id = ?", id).
+		Scan(&c.ID, &c.Number, &c.Title, &c.ActType, &c.Agency, &c.Phase)
+	return c, found(err), notFoundIsNil(err)
+}
+
+func (s txState) StepExists(ctx context.Context, id string) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM steps WHERE id = ?", id)
+}
+
+func (s txState) FootageExists(ctx context.Context, digest string) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM footage WHERE digest = ?", digest)
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanOfficer(row rowScanner) (casework.Officer, bool, error) {
+	var o casework.Officer
+	var roles string
+	err := row.Scan(&o.ID, &o.Name, &o.CredentialNo, &o.Agency, &roles)
+	if err == nil {
+		o.Roles, err = casework.ParseRoles(roles)
+	}
+	return o, found(err), notFoundIsNil(err)
+}
+
+func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	return found(err), notFoundIsNil(err)
+}
+
+func found(err error) bool { return err == nil }
+
+func notFoundIsNil(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+func joinRoles(roles []casework.Role) string {
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = string(r)
+	}
+	return strings.Join(parts, ",")
+}
+
+func formatOptionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func ed25519Key(b []byte) ed25519.PublicKey { return ed25519.PublicKey(b) }
+
