@@ -191,4 +191,3 @@ func formatOptionalTime(t time.Time) string {
 }
 
 func ed25519Key(b []byte) ed25519.PublicKey { return ed25519.PublicKey(b) }
-
