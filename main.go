@@ -1,13 +1,45 @@
+// Command lawtrail is the terminal app: an offline-first Fyne UI for
+// officers' tablets and evidence clerks' desks. It opens the data folder
+// given by --data, $LAWTRAIL_DATA or the user's data directory.
 package main
 
 import (
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/lang"
+
+	"lawtrail/app"
+	"lawtrail/store"
 )
 
 func main() {
-	a := app.NewWithID("org.lawtrail.terminal")
-	w := a.NewWindow("lawtrail")
-	w.SetContent(widget.NewLabel("lawtrail"))
-	w.ShowAndRun()
+	dataDir := flag.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
+	flag.Parse()
+	dir := *dataDir
+	if dir == "" {
+		d, err := store.DefaultDir()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lawtrail:", err)
+			os.Exit(2)
+		}
+		dir = d
+	}
+	if err := app.LoadTranslations(); err != nil {
+		fmt.Fprintln(os.Stderr, "lawtrail:", err)
+		os.Exit(2)
+	}
+	a := fyneapp.NewWithID("org.lawtrail.terminal")
+	a.SetIcon(app.Icon())
+	a.Settings().SetTheme(app.NewTheme())
+	win := a.NewWindow(lang.L("app.title"))
+	win.Resize(fyne.NewSize(900, 600))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app.ShowWelcome(ctx, win, dir)
+	win.ShowAndRun()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The ways an event or a chain can fail verification. Each is distinct so a
@@ -245,4 +246,14 @@ func peekPosition(raw []byte) (string, uint64, bool) {
 		return "", 0, false
 	}
 	return pos.Terminal, pos.Seq, true
+}
+
+// TerminalIDs lists the terminals whose keys are trusted, sorted.
+func (k *Keys) TerminalIDs() []string {
+	ids := make([]string, 0, len(k.terminals))
+	for id := range k.terminals {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -52,3 +52,12 @@ func (s *Store) Head(ctx context.Context, terminal string) (uint64, evidence.Dig
 	defer tx.Rollback()
 	return chainHead(ctx, tx, terminal)
 }
+
+// EventCount returns how many events the log holds.
+func (s *Store) EventCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}

@@ -202,3 +202,12 @@ func UnlockTerminal(dir string, passphrase []byte) (evidence.KeyPair, error) {
 	}
 	return k, nil
 }
+
+// OpenExisting opens the store of an initialised data folder. Unlike Open
+// it never creates a folder or database where a mistyped path points.
+func OpenExisting(ctx context.Context, dir string, opt Options) (*Store, error) {
+	if _, err := ReadSealedKey(TerminalKeyPath(dir)); err != nil {
+		return nil, err
+	}
+	return Open(ctx, dir, opt)
+}

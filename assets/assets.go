@@ -1,0 +1,30 @@
+// Package assets holds the files lawtrail embeds in its binaries: the CJK
+// fonts (Noto Sans CJK SC, SIL OFL 1.1, cut down by fonts/subset.sh), the
+// icon, and the UI translations. It exposes bytes and file systems only, so
+// packages that must not import Fyne can still use it.
+package assets
+
+import (
+	"embed"
+	_ "embed"
+)
+
+// FontRegular covers the GBK character set; FontBold covers GB2312.
+var (
+	//go:embed fonts/NotoSansCJKsc-Regular-GBK.otf
+	FontRegular []byte
+	//go:embed fonts/NotoSansCJKsc-Bold-GB2312.otf
+	FontBold []byte
+	//go:embed fonts/LICENSE-fonts-noto-cjk.txt
+	FontLicense []byte
+)
+
+// Icon is the application icon (256×256 PNG).
+//
+//go:embed icons/lawtrail.png
+var Icon []byte
+
+// Translations holds translations/<lang>.json for Fyne's lang package.
+//
+//go:embed translations/*.json
+var Translations embed.FS

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"lawtrail/store"
+)
+
+func cmdCheck(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	keys, err := store.TrustedKeys(dir)
+	if err != nil {
+		return err
+	}
+	r, err := s.Check(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(e.stdout, "BROKEN %s\n", p)
+	}
+	if !r.OK() {
+		fmt.Fprintf(e.stdout, "%d problem(s) in %d events and %d blobs\n", len(r.Problems), r.Events, r.Blobs)
+		return errProblems
+	}
+	fmt.Fprintf(e.stdout, "ok: %d events, %d blobs, database intact\n", r.Events, r.Blobs)
+	return nil
+}

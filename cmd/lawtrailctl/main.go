@@ -1,0 +1,101 @@
+// Command lawtrailctl is the headless terminal: the same record the app
+// keeps, driven from scripts. Every command takes --data DIR. Commands that
+// unseal a key read the passphrase from LAWTRAIL_PASSPHRASE (and an
+// officer's PIN from LAWTRAIL_PIN) or, at a terminal, ask for it.
+//
+// Exit codes: 0 success; 1 the record has problems (check); 2 usage or
+// operational error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"lawtrail/store"
+)
+
+const usage = `usage: lawtrailctl [--data DIR] COMMAND [flags]
+
+commands:
+  init   --agency NAME --officer-id ID --officer-name NAME   create a terminal and its first (admin) officer
+  log    [--json]                                           print the event log
+  check                                                     verify chain, blobs and database; exit 0 only if all hold
+
+environment:
+  LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
+  LAWTRAIL_PIN         officer PIN for init (defaults to the passphrase)
+  LAWTRAIL_DATA        default data folder
+`
+
+// env is what a command reads from its surroundings; tests supply their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// errProblems marks a command that ran but found the record damaged.
+var errProblems = errors.New("problems found")
+
+func run(ctx context.Context, args []string, e env) int {
+	global := flag.NewFlagSet("lawtrailctl", flag.ContinueOnError)
+	global.SetOutput(e.stderr)
+	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
+	dataDir := global.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+	if global.NArg() == 0 {
+		global.Usage()
+		return 2
+	}
+	dir := *dataDir
+	if dir == "" {
+		d, err := store.DefaultDir()
+		if err != nil {
+			fmt.Fprintln(e.stderr, "lawtrailctl:", err)
+			return 2
+		}
+		dir = d
+	}
+	cmd, rest := global.Arg(0), global.Args()[1:]
+	var err error
+	switch cmd {
+	case "init":
+		err = cmdInit(ctx, dir, rest, e)
+	case "log":
+		err = cmdLog(ctx, dir, rest, e)
+	case "check":
+		err = cmdCheck(ctx, dir, rest, e)
+	case "help":
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(e.stderr, "lawtrailctl: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errProblems):
+		return 1
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
+		return 2
+	}
+}
