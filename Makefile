@@ -22,9 +22,11 @@ deps:
 run: deps
 	LAWTRAIL_DATA=$(DATA) $(GO) run .
 
-## test: every test (unit, crash, migration, fuzz seed corpora, headless UI) plus lint and a real build.
+## test: lint, a real build of every binary (the GUI with its OpenGL driver, as
+## `make run` builds it), then every test: unit, crash, migration, tamper,
+## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver).
 test: deps lint
-	$(GO) build -o /dev/null ./cmd/...
+	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 ./...
 
 ## bench: the measured figures (ratios against a baseline run in the same process).
