@@ -28,3 +28,8 @@ var Icon []byte
 //
 //go:embed translations/*.json
 var Translations embed.FS
+
+// RecorderProfiles is the shipped file-name profiles file (device.ParseProfiles).
+//
+//go:embed profiles/recorders.json
+var RecorderProfiles []byte

@@ -1,9 +1,8 @@
 // Package device says what a body-worn recorder (执法记录仪) is to lawtrail,
-// however it is attached: a source of files with device information (maker,
+// however it is attached: a Source of files with device information (maker,
 // model, serial, officer, unit, clock), and the file-name profiles that read
-// recording times and marks from vendors' names. Its subpackages attach
-// real devices: device/msc (a mounted file system or folder), device/mtp
-// (MTP/PTP in pure Go) and device/usb (the only importer of gousb).
-//
-// The docking issue fills this package; until then it holds only this map.
+// a recording's serial, officer, start time, sequence and "important" mark
+// from vendors' names. Profiles are data (assets/profiles/recorders.json),
+// not code. Subpackages attach real devices: device/msc (a mounted file
+// system or any folder), later device/mtp and device/usb.
 package device

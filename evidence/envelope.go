@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 )
 
@@ -72,25 +71,23 @@ func EncodeBody(b Body) ([]byte, error) {
 	return out, nil
 }
 
-// ParseBody decodes body bytes strictly: unknown fields, trailing data,
-// missing fields and any form other than the canonical one EncodeBody
-// writes are all ErrMalformed, so one body has exactly one meaning.
+// ParseBody decodes body bytes strictly: anything other than the canonical
+// form EncodeBody writes — unknown or duplicate fields, whitespace, trailing
+// data, other spellings of the same values — is ErrMalformed, so one body
+// has exactly one meaning.
 func ParseBody(raw []byte) (Body, error) {
 	var b Body
 	if len(raw) > MaxBodySize {
 		return b, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformed, len(raw), MaxBodySize)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
+	if err := json.Unmarshal(raw, &b); err != nil {
 		return Body{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Body{}, fmt.Errorf("%w: data after the body", ErrMalformed)
 	}
 	if err := b.validate(); err != nil {
 		return Body{}, err
 	}
+	// Re-encoding is the strictness check: an unknown field, a repeated key
+	// or any non-canonical spelling makes the bytes differ.
 	canonical, err := json.Marshal(b)
 	if err != nil || !bytes.Equal(canonical, raw) {
 		return Body{}, fmt.Errorf("%w: not in canonical form", ErrMalformed)
