@@ -101,7 +101,7 @@ type memState struct {
 	officers map[string]Officer
 	cases    map[string]Case
 	steps    map[string]bool
-	footage  map[string]bool
+	sources  map[string]SourceRecord
 }
 
 func (m *memState) Officer(_ context.Context, id string) (Officer, bool, error) {
@@ -114,8 +114,9 @@ func (m *memState) Case(_ context.Context, id string) (Case, bool, error) {
 	return c, ok, nil
 }
 func (m *memState) StepExists(_ context.Context, id string) (bool, error) { return m.steps[id], nil }
-func (m *memState) FootageExists(_ context.Context, d string) (bool, error) {
-	return m.footage[d], nil
+func (m *memState) SourceFile(_ context.Context, k SourceKey) (SourceRecord, bool, error) {
+	r, ok := m.sources[k.DeviceSerial+"|"+k.RawPath()]
+	return r, ok, nil
 }
 
 // L8: every act names an enrolled officer; only an admin enrolls officers.
@@ -139,7 +140,7 @@ func TestL8RulesOnActors(t *testing.T) {
 		officers: map[string]Officer{"o1": {ID: "o1", Roles: []Role{RoleAdmin}}, "o2": {ID: "o2", Roles: []Role{RoleOfficer}}},
 		cases:    map[string]Case{"c1": {ID: "c1", Phase: PhaseDecision}},
 		steps:    map[string]bool{"s1": true},
-		footage:  map[string]bool{},
+		sources:  map[string]SourceRecord{},
 	}
 	next := &OfficerEnrolled{Officer: "o3", Name: "李四", Agency: "a", Roles: []Role{RoleOfficer}, PublicKey: make([]byte, 32)}
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, Shanghai)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"lawtrail/evidence"
 )
 
 // Event types. The type string is part of the signed body: never rename one.
@@ -19,6 +17,7 @@ const (
 	TypeCasePhaseAdvanced   = "case.phase_advanced"
 	TypeStepRecorded        = "step.recorded"
 	TypeFootageIngested     = "footage.ingested"
+	TypeFootageCleared      = "footage.cleared"
 )
 
 // Payload is the content of an event of one type.
@@ -78,29 +77,12 @@ type StepRecorded struct {
 	Note     string    `json:"note,omitempty"`
 }
 
-// FootageIngested is the custody record of one recorder file taken in at the
-// dock: what it is, where it came from, whose it is and who took it in.
-type FootageIngested struct {
-	Digest       evidence.Digest `json:"digest"`
-	Size         int64           `json:"size"`
-	DeviceSerial string          `json:"device_serial"`
-	DeviceModel  string          `json:"device_model,omitempty"`
-	OriginalPath string          `json:"original_path"`
-	Officer      string          `json:"officer,omitempty"` // whose footage it is
-	Clerk        string          `json:"clerk"`             // who docked it
-	Station      string          `json:"station"`
-	Start        time.Time       `json:"start,omitzero"` // recorder time, as the recorder told it
-	End          time.Time       `json:"end,omitzero"`
-	ClockOffset  time.Duration   `json:"clock_offset_ns"` // recorder clock minus terminal clock
-}
-
 func (TerminalInitialized) EventType() string { return TypeTerminalInitialized }
 func (AgencyRegistered) EventType() string    { return TypeAgencyRegistered }
 func (OfficerEnrolled) EventType() string     { return TypeOfficerEnrolled }
 func (CaseOpened) EventType() string          { return TypeCaseOpened }
 func (CasePhaseAdvanced) EventType() string   { return TypeCasePhaseAdvanced }
 func (StepRecorded) EventType() string        { return TypeStepRecorded }
-func (FootageIngested) EventType() string     { return TypeFootageIngested }
 
 // Validate checks the payload on its own.
 func (p TerminalInitialized) Validate() error {
@@ -178,20 +160,6 @@ func (p StepRecorded) Validate() error {
 	return firstError(checkID("step", p.Step), checkID("case", p.Case))
 }
 
-// Validate checks the payload on its own.
-func (p FootageIngested) Validate() error {
-	if p.Digest.IsZero() {
-		return fmt.Errorf("footage: no digest")
-	}
-	if p.Size < 0 {
-		return fmt.Errorf("footage %s: negative size", p.Digest)
-	}
-	if p.OriginalPath == "" {
-		return fmt.Errorf("footage %s: no original path", p.Digest)
-	}
-	return firstError(checkText("device serial", p.DeviceSerial, 64), checkID("clerk", p.Clerk), checkText("station", p.Station, 100))
-}
-
 // Decode reads the payload of an event of type typ, strictly, and
 // validates it. Unknown types are an error: a terminal must not record
 // what it cannot interpret.
@@ -212,6 +180,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &StepRecorded{}
 	case TypeFootageIngested:
 		p = &FootageIngested{}
+	case TypeFootageCleared:
+		p = &FootageCleared{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

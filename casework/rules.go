@@ -36,7 +36,8 @@ type State interface {
 	OfficerCount(ctx context.Context) (int, error)
 	Case(ctx context.Context, id string) (Case, bool, error)
 	StepExists(ctx context.Context, id string) (bool, error)
-	FootageExists(ctx context.Context, digest string) (bool, error)
+	// SourceFile returns what the record holds about one recorder file.
+	SourceFile(ctx context.Context, key SourceKey) (SourceRecord, bool, error)
 }
 
 // CheckRules says whether actor may record p now. The first officer of a
@@ -69,8 +70,18 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 			return refuse(err, "officer %s is enrolled already", p.Officer)
 		}
 	case *FootageIngested:
-		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || found {
-			return refuse(err, "footage %s was ingested already", p.Digest)
+		if _, found, err := st.SourceFile(ctx, p.Source()); err != nil || found {
+			return refuse(err, "recorder file %s on %s was ingested already", p.DisplayPath(), p.DeviceSerial)
+		}
+	case *FootageCleared:
+		rec, found, err := st.SourceFile(ctx, p.SourceKey)
+		switch {
+		case err != nil || !found:
+			return refuse(err, "recorder file %s on %s was never ingested", p.DisplayPath(), p.DeviceSerial)
+		case rec.Digest != p.Digest:
+			return refuse(nil, "recorder file %s: clearing names %s, custody says %s", p.DisplayPath(), p.Digest, rec.Digest)
+		case rec.Cleared:
+			return refuse(nil, "recorder file %s on %s was cleared already", p.DisplayPath(), p.DeviceSerial)
 		}
 	}
 	return nil

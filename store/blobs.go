@@ -270,3 +270,13 @@ func (c contextReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// PartialPath returns where a resumable copy named name (letters and
+// digits only) keeps its bytes between attempts. Unlike Put's temporary
+// files, partial copies survive reopening the store, so a copy can resume.
+func (s *BlobStore) PartialPath(name string) (string, error) {
+	if name == "" || strings.Trim(name, "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
+		return "", fmt.Errorf("partial copy name %q: only lowercase letters and digits", name)
+	}
+	return filepath.Join(s.root, tmpDir, "partial-"+name), nil
+}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"lawtrail/casework"
 	"lawtrail/evidence"
 )
 
@@ -24,9 +23,7 @@ func fixtureWithFootage(t *testing.T) (*fixture, []evidence.Digest) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.append(t, Draft{Actor: f.admin, Blobs: []evidence.Digest{d}, Payload: &casework.FootageIngested{
-			Digest: d, Size: n, DeviceSerial: "DSJ0001", OriginalPath: "DCIM/" + string(rune('a'+i)) + ".MP4",
-			Clerk: f.admin, Station: "采集站-1"}})
+		f.append(t, footageDraft(f.admin, d, n, "DCIM/"+string(rune('a'+i))+".MP4"))
 		digests = append(digests, d)
 	}
 	return f, digests

@@ -108,3 +108,11 @@ func dumpProjections(t testing.TB, db *sql.DB) string {
 func testTime(min int) time.Time {
 	return time.Date(2026, 11, 20, 10, min, 0, 0, casework.Shanghai)
 }
+
+// footageDraft records a recorder file with content d of n bytes.
+func footageDraft(clerk string, d evidence.Digest, n int64, path string) Draft {
+	return Draft{Actor: clerk, Blobs: []evidence.Digest{d}, Payload: &casework.FootageIngested{
+		Digest: d, SourceKey: casework.SourceKey{DeviceSerial: "DSJ0001", Path: path, Size: n,
+			ModTime: time.Date(2026, 11, 20, 10, 30, 0, 0, casework.Shanghai)},
+		Clerk: clerk, Station: "采集站-1"}}
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"custody", "footage", "steps", "cases", "officers", "agencies", "terminals"}
+var projectionTables = []string{"custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
@@ -45,10 +45,12 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 			p.Step, p.Case, string(p.Kind), string(phase), p.Start.Format(time.RFC3339Nano), p.End.Format(time.RFC3339Nano),
 			strings.Join(p.Officers, ","), p.Note, body.Actor)
 	case *casework.FootageIngested:
-		_, err = tx.ExecContext(ctx, `INSERT INTO footage (digest, size, device_serial, device_model, original_path, officer, clerk,
-			station, start_time, end_time, clock_offset_ns, ingested_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.Digest.String(), p.Size, p.DeviceSerial, p.DeviceModel, p.OriginalPath, p.Officer, p.Clerk, p.Station,
-			formatOptionalTime(p.Start), formatOptionalTime(p.End), int64(p.ClockOffset), body.Seq)
+		err = projectFootage(ctx, tx, body, p)
+	case *casework.FootageCleared:
+		k := p.SourceKey
+		_, err = tx.ExecContext(ctx, `UPDATE footage_sources SET cleared_seq = ?
+			WHERE device_serial = ? AND path = ? AND size = ? AND mtime_ns = ?`,
+			body.Seq, k.DeviceSerial, []byte(k.RawPath()), k.Size, k.ModTime.UnixNano())
 	}
 	if err != nil {
 		return fmt.Errorf("project %s#%d (%s): %w", body.Terminal, body.Seq, body.Type, err)
@@ -60,6 +62,25 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		}
 	}
 	return nil
+}
+
+func projectFootage(ctx context.Context, tx *sql.Tx, body evidence.Body, p *casework.FootageIngested) error {
+	at := body.Time.Format(time.RFC3339Nano)
+	k := p.SourceKey
+	// The first file with this content defines the footage item; later
+	// files with the same content add sources to it.
+	_, err := tx.ExecContext(ctx, `INSERT INTO footage (digest, size, device_serial, device_model, original_path, officer, clerk,
+		station, start_time, end_time, clock_offset_ns, ingested_seq, important, profile, ingested_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`,
+		p.Digest.String(), k.Size, k.DeviceSerial, p.DeviceModel, k.Path, p.Officer, p.Clerk, p.Station,
+		formatOptionalTime(p.Start), formatOptionalTime(p.End), int64(p.ClockOffset), body.Seq, p.Important, p.Profile, at)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO footage_sources (device_serial, path, display_path, size, mtime_ns, digest,
+		ingested_seq, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.DeviceSerial, []byte(k.RawPath()), k.Path, k.Size, k.ModTime.UnixNano(), p.Digest.String(), body.Seq, at)
+	return err
 }
 
 // RebuildProjections empties every derived table and replays the whole log
@@ -144,8 +165,28 @@ func (s txState) StepExists(ctx context.Context, id string) (bool, error) {
 	return exists(ctx, s.tx, "SELECT 1 FROM steps WHERE id = ?", id)
 }
 
-func (s txState) FootageExists(ctx context.Context, digest string) (bool, error) {
-	return exists(ctx, s.tx, "SELECT 1 FROM footage WHERE digest = ?", digest)
+func (s txState) SourceFile(ctx context.Context, k casework.SourceKey) (casework.SourceRecord, bool, error) {
+	return querySource(ctx, s.tx, k)
+}
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func querySource(ctx context.Context, q queryRower, k casework.SourceKey) (casework.SourceRecord, bool, error) {
+	var digest string
+	var cleared sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT digest, cleared_seq FROM footage_sources
+		WHERE device_serial = ? AND path = ? AND size = ? AND mtime_ns = ?`,
+		k.DeviceSerial, []byte(k.RawPath()), k.Size, k.ModTime.UnixNano()).Scan(&digest, &cleared)
+	if err != nil {
+		return casework.SourceRecord{}, false, notFoundIsNil(err)
+	}
+	d, err := evidence.ParseDigest(digest)
+	if err != nil {
+		return casework.SourceRecord{}, false, fmt.Errorf("footage source %s: %w", k.Path, err)
+	}
+	return casework.SourceRecord{Digest: d, Cleared: cleared.Valid}, true, nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }

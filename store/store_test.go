@@ -151,9 +151,13 @@ func TestRebuildEqualsIncrementalProjection(t *testing.T) {
 		f.append(t, f.caseDrafts(i)...)
 	}
 	blob := evidence.Sum([]byte("footage-1"))
-	f.append(t, Draft{Actor: f.admin, Blobs: []evidence.Digest{blob}, Payload: &casework.FootageIngested{
-		Digest: blob, Size: 9, DeviceSerial: "DSJ0001", OriginalPath: "DCIM/100MEDIA/20261120_100000.MP4",
-		Officer: f.admin, Clerk: f.admin, Station: "采集站-1", Start: testTime(0), End: testTime(30)}})
+	fd := footageDraft(f.admin, blob, 9, "DCIM/100MEDIA/20261120_100000.MP4")
+	fd.Payload.(*casework.FootageIngested).Start = testTime(0)
+	fd.Payload.(*casework.FootageIngested).End = testTime(30)
+	f.append(t, fd)
+	f.append(t, footageDraft(f.admin, blob, 9, "DCIM/100MEDIA/same content, other name.MP4"))
+	f.append(t, Draft{Actor: f.admin, Payload: &casework.FootageCleared{Digest: blob, Policy: "after-local-verify",
+		SourceKey: fd.Payload.(*casework.FootageIngested).SourceKey}})
 	incremental := dumpProjections(t, f.store.db)
 	if err := f.store.RebuildProjections(context.Background()); err != nil {
 		t.Fatal(err)
@@ -161,8 +165,11 @@ func TestRebuildEqualsIncrementalProjection(t *testing.T) {
 	if rebuilt := dumpProjections(t, f.store.db); rebuilt != incremental {
 		t.Fatalf("rebuild differs:\nincremental:\n%s\nrebuilt:\n%s", incremental, rebuilt)
 	}
-	if got := countRows(t, f, "custody"); got != 1 {
-		t.Fatalf("custody rows %d, want 1", got)
+	if got := countRows(t, f, "custody"); got != 2 {
+		t.Fatalf("custody rows %d, want 2", got)
+	}
+	if got := countRows(t, f, "footage_sources"); got != 2 {
+		t.Fatalf("footage sources %d, want 2", got)
 	}
 }
 

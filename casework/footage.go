@@ -1,0 +1,124 @@
+package casework
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"lawtrail/evidence"
+)
+
+// SourceKey names one file on one recorder as it was when copied: the same
+// device, path, size and modification time is the same file, so docking a
+// recorder again does not ingest it twice.
+type SourceKey struct {
+	DeviceSerial string `json:"device_serial"`
+	// Path is the path as the device spells it, shown safely: valid UTF-8 as
+	// is, other bytes as \xNN (device.DisplayPath). PathBytes carries the
+	// original bytes when they are not valid UTF-8, since JSON cannot.
+	Path      string    `json:"original_path"`
+	PathBytes []byte    `json:"original_path_bytes,omitempty"`
+	Size      int64     `json:"size"`
+	ModTime   time.Time `json:"source_mtime"`
+}
+
+// RawPath returns the path's original bytes.
+func (k SourceKey) RawPath() string {
+	if k.PathBytes != nil {
+		return string(k.PathBytes)
+	}
+	return k.Path
+}
+
+// DisplayPath returns the path as shown to people.
+func (k SourceKey) DisplayPath() string { return k.Path }
+
+func (k SourceKey) validate() error {
+	switch {
+	case k.Path == "":
+		return fmt.Errorf("recorder file: no path")
+	case k.Size < 0:
+		return fmt.Errorf("recorder file %s: negative size", k.Path)
+	case k.ModTime.IsZero():
+		return fmt.Errorf("recorder file %s: no modification time", k.Path)
+	case !utf8.ValidString(k.Path):
+		return fmt.Errorf("recorder file: path is not valid UTF-8 (carry the bytes in original_path_bytes)")
+	case k.PathBytes != nil && utf8.Valid(k.PathBytes):
+		return fmt.Errorf("recorder file %s: original_path_bytes given for a valid UTF-8 path", k.Path)
+	}
+	return checkText("device serial", k.DeviceSerial, 64)
+}
+
+// FootageIngested is the custody record of one recorder file taken in at the
+// dock: what it is, where it came from, whose it is and who took it in.
+type FootageIngested struct {
+	Digest evidence.Digest `json:"digest"`
+	SourceKey
+	DeviceModel  string `json:"device_model,omitempty"`
+	DeviceVendor string `json:"device_vendor,omitempty"`
+	Officer      string `json:"officer,omitempty"` // whose footage it is
+	Clerk        string `json:"clerk"`             // who docked it
+	Station      string `json:"station"`
+	Profile      string `json:"profile,omitempty"` // file-name profile that read the times
+	// Start and End are recorder times, as the recorder's clock told them.
+	Start     time.Time `json:"start,omitzero"`
+	End       time.Time `json:"end,omitzero"`
+	Seq       int       `json:"seq,omitempty"`
+	Important bool      `json:"important,omitempty"` // 重点 / locked on the recorder
+	// ClockOffset is the recorder clock minus the terminal clock at docking;
+	// ClockKnown says whether the device could be asked.
+	ClockOffset time.Duration `json:"clock_offset_ns"`
+	ClockKnown  bool          `json:"clock_known"`
+}
+
+// Source returns the recorder file this footage came from.
+func (p FootageIngested) Source() SourceKey { return p.SourceKey }
+
+// FootageCleared records that a recorder file is removed from the recorder
+// after its copy re-verified. It is recorded before the removal, so no
+// removal ever goes unrecorded; a removal interrupted by a crash is
+// completed on the next docking.
+type FootageCleared struct {
+	Digest evidence.Digest `json:"digest"`
+	SourceKey
+	Policy string `json:"policy"` // the clear policy that allowed it
+}
+
+func (FootageIngested) EventType() string { return TypeFootageIngested }
+func (FootageCleared) EventType() string  { return TypeFootageCleared }
+
+// Validate checks the payload on its own.
+func (p FootageIngested) Validate() error {
+	if p.Digest.IsZero() {
+		return fmt.Errorf("footage: no digest")
+	}
+	if err := p.SourceKey.validate(); err != nil {
+		return err
+	}
+	if !p.Start.IsZero() && !p.End.IsZero() && p.End.Before(p.Start) {
+		return fmt.Errorf("footage %s: ends before it starts", p.Digest)
+	}
+	if p.Officer != "" {
+		if err := checkText("officer", p.Officer, 64); err != nil {
+			return err
+		}
+	}
+	return firstError(checkID("clerk", p.Clerk), checkText("station", p.Station, 100))
+}
+
+// Validate checks the payload on its own.
+func (p FootageCleared) Validate() error {
+	if p.Digest.IsZero() {
+		return fmt.Errorf("footage cleared: no digest")
+	}
+	if p.Policy == "" {
+		return fmt.Errorf("footage cleared: no policy")
+	}
+	return p.SourceKey.validate()
+}
+
+// SourceRecord is what the record holds about one recorder file.
+type SourceRecord struct {
+	Digest  evidence.Digest
+	Cleared bool
+}

@@ -1,0 +1,478 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"lawtrail/casework"
+	"lawtrail/device"
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// Policy says when a recorder's files may be removed after ingest.
+type Policy string
+
+// The clear policies an agency may choose.
+const (
+	ClearNever      Policy = "never"
+	ClearLocal      Policy = "after-local-verify"
+	ClearHubReceipt Policy = "after-hub-receipt" // waits for the hub's signed receipt; until sync exists, never
+)
+
+// ParsePolicy reads a policy by its name or the CLI's short form
+// (never, local, hub).
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "never", "":
+		return ClearNever, nil
+	case "local", string(ClearLocal):
+		return ClearLocal, nil
+	case "hub", string(ClearHubReceipt):
+		return ClearHubReceipt, nil
+	}
+	return "", fmt.Errorf("unknown clear policy %q (want never, local or hub)", s)
+}
+
+// Options configure a Dock.
+type Options struct {
+	Clerk    string // enrolled officer who docks the recorders (the events' actor)
+	Station  string // this docking station's name
+	Clear    Policy
+	Profiles *device.Profiles
+	// Progress receives updates from every recorder's worker; it must be
+	// safe for concurrent use and should not block.
+	Progress func(Update)
+	// MinFree is the free space kept on the disk beyond each file
+	// (default 64 MiB).
+	MinFree int64
+	// IOLimit bounds copies running at once across all recorders (default 2).
+	IOLimit int
+	// BufferSize and Buffers shape the copy pipeline (default 8 × 1 MiB).
+	BufferSize, Buffers int
+	// CheckpointEvery is how many bytes are copied between fsyncs of a
+	// partial copy (default 64 MiB); a resumed copy continues from the last.
+	CheckpointEvery int64
+}
+
+// Dock ingests recorders into one store.
+type Dock struct {
+	store *store.Store
+	key   evidence.KeyPair
+	opt   Options
+	sem   chan struct{}
+}
+
+// NewDock returns a dock that signs with the terminal key.
+func NewDock(s *store.Store, terminal evidence.KeyPair, opt Options) (*Dock, error) {
+	if opt.Clerk == "" {
+		return nil, errors.New("ingest: no clerk: the docking officer must be named")
+	}
+	if opt.Station == "" {
+		opt.Station = "lawtrail"
+	}
+	if opt.Clear == "" {
+		opt.Clear = ClearNever
+	}
+	if opt.MinFree == 0 {
+		opt.MinFree = 64 << 20
+	}
+	if opt.IOLimit <= 0 {
+		opt.IOLimit = 2
+	}
+	if opt.BufferSize <= 0 {
+		opt.BufferSize = 1 << 20
+	}
+	if opt.Buffers <= 0 {
+		opt.Buffers = 8
+	}
+	if opt.CheckpointEvery <= 0 {
+		opt.CheckpointEvery = 64 << 20
+	}
+	if opt.Progress == nil {
+		opt.Progress = func(Update) {}
+	}
+	return &Dock{store: s, key: terminal, opt: opt, sem: make(chan struct{}, opt.IOLimit)}, nil
+}
+
+// Recorder is one docked recorder.
+type Recorder struct {
+	Source device.Source
+	Label  string // how people call it: the mount folder, the port
+	// Serial overrides the device serial (for a plain folder that does not
+	// know it); else the device's own, else the serial most names carry,
+	// else Label.
+	Serial string
+	// Officer overrides whose footage this is; else the name's officer
+	// number, else the device's assigned officer.
+	Officer string
+}
+
+// FileError is a file that did not reach "signed", and why.
+type FileError struct {
+	Path string `json:"path"`
+	Err  string `json:"error"`
+}
+
+// Summary is the outcome of docking one recorder.
+type Summary struct {
+	Recorder  string        `json:"recorder"`
+	Serial    string        `json:"serial"`
+	Files     int           `json:"files"`     // regular files found
+	Copied    int           `json:"copied"`    // newly ingested
+	Skipped   int           `json:"skipped"`   // ingested before
+	Cleared   int           `json:"cleared"`   // removed from the recorder
+	Failed    []FileError   `json:"failed"`    // did not reach "signed"
+	NotFiles  []FileError   `json:"not_files"` // symlinks, FIFOs… skipped with a reason
+	Bytes     int64         `json:"bytes"`     // bytes copied
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	ClearErrs []FileError   `json:"clear_errors,omitempty"` // ingested, but left on the recorder
+}
+
+// OK reports whether every file reached "signed".
+func (s Summary) OK() bool { return len(s.Failed) == 0 }
+
+// MiBps is the copy rate over the whole docking.
+func (s Summary) MiBps() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Bytes) / (1 << 20) / s.Elapsed.Seconds()
+}
+
+// Ingest docks one recorder: every file is copied, verified and recorded,
+// or reported failed with its reason. Call it from several goroutines to
+// dock several recorders at once.
+func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Recorder: rec.Label}
+	info, err := rec.Source.Info(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("dock %s: device info: %w", rec.Label, err)
+	}
+	files, err := d.list(ctx, rec, &sum)
+	if err != nil {
+		return sum, err
+	}
+	metas := d.describe(files)
+	sum.Serial = resolveSerial(rec, info, metas)
+	sum.Files = len(files)
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDetected, Total: total, FilesTotal: len(files)})
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		job := fileJob{rec: rec, info: info, serial: sum.Serial, file: f, meta: metas[i]}
+		d.ingestFile(ctx, job, &sum)
+		d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateCopying, Bytes: sum.Bytes,
+			Total: total, FilesDone: i + 1, FilesTotal: len(files)})
+	}
+	sum.Elapsed = time.Since(start)
+	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDone, Bytes: sum.Bytes, Total: total,
+		FilesDone: len(files), FilesTotal: len(files)})
+	return sum, ctx.Err()
+}
+
+func (d *Dock) list(ctx context.Context, rec Recorder, sum *Summary) ([]device.File, error) {
+	var files []device.File
+	err := rec.Source.Walk(ctx, func(f device.File) error {
+		files = append(files, f)
+		return nil
+	}, func(p, reason string) {
+		sum.NotFiles = append(sum.NotFiles, FileError{Path: device.DisplayPath(p), Err: reason})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dock %s: list files: %w", rec.Label, err)
+	}
+	return files, nil
+}
+
+func (d *Dock) describe(files []device.File) []device.Meta {
+	paths := make(map[string]bool, len(files))
+	for _, f := range files {
+		paths[f.Path] = true
+	}
+	metas := make([]device.Meta, len(files))
+	for i, f := range files {
+		metas[i] = d.opt.Profiles.Describe(f, func(p string) bool { return paths[p] })
+	}
+	return metas
+}
+
+// resolveSerial picks the device serial that keys every file of this
+// recorder: given, told by the device, carried by most names, or the label.
+func resolveSerial(rec Recorder, info device.Info, metas []device.Meta) string {
+	if rec.Serial != "" {
+		return rec.Serial
+	}
+	if info.Serial != "" {
+		return info.Serial
+	}
+	counts := map[string]int{}
+	for _, m := range metas {
+		if m.Serial != "" {
+			counts[m.Serial]++
+		}
+	}
+	best, n := "", 0
+	for s, c := range counts {
+		if c > n || c == n && s < best {
+			best, n = s, c
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if rec.Label != "" {
+		return rec.Label
+	}
+	return "unknown-device"
+}
+
+type fileJob struct {
+	rec    Recorder
+	info   device.Info
+	serial string
+	file   device.File
+	meta   device.Meta
+}
+
+func (j fileJob) key() casework.SourceKey {
+	k := casework.SourceKey{DeviceSerial: j.serial, Path: device.DisplayPath(j.file.Path), Size: j.file.Size, ModTime: j.file.ModTime}
+	if !utf8.ValidString(j.file.Path) || k.Path != j.file.Path {
+		k.PathBytes = []byte(j.file.Path)
+	}
+	return k
+}
+
+func (d *Dock) update(j fileJob, st State, bytes int64, extra func(*Update)) {
+	u := Update{Recorder: j.rec.Label, Serial: j.serial, Path: device.DisplayPath(j.file.Path), State: st, Bytes: bytes, Total: j.file.Size}
+	if extra != nil {
+		extra(&u)
+	}
+	d.opt.Progress(u)
+}
+
+func (d *Dock) ingestFile(ctx context.Context, j fileJob, sum *Summary) {
+	fail := func(err error) {
+		sum.Failed = append(sum.Failed, FileError{Path: device.DisplayPath(j.file.Path), Err: err.Error()})
+		d.update(j, StateFailed, 0, func(u *Update) { u.Error = err.Error() })
+	}
+	rec, found, err := d.store.SourceFile(ctx, j.key())
+	if err != nil {
+		fail(err)
+		return
+	}
+	if found {
+		sum.Skipped++
+		d.update(j, StateSkipped, j.file.Size, func(u *Update) { u.Digest = rec.Digest.String() })
+		d.clear(ctx, j, rec.Digest, rec.Cleared, sum)
+		return
+	}
+	d.update(j, StatePending, 0, nil)
+	digest, copied, err := d.copyWithRetry(ctx, &j)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := d.recordCustody(ctx, j, digest); err != nil {
+		fail(err)
+		return
+	}
+	sum.Copied++
+	sum.Bytes += copied
+	d.update(j, StateSigned, j.file.Size, func(u *Update) { u.Digest = digest.String() })
+	d.clear(ctx, j, digest, false, sum)
+}
+
+// maxAttempts bounds how often a file that keeps changing is copied again.
+const maxAttempts = 3
+
+// copyWithRetry copies the file, again from the start when it changed
+// while being copied (it is then re-stated, and j takes the new size and
+// time), and never records a copy of a moving file.
+func (d *Dock) copyWithRetry(ctx context.Context, j *fileJob) (evidence.Digest, int64, error) {
+	var lastErr error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		digest, n, err := d.copyFile(ctx, *j)
+		if !errors.Is(err, device.ErrChanged) {
+			return digest, n, err
+		}
+		lastErr = err
+		cur, err := j.rec.Source.Stat(ctx, j.file.Path)
+		if err != nil {
+			return evidence.Digest{}, 0, fmt.Errorf("%w; then: %v", lastErr, err)
+		}
+		j.file = cur
+	}
+	return evidence.Digest{}, 0, fmt.Errorf("%w (%d attempts); left for the next docking", lastErr, maxAttempts)
+}
+
+// copyFile copies one file into the blob store: read ∥ hash ∥ write, fsync,
+// check the source did not move, drop the cached pages, re-read to verify,
+// and move into place. It returns the digest and the bytes newly copied.
+func (d *Dock) copyFile(ctx context.Context, j fileJob) (evidence.Digest, int64, error) {
+	if err := d.checkSpace(j.file.Size); err != nil {
+		return evidence.Digest{}, 0, err
+	}
+	select {
+	case d.sem <- struct{}{}:
+	case <-ctx.Done():
+		return evidence.Digest{}, 0, ctx.Err()
+	}
+	defer func() { <-d.sem }()
+
+	k := j.key()
+	p, err := newPartial(d.store.Blobs(), k)
+	if err != nil {
+		return evidence.Digest{}, 0, err
+	}
+	out, h, offset, err := p.open(ctx, k)
+	if err != nil {
+		return evidence.Digest{}, 0, err
+	}
+	n, err := d.pump(ctx, j, p, out, h, offset)
+	if err != nil {
+		out.Close()
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, device.ErrChanged) {
+			p.discard() // a full disk or a moving file: nothing worth resuming
+		}
+		return evidence.Digest{}, 0, err
+	}
+	if err := d.seal(ctx, j, out); err != nil {
+		p.discard()
+		return evidence.Digest{}, 0, err
+	}
+	var digest evidence.Digest
+	h.Sum(digest[:0])
+	d.update(j, StateVerifying, j.file.Size, nil)
+	if err := d.adopt(ctx, p, digest); err != nil {
+		return evidence.Digest{}, 0, err
+	}
+	return digest, n, nil
+}
+
+// pump runs the pipeline from offset to the end of the file, checkpointing
+// the partial copy as it goes.
+func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h hash.Hash, offset int64) (int64, error) {
+	src, err := j.rec.Source.Open(ctx, j.file.Path, offset)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	k := j.key()
+	done := offset
+	sinceCheckpoint := int64(0)
+	meter := newRateMeter(time.Now())
+	var ckErr error
+	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), out, h, d.opt.BufferSize, d.opt.Buffers, func(w int) {
+		done += int64(w)
+		sinceCheckpoint += int64(w)
+		if sinceCheckpoint >= d.opt.CheckpointEvery && ckErr == nil {
+			ckErr = p.checkpoint(out, k, done)
+			sinceCheckpoint = 0
+		}
+		if now := time.Now(); meter.due(now) {
+			rate, eta := meter.measure(now, done-offset, j.file.Size-offset)
+			d.update(j, StateCopying, done, func(u *Update) { u.Rate, u.ETA = rate, eta })
+		}
+	})
+	if err == nil {
+		err = ckErr
+	}
+	if err != nil {
+		if !errors.Is(err, syscall.ENOSPC) {
+			_ = p.checkpoint(out, k, done) // keep what is durable for the next docking
+		}
+		return n, fmt.Errorf("copy %s: %w", device.DisplayPath(j.file.Path), err)
+	}
+	if done != j.file.Size {
+		return n, fmt.Errorf("copy %s: %w (read %d of %d bytes)", device.DisplayPath(j.file.Path), device.ErrChanged, done, j.file.Size)
+	}
+	return n, nil
+}
+
+// seal fsyncs and closes the copy and checks that the source file still has
+// the size and time it had when the copy started.
+func (d *Dock) seal(ctx context.Context, j fileJob, out *os.File) error {
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fmt.Errorf("fsync copy of %s: %w", device.DisplayPath(j.file.Path), err)
+	}
+	dropCache(out)
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("close copy of %s: %w", device.DisplayPath(j.file.Path), err)
+	}
+	cur, err := j.rec.Source.Stat(ctx, j.file.Path)
+	if err != nil {
+		return fmt.Errorf("re-stat %s: %w", device.DisplayPath(j.file.Path), err)
+	}
+	if cur.Size != j.file.Size || !cur.ModTime.Equal(j.file.ModTime) {
+		return fmt.Errorf("%s: %w (size %d→%d, mtime %s→%s)", device.DisplayPath(j.file.Path), device.ErrChanged,
+			j.file.Size, cur.Size, j.file.ModTime.Format(time.RFC3339Nano), cur.ModTime.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// adopt moves the verified copy into the blob store. Content already there
+// (the same recording under another name) is not stored twice: the copy is
+// dropped once the stored blob re-verifies; a damaged stored blob is
+// replaced by the fresh copy.
+func (d *Dock) adopt(ctx context.Context, p partial, digest evidence.Digest) error {
+	blobs := d.store.Blobs()
+	if ok, err := blobs.Has(digest); err == nil && ok && blobs.Verify(ctx, digest) == nil {
+		p.discard()
+		return nil
+	}
+	if err := blobs.Adopt(ctx, p.path, digest); err != nil {
+		p.discard()
+		return err
+	}
+	p.discard() // the sidecar; the bytes are now the blob
+	return nil
+}
+
+func (d *Dock) checkSpace(size int64) error {
+	free, err := d.store.Blobs().FreeSpace()
+	if err != nil {
+		return err
+	}
+	if need := uint64(size + d.opt.MinFree); free < need {
+		return fmt.Errorf("not enough disk space: %d MiB free, %d MiB needed (file plus %d MiB margin): %w",
+			free>>20, need>>20, d.opt.MinFree>>20, syscall.ENOSPC)
+	}
+	return nil
+}
+
+// recordCustody appends the signed custody event of one ingested file.
+func (d *Dock) recordCustody(ctx context.Context, j fileJob, digest evidence.Digest) error {
+	offset, known := j.info.ClockOffset()
+	officer := j.rec.Officer
+	if officer == "" {
+		officer = j.meta.Officer
+	}
+	if officer == "" {
+		officer = j.info.OfficerID
+	}
+	p := &casework.FootageIngested{
+		Digest: digest, SourceKey: j.key(), DeviceModel: j.info.Model, DeviceVendor: j.info.Vendor,
+		Officer: officer, Clerk: d.opt.Clerk, Station: d.opt.Station, Profile: j.meta.Profile,
+		Start: j.meta.Start, End: j.meta.End, Seq: j.meta.Seq, Important: j.meta.Important,
+		ClockOffset: offset, ClockKnown: known,
+	}
+	if _, err := d.store.Append(ctx, d.key, store.Draft{Actor: d.opt.Clerk, Payload: p, Blobs: []evidence.Digest{digest}}); err != nil {
+		return fmt.Errorf("record custody of %s: %w", device.DisplayPath(j.file.Path), err)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"lawtrail/casework"
+	"lawtrail/store"
+)
+
+// partial is a copy in progress, kept between dockings so a copy can resume.
+// Its sidecar records the source file it belongs to and how many bytes are
+// durable (fsynced); on resume the copy is cut back to that length.
+type partial struct {
+	path    string // the bytes so far
+	sidecar string // partialState as JSON
+}
+
+type partialState struct {
+	Serial  string `json:"serial"`
+	Path    []byte `json:"path"`
+	Size    int64  `json:"size"`
+	MtimeNS int64  `json:"mtime_ns"`
+	Synced  int64  `json:"synced"`
+}
+
+func newPartial(blobs *store.BlobStore, k casework.SourceKey) (partial, error) {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s", k.DeviceSerial, k.RawPath())))
+	p, err := blobs.PartialPath(hex.EncodeToString(sum[:16]))
+	if err != nil {
+		return partial{}, err
+	}
+	return partial{path: p, sidecar: p + "-state"}, nil
+}
+
+func stateOf(k casework.SourceKey, synced int64) partialState {
+	return partialState{Serial: k.DeviceSerial, Path: []byte(k.RawPath()), Size: k.Size, MtimeNS: k.ModTime.UnixNano(), Synced: synced}
+}
+
+// open returns the copy file positioned to continue, the hash of its bytes
+// so far and their count. A partial copy of another version of the file (or
+// none) starts from zero.
+func (p partial) open(ctx context.Context, k casework.SourceKey) (*os.File, hash.Hash, int64, error) {
+	h := sha256.New()
+	resumeAt := p.resumable(k)
+	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("open partial copy: %w", err)
+	}
+	if err := f.Truncate(resumeAt); err != nil {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("cut partial copy to %d: %w", resumeAt, err)
+	}
+	if resumeAt > 0 {
+		if _, err := io.Copy(h, io.LimitReader(contextReader{ctx, f}, resumeAt)); err != nil {
+			f.Close()
+			return nil, nil, 0, fmt.Errorf("re-hash partial copy: %w", err)
+		}
+	}
+	if _, err := f.Seek(resumeAt, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
+	}
+	return f, h, resumeAt, nil
+}
+
+func (p partial) resumable(k casework.SourceKey) int64 {
+	raw, err := os.ReadFile(p.sidecar)
+	if err != nil {
+		return 0
+	}
+	var st partialState
+	if json.Unmarshal(raw, &st) != nil {
+		return 0
+	}
+	want := stateOf(k, st.Synced)
+	if st.Serial != want.Serial || string(st.Path) != string(want.Path) || st.Size != want.Size ||
+		st.MtimeNS != want.MtimeNS || st.Synced < 0 || st.Synced > k.Size {
+		return 0
+	}
+	fi, err := os.Stat(p.path)
+	if err != nil || fi.Size() < st.Synced {
+		return 0
+	}
+	return st.Synced
+}
+
+// checkpoint fsyncs the copy and records n bytes as durable.
+func (p partial) checkpoint(f *os.File, k casework.SourceKey, n int64) error {
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsync partial copy: %w", err)
+	}
+	raw, _ := json.Marshal(stateOf(k, n))
+	tmp := p.sidecar + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return fmt.Errorf("record partial copy: %w", err)
+	}
+	if err := os.Rename(tmp, p.sidecar); err != nil {
+		return fmt.Errorf("record partial copy: %w", err)
+	}
+	return nil
+}
+
+// discard removes the partial copy and its record.
+func (p partial) discard() {
+	for _, f := range []string{p.path, p.sidecar, p.sidecar + ".tmp"} {
+		_ = os.Remove(f) // not evidence; a leftover is cut back or replaced next time
+	}
+}
+
+// contextReader stops a long read when its context ends.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}

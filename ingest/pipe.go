@@ -1,0 +1,97 @@
+package ingest
+
+import (
+	"context"
+	"hash"
+	"io"
+	"sync"
+)
+
+// pipeCopy copies r to w while hashing, in three stages that run at once on
+// different buffers: read, hash, write. depth buffers of size bytes are all
+// the memory it uses. onWritten is called after each buffer reaches w.
+func pipeCopy(ctx context.Context, r io.Reader, w io.Writer, h hash.Hash, size, depth int, onWritten func(int)) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	free := make(chan []byte, depth)
+	for i := 0; i < depth; i++ {
+		free <- make([]byte, size)
+	}
+	toHash := make(chan []byte, depth)
+	toWrite := make(chan []byte, depth)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		written  int64
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	wg.Add(2)
+	go func() { // hash stage
+		defer wg.Done()
+		defer close(toWrite)
+		for b := range toHash {
+			h.Write(b)
+			toWrite <- b
+		}
+	}()
+	go func() { // write stage
+		defer wg.Done()
+		for b := range toWrite {
+			if ctx.Err() == nil {
+				n, err := w.Write(b)
+				written += int64(n)
+				if err == nil && n < len(b) {
+					err = io.ErrShortWrite
+				}
+				if err != nil {
+					fail(err)
+				} else if onWritten != nil {
+					onWritten(n)
+				}
+			}
+			free <- b[:cap(b)]
+		}
+	}()
+	readStage(ctx, r, free, toHash, fail)
+	close(toHash)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if firstErr == nil {
+		firstErr = ctx.Err() // the caller's context ended
+	}
+	return written, firstErr
+}
+
+func readStage(ctx context.Context, r io.Reader, free <-chan []byte, out chan<- []byte, fail func(error)) {
+	for {
+		var b []byte
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			return
+		}
+		n, err := io.ReadFull(r, b)
+		if n > 0 {
+			out <- b[:n]
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}

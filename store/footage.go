@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// SourceFile returns what the record holds about one recorder file.
+func (s *Store) SourceFile(ctx context.Context, k casework.SourceKey) (casework.SourceRecord, bool, error) {
+	return querySource(ctx, s.db, k)
+}
+
+// FootageItem is one footage file as `footage list` shows it: the content
+// and the first recorder file it came from.
+type FootageItem struct {
+	Digest       evidence.Digest `json:"digest"`
+	Size         int64           `json:"size"`
+	OriginalPath string          `json:"original_path"`
+	DeviceSerial string          `json:"device_serial"`
+	Officer      string          `json:"officer"`
+	Clerk        string          `json:"clerk"`
+	Start        string          `json:"start"`
+	End          string          `json:"end"`
+	IngestedAt   string          `json:"ingested_at"`
+	Important    bool            `json:"important"`
+	Sources      int             `json:"sources"` // recorder files with this content
+	// State is the furthest step the record proves: "signed" (custody
+	// event recorded) or "cleared" (every source file cleared from its
+	// recorder). Sync adds "uploaded" and "hub-verified".
+	State string `json:"state"`
+}
+
+// Footage calls fn for every footage item, oldest first.
+func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.original_path, f.device_serial, f.officer, f.clerk,
+		f.start_time, f.end_time, f.ingested_at, f.important,
+		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest),
+		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest AND fs.cleared_seq IS NULL)
+		FROM footage f ORDER BY f.ingested_seq`)
+	if err != nil {
+		return fmt.Errorf("list footage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it FootageItem
+		var digest string
+		var uncleared int
+		if err := rows.Scan(&digest, &it.Size, &it.OriginalPath, &it.DeviceSerial, &it.Officer, &it.Clerk,
+			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared); err != nil {
+			return fmt.Errorf("list footage: %w", err)
+		}
+		if it.Digest, err = evidence.ParseDigest(digest); err != nil {
+			return fmt.Errorf("list footage: %w", err)
+		}
+		it.State = "signed"
+		if it.Sources > 0 && uncleared == 0 {
+			it.State = "cleared"
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// FootageCount returns the number of footage items and of source files.
+func (s *Store) FootageCount(ctx context.Context) (items, sources int, err error) {
+	err = s.db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM footage), (SELECT count(*) FROM footage_sources)").Scan(&items, &sources)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count footage: %w", err)
+	}
+	return items, sources, nil
+}
+
+// Now returns the terminal clock the store stamps events with.
+func (s *Store) Now() time.Time { return s.now() }
