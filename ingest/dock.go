@@ -68,6 +68,8 @@ type Dock struct {
 	key   evidence.KeyPair
 	opt   Options
 	sem   chan struct{}
+	// wrapOut lets tests put a failing disk under the copy; nil in use.
+	wrapOut func(io.Writer) io.Writer
 }
 
 // NewDock returns a dock that signs with the terminal key.
@@ -376,7 +378,11 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h h
 	sinceCheckpoint := int64(0)
 	meter := newRateMeter(time.Now())
 	var ckErr error
-	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), out, h, d.opt.BufferSize, d.opt.Buffers, func(w int) {
+	var dst io.Writer = out
+	if d.wrapOut != nil {
+		dst = d.wrapOut(out)
+	}
+	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, d.opt.BufferSize, d.opt.Buffers, func(w int) {
 		done += int64(w)
 		sinceCheckpoint += int64(w)
 		if sinceCheckpoint >= d.opt.CheckpointEvery && ckErr == nil {

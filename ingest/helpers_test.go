@@ -143,3 +143,5 @@ func (e *env) check(t testing.TB) {
 		t.Fatalf("check: %v", r.Problems)
 	}
 }
+
+func digestOf(s string) evidence.Digest { return evidence.Sum([]byte(s)) }

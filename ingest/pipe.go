@@ -60,38 +60,39 @@ func pipeCopy(ctx context.Context, r io.Reader, w io.Writer, h hash.Hash, size, 
 			free <- b[:cap(b)]
 		}
 	}()
-	readStage(ctx, r, free, toHash, fail)
+	// A read error ends the input but lets the bytes already read reach the
+	// copy (a resumed copy then starts after them); a write error stops all.
+	readErr := readStage(ctx, r, free, toHash)
 	close(toHash)
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
+	if firstErr == nil {
+		firstErr = readErr
+	}
 	if firstErr == nil {
 		firstErr = ctx.Err() // the caller's context ended
 	}
 	return written, firstErr
 }
 
-func readStage(ctx context.Context, r io.Reader, free <-chan []byte, out chan<- []byte, fail func(error)) {
+func readStage(ctx context.Context, r io.Reader, free <-chan []byte, out chan<- []byte) error {
 	for {
 		var b []byte
 		select {
 		case b = <-free:
 		case <-ctx.Done():
-			return
+			return nil
 		}
 		n, err := io.ReadFull(r, b)
 		if n > 0 {
 			out <- b[:n]
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return
+			return nil
 		}
 		if err != nil {
-			fail(err)
-			return
-		}
-		if ctx.Err() != nil {
-			return
+			return err
 		}
 	}
 }
