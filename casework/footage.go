@@ -56,8 +56,9 @@ type FootageIngested struct {
 	SourceKey
 	DeviceModel  string `json:"device_model,omitempty"`
 	DeviceVendor string `json:"device_vendor,omitempty"`
-	Officer      string `json:"officer,omitempty"` // whose footage it is
-	Clerk        string `json:"clerk"`             // who docked it
+	Officer      string `json:"officer,omitempty"`     // whose footage it is
+	NameSerial   string `json:"name_serial,omitempty"` // serial the file name carries, if any
+	Clerk        string `json:"clerk"`                 // who docked it
 	Station      string `json:"station"`
 	Profile      string `json:"profile,omitempty"` // file-name profile that read the times
 	// Start and End are recorder times, as the recorder's clock told them.

@@ -7,6 +7,8 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -109,8 +111,7 @@ type Recorder struct {
 	Source device.Source
 	Label  string // how people call it: the mount folder, the port
 	// Serial overrides the device serial (for a plain folder that does not
-	// know it); else the device's own, else the serial most names carry,
-	// else Label.
+	// know it); else the device's own, else the last element of Label.
 	Serial string
 	// Officer overrides whose footage this is; else the name's officer
 	// number, else the device's assigned officer.
@@ -125,17 +126,20 @@ type FileError struct {
 
 // Summary is the outcome of docking one recorder.
 type Summary struct {
-	Recorder  string        `json:"recorder"`
-	Serial    string        `json:"serial"`
-	Files     int           `json:"files"`     // regular files found
-	Copied    int           `json:"copied"`    // newly ingested
-	Skipped   int           `json:"skipped"`   // ingested before
-	Cleared   int           `json:"cleared"`   // removed from the recorder
-	Failed    []FileError   `json:"failed"`    // did not reach "signed"
-	NotFiles  []FileError   `json:"not_files"` // symlinks, FIFOs… skipped with a reason
-	Bytes     int64         `json:"bytes"`     // bytes copied
-	Elapsed   time.Duration `json:"elapsed_ns"`
-	ClearErrs []FileError   `json:"clear_errors,omitempty"` // ingested, but left on the recorder
+	Recorder string `json:"recorder"`
+	Serial   string `json:"serial"`
+	// NameSerials are the serials the file names carry; when Serial is not
+	// among them the folder's name stood in for the serial.
+	NameSerials []string      `json:"name_serials,omitempty"`
+	Files       int           `json:"files"`     // regular files found
+	Copied      int           `json:"copied"`    // newly ingested
+	Skipped     int           `json:"skipped"`   // ingested before
+	Cleared     int           `json:"cleared"`   // removed from the recorder
+	Failed      []FileError   `json:"failed"`    // did not reach "signed"
+	NotFiles    []FileError   `json:"not_files"` // symlinks, FIFOs… skipped with a reason
+	Bytes       int64         `json:"bytes"`     // bytes copied
+	Elapsed     time.Duration `json:"elapsed_ns"`
+	ClearErrs   []FileError   `json:"clear_errors,omitempty"` // ingested, but left on the recorder
 }
 
 // OK reports whether every file reached "signed".
@@ -164,7 +168,8 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 		return sum, err
 	}
 	metas := d.describe(files)
-	sum.Serial = resolveSerial(rec, info, metas)
+	sum.Serial = resolveSerial(rec, info)
+	sum.NameSerials = nameSerials(metas)
 	sum.Files = len(files)
 	var total int64
 	for _, f := range files {
@@ -213,33 +218,33 @@ func (d *Dock) describe(files []device.File) []device.Meta {
 }
 
 // resolveSerial picks the device serial that keys every file of this
-// recorder: given, told by the device, carried by most names, or the label.
-func resolveSerial(rec Recorder, info device.Info, metas []device.Meta) string {
+// recorder: given, told by the device, or the last element of Label (a
+// mounted card's folder is usually its volume label). Serials in file
+// names are not used: they vary with what is left on the card, and a key
+// that changed after a partial clear would ingest the rest twice.
+func resolveSerial(rec Recorder, info device.Info) string {
 	if rec.Serial != "" {
 		return rec.Serial
 	}
 	if info.Serial != "" {
 		return info.Serial
 	}
-	counts := map[string]int{}
-	for _, m := range metas {
-		if m.Serial != "" {
-			counts[m.Serial]++
-		}
-	}
-	best, n := "", 0
-	for s, c := range counts {
-		if c > n || c == n && s < best {
-			best, n = s, c
-		}
-	}
-	if best != "" {
-		return best
-	}
-	if rec.Label != "" {
-		return rec.Label
+	if base := filepath.Base(rec.Label); rec.Label != "" && base != "/" && base != "." {
+		return base
 	}
 	return "unknown-device"
+}
+
+// nameSerials lists the distinct serials that file names carry.
+func nameSerials(metas []device.Meta) []string {
+	var out []string
+	for _, m := range metas {
+		if m.Serial != "" && !slices.Contains(out, m.Serial) {
+			out = append(out, m.Serial)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 type fileJob struct {
@@ -473,7 +478,7 @@ func (d *Dock) recordCustody(ctx context.Context, j fileJob, digest evidence.Dig
 	}
 	p := &casework.FootageIngested{
 		Digest: digest, SourceKey: j.key(), DeviceModel: j.info.Model, DeviceVendor: j.info.Vendor,
-		Officer: officer, Clerk: d.opt.Clerk, Station: d.opt.Station, Profile: j.meta.Profile,
+		Officer: officer, NameSerial: j.meta.Serial, Clerk: d.opt.Clerk, Station: d.opt.Station, Profile: j.meta.Profile,
 		Start: j.meta.Start, End: j.meta.End, Seq: j.meta.Seq, Important: j.meta.Important,
 		ClockOffset: offset, ClockKnown: known,
 	}

@@ -31,8 +31,8 @@ func TestR3IngestFolderEndToEnd(t *testing.T) {
 		"DCIM/notes.txt": "no time in this name",
 	})
 	d, u := e.dock(t, Options{Station: "采集站-1"})
-	sum, err := d.Ingest(context.Background(), Recorder{Source: folder(t, root), Label: "/media/card"})
-	if err != nil || !sum.OK() || sum.Copied != 3 || sum.Serial != "DSJ1234" {
+	sum, err := d.Ingest(context.Background(), Recorder{Source: folder(t, root), Label: "/media/DSJ-A8"})
+	if err != nil || !sum.OK() || sum.Copied != 3 || sum.Serial != "DSJ-A8" || len(sum.NameSerials) != 1 || sum.NameSerials[0] != "DSJ1234" {
 		t.Fatalf("summary %+v, err %v", sum, err)
 	}
 	items := e.footage(t)
@@ -44,7 +44,7 @@ func TestR3IngestFolderEndToEnd(t *testing.T) {
 		byPath[it.OriginalPath] = it
 	}
 	first := byPath["DCIM/DSJ1234_350101_20261120101530_0001.MP4"]
-	if first.Digest.String() != sha("first recording") || first.DeviceSerial != "DSJ1234" || first.Officer != "350101" ||
+	if first.Digest.String() != sha("first recording") || first.DeviceSerial != "DSJ-A8" || first.Officer != "350101" ||
 		first.Clerk != "clerk1" || !strings.HasPrefix(first.Start, "2026-11-20T10:15:30+08:00") || first.State != "signed" {
 		t.Fatalf("first item %+v", first)
 	}

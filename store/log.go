@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
+
 	"fmt"
+	"lawtrail/casework"
 
 	"lawtrail/evidence"
 )
@@ -60,4 +62,23 @@ func (s *Store) EventCount(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count events: %w", err)
 	}
 	return n, nil
+}
+
+// Officers lists the enrolled officers, admins first, then by id.
+func (s *Store) Officers(ctx context.Context) ([]casework.Officer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, credential_no, agency, roles FROM officers
+		ORDER BY (',' || roles || ',' LIKE '%,admin,%') DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list officers: %w", err)
+	}
+	defer rows.Close()
+	var out []casework.Officer
+	for rows.Next() {
+		o, _, err := scanOfficer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list officers: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

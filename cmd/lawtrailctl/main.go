@@ -26,10 +26,15 @@ commands:
   init   --agency NAME --officer-id ID --officer-name NAME   create a terminal and its first (admin) officer
   log    [--json]                                           print the event log
   check                                                     verify chain, blobs and database; exit 0 only if all hold
+  ingest --from PATH [--officer ID] [--clear never|local|hub] [--progress json] [--clerk ID] [--serial S]
+                                                            copy, verify and sign every recorder file; exit 0 only if all are done
+  footage list [--json]                                     one line per footage file
+  footage verify [DIGEST…]                                  re-hash blobs against their custody records
 
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
   LAWTRAIL_PIN         officer PIN for init (defaults to the passphrase)
+  LAWTRAIL_OFFICER     officer acting (ingest's clerk; default: the first admin)
   LAWTRAIL_DATA        default data folder
 `
 
@@ -80,6 +85,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdLog(ctx, dir, rest, e)
 	case "check":
 		err = cmdCheck(ctx, dir, rest, e)
+	case "ingest":
+		err = cmdIngest(ctx, dir, rest, e)
+	case "footage":
+		err = cmdFootage(ctx, dir, rest, e)
 	case "help":
 		fmt.Fprint(e.stdout, usage)
 		return 0

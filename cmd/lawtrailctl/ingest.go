@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"lawtrail/assets"
+	"lawtrail/device"
+	"lawtrail/device/msc"
+	"lawtrail/evidence"
+	"lawtrail/ingest"
+	"lawtrail/store"
+)
+
+func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	from := fs.String("from", "", "the recorder's mounted folder, an SD card or any folder (required)")
+	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
+	clear := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
+	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
+	clerk := fs.String("clerk", "", "officer docking the recorder (default: $LAWTRAIL_OFFICER, else the first admin)")
+	serial := fs.String("serial", "", "device serial (default: the serial in file names, else the folder name)")
+	station := fs.String("station", "", "docking station name (default: the terminal's name)")
+	profilesFile := fs.String("profiles", "", "recorder file-name profiles (default: the shipped ones)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *from == "" || fs.NArg() > 0 {
+		return errors.New("--from PATH is required (and nothing else after the flags)")
+	}
+	if *progress != "" && *progress != "json" {
+		return fmt.Errorf("--progress %q: only json is known", *progress)
+	}
+	policy, err := ingest.ParsePolicy(*clear)
+	if err != nil {
+		return err
+	}
+	profiles, err := loadProfiles(*profilesFile)
+	if err != nil {
+		return err
+	}
+	st, key, err := openForWriting(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *clerk == "" {
+		if *clerk, err = defaultOfficer(ctx, st, e); err != nil {
+			return err
+		}
+	}
+	if *station == "" {
+		*station, _ = os.Hostname()
+	}
+	folder, err := msc.OpenDir(*from)
+	if err != nil {
+		return err
+	}
+	defer folder.Close()
+	label, _ := filepath.Abs(*from)
+	out := &lineWriter{w: e.stdout}
+	dock, err := ingest.NewDock(st, key, ingest.Options{
+		Clerk: *clerk, Station: *station, Clear: policy, Profiles: profiles,
+		Progress: progressPrinter(*progress == "json", out),
+	})
+	if err != nil {
+		return err
+	}
+	rec := ingest.Recorder{Source: msc.New(folder, device.Info{}), Label: label, Officer: *officer, Serial: *serial}
+	sum, err := dock.Ingest(ctx, rec)
+	printSummary(out, sum, *progress == "json")
+	if err != nil {
+		return err
+	}
+	if !sum.OK() {
+		return errProblems
+	}
+	return nil
+}
+
+func loadProfiles(path string) (*device.Profiles, error) {
+	raw := assets.RecorderProfiles
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read profiles: %w", err)
+		}
+		raw = b
+	}
+	ps, err := device.ParseProfiles(raw)
+	if err != nil && path != "" {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ps, err
+}
+
+// lineWriter serialises whole lines from several goroutines.
+type lineWriter struct {
+	mu sync.Mutex
+	w  interface{ Write([]byte) (int, error) }
+}
+
+func (l *lineWriter) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, format, args...)
+}
+
+func progressPrinter(asJSON bool, out *lineWriter) func(ingest.Update) {
+	return func(u ingest.Update) {
+		if asJSON {
+			b, _ := json.Marshal(u)
+			out.printf("%s\n", b)
+			return
+		}
+		switch u.State {
+		case ingest.StateSigned, ingest.StateSkipped, ingest.StateCleared:
+			out.printf("%-8s %s  %s\n", u.State, short(u.Digest), u.Path)
+		case ingest.StateFailed:
+			out.printf("%-8s %s  %s: %s\n", u.State, "-", u.Path, u.Error)
+		}
+	}
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
+
+func printSummary(out *lineWriter, s ingest.Summary, asJSON bool) {
+	if asJSON {
+		b, _ := json.Marshal(struct {
+			Summary ingest.Summary `json:"summary"`
+			MiBps   float64        `json:"mib_per_s"`
+		}{s, s.MiBps()})
+		out.printf("%s\n", b)
+		return
+	}
+	out.printf("\n%s (serial %s): %d files, %d copied (%.1f MiB, %.1f MiB/s), %d already ingested, %d cleared, %d failed\n",
+		s.Recorder, s.Serial, s.Files, s.Copied, float64(s.Bytes)/(1<<20), s.MiBps(), s.Skipped, s.Cleared, len(s.Failed))
+	if len(s.NameSerials) > 0 && !slices.Contains(s.NameSerials, s.Serial) {
+		out.printf("  note: file names carry serial %s; the folder name %q stood in. Pass --serial to key this recorder by its own serial.\n",
+			strings.Join(s.NameSerials, ", "), s.Serial)
+	}
+	for _, f := range s.Failed {
+		out.printf("  FAILED %s: %s\n", f.Path, f.Err)
+	}
+	for _, f := range s.ClearErrs {
+		out.printf("  KEPT ON RECORDER %s: %s\n", f.Path, f.Err)
+	}
+	for _, f := range s.NotFiles {
+		out.printf("  not a file %s: %s\n", f.Path, f.Err)
+	}
+}
+
+// openForWriting opens an initialised store and unlocks the terminal key.
+func openForWriting(ctx context.Context, dir string, e env) (*store.Store, evidence.KeyPair, error) {
+	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return nil, evidence.KeyPair{}, err
+	}
+	pass, err := secret(e, "LAWTRAIL_PASSPHRASE", "Terminal passphrase: ")
+	if err != nil {
+		st.Close()
+		return nil, evidence.KeyPair{}, err
+	}
+	key, err := store.UnlockTerminal(dir, pass)
+	if err != nil {
+		st.Close()
+		return nil, evidence.KeyPair{}, err
+	}
+	return st, key, nil
+}
+
+func defaultOfficer(ctx context.Context, st *store.Store, e env) (string, error) {
+	if o := e.getenv("LAWTRAIL_OFFICER"); o != "" {
+		return o, nil
+	}
+	officers, err := st.Officers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(officers) == 0 {
+		return "", errors.New("no officer enrolled")
+	}
+	return officers[0].ID, nil
+}
