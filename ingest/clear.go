@@ -16,13 +16,11 @@ import (
 // copied. The clearing is recorded as a signed event before the file is
 // removed; alreadyRecorded says a previous docking recorded it but may
 // have been cut off before the removal, which is then completed.
-func (d *Dock) clear(ctx context.Context, j fileJob, digest evidence.Digest, alreadyRecorded bool, sum *Summary) {
+func (d *Dock) clear(ctx context.Context, j fileJob, digest evidence.Digest, alreadyRecorded bool, r *run) {
 	if d.opt.Clear != ClearLocal {
 		return // never, or after-hub-receipt: the hub's receipts arrive with sync
 	}
-	refuse := func(err error) {
-		sum.ClearErrs = append(sum.ClearErrs, FileError{Path: device.DisplayPath(j.file.Path), Err: err.Error()})
-	}
+	refuse := func(err error) { r.fail(&r.sum.ClearErrs, device.DisplayPath(j.file.Path), err) }
 	if err := d.store.Blobs().Verify(ctx, digest); err != nil {
 		refuse(fmt.Errorf("not cleared: the copy does not re-verify: %w", err))
 		return
@@ -47,6 +45,6 @@ func (d *Dock) clear(ctx context.Context, j fileJob, digest evidence.Digest, alr
 		refuse(fmt.Errorf("clearing recorded, removal failed (retried at the next docking): %w", err))
 		return
 	}
-	sum.Cleared++
+	r.count(func(s *Summary) { s.Cleared++ })
 	d.update(j, StateCleared, j.file.Size, func(u *Update) { u.Digest = digest.String() })
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -176,19 +177,55 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 		total += f.Size
 	}
 	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDetected, Total: total, FilesTotal: len(files)})
-	for i, f := range files {
-		if err := ctx.Err(); err != nil {
-			return sum, err
+	// Two stages overlap: while the finisher verifies file n by re-reading
+	// it from disk and records its custody, the copier already copies file
+	// n+1. Custody events stay in file order.
+	r := &run{sum: &sum}
+	bufs := newBuffers(d.opt.BufferSize, d.opt.Buffers)
+	finished := make(chan copied, finishQueue)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for c := range finished {
+			d.finish(ctx, takeBatch(c, finished), r)
 		}
-		job := fileJob{rec: rec, info: info, serial: sum.Serial, file: f, meta: metas[i]}
-		d.ingestFile(ctx, job, &sum)
+	}()
+	for i, f := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		d.copyStage(ctx, fileJob{rec: rec, info: info, serial: sum.Serial, file: f, meta: metas[i], bufs: bufs}, r, finished)
+		r.mu.Lock()
 		d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateCopying, Bytes: sum.Bytes,
 			Total: total, FilesDone: i + 1, FilesTotal: len(files)})
+		r.mu.Unlock()
 	}
+	close(finished)
+	wg.Wait()
 	sum.Elapsed = time.Since(start)
 	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDone, Bytes: sum.Bytes, Total: total,
 		FilesDone: len(files), FilesTotal: len(files)})
 	return sum, ctx.Err()
+}
+
+// run is one docking's shared tally; the copier and the finisher both
+// write to it.
+type run struct {
+	mu  sync.Mutex
+	sum *Summary
+}
+
+func (r *run) fail(list *[]FileError, path string, err error) {
+	r.mu.Lock()
+	*list = append(*list, FileError{Path: path, Err: err.Error()})
+	r.mu.Unlock()
+}
+
+func (r *run) count(f func(s *Summary)) {
+	r.mu.Lock()
+	f(r.sum)
+	r.mu.Unlock()
 }
 
 func (d *Dock) list(ctx context.Context, rec Recorder, sum *Summary) ([]device.File, error) {
@@ -248,6 +285,7 @@ func nameSerials(metas []device.Meta) []string {
 }
 
 type fileJob struct {
+	bufs   buffers // the copier's pipeline memory
 	rec    Recorder
 	info   device.Info
 	serial string
@@ -271,9 +309,20 @@ func (d *Dock) update(j fileJob, st State, bytes int64, extra func(*Update)) {
 	d.opt.Progress(u)
 }
 
-func (d *Dock) ingestFile(ctx context.Context, j fileJob, sum *Summary) {
+// copied is a file the copier has finished: its bytes are durable in a
+// partial copy and hashed; the finisher verifies and records it.
+type copied struct {
+	job    fileJob
+	p      partial
+	digest evidence.Digest
+	n      int64
+}
+
+// copyStage skips a file ingested before (completing its clearing if due),
+// or copies it and hands it to the finisher.
+func (d *Dock) copyStage(ctx context.Context, j fileJob, r *run, finished chan<- copied) {
 	fail := func(err error) {
-		sum.Failed = append(sum.Failed, FileError{Path: device.DisplayPath(j.file.Path), Err: err.Error()})
+		r.fail(&r.sum.Failed, device.DisplayPath(j.file.Path), err)
 		d.update(j, StateFailed, 0, func(u *Update) { u.Error = err.Error() })
 	}
 	rec, found, err := d.store.SourceFile(ctx, j.key())
@@ -282,25 +331,86 @@ func (d *Dock) ingestFile(ctx context.Context, j fileJob, sum *Summary) {
 		return
 	}
 	if found {
-		sum.Skipped++
+		r.count(func(s *Summary) { s.Skipped++ })
 		d.update(j, StateSkipped, j.file.Size, func(u *Update) { u.Digest = rec.Digest.String() })
-		d.clear(ctx, j, rec.Digest, rec.Cleared, sum)
+		d.clear(ctx, j, rec.Digest, rec.Cleared, r)
 		return
 	}
 	d.update(j, StatePending, 0, nil)
-	digest, copied, err := d.copyWithRetry(ctx, &j)
+	c, err := d.copyWithRetry(ctx, &j)
 	if err != nil {
 		fail(err)
 		return
 	}
-	if err := d.recordCustody(ctx, j, digest); err != nil {
-		fail(err)
+	finished <- c
+}
+
+// finishQueue is how many copied files may wait for the finisher, and
+// maxBatch how many it records in one transaction.
+const (
+	finishQueue = 32
+	maxBatch    = 64
+)
+
+// takeBatch returns first and whatever else is already waiting, so many
+// small files share one database commit instead of one each.
+func takeBatch(first copied, more <-chan copied) []copied {
+	batch := []copied{first}
+	for len(batch) < maxBatch {
+		select {
+		case c, ok := <-more:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, c)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// finish verifies each copied file by re-reading it from disk and moves it
+// into the blob store, records the custody of all of them in one
+// transaction (one by one if that is refused, so one bad file cannot sink
+// the others), and applies the clear policy.
+func (d *Dock) finish(ctx context.Context, batch []copied, r *run) {
+	fail := func(j fileJob, err error) {
+		r.fail(&r.sum.Failed, device.DisplayPath(j.file.Path), err)
+		d.update(j, StateFailed, 0, func(u *Update) { u.Error = err.Error() })
+	}
+	var ready []copied
+	for _, c := range batch {
+		d.update(c.job, StateVerifying, c.job.file.Size, nil)
+		if err := d.adopt(ctx, c.p, c.digest); err != nil {
+			fail(c.job, err)
+			continue
+		}
+		ready = append(ready, c)
+	}
+	if len(ready) == 0 {
 		return
 	}
-	sum.Copied++
-	sum.Bytes += copied
-	d.update(j, StateSigned, j.file.Size, func(u *Update) { u.Digest = digest.String() })
-	d.clear(ctx, j, digest, false, sum)
+	drafts := make([]store.Draft, len(ready))
+	for i, c := range ready {
+		drafts[i] = d.custodyDraft(c.job, c.digest)
+	}
+	if _, err := d.store.Append(ctx, d.key, drafts...); err != nil {
+		for i, c := range ready { // find the one that was refused
+			if _, err := d.store.Append(ctx, d.key, drafts[i]); err != nil {
+				fail(c.job, fmt.Errorf("record custody of %s: %w", device.DisplayPath(c.job.file.Path), err))
+				ready[i].n = -1
+			}
+		}
+	}
+	for _, c := range ready {
+		if c.n < 0 {
+			continue
+		}
+		r.count(func(s *Summary) { s.Copied++; s.Bytes += c.n })
+		d.update(c.job, StateSigned, c.job.file.Size, func(u *Update) { u.Digest = c.digest.String() })
+		d.clear(ctx, c.job, c.digest, false, r)
+	}
 }
 
 // maxAttempts bounds how often a file that keeps changing is copied again.
@@ -308,46 +418,45 @@ const maxAttempts = 3
 
 // copyWithRetry copies the file, again from the start when it changed
 // while being copied (it is then re-stated, and j takes the new size and
-// time), and never records a copy of a moving file.
-func (d *Dock) copyWithRetry(ctx context.Context, j *fileJob) (evidence.Digest, int64, error) {
+// time), and never hands on a copy of a moving file.
+func (d *Dock) copyWithRetry(ctx context.Context, j *fileJob) (copied, error) {
 	var lastErr error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		digest, n, err := d.copyFile(ctx, *j)
+		c, err := d.copyFile(ctx, *j)
 		if !errors.Is(err, device.ErrChanged) {
-			return digest, n, err
+			return c, err
 		}
 		lastErr = err
 		cur, err := j.rec.Source.Stat(ctx, j.file.Path)
 		if err != nil {
-			return evidence.Digest{}, 0, fmt.Errorf("%w; then: %v", lastErr, err)
+			return copied{}, fmt.Errorf("%w; then: %v", lastErr, err)
 		}
 		j.file = cur
 	}
-	return evidence.Digest{}, 0, fmt.Errorf("%w (%d attempts); left for the next docking", lastErr, maxAttempts)
+	return copied{}, fmt.Errorf("%w (%d attempts); left for the next docking", lastErr, maxAttempts)
 }
 
-// copyFile copies one file into the blob store: read ∥ hash ∥ write, fsync,
-// check the source did not move, drop the cached pages, re-read to verify,
-// and move into place. It returns the digest and the bytes newly copied.
-func (d *Dock) copyFile(ctx context.Context, j fileJob) (evidence.Digest, int64, error) {
+// copyFile copies one file to a durable partial copy: read ∥ hash ∥ write,
+// fsync, and a check that the source did not move meanwhile.
+func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 	if err := d.checkSpace(j.file.Size); err != nil {
-		return evidence.Digest{}, 0, err
+		return copied{}, err
 	}
 	select {
 	case d.sem <- struct{}{}:
 	case <-ctx.Done():
-		return evidence.Digest{}, 0, ctx.Err()
+		return copied{}, ctx.Err()
 	}
 	defer func() { <-d.sem }()
 
 	k := j.key()
 	p, err := newPartial(d.store.Blobs(), k)
 	if err != nil {
-		return evidence.Digest{}, 0, err
+		return copied{}, err
 	}
 	out, h, offset, err := p.open(ctx, k)
 	if err != nil {
-		return evidence.Digest{}, 0, err
+		return copied{}, err
 	}
 	n, err := d.pump(ctx, j, p, out, h, offset)
 	if err != nil {
@@ -355,19 +464,15 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (evidence.Digest, int64,
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, device.ErrChanged) {
 			p.discard() // a full disk or a moving file: nothing worth resuming
 		}
-		return evidence.Digest{}, 0, err
+		return copied{}, err
 	}
 	if err := d.seal(ctx, j, out); err != nil {
 		p.discard()
-		return evidence.Digest{}, 0, err
+		return copied{}, err
 	}
-	var digest evidence.Digest
-	h.Sum(digest[:0])
-	d.update(j, StateVerifying, j.file.Size, nil)
-	if err := d.adopt(ctx, p, digest); err != nil {
-		return evidence.Digest{}, 0, err
-	}
-	return digest, n, nil
+	c := copied{job: j, p: p, n: n}
+	h.Sum(c.digest[:0])
+	return c, nil
 }
 
 // pump runs the pipeline from offset to the end of the file, checkpointing
@@ -378,20 +483,18 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h h
 		return 0, err
 	}
 	defer src.Close()
-	k := j.key()
 	done := offset
 	sinceCheckpoint := int64(0)
 	meter := newRateMeter(time.Now())
-	var ckErr error
+	ck := &checkpointer{p: p, out: out, key: j.key()}
 	var dst io.Writer = out
 	if d.wrapOut != nil {
 		dst = d.wrapOut(out)
 	}
-	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, d.opt.BufferSize, d.opt.Buffers, func(w int) {
+	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, j.bufs, func(w int) {
 		done += int64(w)
 		sinceCheckpoint += int64(w)
-		if sinceCheckpoint >= d.opt.CheckpointEvery && ckErr == nil {
-			ckErr = p.checkpoint(out, k, done)
+		if sinceCheckpoint >= d.opt.CheckpointEvery && ck.start(done) {
 			sinceCheckpoint = 0
 		}
 		if now := time.Now(); meter.due(now) {
@@ -399,12 +502,12 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h h
 			d.update(j, StateCopying, done, func(u *Update) { u.Rate, u.ETA = rate, eta })
 		}
 	})
-	if err == nil {
+	if ckErr := ck.wait(); err == nil {
 		err = ckErr
 	}
 	if err != nil {
 		if !errors.Is(err, syscall.ENOSPC) {
-			_ = p.checkpoint(out, k, done) // keep what is durable for the next docking
+			_ = p.checkpoint(out, j.key(), done) // keep what is durable for the next docking
 		}
 		return n, fmt.Errorf("copy %s: %w", device.DisplayPath(j.file.Path), err)
 	}
@@ -466,8 +569,8 @@ func (d *Dock) checkSpace(size int64) error {
 	return nil
 }
 
-// recordCustody appends the signed custody event of one ingested file.
-func (d *Dock) recordCustody(ctx context.Context, j fileJob, digest evidence.Digest) error {
+// custodyDraft is the signed custody event of one ingested file.
+func (d *Dock) custodyDraft(j fileJob, digest evidence.Digest) store.Draft {
 	offset, known := j.info.ClockOffset()
 	officer := j.rec.Officer
 	if officer == "" {
@@ -482,8 +585,5 @@ func (d *Dock) recordCustody(ctx context.Context, j fileJob, digest evidence.Dig
 		Start: j.meta.Start, End: j.meta.End, Seq: j.meta.Seq, Important: j.meta.Important,
 		ClockOffset: offset, ClockKnown: known,
 	}
-	if _, err := d.store.Append(ctx, d.key, store.Draft{Actor: d.opt.Clerk, Payload: p, Blobs: []evidence.Digest{digest}}); err != nil {
-		return fmt.Errorf("record custody of %s: %w", device.DisplayPath(j.file.Path), err)
-	}
-	return nil
+	return store.Draft{Actor: d.opt.Clerk, Payload: p, Blobs: []evidence.Digest{digest}}
 }

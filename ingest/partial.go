@@ -9,6 +9,8 @@ import (
 	"hash"
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 
 	"lawtrail/casework"
 	"lawtrail/store"
@@ -125,4 +127,46 @@ func (c contextReader) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(b)
+}
+
+// checkpointer runs partial-copy checkpoints in the background, one at a
+// time, so the copy does not stall while the disk flushes. A checkpoint
+// records only the bytes written before its fsync began.
+type checkpointer struct {
+	p    partial
+	out  *os.File
+	key  casework.SourceKey
+	busy atomic.Bool
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error
+}
+
+// start begins a checkpoint of the first n bytes unless one is running;
+// it reports whether it began one.
+func (c *checkpointer) start(n int64) bool {
+	if !c.busy.CompareAndSwap(false, true) {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer c.busy.Store(false)
+		if err := c.p.checkpoint(c.out, c.key, n); err != nil {
+			c.mu.Lock()
+			if c.err == nil {
+				c.err = err
+			}
+			c.mu.Unlock()
+		}
+	}()
+	return true
+}
+
+// wait waits for a running checkpoint and returns the first error.
+func (c *checkpointer) wait() error {
+	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }

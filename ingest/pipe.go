@@ -7,15 +7,28 @@ import (
 	"sync"
 )
 
+// buffers is the memory of one copy pipeline, reused from file to file so
+// that thousands of small files do not each allocate megabytes.
+type buffers [][]byte
+
+func newBuffers(size, depth int) buffers {
+	b := make(buffers, depth)
+	for i := range b {
+		b[i] = make([]byte, size)
+	}
+	return b
+}
+
 // pipeCopy copies r to w while hashing, in three stages that run at once on
-// different buffers: read, hash, write. depth buffers of size bytes are all
-// the memory it uses. onWritten is called after each buffer reaches w.
-func pipeCopy(ctx context.Context, r io.Reader, w io.Writer, h hash.Hash, size, depth int, onWritten func(int)) (int64, error) {
+// different buffers: read, hash, write. The buffers are all the memory it
+// uses. onWritten is called after each buffer reaches w.
+func pipeCopy(ctx context.Context, r io.Reader, w io.Writer, h hash.Hash, bufs buffers, onWritten func(int)) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	depth := len(bufs)
 	free := make(chan []byte, depth)
-	for i := 0; i < depth; i++ {
-		free <- make([]byte, size)
+	for _, b := range bufs {
+		free <- b[:cap(b)]
 	}
 	toHash := make(chan []byte, depth)
 	toWrite := make(chan []byte, depth)

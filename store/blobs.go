@@ -115,6 +115,8 @@ func (s *BlobStore) TempFile() (*os.File, error) {
 func (s *BlobStore) commit(tmpPath string, d evidence.Digest) error {
 	final := s.Path(d)
 	dir := filepath.Dir(final)
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("put blob %s: %w", d, err)
 	}
@@ -129,8 +131,10 @@ func (s *BlobStore) commit(tmpPath string, d evidence.Digest) error {
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("put blob %s: %w", d, err)
 	}
-	if err := syncDir(s.root); err != nil {
-		return fmt.Errorf("put blob %s: %w", d, err)
+	if created { // the new ab/ folder's own entry must be durable too
+		if err := syncDir(s.root); err != nil {
+			return fmt.Errorf("put blob %s: %w", d, err)
+		}
 	}
 	return nil
 }
