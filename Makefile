@@ -24,14 +24,19 @@ run: deps
 
 ## test: lint, a real build of every binary (the GUI with its OpenGL driver, as
 ## `make run` builds it), then every test: unit, crash, migration, tamper,
-## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver).
+## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver);
+## the concurrent docking pipeline once more under the race detector.
 test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 ./...
+	$(GO) test -tags ci -count=1 -race ./ingest/
 
-## bench: the measured figures (ratios against a baseline run in the same process).
+## bench: the measured figures, each against a baseline measured in the same run
+## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source).
+## The docking benchmarks write about 8 GiB to the temp folder.
 bench:
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
+	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/
 
 ## lint: gofmt must have nothing to say, go vet must pass.
 lint:
@@ -39,6 +44,7 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags ci ./...
 
-## fuzz: run the envelope fuzzer for a while (make test runs only its seed corpus).
+## fuzz: run each fuzzer for a while (make test runs only their seed corpora).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
+	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/

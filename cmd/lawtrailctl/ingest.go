@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -180,6 +181,8 @@ func openForWriting(ctx context.Context, dir string, e env) (*store.Store, evide
 		st.Close()
 		return nil, evidence.KeyPair{}, err
 	}
+	// argon2id just used tens of MiB; give them back before a long ingest.
+	debug.FreeOSMemory()
 	return st, key, nil
 }
 

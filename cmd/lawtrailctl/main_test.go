@@ -17,7 +17,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func ctl(t *testing.T, vars map[string]string, args ...string) result {
+func ctl(t testing.TB, vars map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, env{
