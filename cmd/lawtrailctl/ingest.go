@@ -24,19 +24,23 @@ import (
 func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	from := fs.String("from", "", "the recorder's mounted folder, an SD card or any folder (required)")
+	var from folders
+	fs.Var(&from, "from", "the recorder's mounted folder, an SD card or any folder (required; repeat to dock several at once)")
 	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
 	clear := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
 	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
 	clerk := fs.String("clerk", "", "officer docking the recorder (default: $LAWTRAIL_OFFICER, else the first admin)")
-	serial := fs.String("serial", "", "device serial (default: the serial in file names, else the folder name)")
+	serial := fs.String("serial", "", "device serial (default: the folder name; only with a single --from)")
 	station := fs.String("station", "", "docking station name (default: the terminal's name)")
 	profilesFile := fs.String("profiles", "", "recorder file-name profiles (default: the shipped ones)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *from == "" || fs.NArg() > 0 {
+	if len(from) == 0 || fs.NArg() > 0 {
 		return errors.New("--from PATH is required (and nothing else after the flags)")
+	}
+	if *serial != "" && len(from) > 1 {
+		return errors.New("--serial names one recorder: use it with a single --from")
 	}
 	if *progress != "" && *progress != "json" {
 		return fmt.Errorf("--progress %q: only json is known", *progress)
@@ -62,12 +66,16 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if *station == "" {
 		*station, _ = os.Hostname()
 	}
-	folder, err := msc.OpenDir(*from)
-	if err != nil {
-		return err
+	recs := make([]ingest.Recorder, len(from))
+	for i, path := range from {
+		folder, err := msc.OpenDir(path)
+		if err != nil {
+			return err
+		}
+		defer folder.Close()
+		label, _ := filepath.Abs(path)
+		recs[i] = ingest.Recorder{Source: msc.New(folder, device.Info{}), Label: label, Officer: *officer, Serial: *serial}
 	}
-	defer folder.Close()
-	label, _ := filepath.Abs(*from)
 	out := &lineWriter{w: e.stdout}
 	dock, err := ingest.NewDock(st, key, ingest.Options{
 		Clerk: *clerk, Station: *station, Clear: policy, Profiles: profiles,
@@ -76,15 +84,48 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	rec := ingest.Recorder{Source: msc.New(folder, device.Info{}), Label: label, Officer: *officer, Serial: *serial}
-	sum, err := dock.Ingest(ctx, rec)
-	printSummary(out, sum, *progress == "json")
+	sums, err := dockAll(ctx, dock, recs)
+	allOK := true
+	for _, sum := range sums {
+		printSummary(out, sum, *progress == "json")
+		allOK = allOK && sum.OK()
+	}
 	if err != nil {
 		return err
 	}
-	if !sum.OK() {
+	if !allOK {
 		return errProblems
 	}
+	return nil
+}
+
+// dockAll docks every recorder at once, each in its own worker; the dock's
+// global limit bounds the copies running together.
+func dockAll(ctx context.Context, dock *ingest.Dock, recs []ingest.Recorder) ([]ingest.Summary, error) {
+	sums := make([]ingest.Summary, len(recs))
+	errs := make([]error, len(recs))
+	var wg sync.WaitGroup
+	for i, rec := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sums[i], errs[i] = dock.Ingest(ctx, rec)
+		}()
+	}
+	wg.Wait()
+	return sums, errors.Join(errs...)
+}
+
+// folders is a repeatable --from flag.
+type folders []string
+
+func (f *folders) String() string { return strings.Join(*f, ",") }
+
+func (f *folders) Set(v string) error {
+	if v == "" {
+		return errors.New("empty folder")
+	}
+	*f = append(*f, v)
 	return nil
 }
 

@@ -237,3 +237,17 @@ func candidateSizes(size int64, onCard bool, p string) []int64 {
 	fmt.Sscanf(p[len(p)-9:len(p)-4], "%d", &i)
 	return []int64{int64(len(fmt.Sprintf("photo %d of the scene", i)))}
 }
+
+func TestIngestSeveralFoldersAtOnce(t *testing.T) {
+	dir := initTerminal(t)
+	a, b := filepath.Join(t.TempDir(), "DSJ-A"), filepath.Join(t.TempDir(), "DSJ-B")
+	makeCard(t, a, 30, 1)
+	makeCard(t, b, 30, 1) // same names and content on another device
+	r := ctl(t, pass, "--data", dir, "ingest", "--from", a, "--from", b)
+	if r.code != 0 || !strings.Contains(r.stdout, "(serial DSJ-A): 31 files, 31 copied") || !strings.Contains(r.stdout, "(serial DSJ-B): 31 files, 31 copied") {
+		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ctl(t, pass, "--data", dir, "ingest", "--from", a, "--from", b, "--serial", "X"); r.code != 2 {
+		t.Fatalf("--serial with two folders: %d", r.code)
+	}
+}
