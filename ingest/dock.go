@@ -454,7 +454,7 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 	if err != nil {
 		return copied{}, err
 	}
-	out, h, offset, err := p.open(ctx, k)
+	out, h, offset, err := p.open(k)
 	if err != nil {
 		return copied{}, err
 	}

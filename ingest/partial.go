@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -48,7 +47,7 @@ func stateOf(k casework.SourceKey, synced int64) partialState {
 // open returns the copy file positioned to continue, the hash of its bytes
 // so far and their count. A partial copy of another version of the file (or
 // none) starts from zero.
-func (p partial) open(ctx context.Context, k casework.SourceKey) (*os.File, hash.Hash, int64, error) {
+func (p partial) open(k casework.SourceKey) (*os.File, hash.Hash, int64, error) {
 	h := sha256.New()
 	resumeAt := p.resumable(k)
 	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -60,7 +59,7 @@ func (p partial) open(ctx context.Context, k casework.SourceKey) (*os.File, hash
 		return nil, nil, 0, fmt.Errorf("cut partial copy to %d: %w", resumeAt, err)
 	}
 	if resumeAt > 0 {
-		if _, err := io.Copy(h, io.LimitReader(contextReader{ctx, f}, resumeAt)); err != nil {
+		if _, err := io.Copy(h, io.LimitReader(f, resumeAt)); err != nil {
 			f.Close()
 			return nil, nil, 0, fmt.Errorf("re-hash partial copy: %w", err)
 		}
@@ -114,19 +113,6 @@ func (p partial) discard() {
 	for _, f := range []string{p.path, p.sidecar, p.sidecar + ".tmp"} {
 		_ = os.Remove(f) // not evidence; a leftover is cut back or replaced next time
 	}
-}
-
-// contextReader stops a long read when its context ends.
-type contextReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c contextReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
 }
 
 // checkpointer runs partial-copy checkpoints in the background, one at a
