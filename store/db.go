@@ -17,6 +17,17 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// Schema is a numbered set of forward-only migrations: files
+// NNNN_name.sql under Dir in FS, applied in order, the count kept in
+// PRAGMA user_version. The terminal's schema is this package's; the hub
+// brings its own.
+type Schema struct {
+	FS  fs.FS
+	Dir string
+}
+
+var terminalSchema = Schema{FS: migrationFS, Dir: "migrations"}
+
 // migration is one forward-only schema step; its version is its file's number.
 type migration struct {
 	version int
@@ -24,8 +35,8 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.Glob(migrationFS, "migrations/*.sql")
+func (sc Schema) load() ([]migration, error) {
+	entries, err := fs.Glob(sc.FS, sc.Dir+"/*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
@@ -37,13 +48,26 @@ func loadMigrations() ([]migration, error) {
 		if err != nil || n != i+1 {
 			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
 		}
-		text, err := migrationFS.ReadFile(name)
+		text, err := fs.ReadFile(sc.FS, name)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", base, err)
 		}
 		out = append(out, migration{version: n, name: base, sql: string(text)})
 	}
 	return out, nil
+}
+
+// OpenSQLite opens a SQLite file the way lawtrail always does; see openDB.
+func OpenSQLite(ctx context.Context, file string) (*sql.DB, error) { return openDB(ctx, file) }
+
+// Migrate brings db up to the latest version of schema and returns how
+// many migrations it applied.
+func Migrate(ctx context.Context, db *sql.DB, schema Schema) (int, error) {
+	all, err := schema.load()
+	if err != nil {
+		return 0, err
+	}
+	return migrateSchema(ctx, db, schema, len(all))
 }
 
 // openDB opens the SQLite file with WAL, a busy timeout, foreign keys,
@@ -79,7 +103,11 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 // (latestVersion for all), each in its own transaction with the version bump.
 // It returns how many it applied. A file newer than this program is refused.
 func migrate(ctx context.Context, db *sql.DB, target int) (int, error) {
-	all, err := loadMigrations()
+	return migrateSchema(ctx, db, terminalSchema, target)
+}
+
+func migrateSchema(ctx context.Context, db *sql.DB, schema Schema, target int) (int, error) {
+	all, err := schema.load()
 	if err != nil {
 		return 0, err
 	}
@@ -123,6 +151,6 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 
 // latestVersion is the schema version this program writes.
 func latestVersion() (int, error) {
-	all, err := loadMigrations()
+	all, err := terminalSchema.load()
 	return len(all), err
 }

@@ -82,3 +82,5 @@ func (s *Store) Officers(ctx context.Context) ([]casework.Officer, error) {
 	}
 	return out, rows.Err()
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -14,7 +14,7 @@ import (
 // along.
 func TestMigrationsFromEveryVersion(t *testing.T) {
 	ctx := context.Background()
-	all, err := loadMigrations()
+	all, err := terminalSchema.load()
 	if err != nil {
 		t.Fatal(err)
 	}

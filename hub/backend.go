@@ -1,0 +1,299 @@
+package hub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
+	"lawtrail/sync/server"
+)
+
+// State implements server.Backend.
+func (h *Hub) State(ctx context.Context, terminal string) (protocol.State, error) {
+	st := protocol.State{Terminal: terminal, NeedBlobs: []evidence.Digest{}}
+	var hash []byte
+	err := h.db.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&st.LastSeq, &hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("state of %s: %w", terminal, err)
+	}
+	copy(st.LastHash[:], hash)
+	rows, err := h.db.QueryContext(ctx, `SELECT n.digest FROM named_blobs n LEFT JOIN blobs b ON b.digest = n.digest
+		WHERE n.terminal = ? AND b.digest IS NULL ORDER BY n.seq`, terminal)
+	if err != nil {
+		return st, fmt.Errorf("state of %s: %w", terminal, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return st, err
+		}
+		d, err := evidence.ParseDigest(s)
+		if err != nil {
+			return st, err
+		}
+		st.NeedBlobs = append(st.NeedBlobs, d)
+	}
+	if st.Checkpoint, err = latestCheckpoint(ctx, h.db); err != nil {
+		return st, err
+	}
+	return st, rows.Err()
+}
+
+// OfficerKeys implements server.Backend from the terminal's accepted
+// officer.enrolled events.
+func (h *Hub) OfficerKeys(ctx context.Context, terminal string) (map[string]ed25519.PublicKey, error) {
+	rows, err := h.db.QueryContext(ctx, "SELECT body FROM events WHERE terminal = ? AND json_extract(body, '$.type') = ?",
+		terminal, casework.TypeOfficerEnrolled)
+	if err != nil {
+		return nil, fmt.Errorf("officer keys of %s: %w", terminal, err)
+	}
+	defer rows.Close()
+	keys := map[string]ed25519.PublicKey{}
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		body, err := evidence.ParseBody(raw)
+		if err != nil {
+			return nil, err
+		}
+		p, err := casework.Decode(body.Type, body.Payload)
+		if err != nil {
+			return nil, err
+		}
+		e := p.(*casework.OfficerEnrolled)
+		keys[e.Officer] = e.PublicKey
+	}
+	return keys, rows.Err()
+}
+
+// EventHash implements server.Backend.
+func (h *Hub) EventHash(ctx context.Context, terminal string, seq uint64) (evidence.Digest, bool, error) {
+	var d evidence.Digest
+	var hash []byte
+	err := h.db.QueryRowContext(ctx, "SELECT hash FROM events WHERE terminal = ? AND seq = ?", terminal, seq).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	if err != nil {
+		return d, false, err
+	}
+	copy(d[:], hash)
+	return d, true, nil
+}
+
+// Quarantine implements server.Backend.
+func (h *Hub) Quarantine(ctx context.Context, terminal string, ev evidence.Event, body evidence.Body) error {
+	hash := ev.Hash()
+	_, err := h.db.ExecContext(ctx, `INSERT INTO forks (terminal, seq, hash, body, sig, received_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, terminal, body.Seq, hash[:], ev.Body, ev.Sig, h.now().UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// Append implements server.Backend: one transaction stores the events, the
+// blobs they name and their log leaves, then signs a checkpoint.
+func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verified, knownSize uint64) (protocol.BatchResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return protocol.BatchResult{}, err
+	}
+	defer tx.Rollback()
+	var res protocol.BatchResult
+	now := h.now().UTC().Format(time.RFC3339Nano)
+	for _, v := range events {
+		hash := v.Event.Hash()
+		idx, err := appendLeaf(ctx, tx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", terminal, v.Body.Seq))
+		if err != nil {
+			return res, err
+		}
+		cosigs, _ := json.Marshal(v.Event.CoSigs)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
+			// Another batch of the same terminal won the race for this seq.
+			return res, &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
+		}
+		for _, d := range v.Body.Blobs {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+				terminal, d.String(), v.Body.Seq); err != nil {
+				return res, err
+			}
+		}
+		res.Accepted = append(res.Accepted, protocol.Accepted{Seq: v.Body.Seq, LogIndex: idx})
+		res.LastSeq = v.Body.Seq
+	}
+	if res.Checkpoint, err = h.signCheckpoint(ctx, tx); err != nil {
+		return res, err
+	}
+	for i := range res.Accepted {
+		if res.Accepted[i].Inclusion, err = inclusionProof(ctx, tx, res.Accepted[i].LogIndex, res.Checkpoint.Size); err != nil {
+			return res, err
+		}
+	}
+	if knownSize > res.Checkpoint.Size {
+		return res, &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", knownSize, res.Checkpoint.Size)}
+	}
+	if res.Consistency, err = consistencyProof(ctx, tx, knownSize, res.Checkpoint.Size); err != nil {
+		return res, err
+	}
+	if len(events) == 0 {
+		var hash []byte
+		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&res.LastSeq, &hash)
+	}
+	return res, tx.Commit()
+}
+
+// BlobNamed implements server.Backend.
+func (h *Hub) BlobNamed(ctx context.Context, terminal string, d evidence.Digest) (bool, bool, error) {
+	var named, held int
+	err := h.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM named_blobs WHERE terminal = ? AND digest = ?),
+		(SELECT count(*) FROM blobs WHERE digest = ?)`, terminal, d.String(), d.String()).Scan(&named, &held)
+	return named > 0, held > 0, err
+}
+
+// StoreBlob implements server.Backend: re-hash (store.BlobStore.Adopt reads
+// the file again), fsync, move into the write-once store, log, sign.
+func (h *Hub) StoreBlob(ctx context.Context, terminal string, d evidence.Digest, path string) (protocol.Receipt, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return protocol.Receipt{}, fmt.Errorf("uploaded file for %s: %w", d, err)
+	}
+	if err := fsyncPath(path); err != nil {
+		return protocol.Receipt{}, err
+	}
+	if err := h.blobs.Adopt(ctx, path, d); err != nil {
+		return protocol.Receipt{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return protocol.Receipt{}, err
+	}
+	defer tx.Rollback()
+	if rc, found, err := receiptIn(ctx, tx, terminal, d); err != nil || found {
+		return rc, err
+	}
+	size, err := logSize(ctx, tx)
+	if err != nil {
+		return protocol.Receipt{}, err
+	}
+	rc := protocol.Receipt{Digest: d, Size: fi.Size(), Terminal: terminal, Time: h.now().UTC(), LogIndex: size}
+	rc.Sig = h.key.Sign(rc.SignedBytes())
+	if _, err := appendLeaf(ctx, tx, protocol.ReceiptLeaf(rc), "receipt", terminal+":"+d.String()); err != nil {
+		return rc, err
+	}
+	b, _ := json.Marshal(rc)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (digest, size, terminal, received_at, log_index) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		d.String(), fi.Size(), terminal, rc.Time.Format(time.RFC3339Nano), rc.LogIndex); err != nil {
+		return rc, err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO receipts (terminal, digest, receipt) VALUES (?, ?, ?)", terminal, d.String(), string(b)); err != nil {
+		return rc, err
+	}
+	if _, err := h.signCheckpoint(ctx, tx); err != nil {
+		return rc, err
+	}
+	return rc, tx.Commit()
+}
+
+func fsyncPath(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("fsync %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// Receipt implements server.Backend.
+func (h *Hub) Receipt(ctx context.Context, terminal string, d evidence.Digest) (protocol.Receipt, bool, error) {
+	return receiptIn(ctx, h.db, terminal, d)
+}
+
+func receiptIn(ctx context.Context, q querier, terminal string, d evidence.Digest) (protocol.Receipt, bool, error) {
+	var raw string
+	err := q.QueryRowContext(ctx, "SELECT receipt FROM receipts WHERE terminal = ? AND digest = ?", terminal, d.String()).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return protocol.Receipt{}, false, nil
+	}
+	if err != nil {
+		return protocol.Receipt{}, false, err
+	}
+	var rc protocol.Receipt
+	return rc, true, json.Unmarshal([]byte(raw), &rc)
+}
+
+// Consistency implements server.Backend.
+func (h *Hub) Consistency(ctx context.Context, from uint64) (protocol.ConsistencyAnswer, error) {
+	cp, err := latestCheckpoint(ctx, h.db)
+	if err != nil {
+		return protocol.ConsistencyAnswer{}, err
+	}
+	if from > cp.Size {
+		return protocol.ConsistencyAnswer{}, &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("from %d is beyond the log (%d)", from, cp.Size)}
+	}
+	p, err := consistencyProof(ctx, h.db, from, cp.Size)
+	return protocol.ConsistencyAnswer{Checkpoint: cp, Consistency: p}, err
+}
+
+// Feed implements server.Backend.
+func (h *Hub) Feed(ctx context.Context, terminal string, after uint64, limit int) (protocol.Feed, error) {
+	f := protocol.Feed{Items: []protocol.FeedItem{}, Next: after}
+	rows, err := h.db.QueryContext(ctx, "SELECT cursor, item FROM feed WHERE cursor > ? AND terminal IN (?, '*') ORDER BY cursor LIMIT ?", after, terminal, limit)
+	if err != nil {
+		return f, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cur uint64
+		var raw string
+		if err := rows.Scan(&cur, &raw); err != nil {
+			return f, err
+		}
+		var it protocol.FeedItem
+		if err := json.Unmarshal([]byte(raw), &it); err != nil {
+			return f, err
+		}
+		f.Items = append(f.Items, it)
+		f.Next = cur
+	}
+	return f, rows.Err()
+}
+
+// Publish adds a hub-originated item to the feed of terminal ("*" for all).
+func (h *Hub) Publish(ctx context.Context, terminal, typ string, body any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var cur uint64
+	tx.QueryRowContext(ctx, "SELECT coalesce(max(cursor), 0) + 1 FROM feed").Scan(&cur)
+	it := protocol.FeedItem{Cursor: cur, Type: typ, Time: h.now().UTC(), Body: raw, Sig: h.key.Sign(raw)}
+	b, _ := json.Marshal(it)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO feed (cursor, terminal, item) VALUES (?, ?, ?)", cur, terminal, string(b)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// UploadDir implements server.Backend.
+func (h *Hub) UploadDir() string { return filepath.Join(h.dir, uploadDir) }

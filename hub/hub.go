@@ -1,0 +1,211 @@
+package hub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/tls"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+	"lawtrail/sync/server"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+var schema = store.Schema{FS: migrationFS, Dir: "migrations"}
+
+// Files of a hub's data folder.
+const (
+	dbFile    = "hub.db"
+	keyFile   = "keys/hub.key"
+	certFile  = "tls/hub.crt"
+	blobDir   = "blobs"
+	uploadDir = "blobs/tmp/uploads" // inside the blob store's temp folder: same file system, never walked as blobs
+)
+
+// Hub is an open hub data folder.
+type Hub struct {
+	db    *sql.DB
+	dir   string
+	key   evidence.KeyPair
+	cert  tls.Certificate
+	blobs *store.BlobStore
+	now   func() time.Time
+	mu    sync.Mutex // one log append at a time, so checkpoints follow each other
+}
+
+// Options adjust a Hub.
+type Options struct {
+	Now func() time.Time
+	KDF evidence.KDFParams // for a new hub key; DefaultKDFParams when zero
+}
+
+// Open opens the hub in dir, creating its key (sealed with passphrase),
+// TLS certificate and database on first use.
+func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.KDF == (evidence.KDFParams{}) {
+		opt.KDF = evidence.DefaultKDFParams
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open hub %s: %w", dir, err)
+	}
+	key, err := loadOrCreateKey(filepath.Join(dir, keyFile), passphrase, opt.KDF)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := loadOrCreateCert(filepath.Join(dir, certFile), key)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, dbFile))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Migrate(ctx, db, schema); err != nil {
+		db.Close()
+		return nil, err
+	}
+	blobs, err := store.OpenBlobStore(filepath.Join(dir, blobDir))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	h := &Hub{db: db, dir: dir, key: key, cert: cert, blobs: blobs, now: opt.Now}
+	if err := h.ensureCheckpoint(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// Blobs returns the hub's content-addressed store.
+func (h *Hub) Blobs() *store.BlobStore { return h.blobs }
+
+// Close closes the database.
+func (h *Hub) Close() error { return h.db.Close() }
+
+// PublicKey is the key checkpoints and receipts are signed with.
+func (h *Hub) PublicKey() ed25519.PublicKey { return h.key.Public }
+
+func loadOrCreateKey(path string, passphrase []byte, kdf evidence.KDFParams) (evidence.KeyPair, error) {
+	if len(passphrase) == 0 {
+		return evidence.KeyPair{}, errors.New("the hub key needs a passphrase (LAWTRAIL_HUB_PASSPHRASE)")
+	}
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		sk, err := evidence.ParseSealedKey(raw)
+		if err != nil {
+			return evidence.KeyPair{}, fmt.Errorf("%s: %w", path, err)
+		}
+		k, err := sk.Unseal(passphrase)
+		if err != nil {
+			return evidence.KeyPair{}, fmt.Errorf("unlock hub key: %w", err)
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return evidence.KeyPair{}, fmt.Errorf("read hub key: %w", err)
+	}
+	k, err := evidence.GenerateKeyPair(rand.Reader)
+	if err != nil {
+		return evidence.KeyPair{}, err
+	}
+	sk, err := evidence.Seal(k, "hub", k.ID(), passphrase, kdf, rand.Reader)
+	if err != nil {
+		return evidence.KeyPair{}, err
+	}
+	b, _ := json.MarshalIndent(sk, "", "  ")
+	if err := writeFileSync(path, b); err != nil {
+		return evidence.KeyPair{}, err
+	}
+	return k, nil
+}
+
+func writeFileSync(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f.Close()
+	return os.Rename(path+".tmp", path)
+}
+
+// ensureCheckpoint signs a checkpoint of the empty log on first start.
+func (h *Hub) ensureCheckpoint(ctx context.Context) error {
+	var n int
+	if err := h.db.QueryRowContext(ctx, "SELECT count(*) FROM checkpoints").Scan(&n); err != nil {
+		return fmt.Errorf("read checkpoints: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := h.signCheckpoint(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// signCheckpoint signs and stores the checkpoint of the log as it is in tx.
+func (h *Hub) signCheckpoint(ctx context.Context, tx *sql.Tx) (protocol.Checkpoint, error) {
+	size, err := logSize(ctx, tx)
+	if err != nil {
+		return protocol.Checkpoint{}, err
+	}
+	root, err := rootAt(ctx, tx, size)
+	if err != nil {
+		return protocol.Checkpoint{}, err
+	}
+	cp := protocol.Checkpoint{Size: size, Root: root, Time: h.now().UTC()}
+	cp.Sig = h.key.Sign(cp.SignedBytes())
+	b, _ := json.Marshal(cp)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO checkpoints (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", size, string(b)); err != nil {
+		return protocol.Checkpoint{}, fmt.Errorf("store checkpoint: %w", err)
+	}
+	return cp, nil
+}
+
+// latestCheckpoint returns the newest checkpoint.
+func latestCheckpoint(ctx context.Context, q querier) (protocol.Checkpoint, error) {
+	var body string
+	if err := q.QueryRowContext(ctx, "SELECT body FROM checkpoints ORDER BY size DESC LIMIT 1").Scan(&body); err != nil {
+		return protocol.Checkpoint{}, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	var cp protocol.Checkpoint
+	if err := json.Unmarshal([]byte(body), &cp); err != nil {
+		return protocol.Checkpoint{}, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	return cp, nil
+}
+
+var _ server.Backend = (*Hub)(nil)

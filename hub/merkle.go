@@ -1,0 +1,135 @@
+package hub
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+)
+
+// The transparency log: an append-only Merkle tree (RFC 6962 hashing) over
+// every accepted event and every receipt. Leaves and all complete nodes are
+// rows, so appending, roots and proofs need no tree in memory.
+
+var hasher = rfc6962.DefaultHasher
+
+var rangeFactory = &compact.RangeFactory{Hash: hasher.HashChildren}
+
+// logSize returns the number of leaves.
+func logSize(ctx context.Context, q querier) (uint64, error) {
+	var n uint64
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM log_leaves").Scan(&n); err != nil {
+		return 0, fmt.Errorf("log size: %w", err)
+	}
+	return n, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// frontier loads the compact range [0, size): the roots of the perfect
+// subtrees that cover the log, left to right.
+func frontier(ctx context.Context, q querier, size uint64) (*compact.Range, error) {
+	var hashes [][]byte
+	var begin uint64
+	for level := 63; level >= 0; level-- {
+		if size&(1<<uint(level)) == 0 {
+			continue
+		}
+		h, err := nodeHash(ctx, q, uint(level), begin>>uint(level))
+		if err != nil {
+			return nil, err
+		}
+		hashes = append(hashes, h)
+		begin += 1 << uint(level)
+	}
+	return rangeFactory.NewRange(0, size, hashes)
+}
+
+func nodeHash(ctx context.Context, q querier, level uint, index uint64) ([]byte, error) {
+	var h []byte
+	if err := q.QueryRowContext(ctx, "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index).Scan(&h); err != nil {
+		return nil, fmt.Errorf("log node %d/%d: %w", level, index, err)
+	}
+	return h, nil
+}
+
+// appendLeaf adds a leaf inside tx and returns its index.
+func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) (uint64, error) {
+	size, err := logSize(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	r, err := frontier(ctx, tx, size)
+	if err != nil {
+		return 0, err
+	}
+	leafHash := hasher.HashLeaf(leaf)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO log_leaves (idx, leaf_hash, kind, ref) VALUES (?, ?, ?, ?)", size, leafHash, kind, ref); err != nil {
+		return 0, fmt.Errorf("append log leaf: %w", err)
+	}
+	var visitErr error
+	err = r.Append(leafHash, func(id compact.NodeID, hash []byte) {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
+			visitErr = fmt.Errorf("store log node %d/%d: %w", id.Level, id.Index, err)
+		}
+	})
+	if err == nil {
+		err = visitErr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return size, nil
+}
+
+// rootAt returns the root hash of the log's first size leaves.
+func rootAt(ctx context.Context, q querier, size uint64) ([]byte, error) {
+	if size == 0 {
+		return hasher.EmptyRoot(), nil
+	}
+	r, err := frontier(ctx, q, size)
+	if err != nil {
+		return nil, err
+	}
+	return r.GetRootHash(nil)
+}
+
+// fetchProof turns the node list of a proof into hashes.
+func fetchProof(ctx context.Context, q querier, nodes proof.Nodes) ([][]byte, error) {
+	hashes := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		h, err := nodeHash(ctx, q, id.Level, id.Index)
+		if err != nil {
+			return nil, err
+		}
+		hashes[i] = h
+	}
+	return nodes.Rehash(hashes, hasher.HashChildren)
+}
+
+// inclusionProof proves leaf index is in the log of the given size.
+func inclusionProof(ctx context.Context, q querier, index, size uint64) ([][]byte, error) {
+	nodes, err := proof.Inclusion(index, size)
+	if err != nil {
+		return nil, fmt.Errorf("inclusion proof %d/%d: %w", index, size, err)
+	}
+	return fetchProof(ctx, q, nodes)
+}
+
+// consistencyProof proves the log of size2 extends the log of size1.
+func consistencyProof(ctx context.Context, q querier, size1, size2 uint64) ([][]byte, error) {
+	if size1 == 0 || size1 == size2 {
+		return [][]byte{}, nil
+	}
+	nodes, err := proof.Consistency(size1, size2)
+	if err != nil {
+		return nil, fmt.Errorf("consistency proof %d→%d: %w", size1, size2, err)
+	}
+	return fetchProof(ctx, q, nodes)
+}

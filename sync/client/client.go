@@ -1,0 +1,181 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+)
+
+// Options shape a Client.
+type Options struct {
+	// RateLimit caps upload bytes per second (0: no cap).
+	RateLimit int64
+	// Metered sends events and fetches receipts but uploads no footage.
+	Metered bool
+	// ChunkSize is the most bytes one PATCH carries (default 4 MiB); a cut
+	// costs at most this much again.
+	ChunkSize int64
+	// BatchSize is the most events one request carries (default 200).
+	BatchSize int
+	// Timeout bounds each request (default 60 s).
+	Timeout time.Duration
+	// Dial lets tests route connections (through a faulty proxy).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Client syncs one terminal's store with its hub.
+type Client struct {
+	st      *store.Store
+	key     evidence.KeyPair
+	hub     store.HubLink
+	http    *http.Client
+	opt     Options
+	limiter *rate.Limiter
+}
+
+// New returns a client for a terminal that joined a hub.
+func New(ctx context.Context, st *store.Store, terminal evidence.KeyPair, opt Options) (*Client, error) {
+	link, err := st.Hub(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opt.ChunkSize <= 0 {
+		opt.ChunkSize = 4 << 20
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 200
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 60 * time.Second
+	}
+	hc, err := httpClient(terminal, link.Fingerprint, protocol.ServerNameHub, opt)
+	if err != nil {
+		return nil, err
+	}
+	lim := rate.NewLimiter(rate.Inf, 0)
+	if opt.RateLimit > 0 {
+		lim = rate.NewLimiter(rate.Limit(opt.RateLimit), int(min(opt.RateLimit, 256<<10)))
+	}
+	return &Client{st: st, key: terminal, hub: link, http: hc, opt: opt, limiter: lim}, nil
+}
+
+// httpClient speaks TLS 1.3 with the terminal's key as client certificate
+// and accepts only the hub certificate whose fingerprint was pinned.
+func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt Options) (*http.Client, error) {
+	cert, err := protocol.SelfSignedCert(terminal, terminal.ID())
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{
+		MinVersion:         tls.VersionTLS13,
+		Certificates:       []tls.Certificate{cert},
+		ServerName:         serverName,
+		InsecureSkipVerify: true, // replaced by the pin below: no CA, one certificate
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || protocol.Fingerprint(raw[0]) != fingerprint {
+				return errors.New("hub certificate does not match the pinned fingerprint")
+			}
+			return nil
+		},
+	}
+	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: false, ResponseHeaderTimeout: opt.Timeout,
+		MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
+	if opt.Dial != nil {
+		tr.DialContext = opt.Dial
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+// Join enrolls the terminal with a code from `lawtrail-hub enroll`, pins
+// the hub and records it. A terminal joins one hub.
+func Join(ctx context.Context, st *store.Store, terminal evidence.KeyPair, code, name string) (protocol.EnrollResponse, error) {
+	c, err := protocol.ParseEnrollCode(code)
+	if err != nil {
+		return protocol.EnrollResponse{}, err
+	}
+	if _, err := st.Hub(ctx); err == nil {
+		return protocol.EnrollResponse{}, errors.New("this terminal has joined a hub already")
+	}
+	hc, err := httpClient(terminal, c.Fingerprint, protocol.ServerNameEnroll, Options{Timeout: 30 * time.Second})
+	if err != nil {
+		return protocol.EnrollResponse{}, err
+	}
+	cl := &Client{http: hc, hub: store.HubLink{URL: c.URL}}
+	var resp protocol.EnrollResponse
+	if err := cl.call(ctx, http.MethodPost, protocol.PathEnroll, protocol.EnrollRequest{Code: c.Secret, TerminalName: name}, &resp); err != nil {
+		return resp, fmt.Errorf("join hub %s: %w", c.URL, err)
+	}
+	if resp.Terminal != terminal.ID() {
+		return resp, fmt.Errorf("join hub: hub enrolled %s, this terminal is %s", resp.Terminal, terminal.ID())
+	}
+	if err := resp.Checkpoint.Verify(resp.HubKey); err != nil {
+		return resp, fmt.Errorf("join hub: %w", err)
+	}
+	if err := st.SetHub(ctx, store.HubLink{URL: c.URL, Fingerprint: c.Fingerprint, HubKey: resp.HubKey, Agency: resp.Agency, JoinedAt: time.Now()}); err != nil {
+		return resp, err
+	}
+	cp, _ := json.Marshal(resp.Checkpoint)
+	return resp, st.SaveCheckpoint(ctx, resp.Checkpoint.Size, cp)
+}
+
+// call sends a JSON request and decodes a JSON answer; a refusal comes
+// back as *protocol.Error.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.hub.URL, "/")+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decodeAnswer(resp, out)
+}
+
+func decodeAnswer(resp *http.Response, out any) error {
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, protocol.MaxRequestBody))
+	if err != nil {
+		return fmt.Errorf("read answer: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var pe protocol.Error
+		if json.Unmarshal(raw, &pe) == nil && pe.Code != "" {
+			return &pe
+		}
+		return fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(raw)))
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("read answer: %w", err)
+	}
+	return nil
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

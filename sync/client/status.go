@@ -1,0 +1,86 @@
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+)
+
+// Status is what `sync status` shows, from local records only (it works
+// offline): what is waiting, what the hub confirmed, what went wrong last.
+type Status struct {
+	Hub           string `json:"hub"`
+	Joined        bool   `json:"joined"`
+	LocalLastSeq  uint64 `json:"local_last_seq"`
+	HubLastSeq    uint64 `json:"hub_last_seq"`
+	PendingEvents uint64 `json:"pending_events"`
+	PendingBlobs  int    `json:"pending_blobs"`
+	PendingBytes  int64  `json:"pending_bytes"`
+	Receipts      int    `json:"receipts"`
+	LastSuccess   string `json:"last_success"`
+	LastError     string `json:"last_error"`
+	LastErrorAt   string `json:"last_error_at"`
+	FeedCursor    uint64 `json:"feed_cursor"`
+}
+
+// ReadStatus reads the sync status of the terminal's store.
+func ReadStatus(ctx context.Context, st *store.Store, terminal string) (Status, error) {
+	var s Status
+	link, err := st.Hub(ctx)
+	switch {
+	case errors.Is(err, store.ErrNoHub):
+	case err != nil:
+		return s, err
+	default:
+		s.Hub, s.Joined = link.URL, true
+	}
+	if s.LocalLastSeq, _, err = st.Head(ctx, terminal); err != nil {
+		return s, err
+	}
+	ss, err := st.SyncStatus(ctx)
+	if err != nil {
+		return s, err
+	}
+	s.HubLastSeq, s.Receipts, s.LastSuccess, s.LastError, s.LastErrorAt, s.FeedCursor =
+		ss.HubLastSeq, ss.Receipts, ss.LastSuccess, ss.LastError, ss.LastErrorAt, ss.FeedCursor
+	if s.LocalLastSeq > s.HubLastSeq {
+		s.PendingEvents = s.LocalLastSeq - s.HubLastSeq
+	}
+	pending, err := st.PendingBlobs(ctx)
+	if err != nil {
+		return s, err
+	}
+	for _, p := range pending {
+		s.PendingBlobs++
+		s.PendingBytes += p.Size
+	}
+	return s, nil
+}
+
+// pullFeed reads the hub's feed from the kept cursor, checks each item's
+// signature and keeps it.
+func (c *Client) pullFeed(ctx context.Context) (int, error) {
+	ss, err := c.st.SyncStatus(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var f protocol.Feed
+	if err := c.call(ctx, http.MethodGet, fmt.Sprintf("%s?after=%d", protocol.PathFeed, ss.FeedCursor), nil, &f); err != nil {
+		return 0, fmt.Errorf("feed: %w", err)
+	}
+	for _, it := range f.Items {
+		if !ed25519.Verify(c.hub.HubKey, it.Body, it.Sig) {
+			return 0, fmt.Errorf("feed item %d: %w", it.Cursor, protocol.ErrBadHubSignature)
+		}
+		raw, _ := jsonMarshal(it)
+		if err := c.st.SaveFeedItem(ctx, it.Cursor, raw); err != nil {
+			return 0, err
+		}
+	}
+	return len(f.Items), nil
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+
+	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
+)
+
+// Terminal is an enrolled terminal as the hub knows it.
+type Terminal struct {
+	ID        string
+	PublicKey ed25519.PublicKey
+	Agency    string
+	Revoked   bool
+}
+
+// Verified is an event that passed every check, ready to store.
+type Verified struct {
+	Event evidence.Event
+	Body  evidence.Body
+}
+
+// Backend is what the handler needs of the hub.
+type Backend interface {
+	// Terminal looks up a terminal by id.
+	Terminal(ctx context.Context, id string) (Terminal, bool, error)
+	// Enroll spends a one-time code on a terminal key.
+	Enroll(ctx context.Context, code string, key ed25519.PublicKey, name string) (protocol.EnrollResponse, error)
+	// State answers the handshake.
+	State(ctx context.Context, terminal string) (protocol.State, error)
+	// OfficerKeys returns the officer keys the terminal's accepted events enrolled.
+	OfficerKeys(ctx context.Context, terminal string) (map[string]ed25519.PublicKey, error)
+	// EventHash returns the hash of the terminal's stored event seq.
+	EventHash(ctx context.Context, terminal string, seq uint64) (evidence.Digest, bool, error)
+	// Quarantine keeps a fork apart, never applied.
+	Quarantine(ctx context.Context, terminal string, ev evidence.Event, body evidence.Body) error
+	// Append stores events (the next of the terminal's chain) atomically,
+	// adds them to the log and returns their log indexes, a new signed
+	// checkpoint, and the inclusion proofs and the consistency proof from
+	// knownSize.
+	Append(ctx context.Context, terminal string, events []Verified, knownSize uint64) (protocol.BatchResult, error)
+	// BlobNamed reports whether an accepted event of terminal names digest,
+	// and whether the hub already holds it.
+	BlobNamed(ctx context.Context, terminal string, digest evidence.Digest) (named, held bool, err error)
+	// StoreBlob moves an uploaded file into the content-addressed store
+	// after re-hashing it against digest, logs it and signs a receipt.
+	StoreBlob(ctx context.Context, terminal string, digest evidence.Digest, path string) (protocol.Receipt, error)
+	// Receipt returns the receipt of a blob for the terminal.
+	Receipt(ctx context.Context, terminal string, digest evidence.Digest) (protocol.Receipt, bool, error)
+	// Consistency returns the latest checkpoint and a proof from size.
+	Consistency(ctx context.Context, from uint64) (protocol.ConsistencyAnswer, error)
+	// Feed returns hub-originated items for the terminal after cursor.
+	Feed(ctx context.Context, terminal string, after uint64, limit int) (protocol.Feed, error)
+	// UploadDir is where tus keeps uploads in progress (the blob store's
+	// file system, so a finished upload moves in by rename).
+	UploadDir() string
+}

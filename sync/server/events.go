@@ -1,0 +1,168 @@
+package server
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
+)
+
+// events verifies a batch completely before anything is stored: every
+// signature, the terminal, contiguity from the hub's last event, the hash
+// links. Events the hub holds already are accepted again idempotently; a
+// known sequence number with another body is a fork, quarantined and
+// refused.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	terminal := terminalOf(r)
+	var batch protocol.EventBatch
+	if !h.decode(w, r, &batch) {
+		return
+	}
+	if len(batch.Events) > protocol.MaxBatchEvents {
+		writeError(w, http.StatusRequestEntityTooLarge, &protocol.Error{Code: protocol.CodeTooLarge,
+			Message: fmt.Sprintf("%d events in one batch, at most %d", len(batch.Events), protocol.MaxBatchEvents)})
+		return
+	}
+	t, _, err := h.backend.Terminal(ctx, terminal)
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	officers, err := h.backend.OfficerKeys(ctx, terminal)
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	st, err := h.backend.State(ctx, terminal)
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	keys := newBatchKeys(terminal, t.PublicKey, officers)
+	var fresh []Verified
+	var dups []protocol.Accepted
+	last, lastHash := st.LastSeq, st.LastHash
+	for _, ev := range batch.Events {
+		body, perr := h.check(r, keys, ev, terminal, &last, &lastHash)
+		if perr == errDuplicate {
+			dups = append(dups, protocol.Accepted{Seq: body.Seq, Duplicate: true})
+			continue
+		}
+		if perr != nil {
+			writeError(w, statusOf(perr.Code), perr)
+			return
+		}
+		fresh = append(fresh, Verified{Event: ev, Body: body})
+	}
+	res, err := h.backend.Append(ctx, terminal, fresh, batch.KnownSize)
+	if err != nil {
+		h.refuse(w, err)
+		return
+	}
+	res.Accepted = append(dups, res.Accepted...)
+	writeJSON(w, http.StatusOK, res)
+}
+
+var errDuplicate = &protocol.Error{Code: "duplicate"}
+
+// check verifies one event against the chain so far (last, lastHash move
+// on when it is new).
+func (h *Handler) check(r *http.Request, keys *batchKeys, ev evidence.Event, terminal string, last *uint64, lastHash *evidence.Digest) (evidence.Body, *protocol.Error) {
+	keys.expect(ev.Body)
+	body, err := evidence.VerifyEvent(ev, keys)
+	keys.settle(err == nil)
+	if err != nil {
+		code := protocol.CodeBadSignature
+		if errors.Is(err, evidence.ErrMalformed) {
+			code = protocol.CodeMalformed
+		}
+		if errors.Is(err, evidence.ErrUnknownKey) {
+			code = protocol.CodeWrongTerminal
+		}
+		return body, &protocol.Error{Code: code, Message: err.Error()}
+	}
+	if body.Terminal != terminal {
+		return body, &protocol.Error{Code: protocol.CodeWrongTerminal, Seq: body.Seq,
+			Message: fmt.Sprintf("event of terminal %s sent by %s", body.Terminal, terminal)}
+	}
+	hash := ev.Hash()
+	if body.Seq <= *last {
+		stored, found, err := h.backend.EventHash(r.Context(), terminal, body.Seq)
+		if err != nil {
+			return body, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}
+		}
+		if found && stored == hash {
+			return body, errDuplicate
+		}
+		if qerr := h.backend.Quarantine(r.Context(), terminal, ev, body); qerr != nil {
+			h.log.Error("quarantine fork", "terminal", terminal, "seq", body.Seq, "err", qerr)
+		}
+		h.log.Warn("FORK: a second body under a known sequence number, quarantined", "terminal", terminal, "seq", body.Seq)
+		return body, &protocol.Error{Code: protocol.CodeFork, Seq: body.Seq,
+			Message: fmt.Sprintf("seq %d is held with body %s; this body %s is quarantined", body.Seq, stored, hash)}
+	}
+	if body.Seq != *last+1 {
+		return body, &protocol.Error{Code: protocol.CodeGap, Seq: body.Seq, Message: fmt.Sprintf("expected seq %d", *last+1)}
+	}
+	if body.Prev != *lastHash {
+		return body, &protocol.Error{Code: protocol.CodeBrokenChain, Seq: body.Seq,
+			Message: fmt.Sprintf("prev %s, the hub's seq %d is %s", body.Prev, *last, *lastHash)}
+	}
+	*last, *lastHash = body.Seq, hash
+	return body, nil
+}
+
+// batchKeys is the key ring of one batch: the terminal's key, the officers
+// its accepted events enrolled, and officers enrolled earlier in this batch
+// (an enrollment event is co-signed by the officer it enrolls).
+type batchKeys struct {
+	terminal string
+	key      ed25519.PublicKey
+	officers map[string]ed25519.PublicKey
+	pending  *casework.OfficerEnrolled
+}
+
+func newBatchKeys(terminal string, key ed25519.PublicKey, officers map[string]ed25519.PublicKey) *batchKeys {
+	if officers == nil {
+		officers = map[string]ed25519.PublicKey{}
+	}
+	return &batchKeys{terminal: terminal, key: key, officers: officers}
+}
+
+func (k *batchKeys) TerminalKey(t string) (ed25519.PublicKey, bool) {
+	if t == k.terminal {
+		return k.key, true
+	}
+	return nil, false
+}
+
+func (k *batchKeys) OfficerKey(o string) (ed25519.PublicKey, bool) {
+	if k.pending != nil && k.pending.Officer == o {
+		return k.pending.PublicKey, true
+	}
+	p, ok := k.officers[o]
+	return p, ok
+}
+
+func (k *batchKeys) expect(raw []byte) {
+	k.pending = nil
+	body, err := evidence.ParseBody(raw)
+	if err != nil || body.Type != casework.TypeOfficerEnrolled {
+		return
+	}
+	if p, err := casework.Decode(body.Type, body.Payload); err == nil {
+		k.pending = p.(*casework.OfficerEnrolled)
+	}
+}
+
+func (k *batchKeys) settle(verified bool) {
+	if verified && k.pending != nil {
+		k.officers[k.pending.Officer] = k.pending.PublicKey
+	}
+	k.pending = nil
+}

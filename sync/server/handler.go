@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
+)
+
+// Handler serves protocol v1.
+type Handler struct {
+	backend Backend
+	mux     *http.ServeMux
+	tus     http.Handler
+	log     *slog.Logger
+}
+
+// New returns the handler. It must be served over TLS with client
+// certificates required (see hub's TLS configuration).
+func New(b Backend, log *slog.Logger) (*Handler, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{backend: b, mux: http.NewServeMux(), log: log}
+	tus, err := h.newTus()
+	if err != nil {
+		return nil, err
+	}
+	h.tus = tus
+	h.mux.HandleFunc("POST "+protocol.PathEnroll, h.enroll)
+	h.mux.HandleFunc("GET "+protocol.PathState, h.enrolled(h.state))
+	h.mux.HandleFunc("POST "+protocol.PathEvents, h.enrolled(h.events))
+	h.mux.HandleFunc("GET "+protocol.PathReceipt+"{digest}", h.enrolled(h.receipt))
+	h.mux.HandleFunc("GET "+protocol.PathCheckpoint, h.enrolled(h.checkpoint))
+	h.mux.HandleFunc("GET "+protocol.PathFeed, h.enrolled(h.feed))
+	h.mux.Handle(protocol.PathBlobs, h.enrolled(h.blobs))
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		writeError(w, http.StatusUnauthorized, &protocol.Error{Code: protocol.CodeNotEnrolled, Message: "a client certificate is required"})
+		return
+	}
+	enrollConn := r.TLS.ServerName == protocol.ServerNameEnroll
+	if enrollConn != (r.URL.Path == protocol.PathEnroll) {
+		writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeNotEnrolled,
+			Message: fmt.Sprintf("connections for %s serve only %s", protocol.ServerNameEnroll, protocol.PathEnroll)})
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+type terminalKey struct{}
+
+// clientKey is the Ed25519 key of the TLS client certificate.
+func clientKey(r *http.Request) (ed25519.PublicKey, bool) {
+	pub, ok := r.TLS.PeerCertificates[0].PublicKey.(ed25519.PublicKey)
+	return pub, ok
+}
+
+// enrolled admits only enrolled, unrevoked terminals and puts the terminal
+// id in the request context.
+func (h *Handler) enrolled(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pub, ok := clientKey(r)
+		if !ok {
+			writeError(w, http.StatusUnauthorized, &protocol.Error{Code: protocol.CodeNotEnrolled, Message: "client key is not Ed25519"})
+			return
+		}
+		id := evidence.KeyID(pub)
+		t, found, err := h.backend.Terminal(r.Context(), id)
+		switch {
+		case err != nil:
+			h.internal(w, err)
+			return
+		case !found || !t.PublicKey.Equal(pub):
+			writeError(w, http.StatusUnauthorized, &protocol.Error{Code: protocol.CodeNotEnrolled, Message: "terminal " + id + " is not enrolled"})
+			return
+		case t.Revoked:
+			writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeRevoked, Message: "terminal " + id + " was revoked"})
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), terminalKey{}, id)))
+	}
+}
+
+func terminalOf(r *http.Request) string { return r.Context().Value(terminalKey{}).(string) }
+
+func (h *Handler) enroll(w http.ResponseWriter, r *http.Request) {
+	pub, ok := clientKey(r)
+	if !ok {
+		writeError(w, http.StatusUnauthorized, &protocol.Error{Code: protocol.CodeNotEnrolled, Message: "client key is not Ed25519"})
+		return
+	}
+	var req protocol.EnrollRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	resp, err := h.backend.Enroll(r.Context(), req.Code, pub, req.TerminalName)
+	if err != nil {
+		h.refuse(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) state(w http.ResponseWriter, r *http.Request) {
+	st, err := h.backend.State(r.Context(), terminalOf(r))
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
+	d, err := evidence.ParseDigest(r.PathValue("digest"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed, Message: err.Error()})
+		return
+	}
+	rc, found, err := h.backend.Receipt(r.Context(), terminalOf(r), d)
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, &protocol.Error{Code: protocol.CodeNotFound, Message: "no receipt for " + d.String()})
+		return
+	}
+	writeJSON(w, http.StatusOK, rc)
+}
+
+func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request) {
+	from, err := protocol.ParseUint(r.URL.Query().Get("from"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed, Message: "from: " + err.Error()})
+		return
+	}
+	ans, err := h.backend.Consistency(r.Context(), from)
+	if err != nil {
+		h.refuse(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
+	after, err := protocol.ParseUint(r.URL.Query().Get("after"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed, Message: "after: " + err.Error()})
+		return
+	}
+	f, err := h.backend.Feed(r.Context(), terminalOf(r), after, 500)
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+// decode reads a bounded JSON request body.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, protocol.MaxRequestBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, &protocol.Error{Code: protocol.CodeTooLarge,
+				Message: fmt.Sprintf("request body over %d bytes", protocol.MaxRequestBody)})
+			return false
+		}
+		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed, Message: err.Error()})
+		return false
+	}
+	return true
+}
+
+// refuse sends a protocol error as it is, anything else as internal.
+func (h *Handler) refuse(w http.ResponseWriter, err error) {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		writeError(w, statusOf(pe.Code), pe)
+		return
+	}
+	h.internal(w, err)
+}
+
+func (h *Handler) internal(w http.ResponseWriter, err error) {
+	h.log.Error("sync request failed", "err", err)
+	writeError(w, http.StatusInternalServerError, &protocol.Error{Code: protocol.CodeInternal, Message: "internal error; see the hub's log"})
+}
+
+func statusOf(code string) int {
+	switch code {
+	case protocol.CodeMalformed:
+		return http.StatusBadRequest
+	case protocol.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case protocol.CodeNotEnrolled, protocol.CodeBadCode:
+		return http.StatusUnauthorized
+	case protocol.CodeRevoked, protocol.CodeWrongTerminal:
+		return http.StatusForbidden
+	case protocol.CodeNotFound:
+		return http.StatusNotFound
+	case protocol.CodeFork, protocol.CodeGap, protocol.CodeBrokenChain:
+		return http.StatusConflict
+	case protocol.CodeBadSignature, protocol.CodeUnnamedBlob, protocol.CodeDigestMismatch:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, e *protocol.Error) {
+	writeJSON(w, status, e)
+}
+
+// blobs hands tus requests to tusd, after checking the upload belongs to
+// the asking terminal.
+func (h *Handler) blobs(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, protocol.PathBlobs)
+	terminal := terminalOf(r)
+	if id != "" && !strings.HasPrefix(id, terminal+"-") {
+		writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeWrongTerminal, Message: "upload " + id + " is not this terminal's"})
+		return
+	}
+	r.Header.Set(terminalHeader, terminal) // overwrites anything the client sent
+	h.tus.ServeHTTP(w, r)
+}
+
+// terminalHeader carries the authenticated terminal id to tusd's hooks.
+const terminalHeader = "X-Lawtrail-Terminal"

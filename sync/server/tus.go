@@ -1,0 +1,103 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+	expslog "golang.org/x/exp/slog"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+)
+
+// newTus builds the tusd handler for /v1/blobs/. Creating an upload needs
+// the digest (metadata "digest") that an accepted event of the terminal
+// names; finishing one re-hashes the bytes against it before the hub keeps
+// them and signs a receipt (tusd's file store neither fsyncs nor checks).
+func (h *Handler) newTus() (http.Handler, error) {
+	dir := h.backend.UploadDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("upload folder: %w", err)
+	}
+	composer := tusd.NewStoreComposer()
+	filestore.New(dir).UseIn(composer)
+	th, err := tusd.NewHandler(tusd.Config{
+		BasePath:                  protocol.PathBlobs,
+		StoreComposer:             composer,
+		MaxSize:                   protocol.MaxBlobSize,
+		DisableDownload:           true,
+		DisableTermination:        true,
+		DisableConcatenation:      true,
+		Cors:                      &tusd.CorsConfig{Disable: true},
+		PreUploadCreateCallback:   h.preCreate,
+		PreFinishResponseCallback: h.preFinish,
+		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tus handler: %w", err)
+	}
+	return http.StripPrefix(protocol.PathBlobs, th), nil
+}
+
+func tusRefusal(status int, code, msg string) (tusd.HTTPResponse, error) {
+	return tusd.HTTPResponse{}, tusd.NewError(code, msg, status)
+}
+
+func (h *Handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfoChanges, error) {
+	terminal := ev.HTTPRequest.Header.Get(terminalHeader)
+	d, err := evidence.ParseDigest(ev.Upload.MetaData["digest"])
+	if err != nil {
+		resp, err := tusRefusal(http.StatusBadRequest, protocol.CodeMalformed, "metadata digest: "+err.Error())
+		return resp, tusd.FileInfoChanges{}, err
+	}
+	if ev.Upload.SizeIsDeferred || ev.Upload.Size < 0 {
+		resp, err := tusRefusal(http.StatusBadRequest, protocol.CodeMalformed, "Upload-Length is required")
+		return resp, tusd.FileInfoChanges{}, err
+	}
+	named, held, err := h.backend.BlobNamed(ev.Context, terminal, d)
+	if err != nil {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, err
+	}
+	if !named {
+		resp, err := tusRefusal(http.StatusUnprocessableEntity, protocol.CodeUnnamedBlob,
+			"no accepted event of "+terminal+" names "+d.String())
+		return resp, tusd.FileInfoChanges{}, err
+	}
+	if held {
+		resp, err := tusRefusal(http.StatusConflict, "already_received", d.String()+" is held already; ask for its receipt")
+		return resp, tusd.FileInfoChanges{}, err
+	}
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: terminal + "-" + d.String()[:16] + "-" + hex.EncodeToString(suffix)}, nil
+}
+
+func (h *Handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
+	terminal := ev.HTTPRequest.Header.Get(terminalHeader)
+	d, err := evidence.ParseDigest(ev.Upload.MetaData["digest"])
+	if err != nil {
+		return tusRefusal(http.StatusBadRequest, protocol.CodeMalformed, "metadata digest: "+err.Error())
+	}
+	path := ev.Upload.Storage[filestore.StorageKeyPath]
+	info := ev.Upload.Storage[filestore.StorageKeyInfoPath]
+	_, err = h.backend.StoreBlob(ev.Context, terminal, d, path)
+	if errors.Is(err, store.ErrBlobCorrupt) {
+		os.Remove(path)
+		os.Remove(info)
+		return tusRefusal(http.StatusUnprocessableEntity, protocol.CodeDigestMismatch,
+			"the uploaded bytes do not hash to "+d.String()+"; upload again")
+	}
+	if err != nil {
+		return tusd.HTTPResponse{}, err
+	}
+	os.Remove(info)
+	return tusd.HTTPResponse{}, nil
+}
