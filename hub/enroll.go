@@ -143,3 +143,11 @@ func (h *Hub) verifyClient(ctx context.Context, raw [][]byte, enrolling bool) er
 	}
 	return nil
 }
+
+// Reenroll registers a terminal key directly, without a code (an
+// administrator moving a terminal between hub installations).
+func (h *Hub) Reenroll(ctx context.Context, key ed25519.PublicKey, agency string) error {
+	_, err := h.db.ExecContext(ctx, "INSERT INTO terminals (id, public_key, name, agency, enrolled_at) VALUES (?, ?, ?, ?, ?)",
+		evidence.KeyID(key), []byte(key), evidence.KeyID(key), agency, h.now().UTC().Format(time.RFC3339Nano))
+	return err
+}

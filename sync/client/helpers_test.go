@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -37,7 +38,7 @@ func startHub(t testing.TB, dir string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := server.New(h, nil)
+	handler, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,6 +156,10 @@ func tusError(resp *http.Response) error {
 	if json.Unmarshal(raw, &pe) == nil && pe.Code != "" {
 		return &pe
 	}
+	// tusd sends refusals from the hub's hooks as "code: message".
+	if code, msg, ok := strings.Cut(strings.TrimSpace(string(raw)), ": "); ok && code != "" && !strings.ContainsAny(code, " \n") {
+		return &protocol.Error{Code: code, Message: msg}
+	}
 	return fmt.Errorf("hub answered %s: %s", resp.Status, strings.TrimSpace(string(raw)))
 }
 
