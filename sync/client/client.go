@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -46,7 +47,13 @@ type Client struct {
 	http    *http.Client
 	opt     Options
 	limiter *rate.Limiter
+	// bodyBytes counts footage bytes handed to the network, re-sends included.
+	bodyBytes atomic.Int64
 }
+
+// BytesOnWire returns how many footage bytes this client has sent,
+// including bytes sent again after a cut.
+func (c *Client) BytesOnWire() int64 { return c.bodyBytes.Load() }
 
 // New returns a client for a terminal that joined a hub.
 func New(ctx context.Context, st *store.Store, terminal evidence.KeyPair, opt Options) (*Client, error) {
@@ -94,7 +101,8 @@ func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt O
 		},
 	}
 	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: false, ResponseHeaderTimeout: opt.Timeout,
-		MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
+		ExpectContinueTimeout: 2 * time.Second,
+		MaxIdleConnsPerHost:   2, IdleConnTimeout: 30 * time.Second}
 	if opt.Dial != nil {
 		tr.DialContext = opt.Dial
 	}

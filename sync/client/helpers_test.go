@@ -31,7 +31,10 @@ type testHub struct {
 	srv  *http.Server
 }
 
-func startHub(t testing.TB, dir string) *testHub {
+func startHub(t testing.TB, dir string) *testHub { return startHubAt(t, dir, "127.0.0.1:0") }
+
+// startHubAt starts a hub on addr (to restart one where it was).
+func startHubAt(t testing.TB, dir, addr string) *testHub {
 	t.Helper()
 	ctx := context.Background()
 	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
@@ -42,7 +45,13 @@ func startHub(t testing.TB, dir string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var l net.Listener
+	for i := 0; i < 50; i++ { // the old listener's port may take a moment to free
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

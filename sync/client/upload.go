@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"lawtrail/evidence"
 	"lawtrail/store"
@@ -22,6 +25,10 @@ const tusVersion = "1.0.0"
 // errUploadGone: the hub no longer knows an upload URL (it was finished,
 // refused, or lost); start a new one.
 var errUploadGone = errors.New("upload no longer known to the hub")
+
+// errOffsetMismatch: the hub holds a different number of bytes than the
+// offset sent (tus 409).
+var errOffsetMismatch = errors.New("the hub holds another offset")
 
 // uploadBlob sends one blob by tus, resuming a recorded upload from the
 // offset the hub confirms, and records each confirmed offset so a restart
@@ -53,10 +60,21 @@ func (c *Client) uploadBlob(ctx context.Context, b store.PendingBlob) (int64, er
 	}
 	defer f.Close()
 	var sent int64
+	mismatches := 0
 	for u.Offset < b.Size {
 		n := min(c.opt.ChunkSize, b.Size-u.Offset)
+		before := c.bodyBytes.Load()
 		next, err := c.patch(ctx, u, io.NewSectionReader(f, u.Offset, n))
-		sent += n
+		sent += c.bodyBytes.Load() - before
+		if errors.Is(err, errOffsetMismatch) && mismatches < 10 {
+			// An earlier connection is still delivering bytes the hub
+			// had not counted when we asked: ask again, then go on.
+			mismatches++
+			time.Sleep(time.Duration(mismatches) * 100 * time.Millisecond)
+			if u.Offset, err = c.head(ctx, u.URL); err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			return sent, err
 		}
@@ -71,12 +89,7 @@ func (c *Client) uploadBlob(ctx context.Context, b store.PendingBlob) (int64, er
 	return sent, c.st.DropUpload(ctx, b.Digest)
 }
 
-func (c *Client) url(path string) string {
-	if strings.HasPrefix(path, "https://") {
-		return path
-	}
-	return strings.TrimRight(c.hub.URL, "/") + path
-}
+func (c *Client) url(path string) string { return strings.TrimRight(c.hub.URL, "/") + path }
 
 // create starts an upload and records its URL before any byte is sent.
 func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload, error) {
@@ -95,11 +108,12 @@ func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload,
 	if resp.StatusCode != http.StatusCreated {
 		return store.Upload{}, fmt.Errorf("create upload of %s: %w", b.Digest, tusError(resp))
 	}
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		return store.Upload{}, fmt.Errorf("create upload of %s: no Location", b.Digest)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Path == "" {
+		return store.Upload{}, fmt.Errorf("create upload of %s: bad Location %q", b.Digest, resp.Header.Get("Location"))
 	}
-	u := store.Upload{Digest: b.Digest, URL: loc, Size: b.Size}
+	// Keep only the path: the hub may come back at another address.
+	u := store.Upload{Digest: b.Digest, URL: loc.Path, Size: b.Size}
 	return u, c.st.SaveUpload(ctx, u)
 }
 
@@ -126,7 +140,7 @@ func (c *Client) head(ctx context.Context, url string) (int64, error) {
 
 // patch sends one chunk at u.Offset and returns the offset the hub confirms.
 func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionReader) (int64, error) {
-	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter}
+	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter, counter: &c.bodyBytes}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.url(u.URL), body)
 	if err != nil {
 		return 0, err
@@ -135,11 +149,15 @@ func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionRea
 	req.Header.Set("Tus-Resumable", tusVersion)
 	req.Header.Set("Content-Type", "application/offset+octet-stream")
 	req.Header.Set("Upload-Offset", strconv.FormatInt(u.Offset, 10))
+	req.Header.Set("Expect", "100-continue") // a refused chunk is not sent at all
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusConflict {
+		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, errOffsetMismatch)
+	}
 	if resp.StatusCode != http.StatusNoContent {
 		err := tusError(resp)
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == 460 {
@@ -185,9 +203,10 @@ func (c *Client) receipt(ctx context.Context, d evidence.Digest) (protocol.Recei
 
 // limitedReader paces a body to the client's rate cap.
 type limitedReader struct {
-	ctx context.Context
-	r   io.Reader
-	lim interface {
+	ctx     context.Context
+	r       io.Reader
+	counter *atomic.Int64
+	lim     interface {
 		WaitN(ctx context.Context, n int) error
 		Burst() int
 	}
@@ -198,6 +217,9 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		p = p[:b]
 	}
 	n, err := l.r.Read(p)
+	if l.counter != nil {
+		l.counter.Add(int64(n))
+	}
 	if n > 0 && l.lim.Burst() > 0 {
 		if werr := l.lim.WaitN(l.ctx, n); werr != nil {
 			return n, werr
