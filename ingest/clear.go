@@ -17,8 +17,14 @@ import (
 // removed; alreadyRecorded says a previous docking recorded it but may
 // have been cut off before the removal, which is then completed.
 func (d *Dock) clear(ctx context.Context, j fileJob, digest evidence.Digest, alreadyRecorded bool, r *run) {
-	if d.opt.Clear != ClearLocal {
-		return // never, or after-hub-receipt: the hub's receipts arrive with sync
+	switch d.opt.Clear {
+	case ClearLocal:
+	case ClearHubReceipt:
+		if ok, err := d.store.HasReceipt(ctx, digest); err != nil || !ok {
+			return // kept until the hub's signed receipt for this content is here
+		}
+	default:
+		return
 	}
 	refuse := func(err error) { r.fail(&r.sum.ClearErrs, device.DisplayPath(j.file.Path), err) }
 	if err := d.store.Blobs().Verify(ctx, digest); err != nil {

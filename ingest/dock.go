@@ -27,7 +27,7 @@ type Policy string
 const (
 	ClearNever      Policy = "never"
 	ClearLocal      Policy = "after-local-verify"
-	ClearHubReceipt Policy = "after-hub-receipt" // waits for the hub's signed receipt; until sync exists, never
+	ClearHubReceipt Policy = "after-hub-receipt" // waits for the hub's signed receipt of the content
 )
 
 // ParsePolicy reads a policy by its name or the CLI's short form

@@ -1,13 +1,272 @@
-// Command lawtrail-hub runs the central server. The server itself arrives
-// with the sync issue; until then this command says so and exits.
+// Command lawtrail-hub runs the central server and administers it. Every
+// command takes --data DIR; the hub key's passphrase comes from
+// LAWTRAIL_HUB_PASSPHRASE (or is asked for at a terminal).
+//
+// Exit codes: 0 success; 1 check found problems; 2 usage or operational error.
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"lawtrail/hub"
+	"lawtrail/sync/server"
 )
 
+const usage = `usage: lawtrail-hub --data DIR COMMAND [flags]
+
+commands:
+  serve --listen ADDR [--url URL]          serve terminals (first start creates the hub key and TLS certificate)
+  enroll --agency NAME [--ttl 24h] [--url URL]
+                                           print a one-time enrollment code for a terminal
+  revoke TERMINAL                          refuse a terminal from now on
+  stats [--json]                           terminals, events, blobs, bytes, quarantined forks
+  check                                    verify every event, blob, receipt and the log; exit 0 only if all hold
+
+environment:
+  LAWTRAIL_HUB_PASSPHRASE  seals the hub key
+`
+
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "lawtrail-hub: the hub server is not built yet (see the \"Sync and the hub\" issue)")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+var errProblems = errors.New("problems found")
+
+func run(ctx context.Context, args []string, e env) int {
+	global := flag.NewFlagSet("lawtrail-hub", flag.ContinueOnError)
+	global.SetOutput(e.stderr)
+	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
+	dir := global.String("data", "", "hub data folder (required)")
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+	if *dir == "" || global.NArg() == 0 {
+		global.Usage()
+		return 2
+	}
+	cmd, rest := global.Arg(0), global.Args()[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, *dir, rest, e)
+	case "enroll":
+		err = cmdEnroll(ctx, *dir, rest, e)
+	case "revoke":
+		err = cmdRevoke(ctx, *dir, rest, e)
+	case "stats":
+		err = cmdStats(ctx, *dir, rest, e)
+	case "check":
+		err = cmdCheck(ctx, *dir, rest, e)
+	default:
+		fmt.Fprintf(e.stderr, "lawtrail-hub: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errProblems):
+		return 1
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "lawtrail-hub %s: %v\n", cmd, err)
+	return 2
+}
+
+func passphrase(e env) ([]byte, error) {
+	if p := e.getenv("LAWTRAIL_HUB_PASSPHRASE"); p != "" {
+		return []byte(p), nil
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil, errors.New("set LAWTRAIL_HUB_PASSPHRASE (standard input is not a terminal to ask on)")
+	}
+	fmt.Fprint(e.stderr, "Hub passphrase: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(e.stderr)
+	return b, err
+}
+
+func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
+	pass, err := passphrase(e)
+	if err != nil {
+		return nil, err
+	}
+	return hub.Open(ctx, dir, pass, hub.Options{})
+}
+
+// settings are what serve remembers for enroll: the URL terminals use.
+type settings struct {
+	URL string `json:"url"`
+}
+
+func settingsPath(dir string) string { return filepath.Join(dir, "hub.json") }
+
+func cmdServe(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	listen := fs.String("listen", ":8443", "address to listen on")
+	url := fs.String("url", "", "URL terminals reach this hub at (default: https://HOST:PORT of --listen)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	handler, err := server.New(h, log)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if *url == "" {
+		*url = defaultURL(l.Addr().String())
+	}
+	raw, _ := json.Marshal(settings{URL: *url})
+	if err := os.WriteFile(settingsPath(dir), raw, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "lawtrail hub serving on %s (%s)\ncertificate fingerprint (SHA-256): %s\n", l.Addr(), *url, h.CertFingerprint())
+	srv := &http.Server{Handler: handler, TLSConfig: h.TLSConfig(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(l, "", "") }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	}
+}
+
+func defaultURL(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host, _ = os.Hostname()
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
+
+func cmdEnroll(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	agency := fs.String("agency", "", "agency the terminal belongs to (required)")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the code stays valid")
+	url := fs.String("url", "", "hub URL for the terminal (default: the one serve recorded)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *agency == "" {
+		return errors.New("--agency is required")
+	}
+	if *url == "" {
+		var s settings
+		raw, err := os.ReadFile(settingsPath(dir))
+		if err != nil || json.Unmarshal(raw, &s) != nil || s.URL == "" {
+			return errors.New("no hub URL known: run serve once, or pass --url")
+		}
+		*url = s.URL
+	}
+	if !strings.HasPrefix(*url, "https://") {
+		return fmt.Errorf("--url %q: must start with https://", *url)
+	}
+	h, err := openHub(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	code, err := h.IssueCode(ctx, *url, *agency, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, code.String())
+	return nil
+}
+
+func cmdRevoke(ctx context.Context, dir string, args []string, e env) error {
+	if len(args) != 1 {
+		return errors.New("revoke takes one terminal id")
+	}
+	h, err := openHub(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := h.Revoke(ctx, args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "terminal %s revoked\n", args[0])
+	return nil
+}
+
+func cmdStats(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	s, err := h.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(s)
+	}
+	fmt.Fprintf(e.stdout, "terminals %d (%d revoked)\nevents %d\nblobs %d (%d bytes)\nquarantined forks %d\nlog size %d\n",
+		s.Terminals, s.Revoked, s.Events, s.Blobs, s.Bytes, s.Forks, s.LogSize)
+	return nil
+}
+
+func cmdCheck(ctx context.Context, dir string, args []string, e env) error {
+	h, err := openHub(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	r, err := h.Check(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(e.stdout, "BROKEN %s\n", p)
+	}
+	if !r.OK() {
+		return errProblems
+	}
+	fmt.Fprintf(e.stdout, "ok: %d events, %d blobs, log and checkpoint consistent\n", r.Events, r.Blobs)
+	return nil
 }

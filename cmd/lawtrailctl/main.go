@@ -30,6 +30,9 @@ commands:
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
+  hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
+  sync [--once] [--rate BYTES/s] [--metered]                send events and footage to the hub, fetch receipts
+  sync status [--json]                                      what waits, what the hub confirmed, the last error
 
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
@@ -89,6 +92,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdIngest(ctx, dir, rest, e)
 	case "footage":
 		err = cmdFootage(ctx, dir, rest, e)
+	case "hub":
+		err = cmdHub(ctx, dir, rest, e)
+	case "sync":
+		err = cmdSync(ctx, dir, rest, e)
 	case "help":
 		fmt.Fprint(e.stdout, usage)
 		return 0

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hubProcess is `lawtrail-hub serve` running as its own process.
+type hubProcess struct {
+	bin, dir, addr string
+	cmd            *exec.Cmd
+}
+
+var hubEnv = []string{"LAWTRAIL_HUB_PASSPHRASE=hub passphrase"}
+
+func startHubProcess(t *testing.T) *hubProcess {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lawtrail-hub")
+	if out, err := exec.Command("go", "build", "-o", bin, "lawtrail/cmd/lawtrail-hub").CombinedOutput(); err != nil {
+		t.Fatalf("build hub: %v\n%s", err, out)
+	}
+	h := &hubProcess{bin: bin, dir: filepath.Join(t.TempDir(), "hub")}
+	h.cmd = exec.Command(bin, "--data", h.dir, "serve", "--listen", "127.0.0.1:0")
+	h.cmd.Env = append(os.Environ(), hubEnv...)
+	out, _ := h.cmd.StdoutPipe()
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.cmd.Process.Kill(); h.cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	deadline := time.After(60 * time.Second)
+	lines := make(chan string)
+	go func() {
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	for h.addr == "" {
+		select {
+		case l := <-lines:
+			if rest, ok := strings.CutPrefix(l, "lawtrail hub serving on "); ok {
+				h.addr = strings.Fields(rest)[0]
+			}
+		case <-deadline:
+			t.Fatal("hub did not start")
+		}
+	}
+	return h
+}
+
+func (h *hubProcess) run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(h.bin, append([]string{"--data", h.dir}, args...)...)
+	cmd.Env = append(os.Environ(), hubEnv...)
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// The whole flow from the command line: init → ingest → join → sync
+// against a separately started hub, then the hub's own check, and the
+// after-hub-receipt clear policy.
+func TestInitIngestJoinSyncCLI(t *testing.T) {
+	h := startHubProcess(t)
+	code, rc := h.run(t, "enroll", "--agency", "某区市场监督管理局", "--ttl", "1h")
+	if rc != 0 || !strings.HasPrefix(code, "LT1-") {
+		t.Fatalf("enroll: %d %q", rc, code)
+	}
+	dir := initTerminal(t)
+	card := t.TempDir()
+	manifest := makeCard(t, card, 20, 2)
+	if r := ctl(t, pass, "--data", dir, "ingest", "--from", card, "--serial", "DSJ1234"); r.code != 0 {
+		t.Fatalf("ingest: %s", r.stdout)
+	}
+	if r := ctl(t, pass, "--data", dir, "hub", "join", strings.TrimSpace(code)); r.code != 0 {
+		t.Fatalf("join: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r := ctl(t, nil, "--data", dir, "sync", "status", "--json")
+	var before struct {
+		PendingEvents uint64 `json:"pending_events"`
+		PendingBlobs  int    `json:"pending_blobs"`
+	}
+	json.Unmarshal([]byte(r.stdout), &before)
+	if before.PendingBlobs != len(manifest) || before.PendingEvents == 0 {
+		t.Fatalf("status before sync: %s", r.stdout)
+	}
+	if r := ctl(t, pass, "--data", dir, "sync", "--once"); r.code != 0 {
+		t.Fatalf("sync: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = ctl(t, nil, "--data", dir, "sync", "status", "--json")
+	var after struct {
+		PendingEvents uint64 `json:"pending_events"`
+		PendingBlobs  int    `json:"pending_blobs"`
+		Receipts      int    `json:"receipts"`
+	}
+	json.Unmarshal([]byte(r.stdout), &after)
+	if after.PendingEvents != 0 || after.PendingBlobs != 0 || after.Receipts != len(manifest) {
+		t.Fatalf("status after sync: %s", r.stdout)
+	}
+	out, rc := h.run(t, "stats", "--json")
+	var stats struct{ Terminals, Events, Blobs int }
+	json.Unmarshal([]byte(out), &stats)
+	if rc != 0 || stats.Terminals != 1 || stats.Blobs != len(manifest) {
+		t.Fatalf("hub stats: %d %s", rc, out)
+	}
+	if out, rc := h.run(t, "check"); rc != 0 {
+		t.Fatalf("hub check: %s", out)
+	}
+	// Now the hub holds every file: the after-hub-receipt policy clears the card.
+	if r := ctl(t, pass, "--data", dir, "ingest", "--from", card, "--serial", "DSJ1234", "--clear", "hub"); r.code != 0 ||
+		!strings.Contains(r.stdout, "22 cleared") {
+		t.Fatalf("clear after receipts: %s", r.stdout)
+	}
+	// A damaged blob at the hub is named by the hub's check.
+	var victim string
+	for _, d := range manifest {
+		victim = d
+		break
+	}
+	p := filepath.Join(h.dir, "blobs", victim[:2], victim[2:])
+	os.Chmod(p, 0o600)
+	os.WriteFile(p, []byte("damaged"), 0o400)
+	if out, rc := h.run(t, "check"); rc != 1 || !strings.Contains(out, "BROKEN blob "+victim) {
+		t.Fatalf("hub check of a damaged blob: %d %s", rc, out)
+	}
+}

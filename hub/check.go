@@ -1,0 +1,186 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+)
+
+// Check re-verifies everything the hub holds: SQLite's integrity, every
+// event (signature, co-signatures, chain per terminal, its log leaf), every
+// blob re-hashed and its receipt's signature, and the log itself — every
+// stored node recomputed from the leaves, and the latest checkpoint's root
+// and signature. Each problem is named.
+func (h *Hub) Check(ctx context.Context) (store.Report, error) {
+	var r store.Report
+	add := func(item string, err error) { r.Problems = append(r.Problems, store.Problem{Item: item, Err: err}) }
+	var line string
+	if err := h.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&line); err != nil || line != "ok" {
+		add("sqlite", fmt.Errorf("integrity check: %s %v", line, err))
+	}
+	keys := &evidence.Keys{}
+	rows, err := h.db.QueryContext(ctx, "SELECT id, public_key FROM terminals")
+	if err != nil {
+		return r, err
+	}
+	for rows.Next() {
+		var id string
+		var pub []byte
+		rows.Scan(&id, &pub)
+		keys.AddTerminal(id, ed25519.PublicKey(pub))
+	}
+	rows.Close()
+	if err := h.checkEvents(ctx, keys, &r, add); err != nil {
+		return r, err
+	}
+	if err := h.checkBlobs(ctx, &r, add); err != nil {
+		return r, err
+	}
+	return r, h.checkLog(ctx, add)
+}
+
+func (h *Hub) checkEvents(ctx context.Context, keys *evidence.Keys, r *store.Report, add func(string, error)) error {
+	v := evidence.NewChainVerifier(keys)
+	rows, err := h.db.QueryContext(ctx, `SELECT e.terminal, e.seq, e.body, e.sig, e.cosigs, e.log_index, l.leaf_hash
+		FROM events e LEFT JOIN log_leaves l ON l.idx = e.log_index ORDER BY e.terminal, e.seq`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var terminal, cosigs string
+		var seq, idx uint64
+		var ev evidence.Event
+		var leaf []byte
+		if err := rows.Scan(&terminal, &seq, &ev.Body, &ev.Sig, &cosigs, &idx, &leaf); err != nil {
+			return err
+		}
+		r.Events++
+		item := fmt.Sprintf("event %s#%d", terminal, seq)
+		json.Unmarshal([]byte(cosigs), &ev.CoSigs)
+		if body, err := evidence.ParseBody(ev.Body); err == nil && body.Type == casework.TypeOfficerEnrolled {
+			if p, err := casework.Decode(body.Type, body.Payload); err == nil {
+				e := p.(*casework.OfficerEnrolled)
+				keys.AddOfficer(e.Officer, e.PublicKey)
+			}
+		}
+		if _, err := v.Add(ev); err != nil {
+			add(item, err)
+			continue
+		}
+		hash := ev.Hash()
+		if !bytes.Equal(leaf, hasher.HashLeaf(protocol.EventLeaf(hash[:]))) {
+			add(item, fmt.Errorf("log leaf %d does not match the event", idx))
+		}
+	}
+	return rows.Err()
+}
+
+func (h *Hub) checkBlobs(ctx context.Context, r *store.Report, add func(string, error)) error {
+	rows, err := h.db.QueryContext(ctx, `SELECT b.digest, r.receipt, l.leaf_hash FROM blobs b
+		JOIN receipts r ON r.digest = b.digest LEFT JOIN log_leaves l ON l.idx = b.log_index`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var digest, raw string
+		var leaf []byte
+		if err := rows.Scan(&digest, &raw, &leaf); err != nil {
+			return err
+		}
+		r.Blobs++
+		item := "blob " + digest
+		d, err := evidence.ParseDigest(digest)
+		if err != nil {
+			add(item, err)
+			continue
+		}
+		if err := h.blobs.Verify(ctx, d); err != nil {
+			add(item, err)
+		}
+		var rc protocol.Receipt
+		if err := json.Unmarshal([]byte(raw), &rc); err != nil {
+			add(item, err)
+			continue
+		}
+		if err := rc.Verify(h.key.Public); err != nil {
+			add(item, err)
+		}
+		if !bytes.Equal(leaf, hasher.HashLeaf(protocol.ReceiptLeaf(rc))) {
+			add(item, fmt.Errorf("log leaf %d does not match the receipt", rc.LogIndex))
+		}
+	}
+	return rows.Err()
+}
+
+// checkLog recomputes the tree from the leaves and compares every stored
+// node and the latest checkpoint.
+func (h *Hub) checkLog(ctx context.Context, add func(string, error)) error {
+	rows, err := h.db.QueryContext(ctx, "SELECT leaf_hash FROM log_leaves ORDER BY idx")
+	if err != nil {
+		return err
+	}
+	r := rangeFactory.NewEmptyRange(0)
+	stored := map[[2]uint64][]byte{}
+	var leaves [][]byte
+	for rows.Next() {
+		var lh []byte
+		if err := rows.Scan(&lh); err != nil {
+			rows.Close()
+			return err
+		}
+		leaves = append(leaves, lh)
+	}
+	rows.Close()
+	for _, lh := range leaves {
+		if err := r.Append(lh, func(id compact.NodeID, hash []byte) { stored[[2]uint64{uint64(id.Level), id.Index}] = hash }); err != nil {
+			return err
+		}
+	}
+	nodes, err := h.db.QueryContext(ctx, "SELECT level, idx, hash FROM log_nodes")
+	if err != nil {
+		return err
+	}
+	defer nodes.Close()
+	for nodes.Next() {
+		var level, idx uint64
+		var hash []byte
+		nodes.Scan(&level, &idx, &hash)
+		if want, ok := stored[[2]uint64{level, idx}]; !ok || !bytes.Equal(want, hash) {
+			add(fmt.Sprintf("log node %d/%d", level, idx), fmt.Errorf("does not match the tree recomputed from the leaves"))
+		}
+	}
+	cp, err := latestCheckpoint(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	if err := cp.Verify(h.key.Public); err != nil {
+		add(fmt.Sprintf("checkpoint %d", cp.Size), err)
+	}
+	if cp.Size > uint64(len(leaves)) {
+		add(fmt.Sprintf("checkpoint %d", cp.Size), fmt.Errorf("larger than the log (%d leaves)", len(leaves)))
+		return nil
+	}
+	part := rangeFactory.NewEmptyRange(0)
+	for _, lh := range leaves[:cp.Size] {
+		part.Append(lh, nil)
+	}
+	root, _ := part.GetRootHash(nil)
+	if cp.Size == 0 {
+		root = hasher.EmptyRoot()
+	}
+	if !bytes.Equal(root, cp.Root) {
+		add(fmt.Sprintf("checkpoint %d", cp.Size), fmt.Errorf("root does not match the log's leaves"))
+	}
+	return nil
+}
