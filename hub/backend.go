@@ -52,30 +52,35 @@ func (h *Hub) State(ctx context.Context, terminal string) (protocol.State, error
 // OfficerKeys implements server.Backend from the terminal's accepted
 // officer.enrolled events.
 func (h *Hub) OfficerKeys(ctx context.Context, terminal string) (map[string]ed25519.PublicKey, error) {
-	rows, err := h.db.QueryContext(ctx, "SELECT body FROM events WHERE terminal = ? AND json_extract(body, '$.type') = ?",
-		terminal, casework.TypeOfficerEnrolled)
+	rows, err := h.db.QueryContext(ctx, "SELECT officer, public_key FROM officer_keys WHERE terminal = ?", terminal)
 	if err != nil {
 		return nil, fmt.Errorf("officer keys of %s: %w", terminal, err)
 	}
 	defer rows.Close()
 	keys := map[string]ed25519.PublicKey{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var id string
+		var pub []byte
+		if err := rows.Scan(&id, &pub); err != nil {
 			return nil, err
 		}
-		body, err := evidence.ParseBody(raw)
-		if err != nil {
-			return nil, err
-		}
-		p, err := casework.Decode(body.Type, body.Payload)
-		if err != nil {
-			return nil, err
-		}
-		e := p.(*casework.OfficerEnrolled)
-		keys[e.Officer] = e.PublicKey
+		keys[id] = pub
 	}
 	return keys, rows.Err()
+}
+
+func recordOfficerKey(ctx context.Context, tx querier, terminal string, body evidence.Body) error {
+	if body.Type != casework.TypeOfficerEnrolled {
+		return nil
+	}
+	p, err := casework.Decode(body.Type, body.Payload)
+	if err != nil {
+		return err
+	}
+	e := p.(*casework.OfficerEnrolled)
+	_, err = tx.ExecContext(ctx, "INSERT INTO officer_keys (terminal, officer, public_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+		terminal, e.Officer, []byte(e.PublicKey))
+	return err
 }
 
 // EventHash implements server.Backend.
@@ -113,9 +118,13 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 	defer tx.Rollback()
 	var res protocol.BatchResult
 	now := h.now().UTC().Format(time.RFC3339Nano)
+	log, err := newAppender(ctx, tx)
+	if err != nil {
+		return res, err
+	}
 	for _, v := range events {
 		hash := v.Event.Hash()
-		idx, err := appendLeaf(ctx, tx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", terminal, v.Body.Seq))
+		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", terminal, v.Body.Seq))
 		if err != nil {
 			return res, err
 		}
@@ -124,6 +133,9 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
 			// Another batch of the same terminal won the race for this seq.
 			return res, &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
+		}
+		if err := recordOfficerKey(ctx, tx, terminal, v.Body); err != nil {
+			return res, err
 		}
 		for _, d := range v.Body.Blobs {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

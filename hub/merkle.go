@@ -18,10 +18,10 @@ var hasher = rfc6962.DefaultHasher
 
 var rangeFactory = &compact.RangeFactory{Hash: hasher.HashChildren}
 
-// logSize returns the number of leaves.
+// logSize returns the number of leaves (indexes are 0, 1, 2 … without gaps).
 func logSize(ctx context.Context, q querier) (uint64, error) {
 	var n uint64
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM log_leaves").Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves").Scan(&n); err != nil {
 		return 0, fmt.Errorf("log size: %w", err)
 	}
 	return n, nil
@@ -61,20 +61,41 @@ func nodeHash(ctx context.Context, q querier, level uint, index uint64) ([]byte,
 
 // appendLeaf adds a leaf inside tx and returns its index.
 func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) (uint64, error) {
-	size, err := logSize(ctx, tx)
+	a, err := newAppender(ctx, tx)
 	if err != nil {
 		return 0, err
+	}
+	return a.add(ctx, leaf, kind, ref)
+}
+
+// appender adds leaves within one transaction, keeping the frontier in
+// memory between them.
+type appender struct {
+	tx   querier
+	size uint64
+	r    *compact.Range
+}
+
+func newAppender(ctx context.Context, tx querier) (*appender, error) {
+	size, err := logSize(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
 	r, err := frontier(ctx, tx, size)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	return &appender{tx: tx, size: size, r: r}, nil
+}
+
+func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {
+	tx, size, r := a.tx, a.size, a.r
 	leafHash := hasher.HashLeaf(leaf)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO log_leaves (idx, leaf_hash, kind, ref) VALUES (?, ?, ?, ?)", size, leafHash, kind, ref); err != nil {
 		return 0, fmt.Errorf("append log leaf: %w", err)
 	}
 	var visitErr error
-	err = r.Append(leafHash, func(id compact.NodeID, hash []byte) {
+	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
 			visitErr = fmt.Errorf("store log node %d/%d: %w", id.Level, id.Index, err)
 		}
@@ -85,6 +106,7 @@ func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) 
 	if err != nil {
 		return 0, err
 	}
+	a.size++
 	return size, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
 
 	"lawtrail/evidence"
@@ -29,6 +30,9 @@ func (h *Handler) newTus() (http.Handler, error) {
 	}
 	composer := tusd.NewStoreComposer()
 	filestore.New(dir).UseIn(composer)
+	// Without a locker two requests for one upload (a stale connection still
+	// delivering, and the resumed one) would append to the file at once.
+	memorylocker.New().UseIn(composer)
 	th, err := tusd.NewHandler(tusd.Config{
 		BasePath:                  protocol.PathBlobs,
 		StoreComposer:             composer,
