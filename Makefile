@@ -36,7 +36,7 @@ test: deps lint
 ## The docking benchmarks write about 8 GiB to the temp folder.
 bench:
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
-	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/
+	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
 
 ## lint: gofmt must have nothing to say, go vet must pass.
 lint:

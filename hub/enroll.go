@@ -84,6 +84,10 @@ func (h *Hub) Enroll(ctx context.Context, secret string, key ed25519.PublicKey, 
 	if err := tx.Commit(); err != nil {
 		return protocol.EnrollResponse{}, err
 	}
+	// The terminal's feed starts with its own enrollment, signed by the hub.
+	if err := h.Publish(ctx, id, "terminal.enrolled", map[string]string{"terminal": id, "agency": agency, "name": name, "at": now}); err != nil {
+		return protocol.EnrollResponse{}, err
+	}
 	return protocol.EnrollResponse{Terminal: id, Agency: agency, HubKey: h.key.Public, Checkpoint: cp}, nil
 }
 

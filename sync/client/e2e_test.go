@@ -36,7 +36,7 @@ func TestSyncEverythingArrives(t *testing.T) {
 		t.Fatalf("sync: %v %+v", err, rep)
 	}
 	head, _, _ := tm.store.Head(context.Background(), tm.key.ID())
-	if rep.HubLastSeq != head || rep.Receipts != 4 || rep.BlobsWaiting != 0 {
+	if rep.HubLastSeq != head || rep.Receipts != 4 || rep.BlobsWaiting != 0 || rep.FeedItems != 1 {
 		t.Fatalf("report %+v, local head %d", rep, head)
 	}
 	for _, d := range digests {
@@ -51,7 +51,7 @@ func TestSyncEverythingArrives(t *testing.T) {
 		r.Close()
 	}
 	st, err := ReadStatus(context.Background(), tm.store, tm.key.ID())
-	if err != nil || st.PendingEvents != 0 || st.PendingBlobs != 0 || st.Receipts != 4 || st.LastSuccess == "" {
+	if err != nil || st.PendingEvents != 0 || st.PendingBlobs != 0 || st.Receipts != 4 || st.LastSuccess == "" || st.FeedCursor != 1 {
 		t.Fatalf("status %+v %v", st, err)
 	}
 	// A second pass sends nothing and still succeeds.
