@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lawtrail/sync/faultproxy"
 )
 
 // hubProcess is `lawtrail-hub serve` running as its own process.
@@ -134,4 +136,55 @@ func TestInitIngestJoinSyncCLI(t *testing.T) {
 	if out, rc := h.run(t, "check"); rc != 1 || !strings.Contains(out, "BROKEN blob "+victim) {
 		t.Fatalf("hub check of a damaged blob: %d %s", rc, out)
 	}
+}
+
+// Hub and terminal as separate processes over loopback TLS, through a
+// proxy that cuts every connection after 0.3–1.5 MiB: `sync --once` is run
+// again until it exits 0, and then every event and blob is at the hub,
+// verified, and both sides' checks pass.
+func TestSyncProcessesThroughCuts(t *testing.T) {
+	h := startHubProcess(t)
+	p, err := faultproxy.Start(h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.CutMin, p.CutMax = 300<<10, 1500<<10
+	code, rc := h.run(t, "enroll", "--agency", "某区市场监督管理局", "--url", "https://"+p.Addr())
+	if rc != 0 {
+		t.Fatalf("enroll: %d", rc)
+	}
+	dir := initTerminal(t)
+	card := t.TempDir()
+	manifest := makeCard(t, card, 30, 3)
+	if r := ctl(t, pass, "--data", dir, "ingest", "--from", card, "--serial", "DSJ1234"); r.code != 0 {
+		t.Fatalf("ingest: %s", r.stdout)
+	}
+	if r := ctl(t, pass, "--data", dir, "hub", "join", strings.TrimSpace(code)); r.code != 0 {
+		t.Fatalf("join: %s %s", r.stdout, r.stderr)
+	}
+	runs := 0
+	for ; runs < 60; runs++ {
+		cmd := exec.Command(os.Args[0], "--data", dir, "sync", "--once")
+		cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"])
+		if err := cmd.Run(); err == nil {
+			break
+		}
+	}
+	if p.Cuts.Load() < 3 {
+		t.Fatalf("only %d cuts", p.Cuts.Load())
+	}
+	out, _ := h.run(t, "stats", "--json")
+	var stats struct{ Events, Blobs int }
+	json.Unmarshal([]byte(out), &stats)
+	if stats.Blobs != len(manifest) {
+		t.Fatalf("hub holds %d of %d blobs after %d runs: %s", stats.Blobs, len(manifest), runs+1, out)
+	}
+	if out, rc := h.run(t, "check"); rc != 0 {
+		t.Fatalf("hub check: %s", out)
+	}
+	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+		t.Fatalf("terminal check: %s", r.stdout)
+	}
+	t.Logf("%d sync runs, %d cuts", runs+1, p.Cuts.Load())
 }

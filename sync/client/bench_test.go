@@ -31,16 +31,16 @@ func BenchmarkGoodput(b *testing.B) {
 					}
 					tm.addFootage(b, sizes...)
 					p := startProxy(b, th.addr)
-					p.throttle(capMiB << 20)
+					p.Throttle(capMiB << 20)
 					if cuts {
-						p.cutMin, p.cutMax = 2<<20, 4<<20
+						p.CutMin, p.CutMax = 2<<20, 4<<20
 					}
 					c, err := New(context.Background(), tm.store, tm.key, Options{ChunkSize: 1 << 20})
 					if err != nil {
 						b.Fatal(err)
 					}
 					c.opt.Metered = true // events first, outside the measurement
-					c.hub.URL = "https://" + p.addr()
+					c.hub.URL = "https://" + p.Addr()
 					if _, err := c.Once(context.Background()); err != nil {
 						b.Fatal(err)
 					}
@@ -59,7 +59,7 @@ func BenchmarkGoodput(b *testing.B) {
 					goodput := float64(total) / el.Seconds()
 					b.ReportMetric(goodput/(1<<20), "goodput-MiB/s")
 					b.ReportMetric(goodput/float64(capMiB<<20), "goodput/cap")
-					if n := p.cuts.Load(); n > 0 {
+					if n := p.Cuts.Load(); n > 0 {
 						b.ReportMetric(float64(c.BytesOnWire()-int64(total))/float64(n)/1024, "KiB-resent/cut")
 						b.ReportMetric(float64(n), "cuts")
 					}

@@ -4,16 +4,18 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"lawtrail/sync/faultproxy"
 )
 
 // viaProxy makes a client whose connections go through p.
-func viaProxy(t *testing.T, tm *terminal, p *faultProxy, chunk int64) *Client {
+func viaProxy(t *testing.T, tm *terminal, p *faultproxy.Proxy, chunk int64) *Client {
 	t.Helper()
 	c, err := New(context.Background(), tm.store, tm.key, Options{ChunkSize: chunk, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.hub.URL = "https://" + p.addr()
+	c.hub.URL = "https://" + p.Addr()
 	return c
 }
 
@@ -41,7 +43,7 @@ func TestSyncThroughCuts(t *testing.T) {
 	sizes := []int{1 << 20, 1500 << 10, 2 << 20, 2500 << 10, 3 << 20}
 	digests := tm.addFootage(t, sizes...)
 	p := startProxy(t, th.addr)
-	p.cutMin, p.cutMax = 200<<10, 1200<<10
+	p.CutMin, p.CutMax = 200<<10, 1200<<10
 	const chunk = 512 << 10
 	c := viaProxy(t, tm, p, chunk)
 	passes, _ := syncUntilDone(t, c, 200)
@@ -59,7 +61,7 @@ func TestSyncThroughCuts(t *testing.T) {
 	if st, _ := th.hub.State(context.Background(), tm.key.ID()); st.LastSeq != head {
 		t.Fatalf("hub holds events to %d of %d", st.LastSeq, head)
 	}
-	cuts := p.cuts.Load()
+	cuts := p.Cuts.Load()
 	resent := c.BytesOnWire() - total
 	if cuts < 5 {
 		t.Fatalf("only %d cuts: the test did not test cuts", cuts)
@@ -79,7 +81,7 @@ func TestHubRestartMidUpload(t *testing.T) {
 	tm, _ := joined(t, th)
 	digests := tm.addFootage(t, 6<<20)
 	p := startProxy(t, addr)
-	p.throttle(4 << 20)
+	p.Throttle(4 << 20)
 	c := viaProxy(t, tm, p, 1<<20)
 	go func() {
 		time.Sleep(700 * time.Millisecond)
@@ -104,7 +106,7 @@ func TestTerminalRestartMidUpload(t *testing.T) {
 	tm, _ := joined(t, th)
 	digests := tm.addFootage(t, 6<<20)
 	p := startProxy(t, th.addr)
-	p.throttle(4 << 20)
+	p.Throttle(4 << 20)
 	c := viaProxy(t, tm, p, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
 	c.Once(ctx)

@@ -1,0 +1,122 @@
+// Package faultproxy is a TCP proxy that makes a link bad on purpose: it
+// cuts each connection after a random number of bytes, delays and
+// throttles. Sync tests and benchmarks put it between a terminal and a hub
+// to prove that a cut at any byte costs almost nothing.
+package faultproxy
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Proxy sits between a client and a server on loopback.
+type Proxy struct {
+	l      net.Listener
+	target string
+	// CutMin and CutMax: each connection is cut after a random number of
+	// bytes toward the target in [CutMin, CutMax]; CutMax 0 means never.
+	CutMin, CutMax int64
+	// Delay is added before each forwarded read.
+	Delay   time.Duration
+	limiter *rate.Limiter
+	// Up counts bytes forwarded toward the target; Cuts counts cuts.
+	Up, Cuts atomic.Int64
+	mu       sync.Mutex
+	conns    []net.Conn
+	stopping atomic.Bool
+}
+
+// Start listens on a loopback port and forwards each connection to target.
+func Start(target string) (*Proxy, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{l: l, target: target}
+	go p.serve()
+	return p, nil
+}
+
+// Addr is where the proxy listens.
+func (p *Proxy) Addr() string { return p.l.Addr().String() }
+
+// Throttle caps bytes per second toward the target, over all connections.
+func (p *Proxy) Throttle(bytesPerSec int) {
+	p.limiter = rate.NewLimiter(rate.Limit(bytesPerSec), 32<<10)
+}
+
+// Close stops the proxy and every connection through it.
+func (p *Proxy) Close() {
+	p.stopping.Store(true)
+	p.l.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+}
+
+func (p *Proxy) serve() {
+	for {
+		down, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			down.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, down, up)
+		p.mu.Unlock()
+		budget := int64(-1)
+		if p.CutMax > 0 {
+			budget = p.CutMin + rand.Int64N(p.CutMax-p.CutMin+1)
+		}
+		go p.pipe(up, down, budget, true)
+		go p.pipe(down, up, -1, false)
+	}
+}
+
+// pipe copies src to dst; toward the hub it counts, throttles and cuts.
+func (p *Proxy) pipe(dst, src net.Conn, budget int64, toHub bool) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if p.Delay > 0 {
+				time.Sleep(p.Delay)
+			}
+			if toHub {
+				if budget >= 0 && int64(n) >= budget {
+					dst.Write(buf[:budget]) // the cut falls inside this read
+					p.Up.Add(budget)
+					p.Cuts.Add(1)
+					return
+				}
+				if budget >= 0 {
+					budget -= int64(n)
+				}
+				if p.limiter != nil {
+					p.limiter.WaitN(context.Background(), n)
+				}
+				p.Up.Add(int64(n))
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
