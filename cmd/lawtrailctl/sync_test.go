@@ -144,12 +144,11 @@ func TestInitIngestJoinSyncCLI(t *testing.T) {
 // verified, and both sides' checks pass.
 func TestSyncProcessesThroughCuts(t *testing.T) {
 	h := startHubProcess(t)
-	p, err := faultproxy.Start(h.addr)
+	p, err := faultproxy.Start(h.addr, faultproxy.Config{CutMin: 300 << 10, CutMax: 1500 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	p.CutMin, p.CutMax = 300<<10, 1500<<10
 	code, rc := h.run(t, "enroll", "--agency", "某区市场监督管理局", "--url", "https://"+p.Addr())
 	if rc != 0 {
 		t.Fatalf("enroll: %d", rc)

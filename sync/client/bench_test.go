@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/sync/faultproxy"
+
 	"lawtrail/evidence"
 )
 
@@ -30,11 +32,11 @@ func BenchmarkGoodput(b *testing.B) {
 						sizes = append(sizes, min(left, 2<<20))
 					}
 					tm.addFootage(b, sizes...)
-					p := startProxy(b, th.addr)
-					p.Throttle(capMiB << 20)
+					cfg := faultproxy.Config{Rate: capMiB << 20}
 					if cuts {
-						p.CutMin, p.CutMax = 2<<20, 4<<20
+						cfg.CutMin, cfg.CutMax = 2<<20, 4<<20
 					}
+					p := startProxy(b, th.addr, cfg)
 					c, err := New(context.Background(), tm.store, tm.key, Options{ChunkSize: 1 << 20})
 					if err != nil {
 						b.Fatal(err)

@@ -42,8 +42,7 @@ func TestSyncThroughCuts(t *testing.T) {
 	tm.cases(t, 300)
 	sizes := []int{1 << 20, 1500 << 10, 2 << 20, 2500 << 10, 3 << 20}
 	digests := tm.addFootage(t, sizes...)
-	p := startProxy(t, th.addr)
-	p.CutMin, p.CutMax = 200<<10, 1200<<10
+	p := startProxy(t, th.addr, faultproxy.Config{CutMin: 200 << 10, CutMax: 1200 << 10})
 	const chunk = 512 << 10
 	c := viaProxy(t, tm, p, chunk)
 	passes, _ := syncUntilDone(t, c, 200)
@@ -80,8 +79,7 @@ func TestHubRestartMidUpload(t *testing.T) {
 	addr := th.addr
 	tm, _ := joined(t, th)
 	digests := tm.addFootage(t, 6<<20)
-	p := startProxy(t, addr)
-	p.Throttle(4 << 20)
+	p := startProxy(t, addr, faultproxy.Config{Rate: 4 << 20})
 	c := viaProxy(t, tm, p, 1<<20)
 	go func() {
 		time.Sleep(700 * time.Millisecond)
@@ -105,8 +103,7 @@ func TestTerminalRestartMidUpload(t *testing.T) {
 	th := startHub(t, t.TempDir())
 	tm, _ := joined(t, th)
 	digests := tm.addFootage(t, 6<<20)
-	p := startProxy(t, th.addr)
-	p.Throttle(4 << 20)
+	p := startProxy(t, th.addr, faultproxy.Config{Rate: 4 << 20})
 	c := viaProxy(t, tm, p, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
 	c.Once(ctx)

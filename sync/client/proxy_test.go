@@ -6,9 +6,9 @@ import (
 	"lawtrail/sync/faultproxy"
 )
 
-func startProxy(t testing.TB, target string) *faultproxy.Proxy {
+func startProxy(t testing.TB, target string, cfg faultproxy.Config) *faultproxy.Proxy {
 	t.Helper()
-	p, err := faultproxy.Start(target)
+	p, err := faultproxy.Start(target, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,9 @@ import (
 
 // Proxy sits between a client and a server on loopback.
 type Proxy struct {
-	l      net.Listener
-	target string
-	// CutMin and CutMax: each connection is cut after a random number of
-	// bytes toward the target in [CutMin, CutMax]; CutMax 0 means never.
-	CutMin, CutMax int64
-	// Delay is added before each forwarded read.
-	Delay   time.Duration
+	l       net.Listener
+	target  string
+	cfg     Config
 	limiter *rate.Limiter
 	// Up counts bytes forwarded toward the target; Cuts counts cuts.
 	Up, Cuts atomic.Int64
@@ -32,24 +28,34 @@ type Proxy struct {
 	stopping atomic.Bool
 }
 
+// Config is how bad the link is; it is fixed when the proxy starts.
+type Config struct {
+	// CutMin and CutMax: each connection is cut after a random number of
+	// bytes toward the target in [CutMin, CutMax]; CutMax 0 means never.
+	CutMin, CutMax int64
+	// Rate caps bytes per second toward the target over all connections
+	// (0: no cap).
+	Rate int
+	// Delay is added before each forwarded read.
+	Delay time.Duration
+}
+
 // Start listens on a loopback port and forwards each connection to target.
-func Start(target string) (*Proxy, error) {
+func Start(target string, cfg Config) (*Proxy, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{l: l, target: target}
+	p := &Proxy{l: l, target: target, cfg: cfg}
+	if cfg.Rate > 0 {
+		p.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), 32<<10)
+	}
 	go p.serve()
 	return p, nil
 }
 
 // Addr is where the proxy listens.
 func (p *Proxy) Addr() string { return p.l.Addr().String() }
-
-// Throttle caps bytes per second toward the target, over all connections.
-func (p *Proxy) Throttle(bytesPerSec int) {
-	p.limiter = rate.NewLimiter(rate.Limit(bytesPerSec), 32<<10)
-}
 
 // Close stops the proxy and every connection through it.
 func (p *Proxy) Close() {
@@ -77,8 +83,8 @@ func (p *Proxy) serve() {
 		p.conns = append(p.conns, down, up)
 		p.mu.Unlock()
 		budget := int64(-1)
-		if p.CutMax > 0 {
-			budget = p.CutMin + rand.Int64N(p.CutMax-p.CutMin+1)
+		if p.cfg.CutMax > 0 {
+			budget = p.cfg.CutMin + rand.Int64N(p.cfg.CutMax-p.cfg.CutMin+1)
 		}
 		go p.pipe(up, down, budget, true)
 		go p.pipe(down, up, -1, false)
@@ -93,8 +99,8 @@ func (p *Proxy) pipe(dst, src net.Conn, budget int64, toHub bool) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if p.Delay > 0 {
-				time.Sleep(p.Delay)
+			if p.cfg.Delay > 0 {
+				time.Sleep(p.cfg.Delay)
 			}
 			if toHub {
 				if budget >= 0 && int64(n) >= budget {
