@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"os"
 	"testing"
 
 	"lawtrail/casework"
@@ -179,4 +181,19 @@ func countRows(t *testing.T, f *fixture, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// An init cut off after its events but before its key file refuses a
+// second init instead of starting another chain beside the first.
+func TestInterruptedInitIsNotRepeated(t *testing.T) {
+	f := newFixture(t)
+	if err := os.Remove(TerminalKeyPath(f.dir)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := InitTerminal(context.Background(), f.dir, TerminalSetup{
+		TerminalName: "t", AgencyName: "a", OfficerID: "o-9", OfficerName: "x", Roles: []casework.Role{casework.RoleAdmin},
+		Passphrase: []byte("p"), PIN: []byte("1"), KDF: testKDF, Rand: rand.Reader})
+	if !errors.Is(err, ErrInitialized) {
+		t.Fatalf("got %v, want ErrInitialized", err)
+	}
 }

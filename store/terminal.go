@@ -79,6 +79,12 @@ func InitTerminal(ctx context.Context, dir string, setup TerminalSetup) (evidenc
 		return evidence.KeyPair{}, err
 	}
 	defer s.Close()
+	if n, err := s.EventCount(ctx); err != nil || n > 0 {
+		// An earlier init was cut off after its events but before the
+		// terminal key was written: those events can no longer be signed
+		// after, and a second chain must not start beside them.
+		return evidence.KeyPair{}, fmt.Errorf("init %s: %w (it holds %d events from an interrupted init; move the folder aside)", dir, ErrInitialized, n)
+	}
 	if err := writeSealed(OfficerKeyPath(dir, setup.OfficerID), keys.officer); err != nil {
 		return evidence.KeyPair{}, err
 	}
