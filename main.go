@@ -1,6 +1,7 @@
 // Command lawtrail is the terminal app: an offline-first Fyne UI for
 // officers' tablets and evidence clerks' desks. It opens the data folder
-// given by --data, $LAWTRAIL_DATA or the user's data directory.
+// given by --data, $LAWTRAIL_DATA or the user's data directory; a new
+// folder starts with the first-run screen.
 package main
 
 import (
@@ -35,11 +36,12 @@ func main() {
 	}
 	a := fyneapp.NewWithID("org.lawtrail.terminal")
 	a.SetIcon(app.Icon())
-	a.Settings().SetTheme(app.NewTheme())
 	win := a.NewWindow(lang.L("app.title"))
-	win.Resize(fyne.NewSize(900, 600))
+	win.Resize(fyne.NewSize(1024, 720))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	app.ShowWelcome(ctx, win, dir)
+	ui := app.New(ctx, a, win, dir)
+	defer ui.Close()
+	ui.Start()
 	win.ShowAndRun()
 }

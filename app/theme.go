@@ -1,6 +1,8 @@
 package app
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
@@ -22,10 +24,19 @@ func Icon() fyne.Resource { return iconPNG }
 // font, and a text size that stays readable on a tablet in sunlight.
 type Theme struct {
 	fyne.Theme
+	dark bool
 }
 
-// NewTheme returns lawtrail's theme.
-func NewTheme() *Theme { return &Theme{Theme: theme.DefaultTheme()} }
+// NewTheme returns lawtrail's theme, light (readable in sunlight) or dark.
+func NewTheme(dark bool) *Theme { return &Theme{Theme: theme.DefaultTheme(), dark: dark} }
+
+// Color implements fyne.Theme with the chosen variant.
+func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if t.dark {
+		return t.Theme.Color(n, theme.VariantDark)
+	}
+	return t.Theme.Color(n, theme.VariantLight)
+}
 
 // Font implements fyne.Theme.
 func (t *Theme) Font(s fyne.TextStyle) fyne.Resource {

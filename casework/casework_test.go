@@ -113,7 +113,9 @@ func (m *memState) Case(_ context.Context, id string) (Case, bool, error) {
 	c, ok := m.cases[id]
 	return c, ok, nil
 }
-func (m *memState) StepExists(_ context.Context, id string) (bool, error) { return m.steps[id], nil }
+func (m *memState) StepExists(_ context.Context, id string) (bool, error)   { return m.steps[id], nil }
+func (m *memState) FootageExists(_ context.Context, d string) (bool, error) { return false, nil }
+
 func (m *memState) SourceFile(_ context.Context, k SourceKey) (SourceRecord, bool, error) {
 	r, ok := m.sources[k.DeviceSerial+"|"+k.RawPath()]
 	return r, ok, nil
@@ -175,5 +177,25 @@ func TestL8RulesOnActors(t *testing.T) {
 		if !tc.ok && !errors.Is(err, ErrRule) {
 			t.Errorf("%s: got %v, want a rule refusal", tc.name, err)
 		}
+	}
+}
+
+// R3: footage is suggested for a step by time overlap, the step's own
+// officers' recordings first.
+func TestR3SuggestFootageByOverlap(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 20, h, m, 0, 0, Shanghai) }
+	d := func(s string) evidence.Digest { return evidence.Sum([]byte(s)) }
+	spans := []FootageSpan{
+		{Digest: d("before"), Officer: "o1", Start: at(8, 0), End: at(9, 0)},
+		{Digest: d("other officer, long"), Officer: "o9", Start: at(10, 0), End: at(11, 0)},
+		{Digest: d("own, short"), Officer: "o1", Start: at(10, 50), End: at(11, 30)},
+		{Digest: d("own, long"), Officer: "o2", Start: at(9, 55), End: at(10, 40)},
+	}
+	got := SuggestFootage(at(10, 0), at(11, 0), []string{"o1", "o2"}, spans)
+	if len(got) != 3 || got[0].Digest != d("own, long") || got[1].Digest != d("own, short") || got[2].OfficerMatch {
+		t.Fatalf("suggestions %+v", got)
+	}
+	if got[0].Overlap != 40*time.Minute {
+		t.Fatalf("overlap %v", got[0].Overlap)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	TypeStepRecorded        = "step.recorded"
 	TypeFootageIngested     = "footage.ingested"
 	TypeFootageCleared      = "footage.cleared"
+	TypeStepFootageLinked   = "step.footage_linked"
 )
 
 // Payload is the content of an event of one type.
@@ -182,6 +183,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &FootageIngested{}
 	case TypeFootageCleared:
 		p = &FootageCleared{}
+	case TypeStepFootageLinked:
+		p = &StepFootageLinked{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"fmt"
+	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -122,4 +123,74 @@ func (p FootageCleared) Validate() error {
 type SourceRecord struct {
 	Digest  evidence.Digest
 	Cleared bool
+}
+
+// StepFootageLinked links a footage file to a step of a case (R3: the
+// audio/video record of that act).
+type StepFootageLinked struct {
+	Step   string          `json:"step"`
+	Digest evidence.Digest `json:"digest"`
+}
+
+func (StepFootageLinked) EventType() string { return TypeStepFootageLinked }
+
+// Validate checks the payload on its own.
+func (p StepFootageLinked) Validate() error {
+	if p.Digest.IsZero() {
+		return fmt.Errorf("footage link: no digest")
+	}
+	return checkID("step", p.Step)
+}
+
+// Overlap returns how long two time spans overlap (zero if they do not).
+func Overlap(aStart, aEnd, bStart, bEnd time.Time) time.Duration {
+	start, end := aStart, aEnd
+	if bStart.After(start) {
+		start = bStart
+	}
+	if bEnd.Before(end) {
+		end = bEnd
+	}
+	if !end.After(start) {
+		return 0
+	}
+	return end.Sub(start)
+}
+
+// FootageSpan is a footage file's recording span on the terminal's clock.
+type FootageSpan struct {
+	Digest     evidence.Digest
+	Officer    string
+	Start, End time.Time
+}
+
+// Suggestion is footage that may record a step.
+type Suggestion struct {
+	FootageSpan
+	Overlap      time.Duration
+	OfficerMatch bool // recorded by one of the step's officers
+}
+
+// SuggestFootage lists the footage overlapping a step's time span, the
+// step's own officers' first, then by how much of the step it covers.
+func SuggestFootage(start, end time.Time, officers []string, spans []FootageSpan) []Suggestion {
+	var out []Suggestion
+	for _, sp := range spans {
+		ov := Overlap(start, end, sp.Start, sp.End)
+		if ov <= 0 {
+			continue
+		}
+		match := false
+		for _, o := range officers {
+			match = match || o == sp.Officer
+		}
+		out = append(out, Suggestion{FootageSpan: sp, Overlap: ov, OfficerMatch: match})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].OfficerMatch != out[j].OfficerMatch {
+			return out[i].OfficerMatch
+		}
+		return out[i].Overlap > out[j].Overlap
+	})
+	return out
 }

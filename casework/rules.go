@@ -36,6 +36,8 @@ type State interface {
 	OfficerCount(ctx context.Context) (int, error)
 	Case(ctx context.Context, id string) (Case, bool, error)
 	StepExists(ctx context.Context, id string) (bool, error)
+	// FootageExists reports whether a footage item with this digest exists.
+	FootageExists(ctx context.Context, digest string) (bool, error)
 	// SourceFile returns what the record holds about one recorder file.
 	SourceFile(ctx context.Context, key SourceKey) (SourceRecord, bool, error)
 }
@@ -72,6 +74,13 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 	case *FootageIngested:
 		if _, found, err := st.SourceFile(ctx, p.Source()); err != nil || found {
 			return refuse(err, "recorder file %s on %s was ingested already", p.DisplayPath(), p.DeviceSerial)
+		}
+	case *StepFootageLinked:
+		if found, err := st.StepExists(ctx, p.Step); err != nil || !found {
+			return refuse(err, "no step %s", p.Step)
+		}
+		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
+			return refuse(err, "no footage %s", p.Digest)
 		}
 	case *FootageCleared:
 		rec, found, err := st.SourceFile(ctx, p.SourceKey)

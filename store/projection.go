@@ -14,7 +14,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
+var projectionTables = []string{"step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
@@ -46,6 +46,9 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 			strings.Join(p.Officers, ","), p.Note, body.Actor)
 	case *casework.FootageIngested:
 		err = projectFootage(ctx, tx, body, p)
+	case *casework.StepFootageLinked:
+		_, err = tx.ExecContext(ctx, "INSERT INTO step_footage (step, digest, linked_by, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			p.Step, p.Digest.String(), body.Actor, at)
 	case *casework.FootageCleared:
 		k := p.SourceKey
 		_, err = tx.ExecContext(ctx, `UPDATE footage_sources SET cleared_seq = ?
@@ -163,6 +166,10 @@ func (s txState) Case(ctx context.Context, id string) (casework.Case, bool, erro
 
 func (s txState) StepExists(ctx context.Context, id string) (bool, error) {
 	return exists(ctx, s.tx, "SELECT 1 FROM steps WHERE id = ?", id)
+}
+
+func (s txState) FootageExists(ctx context.Context, digest string) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM footage WHERE digest = ?", digest)
 }
 
 func (s txState) SourceFile(ctx context.Context, k casework.SourceKey) (casework.SourceRecord, bool, error) {

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/casework"
+	"lawtrail/store"
+)
+
+// Cases lists cases, creates them, and shows one case as a timeline of its
+// phases (启动 → 调查取证 → 审核决定 → 送达执行) and steps, with footage
+// suggested for each step by time overlap and linked with one tap.
+type Cases struct {
+	List               *widget.List
+	Number, Title      *widget.Entry
+	ActType            *widget.Select
+	Create             *widget.Button
+	Status             *widget.Label
+	StepKind           *widget.Select
+	StepStart, StepEnd *widget.Entry
+	StepNote           *widget.Entry
+	AddStep, Advance   *widget.Button
+	Timeline           *fyne.Container
+	cases              []store.CaseRow
+	Selected           *store.CaseRow
+	Steps              []store.StepRow
+	Suggestions        map[string][]casework.Suggestion
+	view               fyne.CanvasObject
+}
+
+const timeLayout = "2006-01-02 15:04"
+
+// NewCases builds the cases screen.
+func NewCases(u *UI) *Cases {
+	c := &Cases{Number: widget.NewEntry(), Title: widget.NewEntry(), Status: widget.NewLabel(""),
+		StepStart: widget.NewEntry(), StepEnd: widget.NewEntry(), StepNote: widget.NewEntry(), Timeline: container.NewVBox()}
+	c.Status.Wrapping = fyne.TextWrapWord
+	var acts []string
+	for _, a := range casework.ActTypes {
+		acts = append(acts, lang.L("act."+string(a)))
+	}
+	c.ActType = widget.NewSelect(acts, nil)
+	c.ActType.SetSelectedIndex(0)
+	c.Create = widget.NewButton(lang.L("cases.create"), func() { c.createCase(u) })
+	var kinds []string
+	for _, k := range stepKinds() {
+		kinds = append(kinds, lang.L("step."+string(k)))
+	}
+	c.StepKind = widget.NewSelect(kinds, nil)
+	c.StepKind.SetSelectedIndex(0)
+	now := time.Now().In(casework.Shanghai)
+	c.StepStart.SetText(now.Add(-time.Hour).Format(timeLayout))
+	c.StepEnd.SetText(now.Format(timeLayout))
+	c.AddStep = widget.NewButton(lang.L("cases.step.add"), func() { c.addStep(u) })
+	c.Advance = widget.NewButton(lang.L("cases.advance"), func() { c.advance(u) })
+	c.List = widget.NewList(func() int { return len(c.cases) },
+		func() fyne.CanvasObject { return widget.NewLabel("某市监罚〔2026〕000号 title") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(c.cases) {
+				o.(*widget.Label).SetText(c.cases[i].Number + "  " + c.cases[i].Title)
+			}
+		})
+	c.List.OnSelected = func(i widget.ListItemID) {
+		if i < len(c.cases) {
+			c.Open(u, c.cases[i])
+		}
+	}
+	newForm := widget.NewForm(widget.NewFormItem(lang.L("cases.number"), c.Number),
+		widget.NewFormItem(lang.L("cases.title"), c.Title), widget.NewFormItem(lang.L("cases.act"), c.ActType))
+	left := container.NewBorder(container.NewVBox(newForm, c.Create, c.Status, widget.NewSeparator()), nil, nil, nil, c.List)
+	stepForm := widget.NewForm(widget.NewFormItem(lang.L("cases.step.kind"), c.StepKind),
+		widget.NewFormItem(lang.L("cases.step.start"), c.StepStart), widget.NewFormItem(lang.L("cases.step.end"), c.StepEnd),
+		widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
+	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), stepForm, container.NewGridWithColumns(2, c.AddStep, c.Advance)),
+		nil, nil, container.NewVScroll(c.Timeline))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.4
+	c.view = split
+	return c
+}
+
+// View returns the screen.
+func (c *Cases) View() fyne.CanvasObject { return c.view }
+
+func stepKinds() []casework.StepKind {
+	return []casework.StepKind{casework.StepOnSiteInspection, casework.StepInterview, casework.StepSampling,
+		casework.StepPreservation, casework.StepSeizure, casework.StepForcedDemolition, casework.StepHearing,
+		casework.StepDecision, casework.StepService, casework.StepExecution}
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// Reload reads the case list in the background.
+func (c *Cases) Reload(u *UI) {
+	background(func() ([]store.CaseRow, error) { return u.sess.Store.Cases(u.ctx) },
+		func(rows []store.CaseRow, err error) {
+			if err != nil {
+				c.Status.SetText(err.Error())
+				return
+			}
+			c.cases = rows
+			c.List.Refresh()
+		})
+}
+
+func (c *Cases) createCase(u *UI) {
+	p := &casework.CaseOpened{Case: newID("c-"), Number: strings.TrimSpace(c.Number.Text), Title: strings.TrimSpace(c.Title.Text),
+		ActType: casework.ActTypes[max(0, c.ActType.SelectedIndex())], Agency: u.sess.Info.Agency}
+	c.record(u, p, func() {
+		c.Number.SetText("")
+		c.Title.SetText("")
+		c.Reload(u)
+	})
+}
+
+// record appends one event as the logged-in officer, then calls done.
+func (c *Cases) record(u *UI, p casework.Payload, done func()) {
+	if err := p.Validate(); err != nil {
+		c.Status.SetText(err.Error())
+		return
+	}
+	background(func() (struct{}, error) { return struct{}{}, u.sess.Append(u.ctx, store.Draft{Payload: p}) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				c.Status.SetText(err.Error())
+				return
+			}
+			c.Status.SetText(lang.L("cases.saved"))
+			done()
+		})
+}
+
+// Open shows a case: its phases, steps, linked and suggested footage.
+func (c *Cases) Open(u *UI, row store.CaseRow) {
+	c.Selected = &row
+	type loaded struct {
+		steps []store.StepRow
+		spans []store.FootageWindow
+	}
+	background(func() (loaded, error) {
+		steps, err := u.sess.Store.Steps(u.ctx, row.ID)
+		if err != nil {
+			return loaded{}, err
+		}
+		spans, err := u.sess.Store.FootageWindows(u.ctx)
+		return loaded{steps, spans}, err
+	}, func(l loaded, err error) {
+		if err != nil {
+			c.Status.SetText(err.Error())
+			return
+		}
+		c.Steps = l.steps
+		c.Suggestions = map[string][]casework.Suggestion{}
+		var spans []casework.FootageSpan
+		for _, w := range l.spans {
+			spans = append(spans, casework.FootageSpan{Digest: w.Digest, Officer: w.Officer, Start: w.Start, End: w.End})
+		}
+		for _, st := range l.steps {
+			for _, s := range casework.SuggestFootage(st.Start, st.End, st.Officers, spans) {
+				if !slices.Contains(st.Footage, s.Digest) {
+					c.Suggestions[st.ID] = append(c.Suggestions[st.ID], s)
+				}
+			}
+		}
+		c.drawTimeline(u)
+	})
+}
+
+func (c *Cases) drawTimeline(u *UI) {
+	row := *c.Selected
+	c.Timeline.RemoveAll()
+	c.Timeline.Add(widget.NewLabelWithStyle(row.Number+"  "+row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	current := slices.Index(casework.Phases, row.Phase)
+	for i, ph := range casework.Phases {
+		mark := "○"
+		if i < current {
+			mark = "●"
+		} else if i == current {
+			mark = "◉"
+		}
+		c.Timeline.Add(widget.NewLabelWithStyle(fmt.Sprintf("%s %s", mark, lang.L("phase."+string(ph))), fyne.TextAlignLeading, fyne.TextStyle{Bold: i == current}))
+		for _, st := range c.Steps {
+			if st.Phase != ph {
+				continue
+			}
+			c.Timeline.Add(widget.NewLabel(fmt.Sprintf("    %s  %s — %s  %s  (%s)", lang.L("step."+string(st.Kind)),
+				st.Start.In(casework.Shanghai).Format(timeLayout), st.End.In(casework.Shanghai).Format("15:04"),
+				st.Note, lang.X("cases.linked", "{{.N}} linked", map[string]any{"N": len(st.Footage)}))))
+			for _, s := range c.Suggestions[st.ID] {
+				s, step := s, st.ID
+				label := lang.X("cases.suggest", "suggested", map[string]any{"Digest": s.Digest.String()[:12],
+					"Minutes": int(s.Overlap.Minutes()), "Officer": dashIfEmpty(s.Officer)})
+				c.Timeline.Add(container.NewHBox(widget.NewLabel("        "+label), widget.NewButton(lang.L("cases.link"), func() {
+					c.record(u, &casework.StepFootageLinked{Step: step, Digest: s.Digest}, func() { c.Open(u, row) })
+				})))
+			}
+		}
+	}
+}
+
+func (c *Cases) addStep(u *UI) {
+	if c.Selected == nil {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	start, err1 := time.ParseInLocation(timeLayout, strings.TrimSpace(c.StepStart.Text), casework.Shanghai)
+	end, err2 := time.ParseInLocation(timeLayout, strings.TrimSpace(c.StepEnd.Text), casework.Shanghai)
+	if err1 != nil || err2 != nil {
+		c.Status.SetText(lang.X("cases.err.time", "Time as {{.Layout}}", map[string]any{"Layout": timeLayout}))
+		return
+	}
+	kind := stepKinds()[max(0, c.StepKind.SelectedIndex())]
+	row := *c.Selected
+	p := &casework.StepRecorded{Step: newID("s-"), Case: row.ID, Kind: kind, Start: start, End: end,
+		Officers: []string{u.sess.Officer.ID}, Note: strings.TrimSpace(c.StepNote.Text)}
+	c.record(u, p, func() { c.Open(u, row) })
+}
+
+func (c *Cases) advance(u *UI) {
+	if c.Selected == nil {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	row := *c.Selected
+	i := slices.Index(casework.Phases, row.Phase)
+	if i < 0 || i+1 >= len(casework.Phases) {
+		c.Status.SetText(lang.L("cases.last.phase"))
+		return
+	}
+	c.record(u, &casework.CasePhaseAdvanced{Case: row.ID, Phase: casework.Phases[i+1]}, func() {
+		row.Phase = casework.Phases[i+1]
+		c.Selected = &row
+		c.Reload(u)
+		c.Open(u, row)
+	})
+}

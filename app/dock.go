@@ -1,0 +1,162 @@
+package app
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/assets"
+	"lawtrail/device"
+	"lawtrail/device/msc"
+	"lawtrail/ingest"
+)
+
+// Dock is the docking screen: one live card per recorder or folder, several
+// at once.
+type Dock struct {
+	Folder *widget.Entry
+	Start  *widget.Button
+	Cards  []*RecorderCard
+	list   *fyne.Container
+	view   fyne.CanvasObject
+	mu     sync.Mutex
+	dock   *ingest.Dock
+}
+
+// RecorderCard shows one docking as it happens.
+type RecorderCard struct {
+	Title, Serial, State, Rate *widget.Label
+	Progress                   *widget.ProgressBar
+	Errors                     *widget.Label
+	Summary                    ingest.Summary
+	Done                       bool
+	box                        fyne.CanvasObject
+}
+
+// NewDock builds the docking screen.
+func NewDock(u *UI) *Dock {
+	d := &Dock{Folder: widget.NewEntry(), list: container.NewVBox()}
+	d.Folder.SetPlaceHolder(lang.L("dock.folder.hint"))
+	browse := widget.NewButton(lang.L("dock.browse"), func() {
+		dialog.ShowFolderOpen(func(uri fyne.ListableURI, err error) {
+			if err == nil && uri != nil {
+				d.Folder.SetText(uri.Path())
+			}
+		}, u.win)
+	})
+	d.Start = big(widget.NewButton(lang.L("dock.start"), func() { d.StartDocking(u, d.Folder.Text) }))
+	policy := widget.NewLabel(lang.X("dock.policy", "Clear policy: {{.Policy}}", map[string]any{"Policy": lang.L("policy." + string(u.settings.Clear))}))
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, browse, d.Folder), d.Start, policy, widget.NewSeparator())
+	d.view = container.NewBorder(top, nil, nil, nil, container.NewVScroll(d.list))
+	return d
+}
+
+// View returns the screen.
+func (d *Dock) View() fyne.CanvasObject { return d.view }
+
+func (d *Dock) ingestDock(u *UI, progress func(ingest.Update)) (*ingest.Dock, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	profiles, err := device.ParseProfiles(assets.RecorderProfiles)
+	if err != nil {
+		return nil, err
+	}
+	return ingest.NewDock(u.sess.Store, u.sess.Terminal, ingest.Options{
+		Clerk: u.sess.Officer.ID, Station: u.sess.Info.Name, Clear: u.settings.Clear, Profiles: profiles,
+		Progress: progress,
+	})
+}
+
+// StartDocking docks the folder: a new card appears and follows the
+// progress; several dockings run at once.
+func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
+	folder = strings.TrimSpace(folder)
+	if folder == "" {
+		return nil
+	}
+	c := newRecorderCard(folder)
+	d.Cards = append(d.Cards, c)
+	d.list.Add(c.box)
+	fsys, err := msc.OpenDir(folder)
+	if err != nil {
+		c.fail(err)
+		return c
+	}
+	label, _ := filepath.Abs(folder)
+	progress := func(up ingest.Update) { fyne.Do(func() { c.apply(up) }) }
+	dock, err := d.ingestDock(u, progress)
+	if err != nil {
+		fsys.Close()
+		c.fail(err)
+		return c
+	}
+	background(func() (ingest.Summary, error) {
+		defer fsys.Close()
+		return dock.Ingest(u.ctx, ingest.Recorder{Source: msc.New(fsys, device.Info{}), Label: label})
+	}, func(s ingest.Summary, err error) { c.finish(s, err) })
+	return c
+}
+
+func newRecorderCard(folder string) *RecorderCard {
+	c := &RecorderCard{Title: widget.NewLabelWithStyle(folder, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		Serial: widget.NewLabel(""), State: widget.NewLabel(lang.L("state.detected")), Rate: widget.NewLabel(""),
+		Progress: widget.NewProgressBar(), Errors: widget.NewLabel("")}
+	c.Errors.Wrapping = fyne.TextWrapWord
+	c.box = widget.NewCard("", "", container.NewVBox(c.Title, c.Serial, c.State, c.Progress, c.Rate, c.Errors))
+	return c
+}
+
+func (c *RecorderCard) apply(up ingest.Update) {
+	if up.Serial != "" {
+		c.Serial.SetText(lang.X("dock.serial", "Device {{.Serial}}", map[string]any{"Serial": up.Serial}))
+	}
+	if up.Path == "" { // the recorder as a whole
+		if up.Total > 0 {
+			c.Progress.SetValue(float64(up.Bytes) / float64(up.Total))
+		}
+		c.State.SetText(lang.X("dock.files", "{{.Done}} of {{.Total}} files", map[string]any{"Done": up.FilesDone, "Total": up.FilesTotal}))
+		return
+	}
+	line := fmt.Sprintf("%s  %s", lang.L("state."+string(up.State)), up.Path)
+	if up.State == ingest.StateCopying && up.Rate > 0 {
+		c.Rate.SetText(lang.X("dock.rate", "{{.Rate}} MiB/s, {{.ETA}} left", map[string]any{
+			"Rate": fmt.Sprintf("%.1f", up.Rate/(1<<20)), "ETA": up.ETA.Round(time.Second).String()}))
+	}
+	if up.State == ingest.StateFailed {
+		c.Errors.SetText(strings.TrimSpace(c.Errors.Text + "\n" + up.Path + ": " + up.Error))
+	}
+	c.Rate.SetText(line)
+}
+
+func (c *RecorderCard) fail(err error) {
+	c.Done = true
+	c.State.SetText(lang.L("state.failed"))
+	c.Errors.SetText(err.Error())
+}
+
+func (c *RecorderCard) finish(s ingest.Summary, err error) {
+	c.Done, c.Summary = true, s
+	c.Progress.SetValue(1)
+	c.State.SetText(lang.X("dock.summary", "done", map[string]any{
+		"Files": s.Files, "Copied": s.Copied, "Skipped": s.Skipped, "Cleared": s.Cleared, "Failed": len(s.Failed),
+		"Rate": fmt.Sprintf("%.1f", s.MiBps())}))
+	var problems []string
+	for _, f := range s.Failed {
+		problems = append(problems, f.Path+": "+f.Err)
+	}
+	for _, f := range s.ClearErrs {
+		problems = append(problems, lang.L("dock.kept")+" "+f.Path+": "+f.Err)
+	}
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	c.Errors.SetText(strings.Join(problems, "\n"))
+}

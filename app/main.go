@@ -1,0 +1,58 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Main is the screen after login: who is acting, and the work tabs.
+type Main struct {
+	Tabs     *container.AppTabs
+	Dock     *Dock
+	Evidence *Evidence
+	Cases    *Cases
+	Card     *Card
+	Sync     *SyncScreen
+	Settings *SettingsScreen
+	view     fyne.CanvasObject
+}
+
+// NewMain builds the main screen for the logged-in officer.
+func NewMain(u *UI) *Main {
+	m := &Main{Dock: NewDock(u), Evidence: NewEvidence(u), Cases: NewCases(u), Card: NewCard(u),
+		Sync: NewSyncScreen(u), Settings: NewSettingsScreen(u)}
+	m.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.L("tab.dock"), theme.DownloadIcon(), m.Dock.View()),
+		container.NewTabItemWithIcon(lang.L("tab.evidence"), theme.FileVideoIcon(), m.Evidence.View()),
+		container.NewTabItemWithIcon(lang.L("tab.cases"), theme.DocumentIcon(), m.Cases.View()),
+		container.NewTabItemWithIcon(lang.L("tab.card"), theme.AccountIcon(), m.Card.View()),
+		container.NewTabItemWithIcon(lang.L("tab.sync"), theme.UploadIcon(), m.Sync.View()),
+		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), m.Settings.View()),
+	)
+	m.Tabs.OnSelected = func(t *container.TabItem) {
+		switch t.Content {
+		case m.Evidence.View():
+			m.Evidence.Reload(u)
+		case m.Cases.View():
+			m.Cases.Reload(u)
+		case m.Sync.View():
+			m.Sync.Reload(u)
+		}
+	}
+	who := widget.NewLabelWithStyle(lang.X("main.acting", "Acting: {{.Officer}}", map[string]any{"Officer": officerName(u.sess.Officer)}),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	shared := widget.NewLabel(lang.L("main.shared"))
+	switchBtn := widget.NewButtonWithIcon(lang.L("main.switch"), theme.LogoutIcon(), func() {
+		u.sess.Officer, u.sess.OfficerKey = zeroOfficer()
+		u.showLogin()
+	})
+	top := container.NewBorder(nil, nil, nil, switchBtn, container.NewVBox(who, shared))
+	m.view = container.NewBorder(container.NewPadded(top), nil, nil, nil, m.Tabs)
+	return m
+}
+
+// View returns the screen.
+func (m *Main) View() fyne.CanvasObject { return m.view }

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// UI is the terminal app in one window: first run, unlock, login, then the
+// main screens. Work that touches the disk runs in goroutines and comes
+// back through fyne.Do.
+type UI struct {
+	app      fyne.App
+	win      fyne.Window
+	dir      string
+	ctx      context.Context
+	sess     *Session
+	guard    PINGuard
+	settings Settings
+	// KDF seals new keys (first run); tests lower it.
+	KDF evidence.KDFParams
+	// screens, kept for tests
+	firstRun *FirstRun
+	unlock   *Unlock
+	login    *Login
+	main     *Main
+}
+
+// New builds the UI for the data folder dir in win.
+func New(ctx context.Context, a fyne.App, win fyne.Window, dir string) *UI {
+	u := &UI{app: a, win: win, dir: dir, ctx: ctx, settings: loadSettings(a.Preferences())}
+	a.Settings().SetTheme(NewTheme(u.settings.Dark))
+	return u
+}
+
+// Start shows first run for a new folder, else the unlock screen.
+func (u *UI) Start() {
+	_, err := store.TrustedKeys(u.dir)
+	switch {
+	case errors.Is(err, store.ErrNotInitialized):
+		u.showFirstRun()
+	case err != nil:
+		u.show(errorView(err))
+	default:
+		u.showUnlock()
+	}
+}
+
+func (u *UI) show(o fyne.CanvasObject) { u.win.SetContent(o) }
+
+func (u *UI) showFirstRun() {
+	u.firstRun = NewFirstRun(u)
+	u.show(u.firstRun.View())
+}
+
+func (u *UI) showUnlock() {
+	u.unlock = NewUnlock(u)
+	u.show(u.unlock.View())
+}
+
+func (u *UI) showLogin() {
+	u.login = NewLogin(u)
+	u.show(u.login.View())
+}
+
+func (u *UI) showMain() {
+	u.main = NewMain(u)
+	u.show(u.main.View())
+}
+
+// background runs work off the UI goroutine and hands its result back.
+func background[T any](work func() (T, error), done func(T, error)) {
+	go func() {
+		v, err := work()
+		fyne.Do(func() { done(v, err) })
+	}()
+}
+
+// errorView is a screen that says what went wrong.
+func errorView(err error) fyne.CanvasObject {
+	l := widget.NewLabel(fmt.Sprintf("%s\n%v", lang.L("error.title"), err))
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewPadded(l)
+}
+
+// big makes a touch target large enough for gloves.
+func big(b *widget.Button) *widget.Button {
+	b.Importance = widget.HighImportance
+	return b
+}
+
+func (u *UI) kdf() evidence.KDFParams {
+	if u.KDF == (evidence.KDFParams{}) {
+		return evidence.DefaultKDFParams
+	}
+	return u.KDF
+}
+
+// Close releases the session.
+func (u *UI) Close() {
+	if u.sess != nil && u.sess.Store != nil {
+		u.sess.Store.Close()
+	}
+}

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// Unlock opens the terminal with its passphrase, once per start of the app
+// (the station is unlocked; officers then log in with their PINs).
+type Unlock struct {
+	Passphrase *widget.Entry
+	Submit     *widget.Button
+	Status     *widget.Label
+	view       fyne.CanvasObject
+}
+
+// NewUnlock builds the unlock screen.
+func NewUnlock(u *UI) *Unlock {
+	s := &Unlock{Passphrase: widget.NewPasswordEntry(), Status: widget.NewLabel("")}
+	s.Status.Wrapping = fyne.TextWrapWord
+	s.Submit = big(widget.NewButton(lang.L("unlock.submit"), func() { s.submit(u) }))
+	s.Passphrase.OnSubmitted = func(string) { s.submit(u) }
+	title := widget.NewLabelWithStyle(lang.L("unlock.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	dir := widget.NewLabel(lang.X("welcome.data", "Data folder: {{.Dir}}", map[string]any{"Dir": u.dir}))
+	s.view = container.NewCenter(container.NewVBox(title, dir,
+		widget.NewForm(widget.NewFormItem(lang.L("unlock.passphrase"), s.Passphrase)), s.Submit, s.Status))
+	return s
+}
+
+// View returns the screen.
+func (s *Unlock) View() fyne.CanvasObject { return s.view }
+
+type unlocked struct {
+	key  evidence.KeyPair
+	st   *store.Store
+	info store.TerminalInfo
+}
+
+func (s *Unlock) submit(u *UI) {
+	s.Submit.Disable()
+	s.Status.SetText(lang.L("unlock.working"))
+	pass := []byte(s.Passphrase.Text)
+	background(func() (unlocked, error) {
+		key, err := store.UnlockTerminal(u.dir, pass)
+		if err != nil {
+			return unlocked{}, err
+		}
+		st, err := store.OpenExisting(u.ctx, u.dir, store.Options{})
+		if err != nil {
+			return unlocked{}, err
+		}
+		info, err := st.Terminal(u.ctx)
+		if err != nil {
+			st.Close()
+			return unlocked{}, err
+		}
+		return unlocked{key, st, info}, nil
+	}, func(r unlocked, err error) {
+		s.Submit.Enable()
+		if err != nil {
+			s.Status.SetText(fmt.Sprint(err))
+			return
+		}
+		u.sess = &Session{Dir: u.dir, Store: r.st, Terminal: r.key, Info: r.info}
+		u.showLogin()
+	})
+}
