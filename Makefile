@@ -5,7 +5,7 @@ DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
              libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench lint deps fuzz
+.PHONY: run test bench lint deps fuzz demo screenshots
 
 ## deps: install the Debian packages the build needs, only when some are missing.
 deps:
@@ -31,11 +31,22 @@ test: deps lint
 	$(GO) test -tags ci -count=1 ./...
 	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/
 
+## demo: the app on a throwaway terminal docking a simulated recorder (PIN 123456).
+demo: deps
+	$(GO) run . --demo
+
+## screenshots: a PNG of every screen under Xvfb, in Chinese, into docs/screenshots/.
+screenshots: deps
+	@for p in xvfb x11-apps netpbm; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || \
+	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends xvfb x11-apps netpbm; break; }; done
+	./scripts/screenshots.sh
+
 ## bench: the measured figures, each against a baseline measured in the same run
 ## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source).
 ## The docking benchmarks write about 8 GiB to the temp folder.
 bench:
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
+	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
 
 ## lint: gofmt must have nothing to say, go vet must pass.

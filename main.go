@@ -15,12 +15,33 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"lawtrail/app"
+	"lawtrail/evidence"
 	"lawtrail/store"
 )
 
 func main() {
 	dataDir := flag.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
+	demo := flag.Bool("demo", false, "a throwaway terminal docking a simulated recorder (passphrase lawtrail-demo, PIN 123456)")
+	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, card, sync, settings)")
 	flag.Parse()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var demoSetup *app.Demo
+	if *demo {
+		root, err := os.MkdirTemp("", "lawtrail-demo-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lawtrail:", err)
+			os.Exit(2)
+		}
+		defer os.RemoveAll(root)
+		d, err := app.PrepareDemo(ctx, root, evidence.DefaultKDFParams)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lawtrail: demo:", err)
+			os.Exit(2)
+		}
+		demoSetup = &d
+		*dataDir = d.DataDir
+	}
 	dir := *dataDir
 	if dir == "" {
 		d, err := store.DefaultDir()
@@ -38,10 +59,12 @@ func main() {
 	a.SetIcon(app.Icon())
 	win := a.NewWindow(lang.L("app.title"))
 	win.Resize(fyne.NewSize(1024, 720))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	ui := app.New(ctx, a, win, dir)
 	defer ui.Close()
-	ui.Start()
+	if demoSetup != nil {
+		ui.StartDemo(*demoSetup, *tab)
+	} else {
+		ui.Start()
+	}
 	win.ShowAndRun()
 }

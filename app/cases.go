@@ -35,6 +35,7 @@ type Cases struct {
 	Selected           *store.CaseRow
 	Steps              []store.StepRow
 	Suggestions        map[string][]casework.Suggestion
+	onLoaded           func() // once, after the next Reload
 	view               fyne.CanvasObject
 }
 
@@ -114,6 +115,10 @@ func (c *Cases) Reload(u *UI) {
 			}
 			c.cases = rows
 			c.List.Refresh()
+			if f := c.onLoaded; f != nil {
+				c.onLoaded = nil
+				f()
+			}
 		})
 }
 

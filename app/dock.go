@@ -38,6 +38,7 @@ type RecorderCard struct {
 	Errors                     *widget.Label
 	Summary                    ingest.Summary
 	Done                       bool
+	OnDone                     func() // called on the UI goroutine when the docking ends
 	box                        fyne.CanvasObject
 }
 
@@ -144,6 +145,9 @@ func (c *RecorderCard) fail(err error) {
 
 func (c *RecorderCard) finish(s ingest.Summary, err error) {
 	c.Done, c.Summary = true, s
+	if c.OnDone != nil {
+		defer c.OnDone()
+	}
 	c.Progress.SetValue(1)
 	c.State.SetText(lang.X("dock.summary", "done", map[string]any{
 		"Files": s.Files, "Copied": s.Copied, "Skipped": s.Skipped, "Cleared": s.Cleared, "Failed": len(s.Failed),

@@ -24,7 +24,9 @@ type Evidence struct {
 	all     []store.FootageItem
 	shown   []store.FootageItem
 	current *store.FootageItem
-	view    fyne.CanvasObject
+	// OnLoaded is called (on the UI goroutine) after each Reload.
+	OnLoaded func()
+	view     fyne.CanvasObject
 }
 
 // NewEvidence builds the evidence screen.
@@ -92,6 +94,9 @@ func (e *Evidence) Reload(u *UI) {
 			return
 		}
 		e.SetItems(items)
+		if e.OnLoaded != nil {
+			e.OnLoaded()
+		}
 	})
 }
 

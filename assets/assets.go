@@ -33,3 +33,9 @@ var Translations embed.FS
 //
 //go:embed profiles/recorders.json
 var RecorderProfiles []byte
+
+// DemoClips are three short generated test-pattern clips (H.264/AAC) that
+// `lawtrail --demo` puts on a simulated recorder.
+//
+//go:embed demo/*.mp4
+var DemoClips embed.FS

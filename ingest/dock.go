@@ -582,8 +582,17 @@ func (d *Dock) custodyDraft(j fileJob, digest evidence.Digest) store.Draft {
 	p := &casework.FootageIngested{
 		Digest: digest, SourceKey: j.key(), DeviceModel: j.info.Model, DeviceVendor: j.info.Vendor,
 		Officer: officer, NameSerial: j.meta.Serial, Clerk: d.opt.Clerk, Station: d.opt.Station, Profile: j.meta.Profile,
-		Start: j.meta.Start, End: j.meta.End, Seq: j.meta.Seq, Important: j.meta.Important,
+		Start: inShanghai(j.meta.Start), End: inShanghai(j.meta.End), Seq: j.meta.Seq, Important: j.meta.Important,
 		ClockOffset: offset, ClockKnown: known,
 	}
 	return store.Draft{Actor: d.opt.Clerk, Payload: p, Blobs: []evidence.Digest{digest}}
+}
+
+// inShanghai shows a recording time in the zone enforcement time is read in
+// (the instant is unchanged; a file system's mtime comes in the machine's zone).
+func inShanghai(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(casework.Shanghai)
 }

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lawtrail/assets"
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// Demo is a throwaway terminal with a simulated recorder, for `--demo`.
+type Demo struct {
+	DataDir, Recorder string
+	Passphrase, PIN   string
+	Officer           string
+}
+
+// PrepareDemo makes, under root, a recorder folder holding the demo clips
+// (named as a GA/T 947-style recorder names them, times set to a recent
+// morning) and a terminal with one case whose step overlaps them.
+func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo, error) {
+	d := Demo{DataDir: filepath.Join(root, "data"), Recorder: filepath.Join(root, "DSJ-A8"),
+		Passphrase: "lawtrail-demo", PIN: "123456", Officer: "o-001"}
+	day := time.Now().In(casework.Shanghai).Add(-24 * time.Hour)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 10, 15, 0, 0, casework.Shanghai)
+	clips, err := fs.Glob(assets.DemoClips, "demo/*.mp4")
+	if err != nil {
+		return d, err
+	}
+	for i, name := range clips {
+		raw, err := assets.DemoClips.ReadFile(name)
+		if err != nil {
+			return d, err
+		}
+		at := start.Add(time.Duration(i) * 7 * time.Minute)
+		p := filepath.Join(d.Recorder, "DCIM", fmt.Sprintf("DSJ1234_350101_%s_%04d.MP4", at.Format("20060102150405"), i+1))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return d, err
+		}
+		if err := os.WriteFile(p, raw, 0o644); err != nil {
+			return d, err
+		}
+		end := at.Add(6 * time.Minute)
+		if err := os.Chtimes(p, end, end); err != nil {
+			return d, err
+		}
+	}
+	key, err := store.InitTerminal(ctx, d.DataDir, store.TerminalSetup{
+		TerminalName: "示范采集站", AgencyName: "示范区市场监督管理局", OfficerID: d.Officer, OfficerName: "张三",
+		CredentialNo: "35010000001", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer, casework.RoleClerk},
+		Passphrase: []byte(d.Passphrase), PIN: []byte(d.PIN), KDF: kdf, Rand: rand.Reader,
+	})
+	if err != nil {
+		return d, err
+	}
+	st, err := store.Open(ctx, d.DataDir, store.Options{})
+	if err != nil {
+		return d, err
+	}
+	defer st.Close()
+	info, err := st.Terminal(ctx)
+	if err != nil {
+		return d, err
+	}
+	_, err = st.Append(ctx, key,
+		store.Draft{Actor: d.Officer, Payload: &casework.CaseOpened{Case: "c-demo", Number: "示市监罚〔" + fmt.Sprint(day.Year()) + "〕1号",
+			Title: "无照经营食品", ActType: casework.ActPenalty, Agency: info.Agency}},
+		store.Draft{Actor: d.Officer, Payload: &casework.CasePhaseAdvanced{Case: "c-demo", Phase: casework.PhaseInvestigation}},
+		store.Draft{Actor: d.Officer, Payload: &casework.StepRecorded{Step: "s-demo", Case: "c-demo", Kind: casework.StepOnSiteInspection,
+			Start: start.Add(2 * time.Minute), End: start.Add(20 * time.Minute), Officers: []string{d.Officer}, Note: "现场检查经营场所"}})
+	return d, err
+}
+
+// StartDemo unlocks and logs in as the demo officer, then opens tab
+// ("dock", "evidence", "cases", "card", "sync", "settings") and, on the
+// dock, starts docking the simulated recorder.
+func (u *UI) StartDemo(d Demo, tab string) {
+	background(func() (unlocked, error) {
+		key, err := store.UnlockTerminal(u.dir, []byte(d.Passphrase))
+		if err != nil {
+			return unlocked{}, err
+		}
+		st, err := store.OpenExisting(u.ctx, u.dir, store.Options{})
+		if err != nil {
+			return unlocked{}, err
+		}
+		info, err := st.Terminal(u.ctx)
+		return unlocked{key, st, info}, err
+	}, func(r unlocked, err error) {
+		if err != nil {
+			u.show(errorView(err))
+			return
+		}
+		u.sess = &Session{Dir: u.dir, Store: r.st, Terminal: r.key, Info: r.info}
+		officers, err := r.st.Officers(u.ctx)
+		if err != nil || len(officers) == 0 {
+			u.show(errorView(fmt.Errorf("demo officer: %v", err)))
+			return
+		}
+		sk, err := store.ReadSealedKey(store.OfficerKeyPath(u.dir, d.Officer))
+		if err == nil {
+			u.sess.OfficerKey, err = sk.Unseal([]byte(d.PIN))
+		}
+		if err != nil {
+			u.show(errorView(err))
+			return
+		}
+		u.sess.Officer = officers[0]
+		u.showMain()
+		u.openTab(tab, d)
+	})
+}
+
+func (u *UI) openTab(tab string, d Demo) {
+	m := u.main
+	if d.Recorder == "" {
+		return
+	}
+	m.Dock.Folder.SetText(d.Recorder)
+	card := m.Dock.StartDocking(u, d.Recorder)
+	if card == nil || tab == "" || tab == "dock" {
+		return
+	}
+	card.OnDone = func() {
+		switch tab {
+		case "evidence":
+			m.Tabs.SelectIndex(1)
+			m.Evidence.OnLoaded = func() {
+				m.Evidence.OnLoaded = nil
+				m.Evidence.List.Select(0)
+			}
+			m.Evidence.Reload(u)
+		case "cases":
+			m.Tabs.SelectIndex(2)
+			m.Cases.onLoaded = func() {
+				if m.Cases.List.Length() > 0 {
+					m.Cases.List.Select(0)
+				}
+			}
+			m.Cases.Reload(u)
+		case "card":
+			m.Tabs.SelectIndex(3)
+		case "sync":
+			m.Tabs.SelectIndex(4)
+			m.Sync.Reload(u)
+		case "settings":
+			m.Tabs.SelectIndex(5)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Takes a PNG of every screen of the terminal app under Xvfb, in Chinese, into
+# docs/screenshots/. Needs xvfb, x11-apps (xwd) and netpbm (make screenshots
+# installs them). Each screen is a fresh --demo run.
+set -eu
+cd "$(dirname "$0")/.."
+out=docs/screenshots
+mkdir -p "$out"
+go build -o /tmp/lawtrail-shots .
+display=:97
+Xvfb $display -screen 0 1280x800x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null || true' EXIT
+sleep 1
+shoot() { # name, seconds to wait, args…
+	name=$1; wait=$2; shift 2
+	DISPLAY=$display LANG=zh_CN.UTF-8 /tmp/lawtrail-shots "$@" >/dev/null 2>&1 &
+	app=$!
+	sleep "$wait"
+	DISPLAY=$display xwd -root -silent | xwdtopnm 2>/dev/null | pnmcut -left 0 -top 0 -width 1024 -height 720 | pnmtopng > "$out/$name.png"
+	kill $app 2>/dev/null || true
+	wait $app 2>/dev/null || true
+	echo "$out/$name.png"
+}
+fresh=$(mktemp -d)
+shoot firstrun 4 --data "$fresh/data"
+rm -rf "$fresh"
+for tab in dock evidence cases card sync settings; do
+	shoot "$tab" 9 --demo --tab "$tab"
+done
