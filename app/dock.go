@@ -16,6 +16,7 @@ import (
 	"lawtrail/assets"
 	"lawtrail/device"
 	"lawtrail/device/msc"
+	"lawtrail/evidence"
 	"lawtrail/ingest"
 )
 
@@ -36,9 +37,12 @@ type RecorderCard struct {
 	Title, Serial, State, Rate *widget.Label
 	Progress                   *widget.ProgressBar
 	Errors                     *widget.Label
+	SyncLine                   *widget.Label // queued → uploading → hub-verified, for this recorder's files
+	digests                    []string
 	Summary                    ingest.Summary
 	Done                       bool
 	OnDone                     func() // called on the UI goroutine when the docking ends
+	onFinish                   func()
 	box                        fyne.CanvasObject
 }
 
@@ -93,6 +97,7 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 	}
 	label, _ := filepath.Abs(folder)
 	progress := func(up ingest.Update) { fyne.Do(func() { c.apply(up) }) }
+	c.onFinish = func() { c.RefreshSync(u) }
 	dock, err := d.ingestDock(u, progress)
 	if err != nil {
 		fsys.Close()
@@ -109,9 +114,9 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 func newRecorderCard(folder string) *RecorderCard {
 	c := &RecorderCard{Title: widget.NewLabelWithStyle(folder, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		Serial: widget.NewLabel(""), State: widget.NewLabel(lang.L("state.detected")), Rate: widget.NewLabel(""),
-		Progress: widget.NewProgressBar(), Errors: widget.NewLabel("")}
+		Progress: widget.NewProgressBar(), Errors: widget.NewLabel(""), SyncLine: widget.NewLabel("")}
 	c.Errors.Wrapping = fyne.TextWrapWord
-	c.box = widget.NewCard("", "", container.NewVBox(c.Title, c.Serial, c.State, c.Progress, c.Rate, c.Errors))
+	c.box = widget.NewCard("", "", container.NewVBox(c.Title, c.Serial, c.State, c.Progress, c.Rate, c.SyncLine, c.Errors))
 	return c
 }
 
@@ -131,6 +136,9 @@ func (c *RecorderCard) apply(up ingest.Update) {
 		c.Rate.SetText(lang.X("dock.rate", "{{.Rate}} MiB/s, {{.ETA}} left", map[string]any{
 			"Rate": fmt.Sprintf("%.1f", up.Rate/(1<<20)), "ETA": up.ETA.Round(time.Second).String()}))
 	}
+	if (up.State == ingest.StateSigned || up.State == ingest.StateSkipped) && up.Digest != "" {
+		c.digests = append(c.digests, up.Digest)
+	}
 	if up.State == ingest.StateFailed {
 		c.Errors.SetText(strings.TrimSpace(c.Errors.Text + "\n" + up.Path + ": " + up.Error))
 	}
@@ -144,6 +152,9 @@ func (c *RecorderCard) fail(err error) {
 }
 
 func (c *RecorderCard) finish(s ingest.Summary, err error) {
+	if c.onFinish != nil {
+		defer c.onFinish()
+	}
 	c.Done, c.Summary = true, s
 	if c.OnDone != nil {
 		defer c.OnDone()
@@ -163,4 +174,50 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 		problems = append(problems, err.Error())
 	}
 	c.Errors.SetText(strings.Join(problems, "\n"))
+}
+
+// RefreshSync shows how far this recorder's files are on their way to the
+// hub: queued (waiting), uploading (an upload in progress), hub-verified
+// (the hub's signed receipt is here).
+func (c *RecorderCard) RefreshSync(u *UI) {
+	digests := append([]string(nil), c.digests...)
+	type counts struct{ queued, uploading, verified int }
+	background(func() (counts, error) {
+		var n counts
+		for _, s := range digests {
+			d, err := evidence.ParseDigest(s)
+			if err != nil {
+				return n, err
+			}
+			if ok, err := u.sess.Store.HasReceipt(u.ctx, d); err != nil {
+				return n, err
+			} else if ok {
+				n.verified++
+				continue
+			}
+			if _, up, err := u.sess.Store.UploadOf(u.ctx, d); err != nil {
+				return n, err
+			} else if up {
+				n.uploading++
+				continue
+			}
+			n.queued++
+		}
+		return n, nil
+	}, func(n counts, err error) {
+		if err != nil {
+			c.SyncLine.SetText(err.Error())
+			return
+		}
+		c.SyncLine.SetText(lang.X("dock.sync", "", map[string]any{"Queued": n.queued, "Uploading": n.uploading, "Verified": n.verified}))
+	})
+}
+
+// RefreshSync updates every card's sync line.
+func (d *Dock) RefreshSync(u *UI) {
+	for _, c := range d.Cards {
+		if c.Done {
+			c.RefreshSync(u)
+		}
+	}
 }

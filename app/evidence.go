@@ -33,6 +33,7 @@ type Evidence struct {
 func NewEvidence(u *UI) *Evidence {
 	e := &Evidence{Filter: widget.NewEntry(), Detail: widget.NewLabel("")}
 	e.Filter.SetPlaceHolder(lang.L("evidence.filter"))
+	// the filter also matches the numbers of the cases a file is linked to
 	e.Filter.OnChanged = func(string) { e.apply() }
 	e.Detail.Wrapping = fyne.TextWrapWord
 	e.List = widget.NewList(func() int { return len(e.shown) },
@@ -117,8 +118,8 @@ func (e *Evidence) apply() {
 	words := strings.Fields(strings.ToLower(e.Filter.Text))
 	e.shown = e.shown[:0]
 	for _, it := range e.all {
-		hay := strings.ToLower(strings.Join([]string{it.Officer, it.DeviceSerial, it.Start, it.State,
-			lang.L("state." + it.State), it.OriginalPath, it.Digest.String()}, " "))
+		hay := strings.ToLower(strings.Join(append([]string{it.Officer, it.DeviceSerial, it.Start, it.State,
+			lang.L("state." + it.State), it.OriginalPath, it.Digest.String()}, it.Cases...), " "))
 		ok := true
 		for _, w := range words {
 			ok = ok && strings.Contains(hay, w)

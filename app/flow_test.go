@@ -118,6 +118,7 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	if rc.Summary.Copied != 3 || !rc.Summary.OK() || !strings.Contains(rc.Serial.Text, "DSJ-A8") {
 		t.Fatalf("docking summary %+v, serial %q", rc.Summary, rc.Serial.Text)
 	}
+	eventually(t, "the card's sync line", func() bool { return strings.Contains(rc.SyncLine.Text, "3") })
 
 	// A case, a step during the recording, and the suggested footage linked.
 	c := m.Cases
@@ -149,6 +150,9 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	eventually(t, "the evidence list", func() bool { return len(m.Evidence.Shown()) == 3 })
 	fyne.DoAndWait(func() { m.Evidence.Filter.SetText("DSJ-A8 0002") })
 	eventually(t, "the filter", func() bool { return len(m.Evidence.Shown()) == 1 })
+	m.Evidence.Reload(u)
+	fyne.DoAndWait(func() { m.Evidence.Filter.SetText("〔2026〕12号") })
+	eventually(t, "the filter by case number", func() bool { return len(m.Evidence.Shown()) == 1 })
 }
 
 // findButton returns the first button inside o.

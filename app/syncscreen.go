@@ -92,5 +92,8 @@ func (s *SyncScreen) syncNow(u *UI) {
 	}, func(_ client.Report, err error) {
 		s.Now.Enable()
 		s.Reload(u)
+		if u.main != nil {
+			u.main.Dock.RefreshSync(u)
+		}
 	})
 }

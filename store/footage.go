@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"lawtrail/casework"
@@ -27,7 +28,8 @@ type FootageItem struct {
 	End          string          `json:"end"`
 	IngestedAt   string          `json:"ingested_at"`
 	Important    bool            `json:"important"`
-	Sources      int             `json:"sources"` // recorder files with this content
+	Sources      int             `json:"sources"`         // recorder files with this content
+	Cases        []string        `json:"cases,omitempty"` // numbers of the cases whose steps link it
 	// State is the furthest step the record proves: "signed" (custody
 	// event recorded) or "cleared" (every source file cleared from its
 	// recorder). Sync adds "uploaded" and "hub-verified".
@@ -39,7 +41,9 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.original_path, f.device_serial, f.officer, f.clerk,
 		f.start_time, f.end_time, f.ingested_at, f.important,
 		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest),
-		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest AND fs.cleared_seq IS NULL)
+		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest AND fs.cleared_seq IS NULL),
+		coalesce((SELECT group_concat(DISTINCT c.number) FROM step_footage sf JOIN steps s ON s.id = sf.step
+			JOIN cases c ON c.id = s.case_id WHERE sf.digest = f.digest), '')
 		FROM footage f ORDER BY f.ingested_seq`)
 	if err != nil {
 		return fmt.Errorf("list footage: %w", err)
@@ -49,12 +53,16 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		var it FootageItem
 		var digest string
 		var uncleared int
+		var cases string
 		if err := rows.Scan(&digest, &it.Size, &it.OriginalPath, &it.DeviceSerial, &it.Officer, &it.Clerk,
-			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared); err != nil {
+			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared, &cases); err != nil {
 			return fmt.Errorf("list footage: %w", err)
 		}
 		if it.Digest, err = evidence.ParseDigest(digest); err != nil {
 			return fmt.Errorf("list footage: %w", err)
+		}
+		if cases != "" {
+			it.Cases = strings.Split(cases, ",")
 		}
 		it.State = "signed"
 		if it.Sources > 0 && uncleared == 0 {
