@@ -22,6 +22,7 @@ import (
 func main() {
 	dataDir := flag.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
 	demo := flag.Bool("demo", false, "a throwaway terminal docking a simulated recorder (passphrase lawtrail-demo, PIN 123456)")
+	size := flag.String("size", "1024x720", "window size WxH (800x1280 for a tablet in portrait)")
 	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, card, sync, settings)")
 	flag.Parse()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -58,7 +59,9 @@ func main() {
 	a := fyneapp.NewWithID("org.lawtrail.terminal")
 	a.SetIcon(app.Icon())
 	win := a.NewWindow(lang.L("app.title"))
-	win.Resize(fyne.NewSize(1024, 720))
+	var w, h float32 = 1024, 720
+	fmt.Sscanf(*size, "%fx%f", &w, &h)
+	win.Resize(fyne.NewSize(w, h))
 	ui := app.New(ctx, a, win, dir)
 	defer ui.Close()
 	if demoSetup != nil {

@@ -8,23 +8,26 @@ out=docs/screenshots
 mkdir -p "$out"
 go build -o /tmp/lawtrail-shots .
 display=:97
-Xvfb $display -screen 0 1280x800x24 >/dev/null 2>&1 &
+Xvfb $display -screen 0 1280x1280x24 >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
-shoot() { # name, seconds to wait, args…
-	name=$1; wait=$2; shift 2
-	DISPLAY=$display LANG=zh_CN.UTF-8 /tmp/lawtrail-shots "$@" >/dev/null 2>&1 &
+shoot() { # name, width, height, seconds to wait, args…
+	name=$1; width=$2; height=$3; wait=$4; shift 4
+	DISPLAY=$display LANG=zh_CN.UTF-8 /tmp/lawtrail-shots --size "${width}x${height}" "$@" >/dev/null 2>&1 &
 	app=$!
 	sleep "$wait"
-	DISPLAY=$display xwd -root -silent | xwdtopnm 2>/dev/null | pnmcut -left 0 -top 0 -width 1024 -height 720 | pnmtopng > "$out/$name.png"
+	DISPLAY=$display xwd -root -silent | xwdtopnm 2>/dev/null | pnmcut -left 0 -top 0 -width "$width" -height "$height" | pnmtopng > "$out/$name.png"
 	kill $app 2>/dev/null || true
 	wait $app 2>/dev/null || true
 	echo "$out/$name.png"
 }
 fresh=$(mktemp -d)
-shoot firstrun 4 --data "$fresh/data"
+shoot firstrun 1024 720 4 --data "$fresh/data"
 rm -rf "$fresh"
 for tab in dock evidence cases card sync settings; do
-	shoot "$tab" 9 --demo --tab "$tab"
+	shoot "$tab" 1024 720 9 --demo --tab "$tab"
 done
+# a 10-inch tablet held upright
+shoot cases-portrait 800 1280 9 --demo --tab cases
+shoot card-portrait 800 1280 9 --demo --tab card
