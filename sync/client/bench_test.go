@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"lawtrail/sync/faultproxy"
-
-	"lawtrail/evidence"
 )
 
 // BenchmarkGoodput uploads footage through the throttling proxy at 1 MiB/s
@@ -102,5 +100,4 @@ func BenchmarkHubAcceptance(b *testing.B) {
 		b.ReportMetric(n/hub.Seconds(), "hub-accept/s")
 		b.ReportMetric(raw.Seconds()/hub.Seconds(), "accept/raw")
 	}
-	var _ evidence.Digest
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log"
 	"testing"
-
-	"lawtrail/evidence"
 )
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
@@ -59,5 +57,4 @@ func TestSyncEverythingArrives(t *testing.T) {
 	if err != nil || rep.EventsSent != 0 || rep.BlobsSent != 0 {
 		t.Fatalf("second pass %+v %v", rep, err)
 	}
-	var _ evidence.Digest
 }

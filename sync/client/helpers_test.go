@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -154,5 +153,3 @@ func (r *readerOf) Read(p []byte) (int, error) {
 	*r = (*r)[n:]
 	return n, nil
 }
-
-var errUnused = errors.New("unused")
