@@ -1,0 +1,114 @@
+package casework
+
+import (
+	"sync"
+	"time"
+
+	"github.com/6tail/lunar-go/HolidayUtil"
+)
+
+// Working days in China (DOMAIN.md: 行政处罚法 Art. 85, 行政强制法 Art. 69,
+// 行政许可法 Art. 82): Monday to Friday, minus official holidays, plus the
+// make-up workdays (调休) that move onto weekends. The table comes from
+// github.com/6tail/lunar-go's HolidayUtil (data through 2027).
+
+// holidayTable guards lunar-go's holiday table: HolidayUtil.Fix rewrites
+// package globals without a lock, so every read and every patch goes
+// through this one mutex. It is the only process-wide state here, forced by
+// the library's.
+var holidayTable sync.Mutex
+
+// PatchHolidays applies a schedule published after the library's data, so
+// next year's holidays reach offline terminals as configuration. The format
+// is HolidayUtil.Fix's: per day 18 characters, "YYYYMMDD" + the index of
+// the holiday's name in names + '1' for a day off or '0' for a make-up
+// workday + the holiday's target day "YYYYMMDD"; a '~' in place of the name
+// index removes that day. names nil keeps the built-in list.
+func PatchHolidays(names []string, data string) {
+	holidayTable.Lock()
+	defer holidayTable.Unlock()
+	HolidayUtil.Fix(names, data)
+}
+
+// IsWorkday reports whether the calendar day of t (in Asia/Shanghai) is a
+// working day.
+func IsWorkday(t time.Time) bool {
+	d := t.In(Shanghai)
+	holidayTable.Lock()
+	h := HolidayUtil.GetHolidayByYmd(d.Year(), int(d.Month()), d.Day())
+	holidayTable.Unlock()
+	if h != nil {
+		return h.IsWork()
+	}
+	wd := d.Weekday()
+	return wd != time.Saturday && wd != time.Sunday
+}
+
+// AddWorkdays returns the end of the n-th working day after the day of t:
+// the day an act happens is not counted (期间开始之日不计算在内), and a
+// period ends at the end (24:00) of its last working day.
+func AddWorkdays(t time.Time, n int) time.Time {
+	d := startOfDay(t)
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		if IsWorkday(d) {
+			n--
+		}
+	}
+	return d.AddDate(0, 0, 1).Add(-time.Nanosecond)
+}
+
+// AddDays returns the end of the n-th calendar day after the day of t; if
+// it falls on a day off, the period ends with the next working day (the
+// general rule for periods longer than ten days).
+func AddDays(t time.Time, n int) time.Time {
+	d := startOfDay(t).AddDate(0, 0, n)
+	for !IsWorkday(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.AddDate(0, 0, 1).Add(-time.Nanosecond)
+}
+
+func startOfDay(t time.Time) time.Time {
+	d := t.In(Shanghai)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Shanghai)
+}
+
+// Deadline is one statutory period running on a case.
+type Deadline struct {
+	Rule string    // e.g. "行政处罚法第六十一条"
+	What string    // what must happen by Due
+	Due  time.Time // end of the period, Asia/Shanghai
+}
+
+// Overdue reports whether the deadline has passed at now.
+func (d Deadline) Overdue(now time.Time) bool { return now.After(d.Due) }
+
+// Statutory periods (DOMAIN.md, "Related law").
+func ServiceOfDecision(decided time.Time) Deadline {
+	return Deadline{"行政处罚法第六十一条", "送达行政处罚决定书（7个工作日）", AddWorkdays(decided, 7)}
+}
+
+// DecisionOnPreservedEvidence is 行政处罚法 Art. 56: 7 working days.
+func DecisionOnPreservedEvidence(preserved time.Time) Deadline {
+	return Deadline{"行政处罚法第五十六条", "对先行登记保存的证据作出处理决定（7个工作日）", AddWorkdays(preserved, 7)}
+}
+
+// HearingRequest is 行政处罚法 Art. 64: 5 working days after notice.
+func HearingRequest(notified time.Time) Deadline {
+	return Deadline{"行政处罚法第六十四条", "当事人要求听证（告知后5个工作日）", AddWorkdays(notified, 5)}
+}
+
+// SeizureTerm is 行政强制法 Art. 25: at most 30 days (extendable once by 30).
+func SeizureTerm(seized time.Time, extended bool) Deadline {
+	days := 30
+	if extended {
+		days = 60
+	}
+	return Deadline{"行政强制法第二十五条", "查封、扣押期限届满", AddDays(seized, days)}
+}
+
+// CaseLimit is 行政处罚法 Art. 60: decide within 90 days of registration.
+func CaseLimit(registered time.Time) Deadline {
+	return Deadline{"行政处罚法第六十条", "作出行政处罚决定（立案之日起90日）", AddDays(registered, 90)}
+}
