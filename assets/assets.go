@@ -39,3 +39,9 @@ var RecorderProfiles []byte
 //
 //go:embed demo/*.mp4
 var DemoClips embed.FS
+
+// AVMatters is the shipped list of steps that must or should be filmed
+// (音像记录事项清单), casework.ParseAVMatters reads it.
+//
+//go:embed lists/av-matters.json
+var AVMatters []byte

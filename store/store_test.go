@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
@@ -195,5 +197,36 @@ func TestInterruptedInitIsNotRepeated(t *testing.T) {
 		Passphrase: []byte("p"), PIN: []byte("1"), KDF: testKDF, Rand: rand.Reader})
 	if !errors.Is(err, ErrInitialized) {
 		t.Fatalf("got %v, want ErrInitialized", err)
+	}
+}
+
+// Recorder clocks are corrected by the offset taken at docking: minutes
+// fast, and a recorder reset to 2000-01-01 (years behind).
+func TestFootageWindowsCorrectClockOffsets(t *testing.T) {
+	f := newFixture(t)
+	truth := time.Date(2026, 11, 20, 10, 0, 0, 0, casework.Shanghai)
+	cases := []struct {
+		name     string
+		recorder time.Time // what the recorder's clock said at the true start
+	}{
+		{"three minutes fast", truth.Add(3 * time.Minute)},
+		{"reset to 2000-01-01", time.Date(2000, 1, 1, 8, 0, 0, 0, casework.Shanghai)},
+	}
+	for i, tc := range cases {
+		d := evidence.Sum([]byte(tc.name))
+		fd := footageDraft(f.admin, d, 10, fmt.Sprintf("DCIM/%d.MP4", i))
+		p := fd.Payload.(*casework.FootageIngested)
+		p.Start, p.End = tc.recorder, tc.recorder.Add(20*time.Minute)
+		p.ClockOffset, p.ClockKnown = tc.recorder.Sub(truth), true
+		f.append(t, fd)
+	}
+	ws, err := f.store.FootageWindows(context.Background())
+	if err != nil || len(ws) != 2 {
+		t.Fatalf("%v %v", ws, err)
+	}
+	for _, w := range ws {
+		if !w.Start.Equal(truth) || !w.End.Equal(truth.Add(20*time.Minute)) {
+			t.Errorf("corrected span %s–%s, want %s–", w.Start, w.End, truth)
+		}
 	}
 }
