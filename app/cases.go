@@ -13,7 +13,9 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"lawtrail/assets"
 	"lawtrail/casework"
+	"lawtrail/evidence"
 	"lawtrail/store"
 )
 
@@ -35,6 +37,9 @@ type Cases struct {
 	Selected           *store.CaseRow
 	Steps              []store.StepRow
 	Suggestions        map[string][]casework.Suggestion
+	Coverage           map[string]casework.Coverage // steps the AV list asks to film
+	spans              []casework.FootageSpan
+	matters            casework.AVMatters
 	onLoaded           func() // once, after the next Reload
 	view               fyne.CanvasObject
 }
@@ -46,6 +51,11 @@ func NewCases(u *UI) *Cases {
 	c := &Cases{Number: widget.NewEntry(), Title: widget.NewEntry(), Status: widget.NewLabel(""),
 		StepStart: widget.NewEntry(), StepEnd: widget.NewEntry(), StepNote: widget.NewEntry(), Timeline: container.NewVBox()}
 	c.Status.Wrapping = fyne.TextWrapWord
+	if m, err := casework.ParseAVMatters(assets.AVMatters); err == nil {
+		c.matters = m
+	} else {
+		c.Status.SetText(err.Error())
+	}
 	var acts []string
 	for _, a := range casework.ActTypes {
 		acts = append(acts, lang.L("act."+string(a)))
@@ -170,11 +180,16 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 		}
 		c.Steps = l.steps
 		c.Suggestions = map[string][]casework.Suggestion{}
+		c.Coverage = map[string]casework.Coverage{}
 		var spans []casework.FootageSpan
 		for _, w := range l.spans {
 			spans = append(spans, casework.FootageSpan{Digest: w.Digest, Officer: w.Officer, Start: w.Start, End: w.End})
 		}
+		c.spans = spans
 		for _, st := range l.steps {
+			if c.matters.For(st.Kind) != casework.AVNone {
+				c.Coverage[st.ID] = casework.CoverStep(st.Start, st.End, st.Officers, linkedSpans(spans, st.Footage, st.Officers))
+			}
 			for _, s := range casework.SuggestFootage(st.Start, st.End, st.Officers, spans) {
 				if !slices.Contains(st.Footage, s.Digest) {
 					c.Suggestions[st.ID] = append(c.Suggestions[st.ID], s)
@@ -185,10 +200,35 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 	})
 }
 
+// linkedSpans are the spans of the footage linked to a step, counted for
+// the step's officers whoever recorded them (linking is the officer's
+// statement that the clip records this step).
+func linkedSpans(spans []casework.FootageSpan, linked []evidence.Digest, officers []string) []casework.FootageSpan {
+	var out []casework.FootageSpan
+	for _, s := range spans {
+		if slices.Contains(linked, s.Digest) && len(officers) > 0 {
+			if !slices.Contains(officers, s.Officer) {
+				s.Officer = officers[0]
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (c *Cases) drawTimeline(u *UI) {
 	row := *c.Selected
 	c.Timeline.RemoveAll()
 	c.Timeline.Add(widget.NewLabelWithStyle(row.Number+"  "+row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	now := time.Now()
+	for _, d := range caseDeadlines(row, c.Steps) {
+		key := "cases.deadline"
+		if d.Overdue(now) {
+			key = "cases.deadline.overdue"
+		}
+		c.Timeline.Add(widget.NewLabel(lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
+			"Days": int(time.Until(d.Due).Hours() / 24)})))
+	}
 	current := slices.Index(casework.Phases, row.Phase)
 	for i, ph := range casework.Phases {
 		mark := "○"
@@ -205,6 +245,9 @@ func (c *Cases) drawTimeline(u *UI) {
 			c.Timeline.Add(widget.NewLabel(fmt.Sprintf("    %s  %s — %s  %s  (%s)", lang.L("step."+string(st.Kind)),
 				st.Start.In(casework.Shanghai).Format(timeLayout), st.End.In(casework.Shanghai).Format("15:04"),
 				st.Note, lang.X("cases.linked", "{{.N}} linked", map[string]any{"N": len(st.Footage)}))))
+			if cov, ok := c.Coverage[st.ID]; ok {
+				c.Timeline.Add(widget.NewLabel("        " + coverageText(c.matters.For(st.Kind), cov)))
+			}
 			for _, s := range c.Suggestions[st.ID] {
 				s, step := s, st.ID
 				label := lang.X("cases.suggest", "suggested", map[string]any{"Digest": s.Digest.String()[:12],
@@ -252,4 +295,37 @@ func (c *Cases) advance(u *UI) {
 		c.Reload(u)
 		c.Open(u, row)
 	})
+}
+
+func caseDeadlines(row store.CaseRow, steps []store.StepRow) []casework.Deadline {
+	var out []casework.Deadline
+	if row.ActType == casework.ActPenalty && row.Phase != casework.PhaseExecution {
+		out = append(out, casework.CaseLimit(row.OpenedAt))
+	}
+	for _, st := range steps {
+		switch st.Kind {
+		case casework.StepSeizure:
+			out = append(out, casework.SeizureTerm(st.Start, false))
+		case casework.StepPreservation:
+			out = append(out, casework.DecisionOnPreservedEvidence(st.Start))
+		case casework.StepDecision:
+			out = append(out, casework.ServiceOfDecision(st.End))
+		}
+	}
+	return out
+}
+
+func coverageText(req casework.Requirement, cov casework.Coverage) string {
+	if cov.Complete() {
+		return lang.L("cases.av.complete")
+	}
+	var gaps []string
+	for _, g := range cov.Gaps {
+		gaps = append(gaps, fmt.Sprintf("%s–%s (%d′)", g.Start.In(casework.Shanghai).Format("15:04"), g.End.In(casework.Shanghai).Format("15:04"), int(g.Length().Minutes())))
+	}
+	key := "cases.av.suggested"
+	if req == casework.AVMandatory {
+		key = "cases.av.gaps"
+	}
+	return lang.X(key, "", map[string]any{"Gaps": strings.Join(gaps, ", ")})
 }

@@ -132,12 +132,16 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	c.StepEnd.SetText("2026-11-20 10:40")
 	test.Tap(c.AddStep)
 	eventually(t, "the step and its suggestions", func() bool { return len(c.Steps) == 1 && len(c.Suggestions[c.Steps[0].ID]) == 3 })
+	if cov := c.Coverage[c.Steps[0].ID]; cov.Complete() {
+		t.Fatal("an on-site inspection with no linked footage shows as covered")
+	}
 	link := findButton(c.Timeline)
 	if link == nil {
 		t.Fatal("no link button for the suggested footage")
 	}
 	test.Tap(link)
 	eventually(t, "the footage link", func() bool { return len(c.Steps) == 1 && len(c.Steps[0].Footage) == 1 })
+	eventually(t, "the step's AV coverage", func() bool { return c.Coverage[c.Steps[0].ID].Complete() })
 
 	// The credential card's QR carries the officer, credential and key.
 	want := CredentialPayload("", "o-001", "35010000001", evidence.KeyID(u.sess.OfficerKey.Public))
