@@ -45,3 +45,8 @@ var DemoClips embed.FS
 //
 //go:embed lists/av-matters.json
 var AVMatters []byte
+
+// Templates holds templates/*.json, the document types (casework.LoadTemplates).
+//
+//go:embed templates/*.json
+var Templates embed.FS

@@ -113,7 +113,11 @@ func (m *memState) Case(_ context.Context, id string) (Case, bool, error) {
 	c, ok := m.cases[id]
 	return c, ok, nil
 }
-func (m *memState) StepExists(_ context.Context, id string) (bool, error)   { return m.steps[id], nil }
+func (m *memState) StepExists(_ context.Context, id string) (bool, error) { return m.steps[id], nil }
+func (m *memState) Document(context.Context, string) (DocumentRecord, bool, error) {
+	return DocumentRecord{}, false, nil
+}
+
 func (m *memState) FootageExists(_ context.Context, d string) (bool, error) { return false, nil }
 
 func (m *memState) SourceFile(_ context.Context, k SourceKey) (SourceRecord, bool, error) {

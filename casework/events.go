@@ -185,6 +185,10 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &FootageCleared{}
 	case TypeStepFootageLinked:
 		p = &StepFootageLinked{}
+	case TypeDocDrafted:
+		p = &DocDrafted{}
+	case TypeDocFinalized:
+		p = &DocFinalized{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"lawtrail/evidence"
 )
 
 // ErrRule marks an event refused because it breaks a rule of the domain
@@ -36,6 +38,8 @@ type State interface {
 	OfficerCount(ctx context.Context) (int, error)
 	Case(ctx context.Context, id string) (Case, bool, error)
 	StepExists(ctx context.Context, id string) (bool, error)
+	// Document returns what the record holds about a document.
+	Document(ctx context.Context, id string) (DocumentRecord, bool, error)
 	// FootageExists reports whether a footage item with this digest exists.
 	FootageExists(ctx context.Context, digest string) (bool, error)
 	// SourceFile returns what the record holds about one recorder file.
@@ -75,6 +79,10 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 		if _, found, err := st.SourceFile(ctx, p.Source()); err != nil || found {
 			return refuse(err, "recorder file %s on %s was ingested already", p.DisplayPath(), p.DeviceSerial)
 		}
+	case *DocDrafted:
+		return checkDocument(ctx, st, p.DocumentContent, nil, false)
+	case *DocFinalized:
+		return checkDocument(ctx, st, p.DocumentContent, p.Corrects, true)
 	case *StepFootageLinked:
 		if found, err := st.StepExists(ctx, p.Step); err != nil || !found {
 			return refuse(err, "no step %s", p.Step)
@@ -144,4 +152,31 @@ func refuse(err error, format string, args ...any) error {
 		return fmt.Errorf("check rule: %w", err)
 	}
 	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, args...))
+}
+
+// checkDocument: a document belongs to an existing case and never moves to
+// another; a draft or final version continues the version count; a new
+// finalized version of an already finalized document is a correction and
+// must name the latest version's hash.
+func checkDocument(ctx context.Context, st State, c DocumentContent, corrects *evidence.Digest, final bool) error {
+	if _, found, err := st.Case(ctx, c.Case); err != nil || !found {
+		return refuse(err, "document %s: no case %s", c.Doc, c.Case)
+	}
+	rec, found, err := st.Document(ctx, c.Doc)
+	if err != nil {
+		return refuse(err, "")
+	}
+	if found && rec.Case != c.Case {
+		return refuse(nil, "document %s belongs to case %s", c.Doc, rec.Case)
+	}
+	if c.Version != rec.Finalized+1 {
+		return refuse(nil, "document %s: version %d, the next is %d", c.Doc, c.Version, rec.Finalized+1)
+	}
+	if final && rec.Finalized > 0 && (corrects == nil || *corrects != rec.LastHash) {
+		return refuse(nil, "document %s: a new version must name the one it corrects (%s)", c.Doc, rec.LastHash)
+	}
+	if final && rec.Finalized == 0 && corrects != nil {
+		return refuse(nil, "document %s: the first version corrects nothing", c.Doc)
+	}
+	return nil
 }

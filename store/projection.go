@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,7 +15,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
+var projectionTables = []string{"document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
@@ -46,6 +47,13 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 			strings.Join(p.Officers, ","), p.Note, body.Actor)
 	case *casework.FootageIngested:
 		err = projectFootage(ctx, tx, body, p)
+	case *casework.DocDrafted:
+		fields, _ := json.Marshal(p.Fields)
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, case_id, template, template_version, draft, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, template_version = excluded.template_version,
+			updated_at = excluded.updated_at`, p.Doc, p.Case, p.Template, p.TemplateVersion, string(fields), at)
+	case *casework.DocFinalized:
+		err = projectFinalized(ctx, tx, body, p, at)
 	case *casework.StepFootageLinked:
 		_, err = tx.ExecContext(ctx, "INSERT INTO step_footage (step, digest, linked_by, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			p.Step, p.Digest.String(), body.Actor, at)
@@ -65,6 +73,23 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		}
 	}
 	return nil
+}
+
+func projectFinalized(ctx context.Context, tx *sql.Tx, body evidence.Body, p *casework.DocFinalized, at string) error {
+	content, _ := json.Marshal(p.DocumentContent)
+	corrects := ""
+	if p.Corrects != nil {
+		corrects = p.Corrects.String()
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, case_id, template, template_version, draft, finalized, last_hash, updated_at)
+		VALUES (?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = NULL, finalized = excluded.finalized,
+		last_hash = excluded.last_hash, updated_at = excluded.updated_at`,
+		p.Doc, p.Case, p.Template, p.TemplateVersion, p.Version, p.ContentHash.String(), at); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO document_versions (doc, version, content, content_hash, corrects, seq, signed_by, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.Doc, p.Version, string(content), p.ContentHash.String(), corrects, body.Seq, body.Actor, at)
+	return err
 }
 
 func projectFootage(ctx context.Context, tx *sql.Tx, body evidence.Body, p *casework.FootageIngested) error {
@@ -166,6 +191,19 @@ func (s txState) Case(ctx context.Context, id string) (casework.Case, bool, erro
 
 func (s txState) StepExists(ctx context.Context, id string) (bool, error) {
 	return exists(ctx, s.tx, "SELECT 1 FROM steps WHERE id = ?", id)
+}
+
+func (s txState) Document(ctx context.Context, id string) (casework.DocumentRecord, bool, error) {
+	var r casework.DocumentRecord
+	var last string
+	err := s.tx.QueryRowContext(ctx, "SELECT case_id, finalized, last_hash FROM documents WHERE id = ?", id).Scan(&r.Case, &r.Finalized, &last)
+	if err != nil {
+		return r, false, notFoundIsNil(err)
+	}
+	if last != "" {
+		r.LastHash, err = evidence.ParseDigest(last)
+	}
+	return r, true, err
 }
 
 func (s txState) FootageExists(ctx context.Context, digest string) (bool, error) {

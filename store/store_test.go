@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -162,6 +163,14 @@ func TestRebuildEqualsIncrementalProjection(t *testing.T) {
 	f.append(t, footageDraft(f.admin, blob, 9, "DCIM/100MEDIA/same content, other name.MP4"))
 	f.append(t, Draft{Actor: f.admin, Payload: &casework.FootageCleared{Digest: blob, Policy: "after-local-verify",
 		SourceKey: fd.Payload.(*casework.FootageIngested).SourceKey}})
+	content := casework.DocumentContent{Doc: "d-1", Case: "c-1", Template: "onsite_record", TemplateVersion: 1, Version: 1,
+		Fields: map[string]json.RawMessage{"findings": json.RawMessage(`"现场检查"`)}}
+	f.append(t, Draft{Actor: f.admin, Payload: &casework.DocDrafted{DocumentContent: content}})
+	h, _ := content.Hash()
+	f.append(t, Draft{Actor: f.admin, Payload: &casework.DocFinalized{DocumentContent: content, ContentHash: h}})
+	if _, err := f.store.Append(context.Background(), f.terminal, Draft{Actor: f.admin, Payload: &casework.DocFinalized{DocumentContent: content, ContentHash: h}}); !errors.Is(err, casework.ErrRule) {
+		t.Fatalf("a second version 1: %v", err)
+	}
 	incremental := dumpProjections(t, f.store.db)
 	if err := f.store.RebuildProjections(context.Background()); err != nil {
 		t.Fatal(err)

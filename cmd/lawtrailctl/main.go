@@ -30,6 +30,9 @@ commands:
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
+  case new --number N --title T [--act penalty] | case list
+  doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC
+                                                            enforcement documents: drafts, signed versions, corrections
   hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
   sync [--once] [--rate BYTES/s] [--metered]                send events and footage to the hub, fetch receipts
   sync status [--json]                                      what waits, what the hub confirmed, the last error
@@ -94,6 +97,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdFootage(ctx, dir, rest, e)
 	case "hub":
 		err = cmdHub(ctx, dir, rest, e)
+	case "doc":
+		err = cmdDoc(ctx, dir, rest, e)
+	case "case":
+		err = cmdCase(ctx, dir, rest, e)
 	case "sync":
 		err = cmdSync(ctx, dir, rest, e)
 	case "help":

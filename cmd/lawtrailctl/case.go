@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"lawtrail/casework"
+	"lawtrail/store"
+)
+
+func cmdCase(ctx context.Context, dir string, args []string, e env) error {
+	if len(args) == 0 {
+		return errors.New("case needs a subcommand: new or list")
+	}
+	switch args[0] {
+	case "new":
+		return caseNew(ctx, dir, args[1:], e)
+	case "list":
+		st, err := store.OpenExisting(ctx, dir, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		cases, err := st.Cases(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNUMBER\tTITLE\tACT\tPHASE")
+		for _, c := range cases {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Number, c.Title, c.ActType, c.Phase)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown case subcommand %q", args[0])
+}
+
+func caseNew(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("case new", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	number := fs.String("number", "", "the agency's case number (required)")
+	title := fs.String("title", "", "what the case is about (required)")
+	act := fs.String("act", "penalty", "penalty, coercion, inspection, levy or licensing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, key, err := openForWriting(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	officer, err := defaultOfficer(ctx, st, e)
+	if err != nil {
+		return err
+	}
+	info, err := st.Terminal(ctx)
+	if err != nil {
+		return err
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	p := &casework.CaseOpened{Case: "c-" + hex.EncodeToString(b), Number: *number, Title: *title,
+		ActType: casework.ActType(*act), Agency: info.Agency}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if _, err := st.Append(ctx, key, store.Draft{Actor: officer, Payload: p}); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, p.Case)
+	return nil
+}

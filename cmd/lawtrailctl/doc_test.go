@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const onsiteFields = `{
+ "doc_no": "示市监现〔2026〕1号", "start_time": "2026-11-20 10:15", "end_time": "2026-11-20 10:40", "place": "某路1号",
+ "party": {"name": "某某食品店", "id_no": "91350100MA00000000", "address": "某路1号"},
+ "officers": [{"name": "张三", "id": "o-001", "credential": "35010000001"}, {"name": "王五", "id": "o-002", "credential": "35010000002"}],
+ "recorder": "张三", "credential_shown": true, "rights_explained": true, "party_answer": "清楚，不申请回避",
+ "findings": "店内存放无标签散装白酒三桶。", "av_note": "执法记录仪 DSJ1234 全程记录",
+ "party_signature": {"signer": "李四", "strokes": [[0,0,10,10]]},
+ "officer_signatures": {"signer": "张三", "strokes": [[0,0,5,5]]}
+}`
+
+// R2: a document is drafted, finalized as a signed version (the officer's
+// own co-signature), corrected by a new version naming the old; every
+// version stays and check passes.
+func TestR2DocumentLifecycleCLI(t *testing.T) {
+	dir := initTerminal(t)
+	r := ctl(t, pass, "--data", dir, "case", "new", "--number", "示市监罚〔2026〕1号", "--title", "无照经营")
+	if r.code != 0 {
+		t.Fatalf("case new: %s", r.stderr)
+	}
+	caseID := strings.TrimSpace(r.stdout)
+	if r := ctl(t, nil, "--data", dir, "doc", "templates"); r.code != 0 || !strings.Contains(r.stdout, "onsite_record") {
+		t.Fatalf("templates: %s", r.stdout)
+	}
+	fields := filepath.Join(t.TempDir(), "fields.json")
+	os.WriteFile(fields, []byte(onsiteFields), 0o600)
+	r = ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields)
+	if r.code != 0 {
+		t.Fatalf("doc new: %s %s", r.stdout, r.stderr)
+	}
+	doc := strings.TrimSpace(r.stdout)
+	r = ctl(t, pass, "--data", dir, "doc", "finalize", doc)
+	if r.code != 0 || !strings.Contains(r.stdout, "version 1 finalized") {
+		t.Fatalf("finalize: %s %s", r.stdout, r.stderr)
+	}
+	// A correction: a new draft of the same document, finalized as version 2.
+	os.WriteFile(fields, []byte(strings.Replace(onsiteFields, "三桶", "四桶", 1)), 0o600)
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields, "--id", doc); r.code != 0 {
+		t.Fatalf("correction draft: %s %s", r.stdout, r.stderr)
+	}
+	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc); r.code != 0 || !strings.Contains(r.stdout, "version 2") {
+		t.Fatalf("correction: %s %s", r.stdout, r.stderr)
+	}
+	r = ctl(t, nil, "--data", dir, "doc", "show", doc)
+	if r.code != 0 || strings.Count(r.stdout, "version ") != 2 || !strings.Contains(r.stdout, "corrects") {
+		t.Fatalf("show: %s", r.stdout)
+	}
+	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+		t.Fatalf("check: %s", r.stdout)
+	}
+}
+
+func TestDocRefusals(t *testing.T) {
+	dir := initTerminal(t)
+	caseID := strings.TrimSpace(ctl(t, pass, "--data", dir, "case", "new", "--number", "1", "--title", "t").stdout)
+	one := strings.Replace(onsiteFields, `, {"name": "王五", "id": "o-002", "credential": "35010000002"}`, "", 1)
+	fields := filepath.Join(t.TempDir(), "fields.json")
+	os.WriteFile(fields, []byte(one), 0o600)
+	doc := strings.TrimSpace(ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields).stdout)
+	r := ctl(t, pass, "--data", dir, "doc", "finalize", doc)
+	if r.code != 1 || !strings.Contains(r.stdout, "at least two officers") {
+		t.Fatalf("finalize with one officer on site: %d %s", r.code, r.stdout)
+	}
+	os.WriteFile(fields, []byte(`{"start_time": "yesterday"}`), 0o600)
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields); r.code != 1 {
+		t.Fatalf("malformed draft: %d %s", r.code, r.stdout)
+	}
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", "c-nope", "--template", "onsite_record", "--fields", fields); r.code == 0 {
+		t.Fatal("a document for an unknown case")
+	}
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// DocumentRow is a document: its latest draft and its finalized versions.
+type DocumentRow struct {
+	ID, Case, Template string
+	TemplateVersion    int
+	Draft              map[string]json.RawMessage // nil when the latest state is finalized
+	Finalized          int
+	LastHash           string
+	Versions           []DocumentVersion
+}
+
+// DocumentVersion is one finalized, signed version.
+type DocumentVersion struct {
+	Content     casework.DocumentContent
+	ContentHash evidence.Digest
+	Corrects    string
+	Seq         uint64
+	SignedBy    string
+	At          string
+}
+
+// ErrNoDocument is returned for an unknown document id.
+var ErrNoDocument = errors.New("no such document")
+
+// Document reads a document with every finalized version.
+func (s *Store) Document(ctx context.Context, id string) (DocumentRow, error) {
+	d := DocumentRow{ID: id}
+	var draft sql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT case_id, template, template_version, draft, finalized, last_hash FROM documents WHERE id = ?", id).
+		Scan(&d.Case, &d.Template, &d.TemplateVersion, &draft, &d.Finalized, &d.LastHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("document %s: %w", id, ErrNoDocument)
+	}
+	if err != nil {
+		return d, fmt.Errorf("read document %s: %w", id, err)
+	}
+	if draft.Valid {
+		if err := json.Unmarshal([]byte(draft.String), &d.Draft); err != nil {
+			return d, fmt.Errorf("document %s draft: %w", id, err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT content, content_hash, corrects, seq, signed_by, at FROM document_versions WHERE doc = ? ORDER BY version", id)
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v DocumentVersion
+		var content, hash string
+		if err := rows.Scan(&content, &hash, &v.Corrects, &v.Seq, &v.SignedBy, &v.At); err != nil {
+			return d, err
+		}
+		if err := json.Unmarshal([]byte(content), &v.Content); err != nil {
+			return d, err
+		}
+		if v.ContentHash, err = evidence.ParseDigest(hash); err != nil {
+			return d, err
+		}
+		d.Versions = append(d.Versions, v)
+	}
+	return d, rows.Err()
+}
