@@ -116,3 +116,17 @@ func footageDraft(clerk string, d evidence.Digest, n int64, path string) Draft {
 			ModTime: time.Date(2026, 11, 20, 10, 30, 0, 0, casework.Shanghai)},
 		Clerk: clerk, Station: "采集站-1"}}
 }
+
+// officerKey unseals the fixture admin's key (PIN 123456).
+func (f *fixture) officerKey(t testing.TB) evidence.OfficerKey {
+	t.Helper()
+	sk, err := ReadSealedKey(OfficerKeyPath(f.dir, f.admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := sk.Unseal([]byte("123456"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evidence.OfficerKey{Officer: f.admin, Key: k}
+}

@@ -148,6 +148,10 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	if err := d.Payload.Validate(); err != nil {
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
+	if _, final := d.Payload.(*casework.DocFinalized); final && !coSignedBy(d.CoSigners, d.Actor) {
+		// A finalized document is the officer's own act: their key signs it too.
+		return evidence.Event{}, fmt.Errorf("append %s: %w: the acting officer %s must co-sign", d.Payload.EventType(), casework.ErrRule, d.Actor)
+	}
 	if err := casework.CheckRules(ctx, txState{tx}, d.Actor, d.Payload); err != nil {
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
@@ -242,4 +246,13 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev evidence.Event, body eviden
 		return fmt.Errorf("insert event %s#%d: %w", body.Terminal, body.Seq, err)
 	}
 	return nil
+}
+
+func coSignedBy(cosigners []evidence.OfficerKey, officer string) bool {
+	for _, c := range cosigners {
+		if c.Officer == officer {
+			return true
+		}
+	}
+	return false
 }

@@ -20,6 +20,8 @@ func cmdCase(ctx context.Context, dir string, args []string, e env) error {
 	switch args[0] {
 	case "new":
 		return caseNew(ctx, dir, args[1:], e)
+	case "export":
+		return caseExport(ctx, dir, args[1:], e)
 	case "list":
 		st, err := store.OpenExisting(ctx, dir, store.Options{})
 		if err != nil {

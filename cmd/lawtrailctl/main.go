@@ -30,7 +30,8 @@ commands:
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
-  case new --number N --title T [--act penalty] | case list
+  case new --number N --title T [--act penalty] | case list | case export ID --out DIR|F.zip [--with-footage]
+  verify-bundle DIR|ZIP                                     check a case file: SHA256SUMS, signatures, chain, documents
   doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC
                                                             enforcement documents: drafts, signed versions, corrections
   hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdDoc(ctx, dir, rest, e)
 	case "case":
 		err = cmdCase(ctx, dir, rest, e)
+	case "verify-bundle":
+		err = cmdVerifyBundle(ctx, rest, e)
 	case "sync":
 		err = cmdSync(ctx, dir, rest, e)
 	case "help":

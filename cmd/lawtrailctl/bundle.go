@@ -1,0 +1,120 @@
+package main
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"lawtrail/store"
+)
+
+func caseExport(ctx context.Context, dir string, args []string, e env) error {
+	if len(args) == 0 {
+		return errors.New("usage: case export ID --out PATH[.zip] [--with-footage]")
+	}
+	id := args[0]
+	fs := flag.NewFlagSet("case export", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	out := fs.String("out", "", "a new folder, or a .zip file (required)")
+	withFootage := fs.Bool("with-footage", false, "include the linked footage files")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	folder := *out
+	if strings.HasSuffix(*out, ".zip") {
+		tmp, err := os.MkdirTemp("", "lawtrail-export-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		folder = filepath.Join(tmp, strings.TrimSuffix(filepath.Base(*out), ".zip"))
+	}
+	if err := st.ExportCase(ctx, id, folder, *withFootage); err != nil {
+		return err
+	}
+	if folder != *out {
+		if err := zipFolder(folder, *out); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "case file of %s written to %s\n", id, *out)
+	return nil
+}
+
+// zipFolder writes the folder's files into a new zip, paths relative to it.
+func zipFolder(folder, out string) error {
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(f)
+	err = filepath.WalkDir(folder, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(folder, p)
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		src, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		_, err = io.Copy(w, src)
+		return err
+	})
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	f.Close()
+	return err
+}
+
+func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
+	if len(args) != 1 {
+		return errors.New("usage: verify-bundle DIR|ZIP")
+	}
+	var fsys fs.FS
+	if strings.HasSuffix(args[0], ".zip") {
+		zr, err := zip.OpenReader(args[0])
+		if err != nil {
+			return err
+		}
+		defer zr.Close()
+		fsys = zr
+	} else {
+		fsys = os.DirFS(args[0])
+	}
+	r, err := store.VerifyBundle(ctx, fsys)
+	if err != nil {
+		return err
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(e.stdout, "BROKEN %s\n", p)
+	}
+	if !r.OK() {
+		return errProblems
+	}
+	fmt.Fprintf(e.stdout, "ok: every file matches SHA256SUMS; %d events verify as one chain; documents and footage are fixed by signed events\n", r.Events)
+	return nil
+}
