@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const onsiteFields = `{
@@ -125,5 +127,37 @@ func TestR5CaseExportAndVerifyBundle(t *testing.T) {
 		if r := ctl(t, nil, "verify-bundle", copyDir); r.code != 1 || !strings.Contains(r.stdout, victim) {
 			t.Errorf("%s: verify-bundle %d\n%s", victim, r.code, r.stdout)
 		}
+	}
+}
+
+// R5: the ledger exports to XLSX and CSV with a row per case.
+func TestR5LedgerXLSXAndCSV(t *testing.T) {
+	dir := initTerminal(t)
+	for _, n := range []string{"示市监罚〔2026〕1号", "示市监罚〔2026〕2号"} {
+		ctl(t, pass, "--data", dir, "case", "new", "--number", n, "--title", "无照经营")
+	}
+	x := filepath.Join(t.TempDir(), "ledger.xlsx")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
+	}
+	f, err := excelize.OpenFile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("执法台账")
+	f.Close()
+	if err != nil || len(rows) != 3 || rows[0][0] != "案号" || !strings.HasPrefix(rows[1][0], "示市监罚") || rows[1][9] == "" {
+		t.Fatalf("xlsx rows %v %v", rows, err)
+	}
+	c := filepath.Join(t.TempDir(), "ledger.csv")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+		t.Fatalf("ledger csv: %s", r.stderr)
+	}
+	b, _ := os.ReadFile(c)
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "案号") {
+		t.Fatalf("csv %q", b)
+	}
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "ledger.pdf")); r.code != 2 {
+		t.Fatal("an unknown ledger format was accepted")
 	}
 }

@@ -31,6 +31,7 @@ commands:
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
   case new --number N --title T [--act penalty] | case list | case export ID --out DIR|F.zip [--with-footage]
+  ledger --out F.xlsx|F.csv                                  the enforcement ledger (执法台账): cases, documents, footage, AV gaps, deadlines
   verify-bundle DIR|ZIP                                     check a case file: SHA256SUMS, signatures, chain, documents
   doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC
                                                             enforcement documents: drafts, signed versions, corrections
@@ -104,6 +105,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCase(ctx, dir, rest, e)
 	case "verify-bundle":
 		err = cmdVerifyBundle(ctx, rest, e)
+	case "ledger":
+		err = cmdLedger(ctx, dir, rest, e)
 	case "sync":
 		err = cmdSync(ctx, dir, rest, e)
 	case "help":
