@@ -2,7 +2,8 @@
 GO        ?= go
 DATA      ?= $(CURDIR)/.lawtrail-data
 DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-             libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev
+             libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev \
+             poppler-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench lint deps fuzz demo screenshots release

@@ -17,6 +17,9 @@ var (
 	FontBold []byte
 	//go:embed fonts/LICENSE-fonts-noto-cjk.txt
 	FontLicense []byte
+	// FontRegularTTF is FontRegular with TrueType outlines, for PDFs.
+	//go:embed fonts/NotoSansCJKsc-Regular-GBK.ttf
+	FontRegularTTF []byte
 )
 
 // Icon is the application icon (256×256 PNG).

@@ -30,5 +30,7 @@ common="--layout-features=kern,palt --name-IDs=* --name-languages=* --notdef-out
 pyftsubset "$src/NotoSansCJK-Regular.ttc" --font-number=$sc --unicodes-file=gbk.txt $common --output-file=NotoSansCJKsc-Regular-GBK.otf
 pyftsubset "$src/NotoSansCJK-Bold.ttc" --font-number=$sc --unicodes-file=gb2312.txt $common --output-file=NotoSansCJKsc-Bold-GB2312.otf
 rm gbk.txt gb2312.txt
+# PDFs (go-pdf/fpdf) embed TrueType outlines only.
+/usr/bin/python3 otf2ttf.py NotoSansCJKsc-Regular-GBK.otf NotoSansCJKsc-Regular-GBK.ttf
 cp /usr/share/doc/fonts-noto-cjk/copyright LICENSE-fonts-noto-cjk.txt 2>/dev/null || true
-ls -l *.otf
+ls -l *.otf *.ttf

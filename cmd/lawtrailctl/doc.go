@@ -14,6 +14,7 @@ import (
 
 	"lawtrail/assets"
 	"lawtrail/casework"
+	"lawtrail/docpdf"
 	"lawtrail/evidence"
 	"lawtrail/store"
 )
@@ -40,6 +41,8 @@ func cmdDoc(ctx context.Context, dir string, args []string, e env) error {
 		return docFinalize(ctx, dir, args[1:], e, templates)
 	case "show":
 		return docShow(ctx, dir, args[1:], e)
+	case "pdf":
+		return docPDF(ctx, dir, args[1:], e)
 	}
 	return fmt.Errorf("unknown doc subcommand %q", args[0])
 }
@@ -206,5 +209,63 @@ func docShow(ctx context.Context, dir string, args []string, e env) error {
 		}
 		fmt.Fprintf(e.stdout, "  draft: %d fields (%s)\n", len(keys), strings.Join(keys, ", "))
 	}
+	return nil
+}
+
+// docPDF renders a finalized version as a PDF with a QR code on every page.
+func docPDF(ctx context.Context, dir string, args []string, e env) error {
+	if len(args) == 0 {
+		return errors.New("usage: doc pdf DOC --out F.pdf [--version N]")
+	}
+	id := args[0]
+	fs := flag.NewFlagSet("doc pdf", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	out := fs.String("out", "", "PDF file to write (required)")
+	version := fs.Int("version", 0, "version (default: the latest)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	templates, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := st.Document(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(d.Versions) == 0 {
+		return fmt.Errorf("document %s has no finalized version (doc finalize first)", id)
+	}
+	v := d.Versions[len(d.Versions)-1]
+	if *version > 0 {
+		if *version > len(d.Versions) {
+			return fmt.Errorf("document %s has %d versions", id, len(d.Versions))
+		}
+		v = d.Versions[*version-1]
+	}
+	tpl := templates[d.Template]
+	if tpl == nil {
+		return fmt.Errorf("template %s is not installed", d.Template)
+	}
+	info, err := st.Terminal(ctx)
+	if err != nil {
+		return err
+	}
+	pdf, err := docpdf.Render(tpl, docpdf.Input{Agency: info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, pdf, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s version %d → %s (%d bytes)\n", id, v.Content.Version, *out, len(pdf))
 	return nil
 }

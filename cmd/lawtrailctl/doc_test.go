@@ -56,6 +56,13 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "version ") != 2 || !strings.Contains(r.stdout, "corrects") {
 		t.Fatalf("show: %s", r.stdout)
 	}
+	pdf := filepath.Join(t.TempDir(), "doc.pdf")
+	if r := ctl(t, nil, "--data", dir, "doc", "pdf", doc, "--out", pdf, "--version", "1"); r.code != 0 {
+		t.Fatalf("doc pdf: %s %s", r.stdout, r.stderr)
+	}
+	if b, _ := os.ReadFile(pdf); !strings.HasPrefix(string(b), "%PDF") {
+		t.Fatal("doc pdf wrote no PDF")
+	}
 	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %s", r.stdout)
 	}

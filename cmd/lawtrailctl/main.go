@@ -33,7 +33,7 @@ commands:
   case new --number N --title T [--act penalty] | case list | case export ID --out DIR|F.zip [--with-footage]
   ledger --out F.xlsx|F.csv                                  the enforcement ledger (执法台账): cases, documents, footage, AV gaps, deadlines
   verify-bundle DIR|ZIP                                     check a case file: SHA256SUMS, signatures, chain, documents
-  doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC
+  doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC | doc pdf DOC --out F.pdf
                                                             enforcement documents: drafts, signed versions, corrections
   hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
   sync [--once] [--rate BYTES/s] [--metered]                send events and footage to the hub, fetch receipts
