@@ -32,6 +32,10 @@ type Cases struct {
 	StepStart, StepEnd *widget.Entry
 	StepNote           *widget.Entry
 	AddStep, Advance   *widget.Button
+	DocTemplate        *widget.Select
+	NewDoc             *widget.Button
+	Editor             *DocumentEditor // the last document opened, for tests
+	templates          casework.Templates
 	Timeline           *fyne.Container
 	cases              []store.CaseRow
 	Selected           *store.CaseRow
@@ -73,6 +77,18 @@ func NewCases(u *UI) *Cases {
 	c.StepStart.SetText(now.Add(-time.Hour).Format(timeLayout))
 	c.StepEnd.SetText(now.Format(timeLayout))
 	c.AddStep = widget.NewButton(lang.L("cases.step.add"), func() { c.addStep(u) })
+	if ts, err := casework.LoadTemplates(assets.Templates, "templates"); err == nil {
+		c.templates = ts
+	} else {
+		c.Status.SetText(err.Error())
+	}
+	var tplNames []string
+	for _, t := range c.templates.Sorted() {
+		tplNames = append(tplNames, t.Name)
+	}
+	c.DocTemplate = widget.NewSelect(tplNames, nil)
+	c.DocTemplate.PlaceHolder = lang.L("doc.template")
+	c.NewDoc = widget.NewButton(lang.L("doc.new"), func() { c.OpenEditor(u) })
 	c.Advance = widget.NewButton(lang.L("cases.advance"), func() { c.advance(u) })
 	c.List = widget.NewList(func() int { return len(c.cases) },
 		func() fyne.CanvasObject { return widget.NewLabel("某市监罚〔2026〕000号 title") },
@@ -92,7 +108,8 @@ func NewCases(u *UI) *Cases {
 	stepForm := widget.NewForm(widget.NewFormItem(lang.L("cases.step.kind"), c.StepKind),
 		widget.NewFormItem(lang.L("cases.step.start"), c.StepStart), widget.NewFormItem(lang.L("cases.step.end"), c.StepEnd),
 		widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
-	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), stepForm, container.NewGridWithColumns(2, c.AddStep, c.Advance)),
+	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), stepForm, container.NewGridWithColumns(2, c.AddStep, c.Advance),
+		container.NewBorder(nil, nil, nil, c.NewDoc, c.DocTemplate)),
 		nil, nil, container.NewVScroll(c.Timeline))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.4
@@ -328,4 +345,36 @@ func coverageText(req casework.Requirement, cov casework.Coverage) string {
 		key = "cases.av.gaps"
 	}
 	return lang.X(key, "", map[string]any{"Gaps": strings.Join(gaps, ", ")})
+}
+
+// OpenEditor opens a new document of the chosen template for the selected
+// case, in its own window.
+func (c *Cases) OpenEditor(u *UI) {
+	if c.Selected == nil {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	var tpl *casework.Template
+	for _, t := range c.templates.Sorted() {
+		if t.Name == c.DocTemplate.Selected {
+			tpl = t
+		}
+	}
+	if tpl == nil {
+		c.Status.SetText(lang.L("doc.template"))
+		return
+	}
+	caseID := c.Selected.ID
+	background(func() ([]casework.Officer, error) { return u.sess.Store.Officers(u.ctx) },
+		func(officers []casework.Officer, err error) {
+			if err != nil {
+				c.Status.SetText(err.Error())
+				return
+			}
+			c.Editor = NewDocumentEditor(u, caseID, tpl, officers)
+			w := u.app.NewWindow(tpl.Name)
+			w.SetContent(c.Editor.View())
+			w.Resize(fyne.NewSize(800, 900))
+			w.Show()
+		})
 }

@@ -42,8 +42,12 @@ type RecorderCard struct {
 	Summary                    ingest.Summary
 	Done                       bool
 	OnDone                     func() // called on the UI goroutine when the docking ends
-	onFinish                   func()
-	box                        fyne.CanvasObject
+	// mu serializes updates: the copier and the finisher both report, and
+	// not every driver runs fyne.Do callbacks one at a time (the test one
+	// does not).
+	mu       sync.Mutex
+	onFinish func()
+	box      fyne.CanvasObject
 }
 
 // NewDock builds the docking screen.
@@ -121,6 +125,8 @@ func newRecorderCard(folder string) *RecorderCard {
 }
 
 func (c *RecorderCard) apply(up ingest.Update) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if up.Serial != "" {
 		c.Serial.SetText(lang.X("dock.serial", "Device {{.Serial}}", map[string]any{"Serial": up.Serial}))
 	}
@@ -146,6 +152,8 @@ func (c *RecorderCard) apply(up ingest.Update) {
 }
 
 func (c *RecorderCard) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.Done = true
 	c.State.SetText(lang.L("state.failed"))
 	c.Errors.SetText(err.Error())
@@ -155,10 +163,12 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 	if c.onFinish != nil {
 		defer c.onFinish()
 	}
-	c.Done, c.Summary = true, s
 	if c.OnDone != nil {
 		defer c.OnDone()
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Done, c.Summary = true, s
 	c.Progress.SetValue(1)
 	c.State.SetText(lang.X("dock.summary", "done", map[string]any{
 		"Files": s.Files, "Copied": s.Copied, "Skipped": s.Skipped, "Cleared": s.Cleared, "Failed": len(s.Failed),
@@ -180,7 +190,9 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 // hub: queued (waiting), uploading (an upload in progress), hub-verified
 // (the hub's signed receipt is here).
 func (c *RecorderCard) RefreshSync(u *UI) {
+	c.mu.Lock()
 	digests := append([]string(nil), c.digests...)
+	c.mu.Unlock()
 	type counts struct{ queued, uploading, verified int }
 	background(func() (counts, error) {
 		var n counts

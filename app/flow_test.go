@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
+	"lawtrail/store"
 )
 
 // eventually waits for cond, which background work makes true via fyne.Do.
@@ -142,6 +144,48 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	test.Tap(link)
 	eventually(t, "the footage link", func() bool { return len(c.Steps) == 1 && len(c.Steps[0].Footage) == 1 })
 	eventually(t, "the step's AV coverage", func() bool { return c.Coverage[c.Steps[0].ID].Complete() })
+
+	// Fill and finalize a 现场笔录 with on-screen signatures, then its PDF.
+	second, _ := evidence.GenerateKeyPair(rand.Reader)
+	if err := u.sess.Append(context.Background(), store.Draft{Payload: &casework.OfficerEnrolled{Officer: "o-002", Name: "王五",
+		CredentialNo: "35010000002", Agency: u.sess.Info.Agency, Roles: []casework.Role{casework.RoleOfficer}, PublicKey: second.Public}}); err != nil {
+		t.Fatal(err)
+	}
+	fyne.DoAndWait(func() { c.DocTemplate.SetSelected("现场笔录") })
+	test.Tap(c.NewDoc)
+	eventually(t, "the document editor", func() bool { return c.Editor != nil })
+	ed := c.Editor
+	test.Tap(ed.Finalize)
+	eventually(t, "the refusal of an empty document", func() bool {
+		return strings.Contains(ed.Status.Text, "required") || strings.Contains(ed.Status.Text, "*") || ed.Status.Text != ""
+	})
+	if ed.Finalized != 0 {
+		t.Fatal("an empty document was finalized")
+	}
+	fyne.DoAndWait(func() {
+		for key, v := range map[string]string{"doc_no": "示市监现〔2026〕12号", "start_time": "2026-11-20 10:20", "end_time": "2026-11-20 10:40",
+			"place": "某路1号", "party": "某某食品店", "recorder": "张三", "party_answer": "清楚", "findings": "店内存放无标签散装白酒三桶。",
+			"av_note": "执法记录仪全程记录", "credential_shown": "true", "rights_explained": "true",
+			"officers": "张三（35010000001）,王五（35010000002）", "party_signature": "李四", "officer_signatures": "张三"} {
+			ed.Set(key, v)
+		}
+		for _, pad := range ed.Pads {
+			for i := 0; i < 5; i++ {
+				pad.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(float32(10+i*20), float32(10+i*7))}})
+			}
+			pad.DragEnd()
+		}
+	})
+	test.Tap(ed.Finalize)
+	eventually(t, "the finalized document", func() bool { return ed.Finalized == 1 })
+	pdfPath, err := ed.RenderPDF(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(pdfPath); !strings.HasPrefix(string(b), "%PDF") {
+		t.Fatal("no PDF")
+	}
+	os.Remove(pdfPath)
 
 	// The credential card's QR carries the officer, credential and key.
 	want := CredentialPayload("", "o-001", "35010000001", evidence.KeyID(u.sess.OfficerKey.Public))

@@ -1,0 +1,310 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/assets"
+	"lawtrail/casework"
+	"lawtrail/docpdf"
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// DocumentEditor fills a document of a case from its template, on the
+// tablet: drafts are saved as events, finalizing makes a version co-signed
+// by the logged-in officer, signatures are taken on screen (or a refusal
+// with its witness), and the PDF of the latest version opens in the
+// system viewer.
+type DocumentEditor struct {
+	Template            *casework.Template
+	Case                string
+	DocID               string
+	inputs              map[string]func() (json.RawMessage, bool) // read a field; false = left empty
+	Pads                map[string]*SignaturePad
+	setters             map[string]func(string)
+	Save, Finalize, PDF *widget.Button
+	Status              *widget.Label
+	Finalized           int
+	LastPDF             string
+	view                fyne.CanvasObject
+}
+
+// NewDocumentEditor builds the editor for a new document of caseID.
+func NewDocumentEditor(u *UI, caseID string, tpl *casework.Template, officers []casework.Officer) *DocumentEditor {
+	ed := &DocumentEditor{Template: tpl, Case: caseID, DocID: newID("d-"), inputs: map[string]func() (json.RawMessage, bool){},
+		Pads: map[string]*SignaturePad{}, setters: map[string]func(string){}, Status: widget.NewLabel("")}
+	ed.Status.Wrapping = fyne.TextWrapWord
+	form := container.NewVBox(widget.NewLabelWithStyle(tpl.Name, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}))
+	for _, s := range tpl.Sections {
+		form.Add(widget.NewLabelWithStyle(s.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, f := range s.Fields {
+			label := f.Label
+			if f.Required {
+				label += " *"
+			}
+			form.Add(widget.NewLabel(label))
+			form.Add(ed.input(u, f, officers))
+		}
+	}
+	ed.Save = widget.NewButton(lang.L("doc.save"), func() { ed.save(u) })
+	ed.Finalize = big(widget.NewButton(lang.L("doc.finalize"), func() { ed.finalize(u) }))
+	ed.PDF = widget.NewButton(lang.L("doc.pdf"), func() { ed.openPDF(u) })
+	ed.view = container.NewBorder(nil, container.NewVBox(ed.Status, container.NewGridWithColumns(3, ed.Save, ed.Finalize, ed.PDF)),
+		nil, nil, container.NewVScroll(container.NewPadded(form)))
+	return ed
+}
+
+// View returns the editor.
+func (ed *DocumentEditor) View() fyne.CanvasObject { return ed.view }
+
+// Set fills a text-like field (for tests and for prefilling).
+func (ed *DocumentEditor) Set(key, value string) {
+	if set := ed.setters[key]; set != nil {
+		set(value)
+	}
+}
+
+func jsonString(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+
+// input makes the widget for one field and registers how to read it.
+func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []casework.Officer) fyne.CanvasObject {
+	text := func(multi bool) fyne.CanvasObject {
+		e := widget.NewEntry()
+		if multi {
+			e = widget.NewMultiLineEntry()
+		}
+		ed.setters[f.Key] = e.SetText
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(e.Text), strings.TrimSpace(e.Text) != "" }
+		return e
+	}
+	switch f.Type {
+	case casework.FieldLongText:
+		return text(true)
+	case casework.FieldConfirm:
+		c := widget.NewCheck(lang.L("doc.confirmed"), nil)
+		ed.setters[f.Key] = func(v string) { c.SetChecked(v == "true") }
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) { b, _ := json.Marshal(c.Checked); return b, true }
+		return c
+	case casework.FieldChoice:
+		s := widget.NewSelect(f.Options, nil)
+		ed.setters[f.Key] = s.SetSelected
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(s.Selected), s.Selected != "" }
+		return s
+	case casework.FieldParty:
+		name, id, addr := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+		name.SetPlaceHolder(lang.L("doc.party.name"))
+		id.SetPlaceHolder(lang.L("doc.party.id"))
+		addr.SetPlaceHolder(lang.L("doc.party.address"))
+		ed.setters[f.Key] = name.SetText
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
+			b, _ := json.Marshal(map[string]string{"name": name.Text, "id_no": id.Text, "address": addr.Text})
+			return b, name.Text != ""
+		}
+		return container.NewVBox(name, id, addr)
+	case casework.FieldOfficers:
+		var labels []string
+		byLabel := map[string]casework.Officer{}
+		for _, o := range officers {
+			l := fmt.Sprintf("%s（%s）", o.Name, o.CredentialNo)
+			labels = append(labels, l)
+			byLabel[l] = o
+		}
+		g := widget.NewCheckGroup(labels, nil)
+		for l, o := range byLabel {
+			if o.ID == u.sess.Officer.ID {
+				g.SetSelected([]string{l})
+			}
+		}
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
+			var list []map[string]string
+			for _, l := range g.Selected {
+				o := byLabel[l]
+				list = append(list, map[string]string{"name": o.Name, "id": o.ID, "credential": o.CredentialNo})
+			}
+			b, _ := json.Marshal(list)
+			return b, len(list) > 0
+		}
+		ed.setters[f.Key] = func(v string) { g.SetSelected(strings.Split(v, ",")) }
+		return g
+	case casework.FieldItems, casework.FieldQA:
+		e := widget.NewMultiLineEntry()
+		if f.Type == casework.FieldItems {
+			e.SetPlaceHolder(lang.L("doc.items.hint"))
+		} else {
+			e.SetPlaceHolder(lang.L("doc.qa.hint"))
+		}
+		ed.setters[f.Key] = e.SetText
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return parseLines(f.Type, e.Text), strings.TrimSpace(e.Text) != "" }
+		return e
+	case casework.FieldSignature:
+		pad := NewSignaturePad()
+		signer, refused, witness := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+		signer.SetPlaceHolder(lang.L("doc.sign.signer"))
+		refused.SetPlaceHolder(lang.L("doc.sign.refused"))
+		witness.SetPlaceHolder(lang.L("doc.sign.witness"))
+		ed.Pads[f.Key] = pad
+		ed.setters[f.Key] = signer.SetText
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
+			if refused.Text != "" {
+				b, _ := json.Marshal(map[string]string{"refused": refused.Text, "witness": witness.Text})
+				return b, true
+			}
+			b, _ := json.Marshal(map[string]any{"signer": signer.Text, "strokes": pad.Strokes})
+			return b, len(pad.Strokes) > 0
+		}
+		return container.NewVBox(pad, signer, container.NewGridWithColumns(2, refused, witness),
+			widget.NewButton(lang.L("doc.sign.clear"), pad.Clear))
+	}
+	return text(false)
+}
+
+// parseLines reads items ("名称|规格|数量|状况|地点" per line) and Q&A
+// (lines starting 问： and 答： in turn).
+func parseLines(t casework.FieldType, s string) json.RawMessage {
+	var list []map[string]string
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if t == casework.FieldItems {
+			p := append(strings.Split(line, "|"), "", "", "", "", "")
+			list = append(list, map[string]string{"name": p[0], "spec": p[1], "quantity": p[2], "condition": p[3], "location": p[4]})
+			continue
+		}
+		if q, ok := strings.CutPrefix(line, "问："); ok {
+			list = append(list, map[string]string{"q": q, "a": ""})
+		} else if a, ok := strings.CutPrefix(line, "答："); ok && len(list) > 0 {
+			list[len(list)-1]["a"] = a
+		}
+	}
+	b, _ := json.Marshal(list)
+	return b
+}
+
+// Values reads the form; fields left empty are left out.
+func (ed *DocumentEditor) Values() map[string]json.RawMessage {
+	v := map[string]json.RawMessage{}
+	for key, read := range ed.inputs {
+		if raw, filled := read(); filled {
+			v[key] = raw
+		}
+	}
+	return v
+}
+
+func (ed *DocumentEditor) content(version int) casework.DocumentContent {
+	return casework.DocumentContent{Doc: ed.DocID, Case: ed.Case, Template: ed.Template.ID,
+		TemplateVersion: ed.Template.Version, Version: version, Fields: ed.Values()}
+}
+
+func (ed *DocumentEditor) problems(errs []casework.FieldError) bool {
+	if len(errs) == 0 {
+		return false
+	}
+	var lines []string
+	for _, e := range errs {
+		label := e.Key
+		for _, f := range ed.Template.Fields() {
+			if f.Key == e.Key {
+				label = f.Label
+			}
+		}
+		lines = append(lines, label+"："+e.Problem)
+	}
+	ed.Status.SetText(strings.Join(lines, "\n"))
+	return true
+}
+
+func (ed *DocumentEditor) save(u *UI) {
+	c := ed.content(ed.Finalized + 1)
+	if ed.problems(ed.Template.Check(c.Fields, true)) {
+		return
+	}
+	ed.record(u, store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}}, lang.L("doc.saved"), nil)
+}
+
+func (ed *DocumentEditor) finalize(u *UI) {
+	c := ed.content(ed.Finalized + 1)
+	if ed.problems(ed.Template.Check(c.Fields, false)) {
+		return
+	}
+	hash, err := c.Hash()
+	if err != nil {
+		ed.Status.SetText(err.Error())
+		return
+	}
+	p := &casework.DocFinalized{DocumentContent: c, ContentHash: hash}
+	background(func() (store.DocumentRow, error) { return u.sess.Store.Document(u.ctx, ed.DocID) },
+		func(d store.DocumentRow, err error) {
+			if err == nil && d.Finalized > 0 {
+				last, _ := evidence.ParseDigest(d.LastHash)
+				p.Corrects = &last
+			} else if err != nil && !errors.Is(err, store.ErrNoDocument) {
+				ed.Status.SetText(err.Error())
+				return
+			}
+			draft := store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}}
+			final := store.Draft{Payload: p, CoSigners: []evidence.OfficerKey{{Officer: u.sess.Officer.ID, Key: u.sess.OfficerKey}}}
+			ed.record(u, draft, "", func() {
+				ed.record(u, final, lang.X("doc.finalized", "", map[string]any{"Version": c.Version, "Hash": hash.String()[:16]}),
+					func() { ed.Finalized = c.Version })
+			})
+		})
+}
+
+func (ed *DocumentEditor) record(u *UI, d store.Draft, ok string, then func()) {
+	background(func() (struct{}, error) { return struct{}{}, u.sess.Append(u.ctx, d) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				ed.Status.SetText(err.Error())
+				return
+			}
+			if ok != "" {
+				ed.Status.SetText(ok)
+			}
+			if then != nil {
+				then()
+			}
+		})
+}
+
+// RenderPDF renders the latest finalized version to a file and returns it.
+func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
+	d, err := u.sess.Store.Document(u.ctx, ed.DocID)
+	if err != nil {
+		return "", err
+	}
+	if len(d.Versions) == 0 {
+		return "", errors.New(lang.L("doc.notfinal"))
+	}
+	v := d.Versions[len(d.Versions)-1]
+	pdf, err := docpdf.Render(ed.Template, docpdf.Input{Agency: u.sess.Info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", ed.DocID, v.Content.Version))
+	return out, os.WriteFile(out, pdf, 0o600)
+}
+
+func (ed *DocumentEditor) openPDF(u *UI) {
+	background(func() (string, error) { return ed.RenderPDF(u) }, func(path string, err error) {
+		if err != nil {
+			ed.Status.SetText(err.Error())
+			return
+		}
+		ed.LastPDF = path
+		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+	})
+}
