@@ -35,6 +35,7 @@ type Cases struct {
 	DocTemplate        *widget.Select
 	NewDoc             *widget.Button
 	Editor             *DocumentEditor // the last document opened, for tests
+	docs               []store.DocumentRow
 	templates          casework.Templates
 	Timeline           *fyne.Container
 	cases              []store.CaseRow
@@ -182,6 +183,7 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 	type loaded struct {
 		steps []store.StepRow
 		spans []store.FootageWindow
+		docs  []store.DocumentRow
 	}
 	background(func() (loaded, error) {
 		steps, err := u.sess.Store.Steps(u.ctx, row.ID)
@@ -189,13 +191,18 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 			return loaded{}, err
 		}
 		spans, err := u.sess.Store.FootageWindows(u.ctx)
-		return loaded{steps, spans}, err
+		if err != nil {
+			return loaded{}, err
+		}
+		docs, err := u.sess.Store.CaseDocuments(u.ctx, row.ID)
+		return loaded{steps, spans, docs}, err
 	}, func(l loaded, err error) {
 		if err != nil {
 			c.Status.SetText(err.Error())
 			return
 		}
 		c.Steps = l.steps
+		c.docs = l.docs
 		c.Suggestions = map[string][]casework.Suggestion{}
 		c.Coverage = map[string]casework.Coverage{}
 		var spans []casework.FootageSpan
@@ -238,7 +245,7 @@ func (c *Cases) drawTimeline(u *UI) {
 	c.Timeline.RemoveAll()
 	c.Timeline.Add(widget.NewLabelWithStyle(row.Number+"  "+row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	now := time.Now()
-	for _, d := range caseDeadlines(row, c.Steps) {
+	for _, d := range caseDeadlines(row, c.Steps, c.docs) {
 		key := "cases.deadline"
 		if d.Overdue(now) {
 			key = "cases.deadline.overdue"
@@ -262,8 +269,19 @@ func (c *Cases) drawTimeline(u *UI) {
 			c.Timeline.Add(widget.NewLabel(fmt.Sprintf("    %s  %s — %s  %s  (%s)", lang.L("step."+string(st.Kind)),
 				st.Start.In(casework.Shanghai).Format(timeLayout), st.End.In(casework.Shanghai).Format("15:04"),
 				st.Note, lang.X("cases.linked", "{{.N}} linked", map[string]any{"N": len(st.Footage)}))))
-			if cov, ok := c.Coverage[st.ID]; ok {
-				c.Timeline.Add(widget.NewLabel("        " + coverageText(c.matters.For(st.Kind), cov)))
+			switch {
+			case st.TextOnly != "":
+				c.Timeline.Add(widget.NewLabel("        " + lang.X("cases.textonly", "", map[string]any{"Reason": st.TextOnly})))
+			case c.Coverage[st.ID].Gaps != nil || c.Coverage[st.ID].Covered > 0:
+				c.Timeline.Add(widget.NewLabel("        " + coverageText(c.matters.For(st.Kind), c.Coverage[st.ID])))
+			}
+			if st.TextOnly == "" && c.matters.AllowsTextOnly(st.Kind) {
+				reason := widget.NewEntry()
+				reason.SetPlaceHolder(lang.L("cases.textonly.reason"))
+				step := st.ID
+				c.Timeline.Add(container.NewBorder(nil, nil, widget.NewLabel("        "), widget.NewButton(lang.L("cases.textonly.mark"), func() {
+					c.record(u, &casework.StepTextOnly{Step: step, Reason: strings.TrimSpace(reason.Text)}, func() { c.Open(u, row) })
+				}), reason))
 			}
 			for _, s := range c.Suggestions[st.ID] {
 				s, step := s, st.ID
@@ -314,7 +332,7 @@ func (c *Cases) advance(u *UI) {
 	})
 }
 
-func caseDeadlines(row store.CaseRow, steps []store.StepRow) []casework.Deadline {
+func caseDeadlines(row store.CaseRow, steps []store.StepRow, docs []store.DocumentRow) []casework.Deadline {
 	var out []casework.Deadline
 	if row.ActType == casework.ActPenalty && row.Phase != casework.PhaseExecution {
 		out = append(out, casework.CaseLimit(row.OpenedAt))
@@ -325,8 +343,11 @@ func caseDeadlines(row store.CaseRow, steps []store.StepRow) []casework.Deadline
 			out = append(out, casework.SeizureTerm(st.Start, false))
 		case casework.StepPreservation:
 			out = append(out, casework.DecisionOnPreservedEvidence(st.Start))
-		case casework.StepDecision:
-			out = append(out, casework.ServiceOfDecision(st.End))
+		}
+	}
+	for _, d := range docs {
+		if n := len(d.Versions); n > 0 {
+			out = append(out, casework.DocumentDeadlines(d.Template, d.Versions[n-1].Content.Fields)...)
 		}
 	}
 	return out

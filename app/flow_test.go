@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -137,7 +138,8 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	if cov := c.Coverage[c.Steps[0].ID]; cov.Complete() {
 		t.Fatal("an on-site inspection with no linked footage shows as covered")
 	}
-	link := findButton(c.Timeline)
+	var link *widget.Button
+	fyne.DoAndWait(func() { link = findButton(c.Timeline, lang.L("cases.link")) })
 	if link == nil {
 		t.Fatal("no link button for the suggested footage")
 	}
@@ -203,14 +205,16 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	eventually(t, "the filter by case number", func() bool { return len(m.Evidence.Shown()) == 1 })
 }
 
-// findButton returns the first button inside o.
-func findButton(o fyne.CanvasObject) *widget.Button {
+// findButton returns the first button labelled text inside o.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
 	switch v := o.(type) {
 	case *widget.Button:
-		return v
+		if v.Text == text {
+			return v
+		}
 	case *fyne.Container:
 		for _, c := range v.Objects {
-			if b := findButton(c); b != nil {
+			if b := findButton(c, text); b != nil {
 				return b
 			}
 		}

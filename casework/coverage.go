@@ -112,3 +112,24 @@ func CoverStep(start, end time.Time, officers []string, spans []FootageSpan) Cov
 	}
 	return c
 }
+
+// TypeStepTextOnly marks a step as recorded in text only (R3c).
+const TypeStepTextOnly = "step.text_only"
+
+// StepTextOnly says a step is fully recorded in text, with the reason. The
+// AV list decides where that is allowed: never for a mandatory kind.
+type StepTextOnly struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
+}
+
+func (StepTextOnly) EventType() string { return TypeStepTextOnly }
+
+// Validate checks the payload on its own.
+func (p StepTextOnly) Validate() error {
+	return firstError(checkID("step", p.Step), checkText("text-only reason", p.Reason, 500))
+}
+
+// AllowsTextOnly reports whether a step of kind may be recorded in text
+// only: not where the list makes filming mandatory (R3a).
+func (m AVMatters) AllowsTextOnly(kind StepKind) bool { return m.For(kind) != AVMandatory }

@@ -187,6 +187,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &StepFootageLinked{}
 	case TypeDocDrafted:
 		p = &DocDrafted{}
+	case TypeStepTextOnly:
+		p = &StepTextOnly{}
 	case TypeDocFinalized:
 		p = &DocFinalized{}
 	default:

@@ -83,6 +83,10 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 		return checkDocument(ctx, st, p.DocumentContent, nil, false)
 	case *DocFinalized:
 		return checkDocument(ctx, st, p.DocumentContent, p.Corrects, true)
+	case *StepTextOnly:
+		if found, err := st.StepExists(ctx, p.Step); err != nil || !found {
+			return refuse(err, "no step %s", p.Step)
+		}
 	case *StepFootageLinked:
 		if found, err := st.StepExists(ctx, p.Step); err != nil || !found {
 			return refuse(err, "no step %s", p.Step)

@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -111,4 +112,40 @@ func SeizureTerm(seized time.Time, extended bool) Deadline {
 // CaseLimit is 行政处罚法 Art. 60: decide within 90 days of registration.
 func CaseLimit(registered time.Time) Deadline {
 	return Deadline{"行政处罚法第六十条", "作出行政处罚决定（立案之日起90日）", AddDays(registered, 90)}
+}
+
+// DocumentDeadlines are the periods a finalized document starts: a penalty
+// notice opens the 5 working days to ask for a hearing (Art. 64); a
+// penalty decision must be served within 7 working days (Art. 61). at is
+// read from the document's date field.
+func DocumentDeadlines(template string, fields map[string]json.RawMessage) []Deadline {
+	date := func(key string) (time.Time, bool) {
+		var s string
+		if json.Unmarshal(fields[key], &s) != nil {
+			return time.Time{}, false
+		}
+		t, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+		if err != nil {
+			if t, err = time.Parse(time.RFC3339, s); err != nil {
+				return time.Time{}, false
+			}
+		}
+		return t, true
+	}
+	var out []Deadline
+	switch template {
+	case "penalty_notice":
+		if t, ok := date("notified_at"); ok {
+			out = append(out, HearingRequest(t))
+		}
+	case "penalty_decision":
+		if t, ok := date("decided_at"); ok {
+			out = append(out, ServiceOfDecision(t))
+		}
+	case "preservation_notice":
+		if t, ok := date("notified_at"); ok {
+			out = append(out, DecisionOnPreservedEvidence(t))
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -72,5 +73,15 @@ func TestPatchHolidays(t *testing.T) {
 	defer PatchHolidays(nil, "20270630"+"~"+"1"+"20270630") // remove the patch again
 	if IsWorkday(d) {
 		t.Fatal("the patched day off is still a workday")
+	}
+}
+
+func TestDocumentDeadlines(t *testing.T) {
+	d := DocumentDeadlines("penalty_decision", map[string]json.RawMessage{"decided_at": json.RawMessage(`"2026-02-12 15:00"`)})
+	if len(d) != 1 || !d[0].Due.Equal(time.Date(2026, 2, 28, 23, 59, 59, 999999999, Shanghai)) {
+		t.Fatalf("service deadline %v", d)
+	}
+	if d := DocumentDeadlines("penalty_notice", map[string]json.RawMessage{"notified_at": json.RawMessage(`"someday"`)}); len(d) != 0 {
+		t.Fatalf("an unreadable date gave %v", d)
 	}
 }

@@ -72,3 +72,30 @@ func (s *Store) Document(ctx context.Context, id string) (DocumentRow, error) {
 	}
 	return d, rows.Err()
 }
+
+// CaseDocuments lists a case's documents with their versions.
+func (s *Store) CaseDocuments(ctx context.Context, caseID string) ([]DocumentRow, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM documents WHERE case_id = ? ORDER BY updated_at", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("documents of %s: %w", caseID, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []DocumentRow
+	for _, id := range ids {
+		d, err := s.Document(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

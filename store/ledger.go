@@ -48,7 +48,7 @@ func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time
 		}
 		for _, st := range steps {
 			row.Footage += len(st.Footage)
-			if matters.For(st.Kind) == casework.AVMandatory {
+			if matters.For(st.Kind) == casework.AVMandatory { // text-only is never allowed here (R3a)
 				var spans []casework.FootageSpan
 				for _, w := range windows {
 					for _, d := range st.Footage {

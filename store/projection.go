@@ -54,6 +54,8 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 			updated_at = excluded.updated_at`, p.Doc, p.Case, p.Template, p.TemplateVersion, string(fields), at)
 	case *casework.DocFinalized:
 		err = projectFinalized(ctx, tx, body, p, at)
+	case *casework.StepTextOnly:
+		_, err = tx.ExecContext(ctx, "UPDATE steps SET text_only_reason = ? WHERE id = ?", p.Reason, p.Step)
 	case *casework.StepFootageLinked:
 		_, err = tx.ExecContext(ctx, "INSERT INTO step_footage (step, digest, linked_by, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			p.Step, p.Digest.String(), body.Actor, at)

@@ -46,11 +46,12 @@ type StepRow struct {
 	Officers   []string
 	Note       string
 	Footage    []evidence.Digest
+	TextOnly   string // R3c: why text alone records this step, if so
 }
 
 // Steps lists a case's steps in time order.
 func (s *Store) Steps(ctx context.Context, caseID string) ([]StepRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, phase, start_time, end_time, officers, note,
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, phase, start_time, end_time, officers, note, text_only_reason,
 		coalesce((SELECT group_concat(digest) FROM step_footage f WHERE f.step = s.id), '')
 		FROM steps s WHERE case_id = ? ORDER BY start_time`, caseID)
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *Store) Steps(ctx context.Context, caseID string) ([]StepRow, error) {
 	for rows.Next() {
 		st := StepRow{Case: caseID}
 		var start, end, officers, linked string
-		if err := rows.Scan(&st.ID, &st.Kind, &st.Phase, &start, &end, &officers, &st.Note, &linked); err != nil {
+		if err := rows.Scan(&st.ID, &st.Kind, &st.Phase, &start, &end, &officers, &st.Note, &st.TextOnly, &linked); err != nil {
 			return nil, err
 		}
 		st.Start, _ = time.Parse(time.RFC3339Nano, start)

@@ -278,3 +278,20 @@ func TestBundleForgeryWithRecomputedSums(t *testing.T) {
 		t.Fatalf("forged document with recomputed sums: %v %v", r.Problems, err)
 	}
 }
+
+// R3c: a step may be marked text-only with a reason; the mark shows on the step.
+func TestR3cTextOnlyStep(t *testing.T) {
+	f := newFixture(t)
+	f.append(t, f.caseDrafts(1)...)
+	if _, err := f.store.Append(context.Background(), f.terminal, Draft{Actor: f.admin, Payload: &casework.StepTextOnly{Step: "c-1-s1"}}); err == nil {
+		t.Fatal("text-only without a reason accepted")
+	}
+	if _, err := f.store.Append(context.Background(), f.terminal, Draft{Actor: f.admin, Payload: &casework.StepTextOnly{Step: "nope", Reason: "r"}}); !errors.Is(err, casework.ErrRule) {
+		t.Fatalf("text-only of an unknown step: %v", err)
+	}
+	f.append(t, Draft{Actor: f.admin, Payload: &casework.StepTextOnly{Step: "c-1-s1", Reason: "当事人书面确认，笔录已完整记录"}})
+	steps, err := f.store.Steps(context.Background(), "c-1")
+	if err != nil || len(steps) != 1 || steps[0].TextOnly == "" {
+		t.Fatalf("steps %+v %v", steps, err)
+	}
+}
