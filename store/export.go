@@ -28,7 +28,7 @@ Check signatures, chain and links: lawtrailctl verify-bundle <this folder or zip
 
 terminal.json   the terminal's Ed25519 public key (compare its id with the hub's register)
 events.jsonl    every signed event of the terminal, bytes as signed (body and signatures in base64)
-case.json       the case, its steps and the footage linked to them
+case.json       the case, its steps (AV requirement, coverage and gaps), the footage linked, its deadlines
 documents/      every finalized version of the case's documents, with its content SHA-256
 footage.json    the linked footage: digest, size, origin, chain of custody
 footage/        the footage files themselves, named by their SHA-256 (when exported with them)
@@ -52,7 +52,7 @@ type bundleFootage struct {
 }
 
 // ExportCase writes the case file of caseID into the new folder out.
-func (s *Store) ExportCase(ctx context.Context, caseID, out string, withFootage bool) error {
+func (s *Store) ExportCase(ctx context.Context, caseID, out string, withFootage bool, matters casework.AVMatters) error {
 	cases, err := s.Cases(ctx)
 	if err != nil {
 		return err
@@ -79,7 +79,12 @@ func (s *Store) ExportCase(ctx context.Context, caseID, out string, withFootage 
 	}
 	pub, _ := keys.TerminalKey(info.ID)
 	w.json("terminal.json", bundleTerminal{Terminal: info.ID, PublicKey: pub, Name: info.Name, Agency: info.AgencyName})
-	w.json("case.json", map[string]any{"case": cases[i], "steps": steps})
+	report, err := s.Report(ctx, caseID, matters)
+	if err != nil {
+		return err
+	}
+	// The case with each step's AV coverage and gaps, and its deadlines.
+	w.json("case.json", map[string]any{"case": report.Case, "steps": report.Steps, "deadlines": report.Deadlines})
 	w.file("README.txt", []byte(bundleReadme))
 	w.err = firstErr(w.err, s.writeEvents(ctx, filepath.Join(out, "events.jsonl")))
 	w.err = firstErr(w.err, s.writeDocuments(ctx, &w, caseID))

@@ -258,7 +258,7 @@ func TestBundleForgeryWithRecomputedSums(t *testing.T) {
 	f.append(t, Draft{Actor: f.admin, Payload: &casework.DocFinalized{DocumentContent: content, ContentHash: h},
 		CoSigners: []evidence.OfficerKey{f.officerKey(t)}})
 	out := filepath.Join(t.TempDir(), "case")
-	if err := f.store.ExportCase(context.Background(), "c-1", out, false); err != nil {
+	if err := f.store.ExportCase(context.Background(), "c-1", out, false, casework.AVMatters{Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := VerifyBundle(context.Background(), os.DirFS(out))

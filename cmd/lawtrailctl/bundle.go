@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"lawtrail/assets"
+	"lawtrail/casework"
 	"lawtrail/store"
 )
 
@@ -44,7 +46,11 @@ func caseExport(ctx context.Context, dir string, args []string, e env) error {
 		defer os.RemoveAll(tmp)
 		folder = filepath.Join(tmp, strings.TrimSuffix(filepath.Base(*out), ".zip"))
 	}
-	if err := st.ExportCase(ctx, id, folder, *withFootage); err != nil {
+	matters, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		return err
+	}
+	if err := st.ExportCase(ctx, id, folder, *withFootage, matters); err != nil {
 		return err
 	}
 	if folder != *out {

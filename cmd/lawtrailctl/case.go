@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
+	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/store"
 )
@@ -22,6 +24,8 @@ func cmdCase(ctx context.Context, dir string, args []string, e env) error {
 		return caseNew(ctx, dir, args[1:], e)
 	case "export":
 		return caseExport(ctx, dir, args[1:], e)
+	case "show":
+		return caseShow(ctx, dir, args[1:], e)
 	case "list":
 		st, err := store.OpenExisting(ctx, dir, store.Options{})
 		if err != nil {
@@ -75,5 +79,55 @@ func caseNew(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, p.Case)
+	return nil
+}
+
+// caseShow prints a case: steps with AV coverage and gaps, documents with
+// their versions, deadlines (overdue ones marked).
+func caseShow(ctx context.Context, dir string, args []string, e env) error {
+	if len(args) != 1 {
+		return errors.New("usage: case show ID")
+	}
+	matters, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := st.Report(ctx, args[0], matters)
+	if err != nil {
+		return fmt.Errorf("case %s: %w", args[0], err)
+	}
+	fmt.Fprintf(e.stdout, "%s  %s  (%s, %s)\n", r.Case.Number, r.Case.Title, r.Case.ActType, r.Case.Phase)
+	for _, s := range r.Steps {
+		fmt.Fprintf(e.stdout, "  step %s %s %s–%s, %d footage linked", s.ID, s.Kind, s.Start.In(casework.Shanghai).Format("2006-01-02 15:04"),
+			s.End.In(casework.Shanghai).Format("15:04"), len(s.Footage))
+		switch {
+		case s.TextOnly != "":
+			fmt.Fprintf(e.stdout, ", text only: %s", s.TextOnly)
+		case s.Coverage != nil && s.Coverage.Complete():
+			fmt.Fprintf(e.stdout, ", AV %s: covered", s.AV)
+		case s.Coverage != nil:
+			fmt.Fprintf(e.stdout, ", AV %s: %d gap(s)", s.AV, len(s.Coverage.Gaps))
+			for _, g := range s.Coverage.Gaps {
+				fmt.Fprintf(e.stdout, " [%s–%s %s]", g.Start.In(casework.Shanghai).Format("15:04"), g.End.In(casework.Shanghai).Format("15:04"), g.Length())
+			}
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	for _, d := range r.Documents {
+		fmt.Fprintf(e.stdout, "  document %s %s: %d finalized version(s)\n", d.ID, d.Template, len(d.Versions))
+	}
+	now := time.Now()
+	for _, d := range r.Deadlines {
+		mark := "due"
+		if d.Overdue(now) {
+			mark = "OVERDUE"
+		}
+		fmt.Fprintf(e.stdout, "  %s %s: %s (%s)\n", mark, d.Due.Format("2006-01-02"), d.What, d.Rule)
+	}
 	return nil
 }

@@ -52,6 +52,10 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc); r.code != 0 || !strings.Contains(r.stdout, "version 2") {
 		t.Fatalf("correction: %s %s", r.stdout, r.stderr)
 	}
+	if r := ctl(t, nil, "--data", dir, "case", "show", caseID); r.code != 0 || !strings.Contains(r.stdout, "2 finalized version(s)") ||
+		!strings.Contains(r.stdout, "行政处罚法第六十条") {
+		t.Fatalf("case show: %s %s", r.stdout, r.stderr)
+	}
 	r = ctl(t, nil, "--data", dir, "doc", "show", doc)
 	if r.code != 0 || strings.Count(r.stdout, "version ") != 2 || !strings.Contains(r.stdout, "corrects") {
 		t.Fatalf("show: %s", r.stdout)

@@ -30,7 +30,7 @@ commands:
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
-  case new --number N --title T [--act penalty] | case list | case export ID --out DIR|F.zip [--with-footage]
+  case new --number N --title T [--act penalty] | case list | case show ID | case export ID --out DIR|F.zip [--with-footage]
   ledger --out F.xlsx|F.csv                                  the enforcement ledger (执法台账): cases, documents, footage, AV gaps, deadlines
   verify-bundle DIR|ZIP                                     check a case file: SHA256SUMS, signatures, chain, documents
   doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC | doc pdf DOC --out F.pdf

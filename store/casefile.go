@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"lawtrail/casework"
+)
+
+// ErrNoCase is returned for an unknown case id.
+var ErrNoCase = errors.New("no such case")
+
+// StepReport is a step with what the AV list asks of it and how its linked
+// footage covers it.
+type StepReport struct {
+	StepRow
+	AV       casework.Requirement `json:"av"`
+	Coverage *casework.Coverage   `json:"coverage,omitempty"`
+}
+
+// CaseReport is a case as `case show` and the case file present it.
+type CaseReport struct {
+	Case      CaseRow             `json:"case"`
+	Steps     []StepReport        `json:"steps"`
+	Documents []DocumentRow       `json:"documents"`
+	Deadlines []casework.Deadline `json:"deadlines"`
+}
+
+// Report gathers a case's steps with coverage, documents and deadlines.
+func (s *Store) Report(ctx context.Context, caseID string, matters casework.AVMatters) (CaseReport, error) {
+	var r CaseReport
+	cases, err := s.Cases(ctx)
+	if err != nil {
+		return r, err
+	}
+	for _, c := range cases {
+		if c.ID == caseID {
+			r.Case = c
+		}
+	}
+	if r.Case.ID == "" {
+		return r, ErrNoCase
+	}
+	steps, err := s.Steps(ctx, caseID)
+	if err != nil {
+		return r, err
+	}
+	windows, err := s.FootageWindows(ctx)
+	if err != nil {
+		return r, err
+	}
+	for _, st := range steps {
+		sr := StepReport{StepRow: st, AV: matters.For(st.Kind)}
+		if sr.AV != casework.AVNone && st.TextOnly == "" {
+			var spans []casework.FootageSpan
+			for _, w := range windows {
+				for _, d := range st.Footage {
+					if w.Digest == d {
+						spans = append(spans, casework.FootageSpan{Digest: d, Officer: st.Officers[0], Start: w.Start, End: w.End})
+					}
+				}
+			}
+			cov := casework.CoverStep(st.Start, st.End, st.Officers, spans)
+			sr.Coverage = &cov
+		}
+		r.Steps = append(r.Steps, sr)
+		switch st.Kind {
+		case casework.StepSeizure:
+			r.Deadlines = append(r.Deadlines, casework.SeizureTerm(st.Start, false))
+		case casework.StepPreservation:
+			r.Deadlines = append(r.Deadlines, casework.DecisionOnPreservedEvidence(st.Start))
+		}
+	}
+	if r.Case.ActType == casework.ActPenalty && r.Case.Phase != casework.PhaseExecution {
+		r.Deadlines = append(r.Deadlines, casework.CaseLimit(r.Case.OpenedAt))
+	}
+	if r.Documents, err = s.CaseDocuments(ctx, caseID); err != nil {
+		return r, err
+	}
+	for _, d := range r.Documents {
+		if n := len(d.Versions); n > 0 {
+			r.Deadlines = append(r.Deadlines, casework.DocumentDeadlines(d.Template, d.Versions[n-1].Content.Fields)...)
+		}
+	}
+	return r, nil
+}
+
+// Overdue lists the deadlines passed at now.
+func (r CaseReport) Overdue(now time.Time) []casework.Deadline {
+	var out []casework.Deadline
+	for _, d := range r.Deadlines {
+		if d.Overdue(now) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
