@@ -15,7 +15,6 @@ import (
 
 	"lawtrail/assets"
 	"lawtrail/casework"
-	"lawtrail/evidence"
 	"lawtrail/store"
 )
 
@@ -212,7 +211,7 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 		c.spans = spans
 		for _, st := range l.steps {
 			if c.matters.For(st.Kind) != casework.AVNone {
-				c.Coverage[st.ID] = casework.CoverStep(st.Start, st.End, st.Officers, linkedSpans(spans, st.Footage, st.Officers))
+				c.Coverage[st.ID] = casework.CoverStep(st.Start, st.End, st.Officers, stepSpans(spans, st))
 			}
 			for _, s := range casework.SuggestFootage(st.Start, st.End, st.Officers, spans) {
 				if !slices.Contains(st.Footage, s.Digest) {
@@ -224,18 +223,20 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 	})
 }
 
-// linkedSpans are the spans of the footage linked to a step, counted for
-// the step's officers whoever recorded them (linking is the officer's
-// statement that the clip records this step).
-func linkedSpans(spans []casework.FootageSpan, linked []evidence.Digest, officers []string) []casework.FootageSpan {
+// stepSpans are the footage a step's coverage counts: its officers' own
+// recordings, and clips linked to it whoever recorded them (linking is the
+// officer's statement that the clip records this step).
+func stepSpans(spans []casework.FootageSpan, st store.StepRow) []casework.FootageSpan {
 	var out []casework.FootageSpan
 	for _, s := range spans {
-		if slices.Contains(linked, s.Digest) && len(officers) > 0 {
-			if !slices.Contains(officers, s.Officer) {
-				s.Officer = officers[0]
-			}
-			out = append(out, s)
+		linked := slices.Contains(st.Footage, s.Digest)
+		if !linked && !slices.Contains(st.Officers, s.Officer) {
+			continue
 		}
+		if !slices.Contains(st.Officers, s.Officer) {
+			s.Officer = st.Officers[0]
+		}
+		out = append(out, s)
 	}
 	return out
 }

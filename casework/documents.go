@@ -23,6 +23,7 @@ const (
 type DocumentContent struct {
 	Doc             string                     `json:"doc"`
 	Case            string                     `json:"case"`
+	Step            string                     `json:"step,omitempty"` // the step the document records, if any
 	Template        string                     `json:"template"`
 	TemplateVersion int                        `json:"template_version"`
 	Version         int                        `json:"version"`
@@ -60,6 +61,11 @@ func (c DocumentContent) validate() error {
 	}
 	if c.Fields == nil {
 		return fmt.Errorf("document %s: no fields", c.Doc)
+	}
+	if c.Step != "" {
+		if err := checkID("step", c.Step); err != nil {
+			return err
+		}
 	}
 	return firstError(checkID("document", c.Doc), checkID("case", c.Case), checkID("template", c.Template))
 }

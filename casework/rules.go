@@ -166,6 +166,11 @@ func checkDocument(ctx context.Context, st State, c DocumentContent, corrects *e
 	if _, found, err := st.Case(ctx, c.Case); err != nil || !found {
 		return refuse(err, "document %s: no case %s", c.Doc, c.Case)
 	}
+	if c.Step != "" {
+		if found, err := st.StepExists(ctx, c.Step); err != nil || !found {
+			return refuse(err, "document %s: no step %s", c.Doc, c.Step)
+		}
+	}
 	rec, found, err := st.Document(ctx, c.Doc)
 	if err != nil {
 		return refuse(err, "")

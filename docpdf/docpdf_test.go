@@ -107,3 +107,19 @@ func TestR2PDFTextAndQROnEveryPage(t *testing.T) {
 		}
 	}
 }
+
+// Every shipped template fills and renders.
+func TestEveryTemplateRenders(t *testing.T) {
+	ts, err := casework.LoadTemplates(os.DirFS("../assets"), "templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, in := sample(t)
+	for _, tpl := range ts.Sorted() {
+		in.Content.Template = tpl.ID
+		pdf, err := Render(tpl, in)
+		if err != nil || !strings.HasPrefix(string(pdf), "%PDF") {
+			t.Errorf("%s: %v", tpl.ID, err)
+		}
+	}
+}

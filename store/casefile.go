@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"lawtrail/casework"
@@ -55,11 +56,7 @@ func (s *Store) Report(ctx context.Context, caseID string, matters casework.AVMa
 		if sr.AV != casework.AVNone && st.TextOnly == "" {
 			var spans []casework.FootageSpan
 			for _, w := range windows {
-				for _, d := range st.Footage {
-					if w.Digest == d {
-						spans = append(spans, casework.FootageSpan{Digest: d, Officer: st.Officers[0], Start: w.Start, End: w.End})
-					}
-				}
+				spans = append(spans, stepSpan(w, st)...)
 			}
 			cov := casework.CoverStep(st.Start, st.End, st.Officers, spans)
 			sr.Coverage = &cov
@@ -95,4 +92,19 @@ func (r CaseReport) Overdue(now time.Time) []casework.Deadline {
 		}
 	}
 	return out
+}
+
+// stepSpan counts a footage window for a step when the step's officers
+// recorded it, or when an officer linked it to the step (the link says the
+// clip records this step, whoever's recorder made it).
+func stepSpan(w FootageWindow, st StepRow) []casework.FootageSpan {
+	linked := slices.Contains(st.Footage, w.Digest)
+	if !linked && !slices.Contains(st.Officers, w.Officer) {
+		return nil
+	}
+	officer := w.Officer
+	if !slices.Contains(st.Officers, officer) {
+		officer = st.Officers[0]
+	}
+	return []casework.FootageSpan{{Digest: w.Digest, Officer: officer, Start: w.Start, End: w.End}}
 }

@@ -51,11 +51,7 @@ func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time
 			if matters.For(st.Kind) == casework.AVMandatory { // text-only is never allowed here (R3a)
 				var spans []casework.FootageSpan
 				for _, w := range windows {
-					for _, d := range st.Footage {
-						if w.Digest == d {
-							spans = append(spans, casework.FootageSpan{Digest: d, Officer: st.Officers[0], Start: w.Start, End: w.End})
-						}
-					}
+					spans = append(spans, stepSpan(w, st)...)
 				}
 				if !casework.CoverStep(st.Start, st.End, st.Officers, spans).Complete() {
 					row.AVGaps++

@@ -14,6 +14,8 @@ import (
 
 	"lawtrail/assets"
 	"lawtrail/casework"
+	"lawtrail/docpdf"
+	"lawtrail/evidence"
 	"lawtrail/store"
 )
 
@@ -51,6 +53,9 @@ func caseExport(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	if err := st.ExportCase(ctx, id, folder, *withFootage, matters); err != nil {
+		return err
+	}
+	if err := addPDFs(ctx, st, id, folder); err != nil {
 		return err
 	}
 	if folder != *out {
@@ -123,4 +128,37 @@ func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "ok: every file matches SHA256SUMS; %d events verify as one chain; documents and footage are fixed by signed events\n", r.Events)
 	return nil
+}
+
+// addPDFs puts the PDF of every document version beside its JSON and
+// renews SHA256SUMS to list them.
+func addPDFs(ctx context.Context, st *store.Store, caseID, folder string) error {
+	templates, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		return err
+	}
+	info, err := st.Terminal(ctx)
+	if err != nil {
+		return err
+	}
+	docs, err := st.CaseDocuments(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		tpl := templates[d.Template]
+		if tpl == nil {
+			return fmt.Errorf("template %s is not installed", d.Template)
+		}
+		for _, v := range d.Versions {
+			pdf, err := docpdf.Render(tpl, docpdf.Input{Agency: info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(folder, "documents", fmt.Sprintf("%s-v%d.pdf", d.ID, v.Content.Version)), pdf, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return evidence.WriteSHA256Sums(folder)
 }

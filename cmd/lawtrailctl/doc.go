@@ -54,6 +54,7 @@ func docNew(ctx context.Context, dir string, args []string, e env, templates cas
 	tplID := fs.String("template", "", "template id, see doc templates (required)")
 	fieldsFile := fs.String("fields", "", "JSON object of field values (required)")
 	docID := fs.String("id", "", "document id (default: new; give an existing id to save a new draft of it)")
+	stepID := fs.String("step", "", "the step of the case this document records")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func docNew(ctx context.Context, dir string, args []string, e env, templates cas
 	} else if d, err := st.Document(ctx, *docID); err == nil {
 		version = d.Finalized + 1
 	}
-	p := &casework.DocDrafted{DocumentContent: casework.DocumentContent{Doc: *docID, Case: *caseID, Template: tpl.ID,
+	p := &casework.DocDrafted{DocumentContent: casework.DocumentContent{Doc: *docID, Case: *caseID, Step: *stepID, Template: tpl.ID,
 		TemplateVersion: tpl.Version, Version: version, Fields: fields}}
 	if _, err := st.Append(ctx, key, store.Draft{Actor: officer, Payload: p}); err != nil {
 		return err

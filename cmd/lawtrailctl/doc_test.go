@@ -107,6 +107,9 @@ func TestR5CaseExportAndVerifyBundle(t *testing.T) {
 	if r := ctl(t, nil, "--data", dir, "case", "export", caseID, "--out", out); r.code != 0 {
 		t.Fatalf("export: %s %s", r.stdout, r.stderr)
 	}
+	if _, err := os.Stat(filepath.Join(out, "documents", doc+"-v1.pdf")); err != nil {
+		t.Fatal("the case file lacks the document's PDF")
+	}
 	sha := exec.Command("sha256sum", "-c", "--quiet", "SHA256SUMS")
 	sha.Dir = out
 	if b, err := sha.CombinedOutput(); err != nil {
