@@ -394,7 +394,13 @@ func (c *Cases) OpenEditor(u *UI) {
 				return
 			}
 			c.Editor = NewDocumentEditor(u, caseID, tpl, officers)
+			c.Editor.StartAutosave(u)
+			ed := c.Editor
 			w := u.app.NewWindow(tpl.Name)
+			w.SetOnClosed(func() {
+				ed.Autosave(u) // what was typed is kept
+				ed.Stop()
+			})
 			w.SetContent(c.Editor.View())
 			w.Resize(fyne.NewSize(800, 900))
 			w.Show()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -37,8 +38,51 @@ type DocumentEditor struct {
 	Status              *widget.Label
 	Finalized           int
 	LastPDF             string
-	view                fyne.CanvasObject
+	// dirty is set by every edit; the autosave records a draft event when
+	// it is set (every AutosaveEvery) so nothing typed on site is lost.
+	dirty bool
+	stop  chan struct{}
+	view  fyne.CanvasObject
 }
+
+// AutosaveEvery is how often changed fields are saved as a draft event.
+const AutosaveEvery = 20 * time.Second
+
+// StartAutosave saves changed fields as a draft every AutosaveEvery until
+// Stop.
+func (ed *DocumentEditor) StartAutosave(u *UI) {
+	ed.stop = make(chan struct{})
+	stop := ed.stop
+	go func() {
+		t := time.NewTicker(AutosaveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				fyne.Do(func() { ed.Autosave(u) })
+			}
+		}
+	}()
+}
+
+// Autosave records a draft if anything changed since the last save.
+func (ed *DocumentEditor) Autosave(u *UI) {
+	if ed.dirty {
+		ed.save(u)
+	}
+}
+
+// Stop ends the autosave.
+func (ed *DocumentEditor) Stop() {
+	if ed.stop != nil {
+		close(ed.stop)
+		ed.stop = nil
+	}
+}
+
+func (ed *DocumentEditor) changed() { ed.dirty = true }
 
 // NewDocumentEditor builds the editor for a new document of caseID.
 func NewDocumentEditor(u *UI, caseID string, tpl *casework.Template, officers []casework.Officer) *DocumentEditor {
@@ -84,6 +128,7 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 		if multi {
 			e = widget.NewMultiLineEntry()
 		}
+		e.OnChanged = func(string) { ed.changed() }
 		ed.setters[f.Key] = e.SetText
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(e.Text), strings.TrimSpace(e.Text) != "" }
 		return e
@@ -92,17 +137,20 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 	case casework.FieldLongText:
 		return text(true)
 	case casework.FieldConfirm:
-		c := widget.NewCheck(lang.L("doc.confirmed"), nil)
+		c := widget.NewCheck(lang.L("doc.confirmed"), func(bool) { ed.changed() })
 		ed.setters[f.Key] = func(v string) { c.SetChecked(v == "true") }
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { b, _ := json.Marshal(c.Checked); return b, true }
 		return c
 	case casework.FieldChoice:
-		s := widget.NewSelect(f.Options, nil)
+		s := widget.NewSelect(f.Options, func(string) { ed.changed() })
 		ed.setters[f.Key] = s.SetSelected
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(s.Selected), s.Selected != "" }
 		return s
 	case casework.FieldParty:
 		name, id, addr := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+		for _, e := range []*widget.Entry{name, id, addr} {
+			e.OnChanged = func(string) { ed.changed() }
+		}
 		name.SetPlaceHolder(lang.L("doc.party.name"))
 		id.SetPlaceHolder(lang.L("doc.party.id"))
 		addr.SetPlaceHolder(lang.L("doc.party.address"))
@@ -120,7 +168,7 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 			labels = append(labels, l)
 			byLabel[l] = o
 		}
-		g := widget.NewCheckGroup(labels, nil)
+		g := widget.NewCheckGroup(labels, func([]string) { ed.changed() })
 		for l, o := range byLabel {
 			if o.ID == u.sess.Officer.ID {
 				g.SetSelected([]string{l})
@@ -139,6 +187,7 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 		return g
 	case casework.FieldItems, casework.FieldQA:
 		e := widget.NewMultiLineEntry()
+		e.OnChanged = func(string) { ed.changed() }
 		if f.Type == casework.FieldItems {
 			e.SetPlaceHolder(lang.L("doc.items.hint"))
 		} else {
@@ -149,6 +198,7 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 		return e
 	case casework.FieldSignature:
 		pad := NewSignaturePad()
+		pad.OnStroke = ed.changed
 		signer, refused, witness := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 		signer.SetPlaceHolder(lang.L("doc.sign.signer"))
 		refused.SetPlaceHolder(lang.L("doc.sign.refused"))
@@ -232,6 +282,7 @@ func (ed *DocumentEditor) save(u *UI) {
 	if ed.problems(ed.Template.Check(c.Fields, true)) {
 		return
 	}
+	ed.dirty = false
 	ed.record(u, store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}}, lang.L("doc.saved"), nil)
 }
 

@@ -178,6 +178,13 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 			pad.DragEnd()
 		}
 	})
+	// What was typed is autosaved as a draft event.
+	before, _ := u.sess.Store.EventCount(context.Background())
+	fyne.DoAndWait(func() { ed.Autosave(u) })
+	eventually(t, "the autosaved draft", func() bool {
+		n, _ := u.sess.Store.EventCount(context.Background())
+		return n == before+1
+	})
 	test.Tap(ed.Finalize)
 	eventually(t, "the finalized document", func() bool { return ed.Finalized == 1 })
 	pdfPath, err := ed.RenderPDF(u)

@@ -13,10 +13,11 @@ import (
 // them from the same numbers.
 type SignaturePad struct {
 	widget.BaseWidget
-	Strokes [][]float64
-	current []float64
-	lines   []fyne.CanvasObject
-	box     *canvas.Rectangle
+	Strokes  [][]float64
+	OnStroke func() // called when a stroke ends
+	current  []float64
+	lines    []fyne.CanvasObject
+	box      *canvas.Rectangle
 }
 
 // NewSignaturePad returns an empty pad.
@@ -54,6 +55,9 @@ func (p *SignaturePad) Dragged(e *fyne.DragEvent) {
 func (p *SignaturePad) DragEnd() {
 	if len(p.current) >= 4 {
 		p.Strokes = append(p.Strokes, p.current)
+		if p.OnStroke != nil {
+			p.OnStroke()
+		}
 	}
 	p.current = nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -76,11 +77,21 @@ func (u *UI) showMain() {
 	u.show(u.main.View())
 }
 
+// callbacks serializes the completions of background work. The OpenGL
+// driver runs fyne.Do callbacks one at a time on the main goroutine anyway;
+// Fyne's test driver runs each in its caller's goroutine, where two
+// completions updating the same widget would race.
+var callbacks sync.Mutex
+
 // background runs work off the UI goroutine and hands its result back.
 func background[T any](work func() (T, error), done func(T, error)) {
 	go func() {
 		v, err := work()
-		fyne.Do(func() { done(v, err) })
+		fyne.Do(func() {
+			callbacks.Lock()
+			defer callbacks.Unlock()
+			done(v, err)
+		})
 	}()
 }
 
