@@ -145,6 +145,16 @@ func (u *UI) openTab(tab string, d Demo) {
 				}
 			}
 			m.Cases.Reload(u)
+		case "document":
+			m.Tabs.SelectIndex(2)
+			m.Cases.onLoaded = func() {
+				if m.Cases.List.Length() > 0 {
+					m.Cases.List.Select(0)
+					m.Cases.DocTemplate.SetSelected("现场笔录")
+					m.Cases.OpenEditor(u)
+				}
+			}
+			m.Cases.Reload(u)
 		case "card":
 			m.Tabs.SelectIndex(3)
 		case "sync":

@@ -28,6 +28,8 @@ rm -rf "$fresh"
 for tab in dock evidence cases card sync settings; do
 	shoot "$tab" 1024 720 9 --demo --tab "$tab"
 done
+# the 现场笔录 being filled (its own window over the case screen)
+shoot document 800 900 10 --demo --tab document
 # a 10-inch tablet held upright
 shoot cases-portrait 800 1280 9 --demo --tab cases
 shoot card-portrait 800 1280 9 --demo --tab card
