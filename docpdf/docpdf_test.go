@@ -123,3 +123,31 @@ func TestEveryTemplateRenders(t *testing.T) {
 		}
 	}
 }
+
+func TestSignaturePNGDrawsTheStrokes(t *testing.T) {
+	b, err := SignaturePNG([][]float64{{0, 0, 100, 50, 200, 0}}, 300, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := image.Decode(bytesReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dark := 0
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 300; x++ {
+			if r, _, _, _ := img.At(x, y).RGBA(); r < 0x8000 {
+				dark++
+			}
+		}
+	}
+	if dark < 300 {
+		t.Fatalf("%d dark pixels: the strokes were not drawn", dark)
+	}
+	tpl, in := sample(t)
+	if sigs := Signatures(tpl, in.Content.Fields); len(sigs) != 2 {
+		t.Fatalf("signatures %v", sigs)
+	}
+}
+
+func bytesReader(b []byte) *strings.Reader { return strings.NewReader(string(b)) }

@@ -29,7 +29,8 @@ Check signatures, chain and links: lawtrailctl verify-bundle <this folder or zip
 terminal.json   the terminal's Ed25519 public key (compare its id with the hub's register)
 events.jsonl    every signed event of the terminal, bytes as signed (body and signatures in base64)
 case.json       the case, its steps (AV requirement, coverage and gaps), the footage linked, its deadlines
-documents/      every finalized version of the case's documents: JSON with its content SHA-256, and the PDF
+documents/      every finalized version of the case's documents: JSON with its content SHA-256, the PDF,
+                and a PNG of each signature taken on screen
 footage.json    the linked footage: digest, size, origin, chain of custody
 footage/        the footage files themselves, named by their SHA-256 (when exported with them)
 `

@@ -130,8 +130,8 @@ func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// addPDFs puts the PDF of every document version beside its JSON and
-// renews SHA256SUMS to list them.
+// addPDFs puts the PDF of every document version (and a PNG of each
+// signature drawn on screen) beside its JSON and renews SHA256SUMS.
 func addPDFs(ctx context.Context, st *store.Store, caseID, folder string) error {
 	templates, err := casework.LoadTemplates(assets.Templates, "templates")
 	if err != nil {
@@ -157,6 +157,16 @@ func addPDFs(ctx context.Context, st *store.Store, caseID, folder string) error 
 			}
 			if err := os.WriteFile(filepath.Join(folder, "documents", fmt.Sprintf("%s-v%d.pdf", d.ID, v.Content.Version)), pdf, 0o644); err != nil {
 				return err
+			}
+			for key, strokes := range docpdf.Signatures(tpl, v.Content.Fields) {
+				png, err := docpdf.SignaturePNG(strokes, 600, 240)
+				if err != nil {
+					return err
+				}
+				name := fmt.Sprintf("%s-v%d-%s.png", d.ID, v.Content.Version, key)
+				if err := os.WriteFile(filepath.Join(folder, "documents", name), png, 0o644); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -110,6 +110,9 @@ func TestR5CaseExportAndVerifyBundle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "documents", doc+"-v1.pdf")); err != nil {
 		t.Fatal("the case file lacks the document's PDF")
 	}
+	if _, err := os.Stat(filepath.Join(out, "documents", doc+"-v1-party_signature.png")); err != nil {
+		t.Fatal("the case file lacks the PNG of the party's signature")
+	}
 	sha := exec.Command("sha256sum", "-c", "--quiet", "SHA256SUMS")
 	sha.Dir = out
 	if b, err := sha.CombinedOutput(); err != nil {
