@@ -34,7 +34,7 @@ type Cases struct {
 	DocTemplate        *widget.Select
 	NewDoc             *widget.Button
 	Editor             *DocumentEditor // the last document opened, for tests
-	docs               []store.DocumentRow
+	report             store.CaseReport
 	templates          casework.Templates
 	Timeline           *fyne.Container
 	cases              []store.CaseRow
@@ -42,7 +42,6 @@ type Cases struct {
 	Steps              []store.StepRow
 	Suggestions        map[string][]casework.Suggestion
 	Coverage           map[string]casework.Coverage // steps the AV list asks to film
-	spans              []casework.FootageSpan
 	matters            casework.AVMatters
 	onLoaded           func() // once, after the next Reload
 	view               fyne.CanvasObject
@@ -180,38 +179,33 @@ func (c *Cases) record(u *UI, p casework.Payload, done func()) {
 func (c *Cases) Open(u *UI, row store.CaseRow) {
 	c.Selected = &row
 	type loaded struct {
-		steps []store.StepRow
-		spans []store.FootageWindow
-		docs  []store.DocumentRow
+		report store.CaseReport
+		spans  []store.FootageWindow
 	}
 	background(func() (loaded, error) {
-		steps, err := u.sess.Store.Steps(u.ctx, row.ID)
+		report, err := u.sess.Store.Report(u.ctx, row.ID, c.matters)
 		if err != nil {
 			return loaded{}, err
 		}
 		spans, err := u.sess.Store.FootageWindows(u.ctx)
-		if err != nil {
-			return loaded{}, err
-		}
-		docs, err := u.sess.Store.CaseDocuments(u.ctx, row.ID)
-		return loaded{steps, spans, docs}, err
+		return loaded{report, spans}, err
 	}, func(l loaded, err error) {
 		if err != nil {
 			c.Status.SetText(err.Error())
 			return
 		}
-		c.Steps = l.steps
-		c.docs = l.docs
+		c.report = l.report
+		c.Steps = nil
 		c.Suggestions = map[string][]casework.Suggestion{}
 		c.Coverage = map[string]casework.Coverage{}
 		var spans []casework.FootageSpan
 		for _, w := range l.spans {
 			spans = append(spans, casework.FootageSpan{Digest: w.Digest, Officer: w.Officer, Start: w.Start, End: w.End})
 		}
-		c.spans = spans
-		for _, st := range l.steps {
-			if c.matters.For(st.Kind) != casework.AVNone {
-				c.Coverage[st.ID] = casework.CoverStep(st.Start, st.End, st.Officers, stepSpans(spans, st))
+		for _, st := range l.report.Steps {
+			c.Steps = append(c.Steps, st.StepRow)
+			if st.Coverage != nil {
+				c.Coverage[st.ID] = *st.Coverage
 			}
 			for _, s := range casework.SuggestFootage(st.Start, st.End, st.Officers, spans) {
 				if !slices.Contains(st.Footage, s.Digest) {
@@ -223,30 +217,12 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 	})
 }
 
-// stepSpans are the footage a step's coverage counts: its officers' own
-// recordings, and clips linked to it whoever recorded them (linking is the
-// officer's statement that the clip records this step).
-func stepSpans(spans []casework.FootageSpan, st store.StepRow) []casework.FootageSpan {
-	var out []casework.FootageSpan
-	for _, s := range spans {
-		linked := slices.Contains(st.Footage, s.Digest)
-		if !linked && !slices.Contains(st.Officers, s.Officer) {
-			continue
-		}
-		if !slices.Contains(st.Officers, s.Officer) {
-			s.Officer = st.Officers[0]
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 func (c *Cases) drawTimeline(u *UI) {
 	row := *c.Selected
 	c.Timeline.RemoveAll()
 	c.Timeline.Add(widget.NewLabelWithStyle(row.Number+"  "+row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	now := time.Now()
-	for _, d := range caseDeadlines(row, c.Steps, c.docs) {
+	for _, d := range c.report.Deadlines {
 		key := "cases.deadline"
 		if d.Overdue(now) {
 			key = "cases.deadline.overdue"
@@ -273,7 +249,7 @@ func (c *Cases) drawTimeline(u *UI) {
 			switch {
 			case st.TextOnly != "":
 				c.Timeline.Add(widget.NewLabel("        " + lang.X("cases.textonly", "", map[string]any{"Reason": st.TextOnly})))
-			case c.Coverage[st.ID].Gaps != nil || c.Coverage[st.ID].Covered > 0:
+			case c.Coverage[st.ID].Gaps != nil || c.Coverage[st.ID].Covered > 0: // the list asks to film it
 				c.Timeline.Add(widget.NewLabel("        " + coverageText(c.matters.For(st.Kind), c.Coverage[st.ID])))
 			}
 			if st.TextOnly == "" && c.matters.AllowsTextOnly(st.Kind) {
@@ -331,27 +307,6 @@ func (c *Cases) advance(u *UI) {
 		c.Reload(u)
 		c.Open(u, row)
 	})
-}
-
-func caseDeadlines(row store.CaseRow, steps []store.StepRow, docs []store.DocumentRow) []casework.Deadline {
-	var out []casework.Deadline
-	if row.ActType == casework.ActPenalty && row.Phase != casework.PhaseExecution {
-		out = append(out, casework.CaseLimit(row.OpenedAt))
-	}
-	for _, st := range steps {
-		switch st.Kind {
-		case casework.StepSeizure:
-			out = append(out, casework.SeizureTerm(st.Start, false))
-		case casework.StepPreservation:
-			out = append(out, casework.DecisionOnPreservedEvidence(st.Start))
-		}
-	}
-	for _, d := range docs {
-		if n := len(d.Versions); n > 0 {
-			out = append(out, casework.DocumentDeadlines(d.Template, d.Versions[n-1].Content.Fields)...)
-		}
-	}
-	return out
 }
 
 func coverageText(req casework.Requirement, cov casework.Coverage) string {

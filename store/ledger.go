@@ -21,54 +21,34 @@ type LedgerRow struct {
 	OverdueDeadlines int
 }
 
-// Ledger builds the ledger rows, judging AV coverage with matters and
-// deadlines at now.
+// Ledger builds the ledger rows from each case's Report, judging AV
+// coverage with matters and deadlines at now.
 func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time.Time) ([]LedgerRow, error) {
 	cases, err := s.Cases(ctx)
 	if err != nil {
 		return nil, err
 	}
-	windows, err := s.FootageWindows(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var rows []LedgerRow
 	for _, c := range cases {
-		steps, err := s.Steps(ctx, c.ID)
+		r, err := s.Report(ctx, c.ID, matters)
 		if err != nil {
 			return nil, err
 		}
-		row := LedgerRow{Number: c.Number, Title: c.Title, ActType: c.ActType, Phase: c.Phase, OpenedAt: c.OpenedAt, Steps: len(steps)}
-		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(finalized), 0) FROM documents WHERE case_id = ?", c.ID).Scan(&row.Documents); err != nil {
-			return nil, err
+		row := LedgerRow{Number: c.Number, Title: c.Title, ActType: c.ActType, Phase: c.Phase, OpenedAt: c.OpenedAt, Steps: len(r.Steps)}
+		for _, d := range r.Documents {
+			row.Documents += len(d.Versions)
 		}
-		var deadlines []casework.Deadline
-		if c.ActType == casework.ActPenalty && c.Phase != casework.PhaseExecution {
-			deadlines = append(deadlines, casework.CaseLimit(c.OpenedAt))
-		}
-		for _, st := range steps {
+		for _, st := range r.Steps {
 			row.Footage += len(st.Footage)
-			if matters.For(st.Kind) == casework.AVMandatory { // text-only is never allowed here (R3a)
-				var spans []casework.FootageSpan
-				for _, w := range windows {
-					spans = append(spans, stepSpan(w, st)...)
-				}
-				if !casework.CoverStep(st.Start, st.End, st.Officers, spans).Complete() {
-					row.AVGaps++
-				}
-			}
-			switch st.Kind {
-			case casework.StepSeizure:
-				deadlines = append(deadlines, casework.SeizureTerm(st.Start, false))
-			case casework.StepPreservation:
-				deadlines = append(deadlines, casework.DecisionOnPreservedEvidence(st.Start))
+			if st.AV == casework.AVMandatory && st.Coverage != nil && !st.Coverage.Complete() {
+				row.AVGaps++
 			}
 		}
-		for i, d := range deadlines {
+		for i, d := range r.Deadlines {
 			if d.Overdue(now) {
 				row.OverdueDeadlines++
 			} else if row.NextDeadline == nil || d.Due.Before(row.NextDeadline.Due) {
-				row.NextDeadline = &deadlines[i]
+				row.NextDeadline = &r.Deadlines[i]
 			}
 		}
 		rows = append(rows, row)
