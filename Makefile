@@ -64,3 +64,4 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/
+	$(GO) test -run '^$$' -fuzz FuzzContainers -fuzztime 60s ./device/mtp/
