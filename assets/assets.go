@@ -53,3 +53,8 @@ var AVMatters []byte
 //
 //go:embed templates/*.json
 var Templates embed.FS
+
+// LockedRecorders are the vendor-unlock profiles (device/unlock).
+//
+//go:embed profiles/locked-recorders.json
+var LockedRecorders []byte
