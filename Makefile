@@ -65,3 +65,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/
 	$(GO) test -run '^$$' -fuzz FuzzContainers -fuzztime 60s ./device/mtp/
+	$(GO) test -run '^$$' -fuzz FuzzGarbageReplies -fuzztime 60s ./device/unlock/

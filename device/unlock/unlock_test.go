@@ -176,3 +176,37 @@ func TestBrokenProfiles(t *testing.T) {
 		}
 	}
 }
+
+// scripted answers whatever bytes it is given, in order.
+type scripted struct{ answers [][]byte }
+
+func (s *scripted) BulkOut(context.Context, []byte) error { return nil }
+func (s *scripted) BulkIn(_ context.Context, buf []byte) (int, error) {
+	if len(s.answers) == 0 {
+		return 0, errors.New("timeout")
+	}
+	a := s.answers[0]
+	s.answers = s.answers[1:]
+	return copy(buf, a), nil
+}
+
+// FuzzGarbageReplies: whatever a device answers, detection and every
+// vendor command fail cleanly (no panic) or succeed on well-formed data.
+func FuzzGarbageReplies(f *testing.F) {
+	f.Add([]byte("USBS\x01\x00\x00\x00\x00\x00\x00\x00\x00"), []byte{})
+	f.Add(make([]byte, 36), []byte("garbage"))
+	ps := []Profile{}
+	raw, _ := os.ReadFile("../../assets/profiles/locked-recorders.json")
+	ps, _ = ParseProfiles(raw)
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		dev := &scripted{answers: [][]byte{a, b, a, b, a, b}}
+		r, err := Detect(context.Background(), dev, ps)
+		if err != nil {
+			return
+		}
+		r.Identify(context.Background())
+		r.Clock(context.Background())
+		r.Battery(context.Background())
+		r.Unlock(context.Background(), []byte("x"))
+	})
+}
