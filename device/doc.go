@@ -4,5 +4,7 @@
 // a recording's serial, officer, start time, sequence and "important" mark
 // from vendors' names. Profiles are data (assets/profiles/recorders.json),
 // not code. Subpackages attach real devices: device/msc (a mounted file
-// system or any folder), later device/mtp and device/usb.
+// system or any folder), device/mtp (MTP/PTP in pure Go), device/unlock
+// (vendor unlock of locked recorders over mass-storage BOT); device/usb,
+// the only importer of gousb, is still to come.
 package device
