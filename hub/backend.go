@@ -17,15 +17,26 @@ import (
 	"lawtrail/sync/server"
 )
 
+// Head implements server.Backend.
+func (h *Hub) Head(ctx context.Context, terminal string) (uint64, evidence.Digest, error) {
+	var seq uint64
+	var d evidence.Digest
+	var hash []byte
+	err := h.db.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&seq, &hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, d, fmt.Errorf("head of %s: %w", terminal, err)
+	}
+	copy(d[:], hash)
+	return seq, d, nil
+}
+
 // State implements server.Backend.
 func (h *Hub) State(ctx context.Context, terminal string) (protocol.State, error) {
 	st := protocol.State{Terminal: terminal, NeedBlobs: []evidence.Digest{}}
-	var hash []byte
-	err := h.db.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&st.LastSeq, &hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("state of %s: %w", terminal, err)
+	var err error
+	if st.LastSeq, st.LastHash, err = h.Head(ctx, terminal); err != nil {
+		return st, err
 	}
-	copy(st.LastHash[:], hash)
 	rows, err := h.db.QueryContext(ctx, `SELECT n.digest FROM named_blobs n LEFT JOIN blobs b ON b.digest = n.digest
 		WHERE n.terminal = ? AND b.digest IS NULL ORDER BY n.seq`, terminal)
 	if err != nil {
@@ -162,7 +173,7 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 	}
 	if len(events) == 0 {
 		var hash []byte
-		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&res.LastSeq, &hash)
+		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
 	}
 	return res, tx.Commit()
 }

@@ -30,6 +30,8 @@ type Backend interface {
 	Enroll(ctx context.Context, code string, key ed25519.PublicKey, name string) (protocol.EnrollResponse, error)
 	// State answers the handshake.
 	State(ctx context.Context, terminal string) (protocol.State, error)
+	// Head returns the terminal's last stored sequence number and hash.
+	Head(ctx context.Context, terminal string) (uint64, evidence.Digest, error)
 	// OfficerKeys returns the officer keys the terminal's accepted events enrolled.
 	OfficerKeys(ctx context.Context, terminal string) (map[string]ed25519.PublicKey, error)
 	// EventHash returns the hash of the terminal's stored event seq.

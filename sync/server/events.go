@@ -28,25 +28,19 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("%d events in one batch, at most %d", len(batch.Events), protocol.MaxBatchEvents)})
 		return
 	}
-	t, _, err := h.backend.Terminal(ctx, terminal)
-	if err != nil {
-		h.internal(w, err)
-		return
-	}
 	officers, err := h.backend.OfficerKeys(ctx, terminal)
 	if err != nil {
 		h.internal(w, err)
 		return
 	}
-	st, err := h.backend.State(ctx, terminal)
+	last, lastHash, err := h.backend.Head(ctx, terminal)
 	if err != nil {
 		h.internal(w, err)
 		return
 	}
-	keys := newBatchKeys(terminal, t.PublicKey, officers)
+	keys := newBatchKeys(terminal, enrolledOf(r).PublicKey, officers)
 	var fresh []Verified
 	var dups []protocol.Accepted
-	last, lastHash := st.LastSeq, st.LastHash
 	for _, ev := range batch.Events {
 		body, perr := h.check(r, keys, ev, terminal, &last, &lastHash)
 		if perr == errDuplicate {

@@ -89,11 +89,14 @@ func (h *Handler) enrolled(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeRevoked, Message: "terminal " + id + " was revoked"})
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), terminalKey{}, id)))
+		next(w, r.WithContext(context.WithValue(r.Context(), terminalKey{}, t)))
 	}
 }
 
-func terminalOf(r *http.Request) string { return r.Context().Value(terminalKey{}).(string) }
+// terminalOf is the enrolled terminal the middleware admitted.
+func terminalOf(r *http.Request) string { return enrolledOf(r).ID }
+
+func enrolledOf(r *http.Request) Terminal { return r.Context().Value(terminalKey{}).(Terminal) }
 
 func (h *Handler) enroll(w http.ResponseWriter, r *http.Request) {
 	pub, ok := clientKey(r)
