@@ -48,7 +48,8 @@ func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 	return r, h.checkLog(ctx, add)
 }
 
-func (h *Hub) checkEvents(ctx context.Context, keys *evidence.Keys, r *store.Report, add func(string, error)) error {
+func (h *Hub) checkEvents(ctx context.Context, trusted *evidence.Keys, r *store.Report, add func(string, error)) error {
+	keys := casework.NewEnrollingKeys(trusted)
 	v := evidence.NewChainVerifier(keys)
 	rows, err := h.db.QueryContext(ctx, `SELECT e.terminal, e.seq, e.body, e.sig, e.cosigs, e.log_index, l.leaf_hash
 		FROM events e LEFT JOIN log_leaves l ON l.idx = e.log_index ORDER BY e.terminal, e.seq`)
@@ -67,13 +68,7 @@ func (h *Hub) checkEvents(ctx context.Context, keys *evidence.Keys, r *store.Rep
 		r.Events++
 		item := fmt.Sprintf("event %s#%d", terminal, seq)
 		json.Unmarshal([]byte(cosigs), &ev.CoSigs)
-		if body, err := evidence.ParseBody(ev.Body); err == nil && body.Type == casework.TypeOfficerEnrolled {
-			if p, err := casework.Decode(body.Type, body.Payload); err == nil {
-				e := p.(*casework.OfficerEnrolled)
-				keys.AddOfficer(e.Officer, e.PublicKey)
-			}
-		}
-		if _, err := v.Add(ev); err != nil {
+		if _, err := keys.AddChain(v, ev); err != nil {
 			add(item, err)
 			continue
 		}

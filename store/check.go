@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"slices"
@@ -80,7 +79,7 @@ func (s *Store) checkSQLite(ctx context.Context, r *Report) error {
 }
 
 func (s *Store) checkEvents(ctx context.Context, trusted *evidence.Keys, r *Report) (map[evidence.Digest]string, error) {
-	keys := &enrollingKeys{Keys: trusted}
+	keys := casework.NewEnrollingKeys(trusted)
 	v := evidence.NewChainVerifier(keys)
 	referenced := map[evidence.Digest]string{}
 	err := s.Events(ctx, func(se StoredEvent) error {
@@ -101,27 +100,21 @@ func (s *Store) checkEvents(ctx context.Context, trusted *evidence.Keys, r *Repo
 	return referenced, err
 }
 
-func checkOneEvent(v *evidence.ChainVerifier, keys *enrollingKeys, se StoredEvent, referenced map[evidence.Digest]string, item string) error {
+func checkOneEvent(v *evidence.ChainVerifier, keys *casework.EnrollingKeys, se StoredEvent, referenced map[evidence.Digest]string, item string) error {
 	sum := se.Event.Hash()
 	if !bytes.Equal(se.Hash, sum[:]) {
 		v.MarkDamaged(se.Terminal)
 		return fmt.Errorf("body does not match its stored hash (body altered)")
 	}
-	keys.expect(se.Event.Body)
-	body, err := v.Add(se.Event)
-	keys.pending = nil
+	body, err := keys.AddChain(v, se.Event)
 	if err != nil {
 		return err
 	}
 	if body.Terminal != se.Terminal || body.Seq != se.Seq {
 		return fmt.Errorf("filed as %s#%d but the body says %s#%d", se.Terminal, se.Seq, body.Terminal, body.Seq)
 	}
-	p, err := casework.Decode(body.Type, body.Payload)
-	if err != nil {
+	if _, err := casework.Decode(body.Type, body.Payload); err != nil {
 		return err
-	}
-	if e, ok := p.(*casework.OfficerEnrolled); ok {
-		keys.AddOfficer(e.Officer, ed25519Key(e.PublicKey))
 	}
 	for _, d := range body.Blobs {
 		if _, seen := referenced[d]; !seen {
@@ -167,31 +160,4 @@ func unwrapBlobErr(err error) error {
 		return u
 	}
 	return err
-}
-
-// enrollingKeys is the key ring of a replay: the trusted terminal keys, the
-// officers enrolled so far, and — while an enrollment event itself is being
-// verified — the new officer's key from its payload, since that event is
-// co-signed by the officer it enrolls. The key joins the ring only once the
-// event has verified under the terminal's signature.
-type enrollingKeys struct {
-	*evidence.Keys
-	pending *casework.OfficerEnrolled
-}
-
-func (k *enrollingKeys) expect(raw []byte) {
-	body, err := evidence.ParseBody(raw)
-	if err != nil || body.Type != casework.TypeOfficerEnrolled {
-		return
-	}
-	if p, err := casework.Decode(body.Type, body.Payload); err == nil {
-		k.pending = p.(*casework.OfficerEnrolled)
-	}
-}
-
-func (k *enrollingKeys) OfficerKey(id string) (ed25519.PublicKey, bool) {
-	if k.pending != nil && k.pending.Officer == id {
-		return ed25519.PublicKey(k.pending.PublicKey), true
-	}
-	return k.Keys.OfficerKey(id)
 }

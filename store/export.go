@@ -250,7 +250,7 @@ func verifyBundleEvents(fsys fs.FS, trusted *evidence.Keys, r *Report) (map[evid
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle: %w", err)
 	}
-	keys := &enrollingKeys{Keys: trusted}
+	keys := casework.NewEnrollingKeys(trusted)
 	v := evidence.NewChainVerifier(keys)
 	finalized, custody := map[evidence.Digest]bool{}, map[evidence.Digest]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(raw))
@@ -262,9 +262,7 @@ func verifyBundleEvents(fsys fs.FS, trusted *evidence.Keys, r *Report) (map[evid
 			r.add(fmt.Sprintf("events.jsonl line %d", n), err)
 			continue
 		}
-		keys.expect(ev.Body)
-		body, err := v.Add(ev)
-		keys.pending = nil
+		body, err := keys.AddChain(v, ev)
 		if err != nil {
 			r.add(fmt.Sprintf("events.jsonl line %d", n), err)
 			continue
@@ -275,8 +273,6 @@ func verifyBundleEvents(fsys fs.FS, trusted *evidence.Keys, r *Report) (map[evid
 			continue
 		}
 		switch p := p.(type) {
-		case *casework.OfficerEnrolled:
-			keys.AddOfficer(p.Officer, p.PublicKey)
 		case *casework.DocFinalized:
 			finalized[p.ContentHash] = len(ev.CoSigs) > 0
 		case *casework.FootageIngested:

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,7 +37,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, err)
 		return
 	}
-	keys := newBatchKeys(terminal, enrolledOf(r).PublicKey, officers)
+	known := &evidence.Keys{}
+	known.AddTerminal(terminal, enrolledOf(r).PublicKey)
+	for id, pub := range officers {
+		known.AddOfficer(id, pub)
+	}
+	keys := casework.NewEnrollingKeys(known)
 	var fresh []Verified
 	var dups []protocol.Accepted
 	for _, ev := range batch.Events {
@@ -66,10 +70,10 @@ var errDuplicate = &protocol.Error{Code: "duplicate"}
 
 // check verifies one event against the chain so far (last, lastHash move
 // on when it is new).
-func (h *Handler) check(r *http.Request, keys *batchKeys, ev evidence.Event, terminal string, last *uint64, lastHash *evidence.Digest) (evidence.Body, *protocol.Error) {
-	keys.expect(ev.Body)
+func (h *Handler) check(r *http.Request, keys *casework.EnrollingKeys, ev evidence.Event, terminal string, last *uint64, lastHash *evidence.Digest) (evidence.Body, *protocol.Error) {
+	keys.Expect(ev.Body)
 	body, err := evidence.VerifyEvent(ev, keys)
-	keys.settle(err == nil)
+	keys.Settle(err == nil)
 	if err != nil {
 		code := protocol.CodeBadSignature
 		if errors.Is(err, evidence.ErrMalformed) {
@@ -109,54 +113,4 @@ func (h *Handler) check(r *http.Request, keys *batchKeys, ev evidence.Event, ter
 	}
 	*last, *lastHash = body.Seq, hash
 	return body, nil
-}
-
-// batchKeys is the key ring of one batch: the terminal's key, the officers
-// its accepted events enrolled, and officers enrolled earlier in this batch
-// (an enrollment event is co-signed by the officer it enrolls).
-type batchKeys struct {
-	terminal string
-	key      ed25519.PublicKey
-	officers map[string]ed25519.PublicKey
-	pending  *casework.OfficerEnrolled
-}
-
-func newBatchKeys(terminal string, key ed25519.PublicKey, officers map[string]ed25519.PublicKey) *batchKeys {
-	if officers == nil {
-		officers = map[string]ed25519.PublicKey{}
-	}
-	return &batchKeys{terminal: terminal, key: key, officers: officers}
-}
-
-func (k *batchKeys) TerminalKey(t string) (ed25519.PublicKey, bool) {
-	if t == k.terminal {
-		return k.key, true
-	}
-	return nil, false
-}
-
-func (k *batchKeys) OfficerKey(o string) (ed25519.PublicKey, bool) {
-	if k.pending != nil && k.pending.Officer == o {
-		return k.pending.PublicKey, true
-	}
-	p, ok := k.officers[o]
-	return p, ok
-}
-
-func (k *batchKeys) expect(raw []byte) {
-	k.pending = nil
-	body, err := evidence.ParseBody(raw)
-	if err != nil || body.Type != casework.TypeOfficerEnrolled {
-		return
-	}
-	if p, err := casework.Decode(body.Type, body.Payload); err == nil {
-		k.pending = p.(*casework.OfficerEnrolled)
-	}
-}
-
-func (k *batchKeys) settle(verified bool) {
-	if verified && k.pending != nil {
-		k.officers[k.pending.Officer] = k.pending.PublicKey
-	}
-	k.pending = nil
 }
