@@ -30,24 +30,25 @@ type CaseReport struct {
 
 // Report gathers a case's steps with coverage, documents and deadlines.
 func (s *Store) Report(ctx context.Context, caseID string, matters casework.AVMatters) (CaseReport, error) {
-	var r CaseReport
 	cases, err := s.Cases(ctx)
 	if err != nil {
-		return r, err
+		return CaseReport{}, err
 	}
-	for _, c := range cases {
-		if c.ID == caseID {
-			r.Case = c
-		}
-	}
-	if r.Case.ID == "" {
-		return r, ErrNoCase
-	}
-	steps, err := s.Steps(ctx, caseID)
-	if err != nil {
-		return r, err
+	i := slices.IndexFunc(cases, func(c CaseRow) bool { return c.ID == caseID })
+	if i < 0 {
+		return CaseReport{}, ErrNoCase
 	}
 	windows, err := s.FootageWindows(ctx)
+	if err != nil {
+		return CaseReport{}, err
+	}
+	return s.report(ctx, cases[i], windows, matters)
+}
+
+// report builds one case's report from footage windows read once for all.
+func (s *Store) report(ctx context.Context, c CaseRow, windows []FootageWindow, matters casework.AVMatters) (CaseReport, error) {
+	r := CaseReport{Case: c}
+	steps, err := s.Steps(ctx, c.ID)
 	if err != nil {
 		return r, err
 	}
@@ -72,7 +73,7 @@ func (s *Store) Report(ctx context.Context, caseID string, matters casework.AVMa
 	if r.Case.ActType == casework.ActPenalty && r.Case.Phase != casework.PhaseExecution {
 		r.Deadlines = append(r.Deadlines, casework.CaseLimit(r.Case.OpenedAt))
 	}
-	if r.Documents, err = s.CaseDocuments(ctx, caseID); err != nil {
+	if r.Documents, err = s.CaseDocuments(ctx, c.ID); err != nil {
 		return r, err
 	}
 	for _, d := range r.Documents {

@@ -28,9 +28,13 @@ func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time
 	if err != nil {
 		return nil, err
 	}
+	windows, err := s.FootageWindows(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var rows []LedgerRow
 	for _, c := range cases {
-		r, err := s.Report(ctx, c.ID, matters)
+		r, err := s.report(ctx, c, windows, matters)
 		if err != nil {
 			return nil, err
 		}
