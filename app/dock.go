@@ -28,8 +28,13 @@ type Dock struct {
 	Cards  []*RecorderCard
 	list   *fyne.Container
 	view   fyne.CanvasObject
-	mu     sync.Mutex
-	dock   *ingest.Dock
+	// One ingest.Dock serves every docking of the session, so its copy
+	// limit holds across recorders; it is rebuilt when the clear policy
+	// changes. cards routes its progress to the card of each recorder.
+	mu    sync.Mutex
+	dock  *ingest.Dock
+	clear ingest.Policy
+	cards map[string]*RecorderCard
 }
 
 // RecorderCard shows one docking as it happens.
@@ -42,12 +47,8 @@ type RecorderCard struct {
 	Summary                    ingest.Summary
 	Done                       bool
 	OnDone                     func() // called on the UI goroutine when the docking ends
-	// mu serializes updates: the copier and the finisher both report, and
-	// not every driver runs fyne.Do callbacks one at a time (the test one
-	// does not).
-	mu       sync.Mutex
-	onFinish func()
-	box      fyne.CanvasObject
+	onFinish                   func()
+	box                        fyne.CanvasObject
 }
 
 // NewDock builds the docking screen.
@@ -71,17 +72,40 @@ func NewDock(u *UI) *Dock {
 // View returns the screen.
 func (d *Dock) View() fyne.CanvasObject { return d.view }
 
-func (d *Dock) ingestDock(u *UI, progress func(ingest.Update)) (*ingest.Dock, error) {
+// ingestDock returns the session's dock and routes label's progress to c.
+func (d *Dock) ingestDock(u *UI, label string, c *RecorderCard) (*ingest.Dock, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.cards == nil {
+		d.cards = map[string]*RecorderCard{}
+	}
+	d.cards[label] = c
+	if d.dock != nil && d.clear == u.settings.Clear {
+		return d.dock, nil
+	}
 	profiles, err := device.ParseProfiles(assets.RecorderProfiles)
 	if err != nil {
 		return nil, err
 	}
-	return ingest.NewDock(u.sess.Store, u.sess.Terminal, ingest.Options{
+	dock, err := ingest.NewDock(u.sess.Store, u.sess.Terminal, ingest.Options{
 		Clerk: u.sess.Officer.ID, Station: u.sess.Info.Name, Clear: u.settings.Clear, Profiles: profiles,
-		Progress: progress,
+		Progress: d.progress,
 	})
+	if err != nil {
+		return nil, err
+	}
+	d.dock, d.clear = dock, u.settings.Clear
+	return dock, nil
+}
+
+// progress hands an update to its recorder's card on the UI goroutine.
+func (d *Dock) progress(up ingest.Update) {
+	d.mu.Lock()
+	c := d.cards[up.Recorder]
+	d.mu.Unlock()
+	if c != nil {
+		uiDo(func() { c.apply(up) })
+	}
 }
 
 // StartDocking docks the folder: a new card appears and follows the
@@ -100,9 +124,8 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 		return c
 	}
 	label, _ := filepath.Abs(folder)
-	progress := func(up ingest.Update) { fyne.Do(func() { c.apply(up) }) }
 	c.onFinish = func() { c.RefreshSync(u) }
-	dock, err := d.ingestDock(u, progress)
+	dock, err := d.ingestDock(u, label, c)
 	if err != nil {
 		fsys.Close()
 		c.fail(err)
@@ -125,8 +148,6 @@ func newRecorderCard(folder string) *RecorderCard {
 }
 
 func (c *RecorderCard) apply(up ingest.Update) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if up.Serial != "" {
 		c.Serial.SetText(lang.X("dock.serial", "Device {{.Serial}}", map[string]any{"Serial": up.Serial}))
 	}
@@ -152,8 +173,6 @@ func (c *RecorderCard) apply(up ingest.Update) {
 }
 
 func (c *RecorderCard) fail(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.Done = true
 	c.State.SetText(lang.L("state.failed"))
 	c.Errors.SetText(err.Error())
@@ -166,8 +185,6 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 	if c.OnDone != nil {
 		defer c.OnDone()
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.Done, c.Summary = true, s
 	c.Progress.SetValue(1)
 	c.State.SetText(lang.X("dock.summary", "done", map[string]any{
@@ -190,9 +207,7 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 // hub: queued (waiting), uploading (an upload in progress), hub-verified
 // (the hub's signed receipt is here).
 func (c *RecorderCard) RefreshSync(u *UI) {
-	c.mu.Lock()
 	digests := append([]string(nil), c.digests...)
-	c.mu.Unlock()
 	type counts struct{ queued, uploading, verified int }
 	background(func() (counts, error) {
 		var n counts

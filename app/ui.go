@@ -77,21 +77,26 @@ func (u *UI) showMain() {
 	u.show(u.main.View())
 }
 
-// callbacks serializes the completions of background work. The OpenGL
+// callbacks serializes what goroutines hand to the UI (uiDo). The OpenGL
 // driver runs fyne.Do callbacks one at a time on the main goroutine anyway;
 // Fyne's test driver runs each in its caller's goroutine, where two
 // completions updating the same widget would race.
 var callbacks sync.Mutex
 
+// uiDo hands f to the UI goroutine, one callback at a time.
+func uiDo(f func()) {
+	fyne.Do(func() {
+		callbacks.Lock()
+		defer callbacks.Unlock()
+		f()
+	})
+}
+
 // background runs work off the UI goroutine and hands its result back.
 func background[T any](work func() (T, error), done func(T, error)) {
 	go func() {
 		v, err := work()
-		fyne.Do(func() {
-			callbacks.Lock()
-			defer callbacks.Unlock()
-			done(v, err)
-		})
+		uiDo(func() { done(v, err) })
 	}()
 }
 
