@@ -187,3 +187,20 @@ func TestSyncProcessesThroughCuts(t *testing.T) {
 	}
 	t.Logf("%d sync runs, %d cuts", runs+1, p.Cuts.Load())
 }
+
+// TestParseRate: the --rate flag takes bytes per second with an optional
+// k or M suffix; anything else is refused with the flag's name, not
+// silently treated as "no limit".
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "1048576": 1048576, "512k": 512 << 10, "512K": 512 << 10, "2M": 2 << 20, "2m": 2 << 20} {
+		if got, err := parseRate(in); err != nil || got != want {
+			t.Errorf("parseRate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "-5", "k", "fast", "1.5M", "9223372036854775807M", "10 k"} {
+		_, err := parseRate(bad)
+		if err == nil || !strings.Contains(err.Error(), "--rate") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("parseRate(%q): %v; want a --rate error naming the input", bad, err)
+		}
+	}
+}
