@@ -26,11 +26,11 @@ run: deps
 ## test: lint, a real build of every binary (the GUI with its OpenGL driver, as
 ## `make run` builds it), then every test: unit, crash, migration, tamper,
 ## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver);
-## the concurrent docking pipeline, sync and hub once more under the race detector.
+## the concurrent docking pipeline, sync, hub and the UI flow once more under the race detector.
 test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 ./...
-	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/
+	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/ ./app/
 
 ## release: the terminal app without the emoji font (-4 MB), stripped.
 release: deps

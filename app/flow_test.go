@@ -19,17 +19,27 @@ import (
 	"lawtrail/store"
 )
 
-// eventually waits for cond, which background work makes true via fyne.Do.
+// holdUI makes the test goroutine the UI goroutine: Fyne's test driver
+// runs fyne.Do callbacks in their callers' goroutines, so the test holds
+// the lock uiDo takes and lets background completions in only while it
+// waits in eventually. The returned func lets go.
+func holdUI() (release func()) {
+	callbacks.Lock()
+	return callbacks.Unlock
+}
+
+// eventually waits for cond, which background work makes true via uiDo;
+// the caller holds the UI (holdUI).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		var ok bool
-		fyne.DoAndWait(func() { ok = cond() })
-		if ok {
+		if cond() {
 			return
 		}
+		callbacks.Unlock()
 		time.Sleep(20 * time.Millisecond)
+		callbacks.Lock()
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
@@ -52,6 +62,7 @@ func recorderCard(t *testing.T, n int) string {
 // credential card carries the right QR payload → the evidence list filters.
 func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	a := test.NewTempApp(t)
+	defer holdUI()()
 	if err := LoadTranslations(); err != nil {
 		t.Fatal(err)
 	}
