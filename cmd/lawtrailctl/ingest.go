@@ -16,6 +16,7 @@ import (
 	"lawtrail/assets"
 	"lawtrail/device"
 	"lawtrail/device/msc"
+	"lawtrail/device/usb"
 	"lawtrail/evidence"
 	"lawtrail/ingest"
 	"lawtrail/store"
@@ -27,17 +28,19 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	var from folders
 	fs.Var(&from, "from", "the recorder's mounted folder, an SD card or any folder (required; repeat to dock several at once)")
 	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
-	clear := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
+	clearFlag := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
 	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
 	clerk := fs.String("clerk", "", "officer docking the recorder (default: $LAWTRAIL_OFFICER, else the first admin)")
 	serial := fs.String("serial", "", "device serial (default: the folder name; only with a single --from)")
 	station := fs.String("station", "", "docking station name (default: the terminal's name)")
 	profilesFile := fs.String("profiles", "", "recorder file-name profiles (default: the shipped ones)")
+	fromUSB := fs.Bool("usb", false, "dock the recorders on USB (MTP, mass storage, locked) instead of --from; --serial picks one")
+	passwordFile := fs.String("password-file", "", "file (mode 600) with the admin password that unlocks locked recorders")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if len(from) == 0 || fs.NArg() > 0 {
-		return errors.New("--from PATH is required (and nothing else after the flags)")
+	if (len(from) == 0) == !*fromUSB || fs.NArg() > 0 {
+		return errors.New("--from PATH or --usb is required, not both (and nothing else after the flags)")
 	}
 	if *serial != "" && len(from) > 1 {
 		return errors.New("--serial names one recorder: use it with a single --from")
@@ -45,7 +48,7 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if *progress != "" && *progress != "json" {
 		return fmt.Errorf("--progress %q: only json is known", *progress)
 	}
-	policy, err := ingest.ParsePolicy(*clear)
+	policy, err := ingest.ParsePolicy(*clearFlag)
 	if err != nil {
 		return err
 	}
@@ -53,6 +56,11 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	password, err := readPassword(*passwordFile)
+	if err != nil {
+		return err
+	}
+	defer clear(password)
 	st, key, err := openForWriting(ctx, dir, e)
 	if err != nil {
 		return err
@@ -84,7 +92,12 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	sums, err := dockAll(ctx, dock, recs)
+	var sums []ingest.Summary
+	if *fromUSB {
+		sums, err = ingestUSB(ctx, dock, *serial, *officer, usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}, out)
+	} else {
+		sums, err = dockAll(ctx, dock, recs)
+	}
 	allOK := true
 	for _, sum := range sums {
 		printSummary(out, sum, *progress == "json")

@@ -28,6 +28,9 @@ commands:
   check                                                     verify chain, blobs and database; exit 0 only if all hold
   ingest --from PATH [--officer ID] [--clear never|local|hub] [--progress json] [--clerk ID] [--serial S]
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
+  ingest --usb [--serial S] [--password-file F] [--clear …]  the same for the recorders on USB (MTP, mass storage, locked)
+  devices [--json]                                          the recorders on USB: kind, VID:PID, serial, identity, state
+  dock [--clear …] [--password-file F] [--progress json]    stay running; ingest every recorder that arrives on USB (SIGINT/SIGTERM stop)
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
   case new --number N --title T [--act penalty] | case list | case show ID | case export ID --out DIR|F.zip [--with-footage]
@@ -95,6 +98,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdCheck(ctx, dir, rest, e)
 	case "ingest":
 		err = cmdIngest(ctx, dir, rest, e)
+	case "devices":
+		err = cmdDevices(ctx, rest, e)
+	case "dock":
+		err = cmdDock(ctx, dir, rest, e)
 	case "footage":
 		err = cmdFootage(ctx, dir, rest, e)
 	case "hub":

@@ -44,8 +44,11 @@ type Profile struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Match       struct {
-		Vendor  string `json:"vendor"`
-		Product string `json:"product"`
+		Vendor  string `json:"vendor"`  // INQUIRY vendor
+		Product string `json:"product"` // INQUIRY product ("" matches any)
+		// USB lists the "vvvv:pppp" ids the locked device shows, so a scan
+		// knows which mass-storage devices to ask.
+		USB []string `json:"usb,omitempty"`
 	} `json:"match"`
 	Identify         Command       `json:"identify"`
 	Record           []RecordField `json:"record"`
@@ -74,6 +77,11 @@ func ParseProfiles(raw []byte) ([]Profile, error) {
 		if p.Name == "" || p.Match.Vendor == "" {
 			return nil, fmt.Errorf("unlock profiles: a profile needs a name and match.vendor")
 		}
+		for _, id := range p.Match.USB {
+			if _, _, err := ParseVIDPID(id); err != nil {
+				return nil, fmt.Errorf("unlock profiles: %s: match.usb: %w", p.Name, err)
+			}
+		}
 		for name, c := range map[string]Command{"identify": p.Identify, "get_time": p.GetTime, "set_time": p.SetTime, "battery": p.Battery, "unlock": p.Unlock} {
 			if _, err := c.bytes(); err != nil {
 				return nil, fmt.Errorf("unlock profiles: %s: %s: %w", p.Name, name, err)
@@ -89,6 +97,25 @@ func ParseProfiles(raw []byte) ([]Profile, error) {
 		}
 	}
 	return f.Profiles, nil
+}
+
+// ParseVIDPID reads "vvvv:pppp" (hex).
+func ParseVIDPID(s string) (vid, pid uint16, err error) {
+	var v, p uint16
+	if n, err := fmt.Sscanf(s, "%04x:%04x", &v, &p); err != nil || n != 2 || len(s) != 9 {
+		return 0, 0, fmt.Errorf("USB id %q: want vvvv:pppp in hex", s)
+	}
+	return v, p, nil
+}
+
+// MatchInquiry is the profile whose INQUIRY strings these are.
+func MatchInquiry(profiles []Profile, vendor, product string) (Profile, bool) {
+	for _, p := range profiles {
+		if vendor == p.Match.Vendor && (p.Match.Product == "" || product == p.Match.Product) {
+			return p, true
+		}
+	}
+	return Profile{}, false
 }
 
 // Errors of a locked recorder.
@@ -111,10 +138,8 @@ func Detect(ctx context.Context, t Transport, profiles []Profile) (*Recorder, er
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range profiles {
-		if inq.Vendor == p.Match.Vendor && (p.Match.Product == "" || inq.Product == p.Match.Product) {
-			return &Recorder{b: b, Profile: p, Inquiry: inq}, nil
-		}
+	if p, ok := MatchInquiry(profiles, inq.Vendor, inq.Product); ok {
+		return &Recorder{b: b, Profile: p, Inquiry: inq}, nil
 	}
 	return nil, fmt.Errorf("%w: INQUIRY %q %q", ErrUnknownDevice, inq.Vendor, inq.Product)
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"lawtrail/device/usb"
+	"lawtrail/ingest"
+)
+
+// cmdDock stays running and ingests every recorder that arrives on USB.
+// A recorder unplugged mid-copy is given up; when it comes back its copy
+// resumes from the last durable offset. SIGINT/SIGTERM end it cleanly:
+// copies in flight stop at a checkpoint, the store is closed.
+func cmdDock(ctx context.Context, dir string, args []string, e env) error {
+	fs := flag.NewFlagSet("dock", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	clearFlag := fs.String("clear", "never", "clear policy: never, local or hub")
+	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
+	passwordFile := fs.String("password-file", "", "file (mode 600) with the admin password for locked recorders")
+	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
+	clerk := fs.String("clerk", "", "officer docking (default: $LAWTRAIL_OFFICER, else the first admin)")
+	interval := fs.Duration("interval", 500*time.Millisecond, "how often the bus is scanned")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *interval <= 0 {
+		return errors.New("dock takes only flags, and --interval must be positive")
+	}
+	policy, err := ingest.ParsePolicy(*clearFlag)
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(*passwordFile)
+	if err != nil {
+		return err
+	}
+	defer clear(password)
+	profiles, err := loadProfiles("")
+	if err != nil {
+		return err
+	}
+	st, key, err := openForWriting(ctx, dir, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *clerk == "" {
+		if *clerk, err = defaultOfficer(ctx, st, e); err != nil {
+			return err
+		}
+	}
+	station, _ := os.Hostname()
+	out := &lineWriter{w: e.stdout}
+	d := &docker{out: out, officer: *officer, workers: map[string]*worker{}, chains: map[string]chan struct{}{},
+		opt: usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}}
+	printer := progressPrinter(*progress == "json", out)
+	dock, err := ingest.NewDock(st, key, ingest.Options{Clerk: *clerk, Station: station, Clear: policy, Profiles: profiles,
+		Progress: func(u ingest.Update) { d.firstByte(u); printer(u) }})
+	if err != nil {
+		return err
+	}
+	d.dock = dock
+	if d.sc, err = newScanner(); err != nil {
+		return err
+	}
+	out.printf("docking: waiting for recorders on USB (Ctrl-C to stop)\n")
+	err = d.sc.Watch(ctx, *interval, d.event, func(err error) { out.printf("scan: %v\n", err) })
+	d.wg.Wait()
+	out.printf("docking stopped\n")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// docker runs one worker per arrived recorder.
+type docker struct {
+	sc      *usb.Scanner
+	dock    *ingest.Dock
+	out     *lineWriter
+	officer string
+	opt     usb.Options
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	workers map[string]*worker       // by device ID
+	chains  map[string]chan struct{} // by serial (or port): the last worker's end
+}
+
+type worker struct {
+	cancel  context.CancelFunc
+	arrived time.Time
+	label   string
+	first   bool
+}
+
+func (d *docker) event(ev usb.Event) {
+	dev := ev.Device
+	label := usbLabel(dev)
+	if !ev.Arrived {
+		d.out.printf("left     %s %s serial %s\n", label, dev.Kind, dev.Serial)
+		d.mu.Lock()
+		if w := d.workers[dev.ID()]; w != nil {
+			w.cancel()
+		}
+		d.mu.Unlock()
+		return
+	}
+	d.out.printf("arrived  %s %s serial %s %s %s\n", label, dev.Kind, dev.Serial, dev.Manufacturer, dev.Product)
+	if dev.Problem != "" {
+		d.out.printf("         %s: %s\n", label, dev.Problem)
+		return
+	}
+	chain := dev.Serial
+	if chain == "" {
+		chain = dev.Port
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &worker{cancel: cancel, arrived: time.Now(), label: label}
+	d.mu.Lock()
+	if old := d.workers[dev.ID()]; old != nil {
+		old.cancel()
+	}
+	d.workers[dev.ID()] = w
+	prev := d.chains[chain]
+	done := make(chan struct{})
+	d.chains[chain] = done
+	d.mu.Unlock()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer close(done)
+		defer cancel()
+		if prev != nil {
+			<-prev // the same recorder's last docking ends first
+		}
+		sum, err := dockUSB(ctx, d.sc, d.dock, dev, d.officer, d.opt, d.out)
+		if sum.Files > 0 || err == nil {
+			printSummary(d.out, sum, false)
+		}
+		if err != nil {
+			d.out.printf("%s: %v\n", label, err)
+		}
+		d.mu.Lock()
+		if d.workers[dev.ID()] == w {
+			delete(d.workers, dev.ID())
+		}
+		d.mu.Unlock()
+	}()
+}
+
+// firstByte prints how long a recorder took from arrival to its first
+// copied byte.
+func (d *docker) firstByte(u ingest.Update) {
+	if u.Bytes <= 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, w := range d.workers {
+		if w.label == u.Recorder && !w.first {
+			w.first = true
+			d.out.printf("%s: first byte copied %v after arrival\n", w.label, time.Since(w.arrived).Round(time.Millisecond))
+		}
+	}
+}
+

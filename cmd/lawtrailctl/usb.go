@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"lawtrail/assets"
+	"lawtrail/device/unlock"
+	"lawtrail/device/usb"
+	"lawtrail/ingest"
+)
+
+func newScanner() (*usb.Scanner, error) {
+	profiles, err := unlock.ParseProfiles(assets.LockedRecorders)
+	if err != nil {
+		return nil, err
+	}
+	return &usb.Scanner{Profiles: profiles}, nil
+}
+
+// deviceReport is one line of `devices`.
+type deviceReport struct {
+	usb.Device
+	State    string            `json:"state"`
+	Identity *usb.UnlockReport `json:"identity,omitempty"`
+}
+
+func cmdDevices(ctx context.Context, args []string, e env) error {
+	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	asJSON := fs.Bool("json", false, "one JSON object per recorder")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sc, err := newScanner()
+	if err != nil {
+		return err
+	}
+	devs, err := sc.Scan(ctx)
+	if err != nil {
+		return err
+	}
+	var reports []deviceReport
+	for _, d := range devs {
+		r := deviceReport{Device: d, State: "ready"}
+		switch {
+		case d.Problem != "":
+			r.State = "unreadable: " + d.Problem
+		case d.Kind == usb.KindLocked:
+			r.State = "locked (needs --password-file)"
+			if id, err := sc.Identify(ctx, d, usb.Options{}); err != nil {
+				r.State = "locked, not identified: " + err.Error()
+			} else {
+				r.Identity = id
+			}
+		}
+		reports = append(reports, r)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		for _, r := range reports {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(reports) == 0 {
+		fmt.Fprintln(e.stdout, "no recorder on USB")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PORT\tKIND\tVID:PID\tSERIAL\tIDENTITY\tSTATE")
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Kind, r.VIDPID(), r.Serial, identity(r), r.State)
+	}
+	return tw.Flush()
+}
+
+func identity(r deviceReport) string {
+	s := r.Manufacturer + " " + r.Product
+	if r.Inquiry != "" {
+		s += " [" + r.Inquiry + "]"
+	}
+	if id := r.Identity; id != nil {
+		s += fmt.Sprintf(" record: serial %s officer %s unit %s %s, battery %d%%, clock %+v",
+			id.Info.Serial, id.Info.OfficerID, id.Info.UnitCode, id.Info.UnitName, id.Battery, id.ClockOffset)
+	}
+	return s
+}
+
+// readPassword reads the admin password from a file only its owner can
+// read; the caller wipes the returned bytes.
+func readPassword(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("password file: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("password file %s is readable by others (mode %v): chmod 600 it", path, st.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("password file: %w", err)
+	}
+	p := bytes.TrimRight(b, "\r\n")
+	if len(p) == 0 {
+		return nil, fmt.Errorf("password file %s is empty", path)
+	}
+	return p, nil
+}
+
+// ingestUSB docks every recorder on the bus (or the one with serial).
+func ingestUSB(ctx context.Context, dock *ingest.Dock, serial string, officer string, opt usb.Options, out *lineWriter) ([]ingest.Summary, error) {
+	sc, err := newScanner()
+	if err != nil {
+		return nil, err
+	}
+	devs, err := sc.Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var chosen []usb.Device
+	for _, d := range devs {
+		if serial == "" || d.Serial == serial {
+			chosen = append(chosen, d)
+		}
+	}
+	if len(chosen) == 0 {
+		if serial != "" {
+			return nil, fmt.Errorf("no recorder with serial %q on USB (%d other devices)", serial, len(devs))
+		}
+		return nil, errors.New("no recorder on USB")
+	}
+	sums := make([]ingest.Summary, len(chosen))
+	errs := make([]error, len(chosen))
+	var wg sync.WaitGroup
+	for i, d := range chosen {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sums[i], errs[i] = dockUSB(ctx, sc, dock, d, officer, opt, out)
+		}()
+	}
+	wg.Wait()
+	return sums, errors.Join(errs...)
+}
+
+// dockUSB opens one recorder (unlocking it if needed), ingests it and
+// releases it.
+func dockUSB(ctx context.Context, sc *usb.Scanner, dock *ingest.Dock, d usb.Device, officer string, opt usb.Options, out *lineWriter) (ingest.Summary, error) {
+	start := time.Now()
+	rec, err := sc.Open(ctx, d, opt)
+	if err != nil {
+		return ingest.Summary{Recorder: usbLabel(d)}, err
+	}
+	defer rec.Close(ctx)
+	if u := rec.Unlocked; u != nil {
+		out.printf("%s: unlocked (%s): serial %s, officer %s, battery %d%%, clock was %+v off\n",
+			usbLabel(d), u.Profile, u.Info.Serial, u.Info.OfficerID, u.Battery, u.ClockOffset)
+	}
+	if rec.Mounted != nil {
+		out.printf("%s: mounted %s at %s via %s\n", usbLabel(d), rec.Mounted.Dev, rec.Mounted.Path, rec.Mounted.Via)
+	}
+	out.printf("%s: open after %v\n", usbLabel(d), time.Since(start).Round(time.Millisecond))
+	return dock.Ingest(ctx, ingest.Recorder{Source: rec.Source, Label: usbLabel(d), Officer: officer})
+}
+
+func usbLabel(d usb.Device) string {
+	return filepath.Join("usb", d.Port) + " " + d.VIDPID()
+}
