@@ -25,6 +25,7 @@ func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 	passwordFile := fs.String("password-file", "", "file (mode 600) with the admin password for locked recorders")
 	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
 	clerk := fs.String("clerk", "", "officer docking (default: $LAWTRAIL_OFFICER, else the first admin)")
+	checkpoint := fs.Int64("checkpoint-every", 0, "bytes copied between durable checkpoints (default 64 MiB); a recorder pulled mid-copy resumes from the last one")
 	interval := fs.Duration("interval", 500*time.Millisecond, "how often the bus is scanned")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -61,7 +62,8 @@ func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 		opt: usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}}
 	printer := progressPrinter(*progress == "json", out)
 	dock, err := ingest.NewDock(st, key, ingest.Options{Clerk: *clerk, Station: station, Clear: policy, Profiles: profiles,
-		Progress: func(u ingest.Update) { d.firstByte(u); printer(u) }})
+		CheckpointEvery: *checkpoint,
+		Progress:        func(u ingest.Update) { d.firstByte(u); printer(u) }})
 	if err != nil {
 		return err
 	}
@@ -143,7 +145,10 @@ func (d *docker) event(ev usb.Event) {
 		if sum.Files > 0 || err == nil {
 			printSummary(d.out, sum, false)
 		}
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			d.out.printf("%s: stopped (the recorder left, or docking ends); an unfinished copy resumes at the next docking\n", label)
+		case err != nil:
 			d.out.printf("%s: %v\n", label, err)
 		}
 		d.mu.Lock()
@@ -169,4 +174,3 @@ func (d *docker) firstByte(u ingest.Update) {
 		}
 	}
 }
-

@@ -205,7 +205,7 @@ func printSummary(out *lineWriter, s ingest.Summary, asJSON bool) {
 	out.printf("\n%s (serial %s): %d files, %d copied (%.1f MiB, %.1f MiB/s), %d already ingested, %d cleared, %d failed\n",
 		s.Recorder, s.Serial, s.Files, s.Copied, float64(s.Bytes)/(1<<20), s.MiBps(), s.Skipped, s.Cleared, len(s.Failed))
 	if len(s.NameSerials) > 0 && !slices.Contains(s.NameSerials, s.Serial) {
-		out.printf("  note: file names carry serial %s; the folder name %q stood in. Pass --serial to key this recorder by its own serial.\n",
+		out.printf("  note: file names carry serial %s; the recorder is keyed by %q (the device's own serial, else the folder name). Pass --serial to key it by another.\n",
 			strings.Join(s.NameSerials, ", "), s.Serial)
 	}
 	for _, f := range s.Failed {

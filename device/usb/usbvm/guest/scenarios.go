@@ -1,0 +1,356 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"lawtrail/assets"
+	"lawtrail/device"
+	"lawtrail/device/unlock"
+	"lawtrail/device/usb"
+)
+
+// scenarioMTP: an MTP recorder (QEMU's usb-mtp over a host folder) is
+// listed, ingested over gousb, and every digest equals the host's.
+func scenarioMTP(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	if _, err := waitDevices(ctx, kinds("mtp", 1)); err != nil {
+		return err
+	}
+	if _, err := mustCtl(ctx, "ingest", "--usb"); err != nil {
+		return err
+	}
+	return sameFootage(ctx, want, "signed")
+}
+
+// scenarioStorage: a mass-storage recorder (QEMU's usb-storage over a FAT
+// image) is mounted through the kernel and ingested.
+func scenarioStorage(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	if _, err := waitDevices(ctx, kinds("mass-storage", 1)); err != nil {
+		return err
+	}
+	out, err := mustCtl(ctx, "ingest", "--usb")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "via mount") {
+		return fmt.Errorf("the disk was not mounted through the OS")
+	}
+	return sameFootage(ctx, want, "signed")
+}
+
+var (
+	copiedMiB = regexp.MustCompile(`, (\d+) copied \(([0-9.]+) MiB`)
+	firstByte = regexp.MustCompile(`first byte copied ([0-9.]+m?s) after arrival`)
+)
+
+// scenarioHotplug: `dock` runs; the MTP recorder is pulled mid-copy and
+// plugged back; the copy resumes from its last checkpoint and nothing is
+// lost or recorded twice; SIGTERM ends dock cleanly.
+func scenarioHotplug(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, ctl, "--data", dataDir, "dock", "--progress", "json", "--checkpoint-every", "4194304")
+	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = os.Stdout
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	lines := make(chan string, 1024)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	const (
+		waitPull = iota
+		waitLeft
+		waitBack
+		waitDone
+	)
+	phase, summaries := waitPull, 0
+	var readded time.Time
+	var resumedMiB float64
+	for phase != -1 {
+		var line string
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return fmt.Errorf("dock ended early: %v", cmd.Wait())
+			}
+			line = l
+		case <-ctx.Done():
+			return fmt.Errorf("hot-plug: stuck in phase %d", phase)
+		}
+		var u struct {
+			Path  string `json:"path"`
+			State string `json:"state"`
+			Bytes int64  `json:"bytes"`
+		}
+		isJSON := json.Unmarshal([]byte(line), &u) == nil
+		if !isJSON || u.State != "copying" {
+			fmt.Println("dock:", line)
+		}
+		switch {
+		case phase == waitPull && isJSON && u.State == "copying" && strings.HasSuffix(u.Path, "big.mp4") && u.Bytes >= 12<<20:
+			fmt.Printf("pulling the recorder at %d MiB of %s\n", u.Bytes>>20, u.Path)
+			fmt.Println("USBVM-QMP device_del mtp0")
+			phase = waitLeft
+		case phase == waitLeft && strings.HasPrefix(line, "left "):
+			time.Sleep(500 * time.Millisecond)
+			readded = time.Now()
+			fmt.Println("USBVM-QMP device_add mtp0")
+			phase = waitBack
+		case phase >= waitLeft && strings.Contains(line, " files, "):
+			summaries++
+			if phase == waitBack || phase == waitDone {
+				if m := copiedMiB.FindStringSubmatch(line); m != nil && strings.Contains(line, " 0 failed") {
+					resumedMiB, _ = strconv.ParseFloat(m[2], 64)
+					phase = -1
+				}
+			}
+		case phase == waitBack && strings.HasPrefix(line, "arrived "):
+			phase = waitDone
+		}
+		if m := firstByte.FindStringSubmatch(line); m != nil && !readded.IsZero() {
+			d, _ := time.ParseDuration(m[1])
+			figure("dock_arrival_to_first_byte", d.Seconds()*1000, "ms")
+			figure("replug_request_to_first_byte", time.Since(readded).Seconds()*1000, "ms")
+		}
+	}
+	total := sizeMiB()
+	fmt.Printf("after the re-plug dock copied %.1f MiB of %.1f MiB\n", resumedMiB, total)
+	if resumedMiB >= total {
+		return fmt.Errorf("the copy started over (%.1f MiB of %.1f) instead of resuming", resumedMiB, total)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	for l := range lines {
+		fmt.Println("dock:", l)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("dock after SIGTERM: %w", err)
+	}
+	return sameFootage(ctx, want, "signed")
+}
+
+// sizeMiB is the manifest's total size (from /sizes.json).
+func sizeMiB() float64 {
+	b, _ := os.ReadFile("/sizes.json")
+	var sizes map[string]int64
+	json.Unmarshal(b, &sizes)
+	var t int64
+	for _, s := range sizes {
+		t += s
+	}
+	return float64(t) / (1 << 20)
+}
+
+// scenarioLocked: a locked recorder (a FunctionFS gadget on dummy_hcd) is
+// identified, refuses a wrong password, unlocks with the right one,
+// re-enumerates as mass storage, is ingested and cleared.
+func scenarioLocked(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if _, err := startLockedGadget(gctx, "admin-8888", "/recorder.img"); err != nil {
+		return err
+	}
+	devs, err := waitDevices(ctx, func(ds []deviceLine) bool {
+		return len(ds) == 1 && ds[0].Kind == "locked" && len(ds[0].Identity) > 0
+	})
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(devs[0].Identity), `"Serial":"DSJ0001"`) || !strings.Contains(string(devs[0].Identity), "张三") {
+		return fmt.Errorf("identity not read: %s", devs[0].Identity)
+	}
+	for name, pw := range map[string]string{"/tmp/wrong": "admin-1234\n", "/tmp/right": "admin-8888\n"} {
+		if err := os.WriteFile(name, []byte(pw), 0o600); err != nil {
+			return err
+		}
+	}
+	out, code, err := lawtrailctl(ctx, "ingest", "--usb", "--password-file", "/tmp/wrong", "--clear", "local")
+	if err != nil || code != 2 || !strings.Contains(out, "wrong admin password") {
+		return fmt.Errorf("wrong password: exit %d, want 2 and 'wrong admin password'", code)
+	}
+	if strings.Contains(out, "admin-1234") {
+		return fmt.Errorf("the password was printed")
+	}
+	if items, err := footageList(ctx); err != nil || len(items) != 0 {
+		return fmt.Errorf("after the wrong password: %d footage items, %v", len(items), err)
+	}
+	out, err = mustCtl(ctx, "ingest", "--usb", "--password-file", "/tmp/right", "--clear", "local")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "unlocked (reference-dsj): serial DSJ0001, officer 350101") {
+		return fmt.Errorf("no unlock report in the output")
+	}
+	if err := sameFootage(ctx, want, "cleared"); err != nil {
+		return err
+	}
+	return diskEmpty(ctx, want)
+}
+
+// diskEmpty mounts the unlocked recorder again and checks that the
+// cleared files are gone from it.
+func diskEmpty(ctx context.Context, want map[string]string) error {
+	profiles, _ := unlock.ParseProfiles(assets.LockedRecorders)
+	sc := &usb.Scanner{Profiles: profiles}
+	devs, err := sc.Scan(ctx)
+	if err != nil || len(devs) != 1 || devs[0].Kind != usb.KindStorage {
+		return fmt.Errorf("after unlock, want one mass-storage device: %v %v", devs, err)
+	}
+	rec, err := sc.Open(ctx, devs[0], usb.Options{MountDir: "/tmp/mnt"})
+	if err != nil {
+		return err
+	}
+	defer rec.Close(ctx)
+	left := 0
+	err = rec.Source.Walk(ctx, func(f device.File) error {
+		if _, ok := want[f.Path]; ok {
+			left++
+			fmt.Println("still on the recorder:", f.Path)
+		}
+		return nil
+	}, func(string, string) {})
+	if err != nil {
+		return err
+	}
+	if left > 0 {
+		return fmt.Errorf("%d cleared files are still on the recorder", left)
+	}
+	fmt.Printf("recorder: all %d ingested files cleared\n", len(want))
+	return nil
+}
+
+// scenarioBench: the same files over MTP (gousb, device/mtp) and read
+// plainly from a mass-storage disk mounted by the kernel, in one guest.
+func scenarioBench(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	profiles, _ := unlock.ParseProfiles(assets.LockedRecorders)
+	sc := &usb.Scanner{Profiles: profiles}
+	var devs []usb.Device
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if devs, err = sc.Scan(ctx); err != nil {
+			return err
+		}
+		if len(devs) == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	times := map[usb.Kind]time.Duration{}
+	var bytes int64
+	for _, d := range devs {
+		rec, err := sc.Open(ctx, d, usb.Options{MountDir: "/tmp/mnt"})
+		if err != nil {
+			return err
+		}
+		os.WriteFile("/proc/sys/vm/drop_caches", []byte("3"), 0)
+		start := time.Now()
+		n, err := readAll(ctx, rec.Source, want)
+		times[d.Kind] = time.Since(start)
+		rec.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Kind, err)
+		}
+		bytes = n
+	}
+	mtpT, plainT := times[usb.KindMTP], times[usb.KindStorage]
+	if mtpT == 0 || plainT == 0 {
+		return fmt.Errorf("want an MTP and a mass-storage device, found %v", devs)
+	}
+	mib := float64(bytes) / (1 << 20)
+	figure("mtp_read_MiBps", mib/mtpT.Seconds(), "MiB/s")
+	figure("plain_read_MiBps", mib/plainT.Seconds(), "MiB/s")
+	figure("mtp_over_plain_read", plainT.Seconds()/mtpT.Seconds(), "ratio")
+	return nil
+}
+
+// readAll reads and hashes every file of src; every digest must be the
+// manifest's. MTP paths start with the storage id.
+func readAll(ctx context.Context, src device.Source, want map[string]string) (int64, error) {
+	var files []device.File
+	if err := src.Walk(ctx, func(f device.File) error { files = append(files, f); return nil }, func(string, string) {}); err != nil {
+		return 0, err
+	}
+	var total int64
+	seen := 0
+	for _, f := range files {
+		r, err := src.Open(ctx, f.Path, 0)
+		if err != nil {
+			return total, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, r)
+		r.Close()
+		if err != nil {
+			return total, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		total += n
+		key := f.Path
+		if i := strings.IndexByte(key, '/'); i >= 0 && len(key) > 9 && key[8] == '/' {
+			key = key[i+1:]
+		}
+		if d, ok := want[key]; ok {
+			if d != hex.EncodeToString(h.Sum(nil)) {
+				return total, fmt.Errorf("%s: digest differs from the host's", f.Path)
+			}
+			seen++
+		}
+	}
+	if seen != len(want) {
+		return total, fmt.Errorf("read %d of the %d files", seen, len(want))
+	}
+	return total, nil
+}
