@@ -29,7 +29,7 @@ commands:
   ingest --from PATH [--officer ID] [--clear never|local|hub] [--progress json] [--clerk ID] [--serial S]
                                                             copy, verify and sign every recorder file; exit 0 only if all are done
   ingest --usb [--serial S] [--password-file F] [--clear …]  the same for the recorders on USB (MTP, mass storage, locked)
-  devices [--json]                                          the recorders on USB: kind, VID:PID, serial, identity, state
+  devices [--json] [--sync-time]                            the recorders on USB: kind, VID:PID, serial, identity, state
   dock [--clear …] [--password-file F] [--progress json]    stay running; ingest every recorder that arrives on USB (SIGINT/SIGTERM stop)
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records

@@ -38,6 +38,7 @@ func cmdDevices(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	asJSON := fs.Bool("json", false, "one JSON object per recorder")
+	syncTime := fs.Bool("sync-time", false, "set each locked recorder's clock from this terminal (after its footage is ingested: older files keep the old offset)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +62,14 @@ func cmdDevices(ctx context.Context, args []string, e env) error {
 				r.State = "locked, not identified: " + err.Error()
 			} else {
 				r.Identity = id
+			}
+			if *syncTime && r.Identity != nil {
+				off, err := sc.SyncClock(ctx, d, usb.Options{})
+				if err != nil {
+					r.State += "; clock not set: " + err.Error()
+				} else {
+					r.State += fmt.Sprintf("; clock set (it was %+v off)", off)
+				}
 			}
 		}
 		reports = append(reports, r)

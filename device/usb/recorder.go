@@ -65,8 +65,8 @@ type UnlockReport struct {
 	Profile string      `json:"profile"`
 	Info    device.Info `json:"info"`
 	Battery int         `json:"battery_percent"`
-	// ClockOffset is the recorder's clock minus the terminal's before
-	// SyncTime set it.
+	// ClockOffset is the recorder's clock minus the terminal's (before
+	// SyncTime set it, for SyncClock).
 	ClockOffset time.Duration `json:"clock_offset_ns"`
 }
 
@@ -168,8 +168,9 @@ func (s *Scanner) openLocked(ctx context.Context, d Device, opt Options) (*Recor
 	return r, nil
 }
 
-// unlock identifies the locked recorder, records and corrects its clock,
-// reads the battery, and sends the password.
+// unlock identifies the locked recorder, reads its clock (the offset goes
+// with the footage into custody), reads the battery, and sends the
+// password.
 func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (*UnlockReport, error) {
 	c, err := openConn(d, opt.timeout())
 	if err != nil {
@@ -184,12 +185,17 @@ func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (*UnlockRep
 	if err != nil {
 		return nil, err
 	}
+	// The clock is read, not set: setting it before the password is
+	// known good would lose the offset of the footage still on the device
+	// if the unlock then failed (SyncTime is a separate, explicit step).
 	now := opt.now()
-	offset, err := rec.SyncTime(ctx, now)
+	clock, err := rec.Clock(ctx)
 	if err != nil {
 		return nil, err
 	}
-	info.Clock, info.ClockReadAt = now.Add(offset), now
+	info.Clock, info.ClockReadAt = clock, now
+	offset, _ := info.ClockOffset()
+	offset = offset.Truncate(time.Second)
 	if info.Serial == "" {
 		info.Serial = d.Serial
 	}
@@ -257,4 +263,20 @@ func (s *Scanner) Identify(ctx context.Context, d Device, opt Options) (*UnlockR
 	}
 	offset, _ := info.ClockOffset()
 	return &UnlockReport{Profile: rec.Profile.Name, Info: info, Battery: battery, ClockOffset: offset.Truncate(time.Second)}, nil
+}
+
+// SyncClock sets a locked recorder's clock from the terminal's and
+// returns the offset it had. Do it once its footage is ingested: files
+// recorded before keep times off by that offset.
+func (s *Scanner) SyncClock(ctx context.Context, d Device, opt Options) (time.Duration, error) {
+	c, err := openConn(d, opt.timeout())
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	rec, err := unlock.Detect(ctx, c, s.Profiles)
+	if err != nil {
+		return 0, err
+	}
+	return rec.SyncTime(ctx, opt.now())
 }

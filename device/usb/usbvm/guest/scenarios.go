@@ -208,7 +208,7 @@ func scenarioLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(string(devs[0].Identity), `"Serial":"DSJ0001"`) || !strings.Contains(string(devs[0].Identity), "张三") {
+	if !strings.Contains(string(devs[0].Identity), `"Serial":"DSJ0001"`) || !strings.Contains(string(devs[0].Identity), "某区城市管理综合执法局") {
 		return fmt.Errorf("identity not read: %s", devs[0].Identity)
 	}
 	for name, pw := range map[string]string{"/tmp/wrong": "admin-1234\n", "/tmp/right": "admin-8888\n"} {
@@ -230,8 +230,10 @@ func scenarioLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(out, "unlocked (reference-dsj): serial DSJ0001, officer 350101") {
-		return fmt.Errorf("no unlock report in the output")
+	// The wrong password changed nothing: the clock offset is still the
+	// recorder's own (83 minutes slow), and it is what custody records.
+	if !strings.Contains(out, "unlocked (reference-dsj): serial DSJ0001, officer 350101") || !strings.Contains(out, "clock was -1h23m") {
+		return fmt.Errorf("no unlock report with the recorder's own clock offset in the output")
 	}
 	if err := sameFootage(ctx, want, "cleared"); err != nil {
 		return err
