@@ -5,8 +5,11 @@ DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
              libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev \
              poppler-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# make test-usb boots a kernel under QEMU with these (the kernel itself is
+# fetched by apt-get download into the user's cache folder on first use).
+USB_PKGS  := qemu-system-x86 busybox-static dosfstools mtools
 
-.PHONY: run test bench lint deps fuzz demo screenshots release
+.PHONY: run test test-usb bench lint deps deps-usb fuzz demo screenshots release
 
 ## deps: install the Debian packages the build needs, only when some are missing.
 deps:
@@ -17,6 +20,18 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+## deps-usb: what make test-usb needs besides deps (QEMU, busybox, FAT tools)
+## and apt's package lists (the kernel package is downloaded from them).
+deps-usb: deps
+	@missing=""; for p in $(USB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ] || ! apt-cache depends linux-image-amd64 >/dev/null 2>&1; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  { [ -z "$$missing" ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; }; \
 	fi
 
 ## run: start the terminal app with the default data dir ($(DATA)).
@@ -31,6 +46,14 @@ test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 ./...
 	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/ ./app/
+	$(MAKE) test-usb
+
+## test-usb: device/usb against real USB stacks: a Debian kernel under QEMU
+## (TCG) with usb-mtp, usb-storage, hot-plug over QMP, and a fake locked
+## recorder (dummy_hcd + FunctionFS) in the guest. LAWTRAIL_SKIP_USBVM=1
+## skips it; nothing else does.
+test-usb: deps-usb
+	$(GO) test -tags usbvm -count=1 -v -timeout 15m ./device/usb/usbvm/
 
 ## release: the terminal app without the emoji font (-4 MB), stripped.
 release: deps
@@ -49,10 +72,11 @@ screenshots: deps
 ## bench: the measured figures, each against a baseline measured in the same run
 ## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source).
 ## The docking benchmarks write about 8 GiB to the temp folder.
-bench:
+bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
+	$(GO) test -tags usbvm -count=1 -v -run TestMTPThroughputAgainstPlainRead ./device/usb/usbvm/ | grep -E 'FIGURE|^(ok|FAIL|---)'
 
 ## lint: gofmt must have nothing to say, go vet must pass.
 lint:
@@ -66,3 +90,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/
 	$(GO) test -run '^$$' -fuzz FuzzContainers -fuzztime 60s ./device/mtp/
 	$(GO) test -run '^$$' -fuzz FuzzGarbageReplies -fuzztime 60s ./device/unlock/
+	$(GO) test -run '^$$' -fuzz FuzzCompatID -fuzztime 60s ./device/usb/

@@ -70,11 +70,14 @@ func portName(bus int, path []int) string {
 
 // newContext opens a libusb context. libusb built without udev panics in
 // gousb.NewContext when /dev/bus/usb is missing; that becomes ErrNoUSB.
-func newContext() (c *gousb.Context, err error) {
+func newContext() (*gousb.Context, error) { return guarded(gousb.NewContext) }
+
+// guarded calls open and turns its panic into ErrNoUSB.
+func guarded(open func() *gousb.Context) (c *gousb.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c, err = nil, fmt.Errorf("%w (libusb: %v)", ErrNoUSB, r)
 		}
 	}()
-	return gousb.NewContext(), nil
+	return open(), nil
 }
