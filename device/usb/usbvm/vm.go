@@ -59,7 +59,6 @@ func (k *Kit) Run(ctx context.Context, work string, b Boot, log io.Writer) (Resu
 		"-device", "qemu-xhci,id=xhci"}
 	args = append(args, b.Devices...)
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8") // usb-mtp converts names with the locale
 	cmd.Stdin = nil
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

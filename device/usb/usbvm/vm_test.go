@@ -130,13 +130,16 @@ func boot(t *testing.T, b Boot, manifest map[string]string, sizes map[string]int
 	return res
 }
 
-// gat947 names, a packet-multiple size, an exact MiB, a CJK folder.
+// gat947 names, a packet-multiple size, an exact MiB, an important-marked
+// folder. (QEMU's usb-mtp sends non-ASCII names as "Oops" unless a GTK
+// display set its locale, so Chinese names over MTP are covered by
+// device/mtp's unit tests, not here.)
 var mtpFiles = map[string]int{
-	"DCIM/100MEDIA/DSJ0001_350101_20261120101530_0001.MP4": 3<<20 + 17,
-	"DCIM/100MEDIA/DSJ0001_350101_20261120102000_0002.MP4": 512 << 10,
-	"DCIM/100MEDIA/DSJ0001_350101_20261120102500_0003.WAV": 1 << 20,
-	"DCIM/重点/DSJ0001_350101_20261120103000_0004_IMP.MP4":   100_000,
-	"RECORD/DSJ0001_350101_20261120103500_0005.JPG":        4096,
+	"DCIM/100MEDIA/DSJ0001_350101_20261120101530_0001.MP4":      3<<20 + 17,
+	"DCIM/100MEDIA/DSJ0001_350101_20261120102000_0002.MP4":      512 << 10,
+	"DCIM/100MEDIA/DSJ0001_350101_20261120102500_0003.WAV":      1 << 20,
+	"DCIM/IMPORTANT/DSJ0001_350101_20261120103000_0004_IMP.MP4": 100_000,
+	"RECORD/DSJ0001_350101_20261120103500_0005.JPG":             4096,
 }
 
 func mtpDevice(dir string) []string {
