@@ -5,6 +5,7 @@
 // from vendors' names. Profiles are data (assets/profiles/recorders.json),
 // not code. Subpackages attach real devices: device/msc (a mounted file
 // system or any folder), device/mtp (MTP/PTP in pure Go), device/unlock
-// (vendor unlock of locked recorders over mass-storage BOT); device/usb,
-// the only importer of gousb, is still to come.
+// (vendor unlock of locked recorders over mass-storage BOT), device/usb
+// (finds recorders with libusb and opens them as Sources), device/volume
+// (the kernel's disk of a USB interface, mounted).
 package device
