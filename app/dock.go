@@ -26,7 +26,10 @@ type Dock struct {
 	Folder *widget.Entry
 	Start  *widget.Button
 	Cards  []*RecorderCard
-	list   *fyne.Container
+	// USBStatus says whether recorders plugged into USB are docked by
+	// themselves (or why not).
+	USBStatus *widget.Label
+	list      *fyne.Container
 	view   fyne.CanvasObject
 	// One ingest.Dock serves every docking of the session, so its copy
 	// limit holds across recorders; it is rebuilt when the clear policy
@@ -64,7 +67,9 @@ func NewDock(u *UI) *Dock {
 	})
 	d.Start = big(widget.NewButton(lang.L("dock.start"), func() { d.StartDocking(u, d.Folder.Text) }))
 	policy := widget.NewLabel(lang.X("dock.policy", "Clear policy: {{.Policy}}", map[string]any{"Policy": lang.L("policy." + string(u.settings.Clear))}))
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, browse, d.Folder), d.Start, policy, widget.NewSeparator())
+	d.USBStatus = widget.NewLabel("")
+	d.USBStatus.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(d.USBStatus, container.NewBorder(nil, nil, nil, browse, d.Folder), d.Start, policy, widget.NewSeparator())
 	d.view = container.NewBorder(top, nil, nil, nil, container.NewVScroll(d.list))
 	return d
 }
@@ -108,6 +113,14 @@ func (d *Dock) progress(up ingest.Update) {
 	}
 }
 
+// addCard shows a new recorder card (on the UI goroutine).
+func (d *Dock) addCard(title string) *RecorderCard {
+	c := newRecorderCard(title)
+	d.Cards = append(d.Cards, c)
+	d.list.Add(c.box)
+	return c
+}
+
 // StartDocking docks the folder: a new card appears and follows the
 // progress; several dockings run at once.
 func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
@@ -115,9 +128,7 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 	if folder == "" {
 		return nil
 	}
-	c := newRecorderCard(folder)
-	d.Cards = append(d.Cards, c)
-	d.list.Add(c.box)
+	c := d.addCard(folder)
 	fsys, err := msc.OpenDir(folder)
 	if err != nil {
 		c.fail(err)

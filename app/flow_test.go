@@ -223,21 +223,34 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	eventually(t, "the filter by case number", func() bool { return len(m.Evidence.Shown()) == 1 })
 }
 
-// findButton returns the first button labelled text inside o.
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
+// findObject returns the first object inside o (containers and widgets'
+// renderers, depth first) that match accepts.
+func findObject(o fyne.CanvasObject, match func(fyne.CanvasObject) bool) fyne.CanvasObject {
+	if match(o) {
+		return o
+	}
+	var children []fyne.CanvasObject
 	switch v := o.(type) {
-	case *widget.Button:
-		if v.Text == text {
-			return v
-		}
 	case *fyne.Container:
-		for _, c := range v.Objects {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
+		children = v.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(v).Objects()
+	}
+	for _, c := range children {
+		if f := findObject(c, match); f != nil {
+			return f
 		}
 	}
 	return nil
+}
+
+// findButton returns the first button labelled text inside o.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	b, _ := findObject(o, func(c fyne.CanvasObject) bool {
+		b, ok := c.(*widget.Button)
+		return ok && b.Text == text
+	}).(*widget.Button)
+	return b
 }
 
 func TestPINGuardLocksAndUnlocks(t *testing.T) {

@@ -28,6 +28,10 @@ type UI struct {
 	settings Settings
 	// KDF seals new keys (first run); tests lower it.
 	KDF evidence.KDFParams
+	// Bus is where USB recorders arrive (nil: no USB docking); tests set
+	// a fake before the main screen shows.
+	Bus      RecorderBus
+	stopMain context.CancelFunc
 	// screens, kept for tests
 	firstRun *FirstRun
 	unlock   *Unlock
@@ -37,7 +41,7 @@ type UI struct {
 
 // New builds the UI for the data folder dir in win.
 func New(ctx context.Context, a fyne.App, win fyne.Window, dir string) *UI {
-	u := &UI{app: a, win: win, dir: dir, ctx: ctx, settings: loadSettings(a.Preferences())}
+	u := &UI{app: a, win: win, dir: dir, ctx: ctx, settings: loadSettings(a.Preferences()), Bus: defaultBus()}
 	a.Settings().SetTheme(NewTheme(u.settings.Dark))
 	return u
 }
@@ -68,13 +72,20 @@ func (u *UI) showUnlock() {
 }
 
 func (u *UI) showLogin() {
+	if u.stopMain != nil {
+		u.stopMain() // the officer leaves: stop docking in their name
+		u.stopMain = nil
+	}
 	u.login = NewLogin(u)
 	u.show(u.login.View())
 }
 
 func (u *UI) showMain() {
+	ctx, cancel := context.WithCancel(u.ctx)
+	u.stopMain = cancel
 	u.main = NewMain(u)
 	u.show(u.main.View())
+	u.main.Dock.watchUSB(ctx, u, u.main.Dock.USBStatus)
 }
 
 // callbacks serializes what goroutines hand to the UI (uiDo). The OpenGL

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/assets"
+	"lawtrail/device/unlock"
+	"lawtrail/device/usb"
+	"lawtrail/ingest"
+)
+
+// RecorderBus is where recorders arrive: the USB bus (*usb.Scanner), or a
+// test's fake.
+type RecorderBus interface {
+	Watch(ctx context.Context, interval time.Duration, fn func(usb.Event), onErr func(error)) error
+	Open(ctx context.Context, d usb.Device, opt usb.Options) (*usb.Recorder, error)
+}
+
+// defaultBus is the machine's USB bus with the shipped unlock profiles.
+func defaultBus() RecorderBus {
+	profiles, err := unlock.ParseProfiles(assets.LockedRecorders)
+	if err != nil {
+		return nil
+	}
+	return &usb.Scanner{Profiles: profiles}
+}
+
+// usbWatch docks every recorder that arrives on the bus while the main
+// screen is up: a card per recorder, the password asked for a locked one,
+// the docking given up when the recorder is pulled (it resumes when it
+// comes back).
+type usbWatch struct {
+	u       *UI
+	d       *Dock
+	status  *widget.Label
+	mu      sync.Mutex
+	running map[string]context.CancelFunc // by device ID
+	lastErr string
+}
+
+// watchUSB starts watching until ctx ends.
+func (d *Dock) watchUSB(ctx context.Context, u *UI, status *widget.Label) {
+	if u.Bus == nil {
+		status.SetText(lang.L("usb.none"))
+		return
+	}
+	w := &usbWatch{u: u, d: d, status: status, running: map[string]context.CancelFunc{}}
+	status.SetText(lang.L("usb.waiting"))
+	go u.Bus.Watch(ctx, time.Second, func(ev usb.Event) { w.event(ctx, ev) }, w.scanError)
+}
+
+func (w *usbWatch) scanError(err error) {
+	msg := err.Error()
+	if errors.Is(err, usb.ErrNoUSB) {
+		msg = lang.L("usb.noaccess")
+	}
+	w.mu.Lock()
+	same := msg == w.lastErr
+	w.lastErr = msg
+	w.mu.Unlock()
+	if !same {
+		uiDo(func() { w.status.SetText(msg) })
+	}
+}
+
+func (w *usbWatch) event(ctx context.Context, ev usb.Event) {
+	dev := ev.Device
+	if !ev.Arrived {
+		w.mu.Lock()
+		if cancel := w.running[dev.ID()]; cancel != nil {
+			cancel()
+		}
+		w.mu.Unlock()
+		return
+	}
+	if dev.Problem != "" {
+		uiDo(func() {
+			c := w.d.addCard(usbTitle(dev))
+			c.fail(errors.New(dev.Problem))
+		})
+		return
+	}
+	if dev.Kind == usb.KindLocked {
+		uiDo(func() { w.askPassword(ctx, dev) })
+		return
+	}
+	uiDo(func() { w.dock(ctx, dev, nil) })
+}
+
+func usbTitle(d usb.Device) string {
+	return fmt.Sprintf("USB %s · %s %s · %s", d.Port, d.Manufacturer, d.Product, d.Kind)
+}
+
+// askPassword asks the clerk for a locked recorder's admin password.
+func (w *usbWatch) askPassword(ctx context.Context, dev usb.Device) {
+	pw := widget.NewPasswordEntry()
+	items := []*widget.FormItem{widget.NewFormItem(lang.L("usb.password"), pw)}
+	dialog.ShowForm(lang.X("usb.locked", "Locked recorder {{.Serial}}", map[string]any{"Serial": dev.Serial}),
+		lang.L("usb.unlock"), lang.L("usb.cancel"), items, func(ok bool) {
+			password := []byte(pw.Text)
+			pw.SetText("")
+			if ok && len(password) > 0 {
+				w.dock(ctx, dev, password)
+			}
+		}, w.u.win)
+}
+
+// dock opens the recorder (unlocking it with password) and ingests it on
+// a new card; runs on the UI goroutine, works in the background.
+func (w *usbWatch) dock(ctx context.Context, dev usb.Device, password []byte) {
+	c := w.d.addCard(usbTitle(dev))
+	label := filepath.Join("usb", dev.Port) + " " + dev.VIDPID()
+	c.onFinish = func() { c.RefreshSync(w.u) }
+	dock, err := w.d.ingestDock(w.u, label, c)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	w.mu.Lock()
+	w.running[dev.ID()] = cancel
+	w.mu.Unlock()
+	background(func() (ingest.Summary, error) {
+		defer cancel()
+		defer clear(password)
+		rec, err := w.u.Bus.Open(rctx, dev, usb.Options{Password: password, MountDir: filepath.Join(w.u.dir, "mnt")})
+		if err != nil {
+			return ingest.Summary{}, err
+		}
+		defer rec.Close(context.WithoutCancel(rctx))
+		return dock.Ingest(rctx, ingest.Recorder{Source: rec.Source, Label: label})
+	}, func(s ingest.Summary, err error) {
+		if errors.Is(err, unlock.ErrWrongPassword) {
+			err = errors.New(lang.L("usb.wrongpassword"))
+		}
+		if err != nil && s.Files == 0 {
+			c.fail(err) // not opened (or pulled before any file was found)
+			return
+		}
+		c.finish(s, err)
+	})
+}
+
