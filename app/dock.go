@@ -30,7 +30,7 @@ type Dock struct {
 	// themselves (or why not).
 	USBStatus *widget.Label
 	list      *fyne.Container
-	view   fyne.CanvasObject
+	view      fyne.CanvasObject
 	// One ingest.Dock serves every docking of the session, so its copy
 	// limit holds across recorders; it is rebuilt when the clear policy
 	// changes. cards routes its progress to the card of each recorder.

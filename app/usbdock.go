@@ -149,4 +149,3 @@ func (w *usbWatch) dock(ctx context.Context, dev usb.Device, password []byte) {
 		c.finish(s, err)
 	})
 }
-
