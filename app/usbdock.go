@@ -39,11 +39,12 @@ func defaultBus() RecorderBus {
 // the docking given up when the recorder is pulled (it resumes when it
 // comes back).
 type usbWatch struct {
+	ctx     context.Context // the main screen's life
 	u       *UI
 	d       *Dock
 	status  *widget.Label
 	mu      sync.Mutex
-	running map[string]context.CancelFunc // by device ID
+	tracker usb.Tracker
 	lastErr string
 }
 
@@ -53,9 +54,9 @@ func (d *Dock) watchUSB(ctx context.Context, u *UI, status *widget.Label) {
 		status.SetText(lang.L("usb.none"))
 		return
 	}
-	w := &usbWatch{u: u, d: d, status: status, running: map[string]context.CancelFunc{}}
+	w := &usbWatch{ctx: ctx, u: u, d: d, status: status}
 	status.SetText(lang.L("usb.waiting"))
-	go u.Bus.Watch(ctx, time.Second, func(ev usb.Event) { w.event(ctx, ev) }, w.scanError)
+	go u.Bus.Watch(ctx, time.Second, w.event, w.scanError)
 }
 
 func (w *usbWatch) scanError(err error) {
@@ -72,14 +73,10 @@ func (w *usbWatch) scanError(err error) {
 	}
 }
 
-func (w *usbWatch) event(ctx context.Context, ev usb.Event) {
+func (w *usbWatch) event(ev usb.Event) {
 	dev := ev.Device
 	if !ev.Arrived {
-		w.mu.Lock()
-		if cancel := w.running[dev.ID()]; cancel != nil {
-			cancel()
-		}
-		w.mu.Unlock()
+		w.tracker.Leave(dev)
 		return
 	}
 	if dev.Problem != "" {
@@ -89,11 +86,30 @@ func (w *usbWatch) event(ctx context.Context, ev usb.Event) {
 		})
 		return
 	}
-	if dev.Kind == usb.KindLocked {
-		uiDo(func() { w.askPassword(ctx, dev) })
+	w.start(dev)
+}
+
+// start docks dev unless a docking of the same recorder runs; a locked
+// recorder first asks for its password.
+func (w *usbWatch) start(dev usb.Device) {
+	rctx, cancel := context.WithCancel(w.ctx)
+	if !w.tracker.Arrive(dev, cancel) {
+		cancel()
 		return
 	}
-	uiDo(func() { w.dock(ctx, dev, nil) })
+	if dev.Kind == usb.KindLocked {
+		uiDo(func() { w.askPassword(rctx, cancel, dev) })
+		return
+	}
+	uiDo(func() { w.dock(rctx, cancel, dev, nil) })
+}
+
+// finished ends dev's docking and docks the recorder again if it came
+// back meanwhile.
+func (w *usbWatch) finished(dev usb.Device) {
+	if next := w.tracker.Finish(dev); next != nil && w.ctx.Err() == nil {
+		go w.start(*next)
+	}
 }
 
 func usbTitle(d usb.Device) string {
@@ -101,7 +117,7 @@ func usbTitle(d usb.Device) string {
 }
 
 // askPassword asks the clerk for a locked recorder's admin password.
-func (w *usbWatch) askPassword(ctx context.Context, dev usb.Device) {
+func (w *usbWatch) askPassword(ctx context.Context, cancel context.CancelFunc, dev usb.Device) {
 	pw := widget.NewPasswordEntry()
 	items := []*widget.FormItem{widget.NewFormItem(lang.L("usb.password"), pw)}
 	dialog.ShowForm(lang.X("usb.locked", "Locked recorder {{.Serial}}", map[string]any{"Serial": dev.Serial}),
@@ -109,26 +125,27 @@ func (w *usbWatch) askPassword(ctx context.Context, dev usb.Device) {
 			password := []byte(pw.Text)
 			pw.SetText("")
 			if ok && len(password) > 0 {
-				w.dock(ctx, dev, password)
+				w.dock(ctx, cancel, dev, password)
+				return
 			}
+			cancel()
+			w.finished(dev)
 		}, w.u.win)
 }
 
 // dock opens the recorder (unlocking it with password) and ingests it on
 // a new card; runs on the UI goroutine, works in the background.
-func (w *usbWatch) dock(ctx context.Context, dev usb.Device, password []byte) {
+func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb.Device, password []byte) {
 	c := w.d.addCard(usbTitle(dev))
 	label := filepath.Join("usb", dev.Port) + " " + dev.VIDPID()
 	c.onFinish = func() { c.RefreshSync(w.u) }
 	dock, err := w.d.ingestDock(w.u, label, c)
 	if err != nil {
+		cancel()
 		c.fail(err)
+		w.finished(dev)
 		return
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	w.mu.Lock()
-	w.running[dev.ID()] = cancel
-	w.mu.Unlock()
 	background(func() (ingest.Summary, error) {
 		defer cancel()
 		defer clear(password)
@@ -142,6 +159,7 @@ func (w *usbWatch) dock(ctx context.Context, dev usb.Device, password []byte) {
 		if errors.Is(err, unlock.ErrWrongPassword) {
 			err = errors.New(lang.L("usb.wrongpassword"))
 		}
+		defer w.finished(dev)
 		if err != nil && s.Files == 0 {
 			c.fail(err) // not opened (or pulled before any file was found)
 			return

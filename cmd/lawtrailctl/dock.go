@@ -58,7 +58,7 @@ func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 	}
 	station, _ := os.Hostname()
 	out := &lineWriter{w: e.stdout}
-	d := &docker{out: out, officer: *officer, workers: map[string]*worker{}, chains: map[string]chan struct{}{},
+	d := &docker{ctx: ctx, out: out, officer: *officer, workers: map[string]*worker{},
 		opt: usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}}
 	printer := progressPrinter(*progress == "json", out)
 	dock, err := ingest.NewDock(st, key, ingest.Options{Clerk: *clerk, Station: station, Clear: policy, Profiles: profiles,
@@ -81,23 +81,24 @@ func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 	return err
 }
 
-// docker runs one worker per arrived recorder.
+// docker runs one worker per arrived recorder; the tracker keeps it to
+// one per recorder (a locked recorder's unlocked disk belongs to the
+// docking that unlocked it; a recorder back from a pull is docked again).
 type docker struct {
+	ctx     context.Context
 	sc      *usb.Scanner
 	dock    *ingest.Dock
 	out     *lineWriter
 	officer string
 	opt     usb.Options
+	tracker usb.Tracker
 	wg      sync.WaitGroup
 	mu      sync.Mutex
-	workers map[string]*worker       // by device ID
-	chains  map[string]chan struct{} // by serial (or port): the last worker's end
+	workers map[string]*worker // by label, for the first-byte line
 }
 
 type worker struct {
-	cancel  context.CancelFunc
 	arrived time.Time
-	label   string
 	first   bool
 }
 
@@ -106,11 +107,7 @@ func (d *docker) event(ev usb.Event) {
 	label := usbLabel(dev)
 	if !ev.Arrived {
 		d.out.printf("left     %s %s serial %s\n", label, dev.Kind, dev.Serial)
-		d.mu.Lock()
-		if w := d.workers[dev.ID()]; w != nil {
-			w.cancel()
-		}
-		d.mu.Unlock()
+		d.tracker.Leave(dev)
 		return
 	}
 	d.out.printf("arrived  %s %s serial %s %s %s\n", label, dev.Kind, dev.Serial, dev.Manufacturer, dev.Product)
@@ -118,29 +115,25 @@ func (d *docker) event(ev usb.Event) {
 		d.out.printf("         %s: %s\n", label, dev.Problem)
 		return
 	}
-	chain := dev.Serial
-	if chain == "" {
-		chain = dev.Port
+	d.start(dev)
+}
+
+// start docks dev in its own worker, unless a docking of the same
+// recorder runs.
+func (d *docker) start(dev usb.Device) {
+	label := usbLabel(dev)
+	ctx, cancel := context.WithCancel(d.ctx)
+	if !d.tracker.Arrive(dev, cancel) {
+		cancel()
+		d.out.printf("         %s: the docking of this recorder in progress takes it\n", label)
+		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{cancel: cancel, arrived: time.Now(), label: label}
 	d.mu.Lock()
-	if old := d.workers[dev.ID()]; old != nil {
-		old.cancel()
-	}
-	d.workers[dev.ID()] = w
-	prev := d.chains[chain]
-	done := make(chan struct{})
-	d.chains[chain] = done
+	d.workers[label] = &worker{arrived: time.Now()}
 	d.mu.Unlock()
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		defer close(done)
-		defer cancel()
-		if prev != nil {
-			<-prev // the same recorder's last docking ends first
-		}
 		sum, err := dockUSB(ctx, d.sc, d.dock, dev, d.officer, d.opt, d.out)
 		if sum.Files > 0 || err == nil {
 			printSummary(d.out, sum, false)
@@ -151,11 +144,13 @@ func (d *docker) event(ev usb.Event) {
 		case err != nil:
 			d.out.printf("%s: %v\n", label, err)
 		}
+		cancel()
 		d.mu.Lock()
-		if d.workers[dev.ID()] == w {
-			delete(d.workers, dev.ID())
-		}
+		delete(d.workers, label)
 		d.mu.Unlock()
+		if next := d.tracker.Finish(dev); next != nil && d.ctx.Err() == nil {
+			d.start(*next)
+		}
 	}()
 }
 
@@ -167,10 +162,8 @@ func (d *docker) firstByte(u ingest.Update) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, w := range d.workers {
-		if w.label == u.Recorder && !w.first {
-			w.first = true
-			d.out.printf("%s: first byte copied %v after arrival\n", w.label, time.Since(w.arrived).Round(time.Millisecond))
-		}
+	if w := d.workers[u.Recorder]; w != nil && !w.first {
+		w.first = true
+		d.out.printf("%s: first byte copied %v after arrival\n", u.Recorder, time.Since(w.arrived).Round(time.Millisecond))
 	}
 }

@@ -194,6 +194,15 @@ func TestLockedRecorderUnlockIngestClear(t *testing.T) {
 	boot(t, Boot{Scenario: "locked", Files: files}, manifest, sizes)
 }
 
+func TestDockUnlocksLockedRecorderOnce(t *testing.T) {
+	dir := filepath.Join(work, "lockeddock")
+	manifest, sizes := recorderFiles(t, dir, diskFiles)
+	img := fatImage(t, dir, diskFiles, 40)
+	files := kit.Base.Clone()
+	files.Add("/recorder.img", img)
+	boot(t, Boot{Scenario: "lockeddock", Files: files}, manifest, sizes)
+}
+
 // TestMTPThroughputAgainstPlainRead prints the figures of the closing
 // note: MTP download against a plain read of the same files from a disk
 // on the same emulated bus (no timing is asserted).

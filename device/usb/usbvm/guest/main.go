@@ -33,11 +33,12 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	scenarios := map[string]func(context.Context) error{
-		"mtp":     scenarioMTP,
-		"storage": scenarioStorage,
-		"hotplug": scenarioHotplug,
-		"locked":  scenarioLocked,
-		"bench":   scenarioBench,
+		"mtp":        scenarioMTP,
+		"storage":    scenarioStorage,
+		"hotplug":    scenarioHotplug,
+		"locked":     scenarioLocked,
+		"lockeddock": scenarioLockedDock,
+		"bench":      scenarioBench,
 	}
 	run, ok := scenarios[os.Args[1]]
 	if !ok {

@@ -375,3 +375,68 @@ func readAll(ctx context.Context, src device.Source, want map[string]string) (in
 	}
 	return total, took, nil
 }
+
+// scenarioLockedDock: `dock` with a password file meets a locked
+// recorder: it unlocks it, and the disk that arrives is docked by the same
+// docking, once; SIGTERM ends dock cleanly.
+func scenarioLockedDock(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/tmp/right", []byte("admin-8888\n"), 0o600); err != nil {
+		return err
+	}
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if _, err := startLockedGadget(gctx, "admin-8888", "/recorder.img"); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, ctl, "--data", dataDir, "dock", "--password-file", "/tmp/right", "--clear", "local")
+	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = os.Stdout
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(stdout)
+	summaries, taken := 0, false
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Println("dock:", line)
+		if strings.Contains(line, "in progress takes it") {
+			taken = true
+		}
+		if strings.Contains(line, " files, ") {
+			summaries++
+			if !strings.Contains(line, "3 copied") || !strings.Contains(line, "3 cleared") || !strings.Contains(line, " 0 failed") {
+				return fmt.Errorf("docking summary: %s", line)
+			}
+			break
+		}
+	}
+	if !taken {
+		return fmt.Errorf("the unlocked disk's arrival was not left to the docking that unlocked it")
+	}
+	time.Sleep(2 * time.Second) // a second docking of the disk would start here
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Println("dock:", line)
+		if strings.Contains(line, " files, ") {
+			return fmt.Errorf("the recorder was docked twice: %s", line)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("dock after SIGTERM: %w", err)
+	}
+	return sameFootage(ctx, want, "cleared")
+}
