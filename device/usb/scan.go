@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/google/gousb"
@@ -19,6 +20,15 @@ type Scanner struct {
 	Profiles []unlock.Profile
 	// Sysfs is where sysfs is mounted ("" means /sys).
 	Sysfs string
+
+	// known keeps what the last scans read from each enumeration (strings,
+	// MS OS descriptors), so a device is asked once, not every scan.
+	mu    sync.Mutex
+	known map[string]Device
+}
+
+func enumeration(desc *gousb.DeviceDesc) string {
+	return fmt.Sprintf("%d.%d %04x:%04x", desc.Bus, desc.Address, uint16(desc.Vendor), uint16(desc.Product))
 }
 
 func (s *Scanner) sysfs() string {
@@ -108,9 +118,19 @@ func (s *Scanner) Scan(ctx context.Context) ([]Device, error) {
 		vendorIface int
 	}
 	found := map[[2]int]*seen{}
+	s.mu.Lock()
+	known := s.known
+	s.mu.Unlock()
+	next := map[string]Device{}
+	var cached []Device
 	opened, openErr := c.OpenDevices(func(desc *gousb.DeviceDesc) bool {
 		kind, iface, vendorIface := classify(desc)
 		if kind == KindOther && vendorIface < 0 {
+			return false
+		}
+		if d, ok := known[enumeration(desc)]; ok {
+			next[enumeration(desc)] = d
+			cached = append(cached, d)
 			return false
 		}
 		found[[2]int{desc.Bus, desc.Address}] = &seen{vendorIface: vendorIface, dev: Device{
@@ -131,10 +151,28 @@ func (s *Scanner) Scan(ctx context.Context) ([]Device, error) {
 		if f.dev.Kind == KindStorage {
 			s.inquire(&f.dev, configOf(d.Desc, f.dev.Interface))
 		}
+		entry := f.dev // as read; inquire decides locked or not at every scan
+		if entry.Kind == KindLocked {
+			entry.Kind = KindStorage
+		}
+		entry.Inquiry = ""
+		next[enumeration(d.Desc)] = entry
 		d.Close()
 		f.vendorIface = -2 // opened
 	}
+	s.mu.Lock()
+	s.known = next
+	s.mu.Unlock()
 	var out []Device
+	for _, d := range cached {
+		if d.Kind == KindStorage || d.Kind == KindLocked {
+			d.Kind, d.Inquiry = KindStorage, ""
+			s.inquire(&d, 1)
+		}
+		if d.Kind != KindOther {
+			out = append(out, d)
+		}
+	}
 	for _, f := range found {
 		if f.vendorIface != -2 {
 			if f.dev.Kind == KindOther {
