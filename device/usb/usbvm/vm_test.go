@@ -146,10 +146,19 @@ func mtpDevice(dir string) []string {
 	return []string{"-device", "usb-mtp,id=mtp0,bus=xhci.0,rootdir=" + dir + ",readonly=on,desc=DSJ recorder"}
 }
 
-func TestMTPListAndDownload(t *testing.T) {
+// The MTP recorder is writable here: `--clear local` deletes each file
+// over MTP (DeleteObject) once its copy is verified; the host folder QEMU
+// serves must be empty of them afterwards.
+func TestMTPListDownloadAndClear(t *testing.T) {
 	dir := filepath.Join(work, "mtp")
 	manifest, sizes := recorderFiles(t, dir, mtpFiles)
-	boot(t, Boot{Scenario: "mtp", Devices: mtpDevice(dir)}, manifest, sizes)
+	devices := []string{"-device", "usb-mtp,id=mtp0,bus=xhci.0,rootdir=" + dir + ",readonly=off,desc=DSJ recorder"}
+	boot(t, Boot{Scenario: "mtp", Devices: devices}, manifest, sizes)
+	for p := range mtpFiles {
+		if _, err := os.Stat(filepath.Join(dir, p)); !os.IsNotExist(err) {
+			t.Errorf("%s is still on the recorder after --clear local (%v)", p, err)
+		}
+	}
 }
 
 var diskFiles = map[string]int{

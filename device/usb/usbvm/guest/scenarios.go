@@ -27,7 +27,8 @@ import (
 )
 
 // scenarioMTP: an MTP recorder (QEMU's usb-mtp over a host folder) is
-// listed, ingested over gousb, and every digest equals the host's.
+// listed, ingested over gousb (every digest equals the host's) and
+// cleared with DeleteObject.
 func scenarioMTP(ctx context.Context) error {
 	want, err := expected()
 	if err != nil {
@@ -39,14 +40,17 @@ func scenarioMTP(ctx context.Context) error {
 	if _, err := waitDevices(ctx, kinds("mtp", 1)); err != nil {
 		return err
 	}
-	out, err := mustCtl(ctx, "ingest", "--usb")
+	out, err := mustCtl(ctx, "ingest", "--usb", "--clear", "local")
 	if err != nil {
 		return err
 	}
 	if !strings.Contains(out, "DCIM/IMPORTANT/DSJ0001_350101_20261120103000_0004_IMP.MP4") {
 		return fmt.Errorf("the folder names did not survive MTP")
 	}
-	return sameFootage(ctx, want, "signed")
+	if !strings.Contains(out, fmt.Sprintf("%d cleared", len(want))) {
+		return fmt.Errorf("not every file was cleared over MTP")
+	}
+	return sameFootage(ctx, want, "cleared")
 }
 
 // scenarioStorage: a mass-storage recorder (QEMU's usb-storage over a FAT
