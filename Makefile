@@ -7,7 +7,7 @@ DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # make test-usb boots a kernel under QEMU with these (the kernel itself is
 # fetched by apt-get download into the user's cache folder on first use).
-USB_PKGS  := qemu-system-x86 busybox-static dosfstools mtools
+USB_PKGS  := qemu-system-x86 busybox-static dosfstools mtools exfatprogs
 
 .PHONY: run test test-usb bench lint deps deps-usb fuzz demo screenshots release
 

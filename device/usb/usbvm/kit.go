@@ -17,7 +17,7 @@ import (
 var Modules = []string{
 	"usbcore", "xhci-pci", "xhci-hcd", "usb-storage", "sd_mod", "vfat", "nls_cp437", "nls_iso8859-1",
 	"nls_utf8", "nls_ascii", "crct10dif_generic", "crc64_rocksoft_generic",
-	"configfs", "libcomposite", "dummy_hcd", "usb_f_fs", "usb_f_mass_storage",
+	"configfs", "libcomposite", "dummy_hcd", "usb_f_fs", "usb_f_mass_storage", "exfat", "loop",
 }
 
 // moduleParams are insmod parameters: usb-storage scans a new disk at

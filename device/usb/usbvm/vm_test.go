@@ -212,6 +212,25 @@ func TestDockUnlocksLockedRecorderOnce(t *testing.T) {
 	boot(t, Boot{Scenario: "lockeddock", Files: files}, manifest, sizes)
 }
 
+func TestExFATCardIngestAndClear(t *testing.T) {
+	dir := filepath.Join(work, "exfat")
+	manifest, sizes := recorderFiles(t, dir, diskFiles)
+	img := filepath.Join(work, "exfat.img")
+	f, err := os.Create(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(64 << 20)
+	f.Close()
+	mustRun(t, "mkfs.exfat", "-L", "DSJ0003", img)
+	files := kit.Base.Clone()
+	files.Add("/recorder.img", img)
+	for p := range diskFiles {
+		files.Add("/card/"+p, filepath.Join(dir, p))
+	}
+	boot(t, Boot{Scenario: "exfat", Files: files}, manifest, sizes)
+}
+
 // TestMTPThroughputAgainstPlainRead prints the figures of the closing
 // note: MTP download against a plain read of the same files from a disk
 // on the same emulated bus (no timing is asserted).

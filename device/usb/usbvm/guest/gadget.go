@@ -341,3 +341,29 @@ func (g *lockedGadget) becomeDisk() {
 	}
 	fmt.Printf("gadget: unlocked, rebound as mass storage in %v\n", time.Since(start).Round(time.Millisecond))
 }
+
+// startDiskGadget binds a plain mass-storage gadget over image: a
+// recorder in U盘模式 from the start.
+func startDiskGadget(image, serial string) error {
+	g := "/sys/kernel/config/usb_gadget/disk"
+	fn := filepath.Join(g, "functions/mass_storage.disk")
+	steps := []func() error{
+		func() error { return os.MkdirAll(filepath.Join(g, "strings/0x409"), 0o755) },
+		func() error { return write(filepath.Join(g, "idVendor"), "0x1d6b") },
+		func() error { return write(filepath.Join(g, "idProduct"), "0x0105") },
+		func() error { return write(filepath.Join(g, "strings/0x409/serialnumber"), serial) },
+		func() error { return write(filepath.Join(g, "strings/0x409/product"), "DSJ recorder") },
+		func() error { return os.MkdirAll(filepath.Join(g, "configs/c.1/strings/0x409"), 0o755) },
+		func() error { return os.MkdirAll(fn, 0o755) },
+		func() error { return write(filepath.Join(fn, "lun.0/removable"), "1") },
+		func() error { return write(filepath.Join(fn, "lun.0/file"), image) },
+		func() error { return os.Symlink(fn, filepath.Join(g, "configs/c.1/mass_storage.disk")) },
+		func() error { return write(filepath.Join(g, "UDC"), udc) },
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ func main() {
 		"hotplug":    scenarioHotplug,
 		"locked":     scenarioLocked,
 		"lockeddock": scenarioLockedDock,
+		"exfat":      scenarioExFAT,
 		"bench":      scenarioBench,
 	}
 	run, ok := scenarios[os.Args[1]]

@@ -444,3 +444,42 @@ func scenarioLockedDock(ctx context.Context) error {
 	}
 	return sameFootage(ctx, want, "cleared")
 }
+
+// scenarioExFAT: a recorder whose card is exFAT (cards over 32 GB are) is
+// mounted with the exfat driver and ingested. The host formats the image;
+// the guest fills it through a loop mount, then serves it as a USB disk.
+func scenarioExFAT(ctx context.Context) error {
+	want, err := expected()
+	if err != nil {
+		return err
+	}
+	if err := initTerminal(ctx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll("/tmp/fill", 0o755); err != nil {
+		return err
+	}
+	if out, err := exec.CommandContext(ctx, "mount", "-t", "exfat", "-o", "loop", "/recorder.img", "/tmp/fill").CombinedOutput(); err != nil {
+		return fmt.Errorf("loop mount: %v: %s", err, out)
+	}
+	if err := os.CopyFS("/tmp/fill", os.DirFS("/card")); err != nil {
+		return err
+	}
+	if out, err := exec.CommandContext(ctx, "umount", "-d", "/tmp/fill").CombinedOutput(); err != nil {
+		return fmt.Errorf("umount: %v: %s", err, out)
+	}
+	if err := startDiskGadget("/recorder.img", "DSJ0003"); err != nil {
+		return err
+	}
+	if _, err := waitDevices(ctx, kinds("mass-storage", 1)); err != nil {
+		return err
+	}
+	out, err := mustCtl(ctx, "ingest", "--usb", "--clear", "local")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "via mount") || !strings.Contains(out, fmt.Sprintf("%d cleared", len(want))) {
+		return fmt.Errorf("the exFAT card was not mounted, ingested and cleared")
+	}
+	return sameFootage(ctx, want, "cleared")
+}
