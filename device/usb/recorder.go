@@ -168,34 +168,35 @@ func (s *Scanner) openLocked(ctx context.Context, d Device, opt Options) (*Recor
 	return r, nil
 }
 
-// unlock identifies the locked recorder, reads its clock (the offset goes
-// with the footage into custody), reads the battery, and sends the
-// password.
-func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (*UnlockReport, error) {
+// withLocked claims the locked recorder's mass-storage interface,
+// matches it to its profile and runs fn.
+func (s *Scanner) withLocked(ctx context.Context, d Device, opt Options, fn func(*unlock.Recorder) error) error {
 	c, err := openConn(d, opt.timeout())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer c.Close()
 	rec, err := unlock.Detect(ctx, c, s.Profiles)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return fn(rec)
+}
+
+// report reads a locked recorder's device record, clock and battery. The
+// clock is read, not set: setting it before the password is known good
+// would lose the offset of the footage still on the device if the unlock
+// then failed (SyncClock is a separate, explicit step).
+func report(ctx context.Context, rec *unlock.Recorder, d Device, now time.Time) (*UnlockReport, error) {
 	info, err := rec.Identify(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// The clock is read, not set: setting it before the password is
-	// known good would lose the offset of the footage still on the device
-	// if the unlock then failed (SyncTime is a separate, explicit step).
-	now := opt.now()
 	clock, err := rec.Clock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	info.Clock, info.ClockReadAt = clock, now
-	offset, _ := info.ClockOffset()
-	offset = offset.Truncate(time.Second)
 	if info.Serial == "" {
 		info.Serial = d.Serial
 	}
@@ -203,10 +204,20 @@ func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (*UnlockRep
 	if err != nil {
 		return nil, err
 	}
-	if err := rec.Unlock(ctx, opt.Password); err != nil {
-		return nil, err
-	}
-	return &UnlockReport{Profile: rec.Profile.Name, Info: info, Battery: battery, ClockOffset: offset}, nil
+	offset, _ := info.ClockOffset()
+	return &UnlockReport{Profile: rec.Profile.Name, Info: info, Battery: battery, ClockOffset: offset.Truncate(time.Second)}, nil
+}
+
+// unlock reports on the locked recorder (its clock offset goes with the
+// footage into custody), then sends the password.
+func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (r *UnlockReport, err error) {
+	err = s.withLocked(ctx, d, opt, func(rec *unlock.Recorder) error {
+		if r, err = report(ctx, rec, d, opt.now()); err != nil {
+			return err
+		}
+		return rec.Unlock(ctx, opt.Password)
+	})
+	return r, err
 }
 
 // reappeared waits for the unlocked recorder to come back as plain mass
@@ -237,46 +248,23 @@ func (s *Scanner) reappeared(ctx context.Context, locked Device, opt Options) (D
 	return Device{}, fmt.Errorf("it did not come back as mass storage within %v", limit)
 }
 
-// Identify asks a locked recorder for its device record and battery,
-// without changing anything on it (no clock set, no unlock).
-func (s *Scanner) Identify(ctx context.Context, d Device, opt Options) (*UnlockReport, error) {
-	c, err := openConn(d, opt.timeout())
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	rec, err := unlock.Detect(ctx, c, s.Profiles)
-	if err != nil {
-		return nil, err
-	}
-	info, err := rec.Identify(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := opt.now()
-	if clock, err := rec.Clock(ctx); err == nil {
-		info.Clock, info.ClockReadAt = clock, now
-	}
-	battery, err := rec.Battery(ctx)
-	if err != nil {
-		return nil, err
-	}
-	offset, _ := info.ClockOffset()
-	return &UnlockReport{Profile: rec.Profile.Name, Info: info, Battery: battery, ClockOffset: offset.Truncate(time.Second)}, nil
+// Identify asks a locked recorder for its device record, clock and
+// battery, without changing anything on it (no clock set, no unlock).
+func (s *Scanner) Identify(ctx context.Context, d Device, opt Options) (r *UnlockReport, err error) {
+	err = s.withLocked(ctx, d, opt, func(rec *unlock.Recorder) error {
+		r, err = report(ctx, rec, d, opt.now())
+		return err
+	})
+	return r, err
 }
 
 // SyncClock sets a locked recorder's clock from the terminal's and
 // returns the offset it had. Do it once its footage is ingested: files
 // recorded before keep times off by that offset.
-func (s *Scanner) SyncClock(ctx context.Context, d Device, opt Options) (time.Duration, error) {
-	c, err := openConn(d, opt.timeout())
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	rec, err := unlock.Detect(ctx, c, s.Profiles)
-	if err != nil {
-		return 0, err
-	}
-	return rec.SyncTime(ctx, opt.now())
+func (s *Scanner) SyncClock(ctx context.Context, d Device, opt Options) (offset time.Duration, err error) {
+	err = s.withLocked(ctx, d, opt, func(rec *unlock.Recorder) error {
+		offset, err = rec.SyncTime(ctx, opt.now())
+		return err
+	})
+	return offset, err
 }

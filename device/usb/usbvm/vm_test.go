@@ -194,23 +194,19 @@ func TestHotplugMidTransfer(t *testing.T) {
 	}}, manifest, sizes)
 }
 
-func TestLockedRecorderUnlockIngestClear(t *testing.T) {
-	dir := filepath.Join(work, "locked")
+// bootLocked runs a scenario whose guest plays a locked recorder holding
+// diskFiles on a FAT32 image.
+func bootLocked(t *testing.T, scenario string) {
+	dir := filepath.Join(work, scenario)
 	manifest, sizes := recorderFiles(t, dir, diskFiles)
-	img := fatImage(t, dir, diskFiles, 40)
 	files := kit.Base.Clone()
-	files.Add("/recorder.img", img)
-	boot(t, Boot{Scenario: "locked", Files: files}, manifest, sizes)
+	files.Add("/recorder.img", fatImage(t, dir, diskFiles, 40))
+	boot(t, Boot{Scenario: scenario, Files: files}, manifest, sizes)
 }
 
-func TestDockUnlocksLockedRecorderOnce(t *testing.T) {
-	dir := filepath.Join(work, "lockeddock")
-	manifest, sizes := recorderFiles(t, dir, diskFiles)
-	img := fatImage(t, dir, diskFiles, 40)
-	files := kit.Base.Clone()
-	files.Add("/recorder.img", img)
-	boot(t, Boot{Scenario: "lockeddock", Files: files}, manifest, sizes)
-}
+func TestLockedRecorderUnlockIngestClear(t *testing.T) { bootLocked(t, "locked") }
+
+func TestDockUnlocksLockedRecorderOnce(t *testing.T) { bootLocked(t, "lockeddock") }
 
 func TestExFATCardIngestAndClear(t *testing.T) {
 	dir := filepath.Join(work, "exfat")

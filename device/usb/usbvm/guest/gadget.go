@@ -63,10 +63,8 @@ func startLockedGadget(ctx context.Context, password, image string) (*lockedGadg
 		g.writeDescriptors,
 		func() error { return write(filepath.Join(g.gadget, "UDC"), udc) },
 	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			return nil, err
-		}
+	if err := runSteps(steps); err != nil {
+		return nil, err
 	}
 	go g.control(ctx)
 	return g, nil
@@ -119,12 +117,9 @@ func (g *lockedGadget) control(ctx context.Context) {
 	for ctx.Err() == nil {
 		n, err := syscall.Read(fd, buf)
 		if err != nil {
-			select {
-			case <-g.unlocked:
+			if !g.idle() {
 				return
-			default:
 			}
-			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		for i := 0; i+12 <= n; i += 12 {
@@ -139,6 +134,17 @@ func (g *lockedGadget) control(ctx context.Context) {
 				g.setup(fd, ev[:8])
 			}
 		}
+	}
+}
+
+// idle waits a little after a failed read (the host reset or disabled the
+// function); false once the gadget has become a disk for good.
+func (g *lockedGadget) idle() bool {
+	select {
+	case <-g.unlocked:
+		return false
+	case <-time.After(20 * time.Millisecond):
+		return true
 	}
 }
 
@@ -162,12 +168,9 @@ func (g *lockedGadget) bulk(ctx context.Context) {
 	for ctx.Err() == nil {
 		n, err := syscall.Read(g.out, cbw)
 		if err != nil {
-			select {
-			case <-g.unlocked:
+			if !g.idle() {
 				return
-			default:
 			}
-			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		if n != 31 || binary.LittleEndian.Uint32(cbw) != 0x43425355 {
@@ -333,11 +336,9 @@ func (g *lockedGadget) becomeDisk() {
 		func() error { return os.Symlink(fn, filepath.Join(g.gadget, "configs/c.1/mass_storage.disk")) },
 		func() error { return write(filepath.Join(g.gadget, "UDC"), udc) },
 	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			fmt.Println("gadget: becoming a disk:", err)
-			return
-		}
+	if err := runSteps(steps); err != nil {
+		fmt.Println("gadget: becoming a disk:", err)
+		return
 	}
 	fmt.Printf("gadget: unlocked, rebound as mass storage in %v\n", time.Since(start).Round(time.Millisecond))
 }
@@ -360,6 +361,11 @@ func startDiskGadget(image, serial string) error {
 		func() error { return os.Symlink(fn, filepath.Join(g, "configs/c.1/mass_storage.disk")) },
 		func() error { return write(filepath.Join(g, "UDC"), udc) },
 	}
+	return runSteps(steps)
+}
+
+// runSteps runs configfs steps in order, up to the first error.
+func runSteps(steps []func() error) error {
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return err

@@ -30,11 +30,8 @@ import (
 // listed, ingested over gousb (every digest equals the host's) and
 // cleared with DeleteObject.
 func scenarioMTP(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if err := initTerminal(ctx); err != nil {
 		return err
 	}
 	if _, err := waitDevices(ctx, kinds("mtp", 1)); err != nil {
@@ -56,11 +53,8 @@ func scenarioMTP(ctx context.Context) error {
 // scenarioStorage: a mass-storage recorder (QEMU's usb-storage over a FAT
 // image) is mounted through the kernel and ingested.
 func scenarioStorage(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if err := initTerminal(ctx); err != nil {
 		return err
 	}
 	if _, err := waitDevices(ctx, kinds("mass-storage", 1)); err != nil {
@@ -85,32 +79,15 @@ var (
 // plugged back; the copy resumes from its last checkpoint and nothing is
 // lost or recorded twice; SIGTERM ends dock cleanly.
 func scenarioHotplug(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
 		return err
 	}
-	if err := initTerminal(ctx); err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, ctl, "--data", dataDir, "dock", "--progress", "json", "--checkpoint-every", "4194304")
-	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
-	stdout, err := cmd.StdoutPipe()
+	dock, err := startDock(ctx, "--progress", "json", "--checkpoint-every", "4194304")
 	if err != nil {
 		return err
 	}
-	cmd.Stderr = os.Stdout
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	lines := make(chan string, 1024)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := dock.lines
 	const (
 		waitPull = iota
 		waitLeft
@@ -125,7 +102,7 @@ func scenarioHotplug(ctx context.Context) error {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				return fmt.Errorf("dock ended early: %v", cmd.Wait())
+				return fmt.Errorf("dock ended early: %v", dock.cmd.Wait())
 			}
 			line = l
 		case <-ctx.Done():
@@ -172,14 +149,8 @@ func scenarioHotplug(ctx context.Context) error {
 	if resumedMiB >= total {
 		return fmt.Errorf("the copy started over (%.1f MiB of %.1f) instead of resuming", resumedMiB, total)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := dock.stop(nil); err != nil {
 		return err
-	}
-	for l := range lines {
-		fmt.Println("dock:", l)
-	}
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("dock after SIGTERM: %w", err)
 	}
 	return sameFootage(ctx, want, "signed")
 }
@@ -200,11 +171,8 @@ func sizeMiB() float64 {
 // identified, refuses a wrong password, unlocks with the right one,
 // re-enumerates as mass storage, is ingested and cleared.
 func scenarioLocked(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if err := initTerminal(ctx); err != nil {
 		return err
 	}
 	gctx, stop := context.WithCancel(ctx)
@@ -384,11 +352,8 @@ func readAll(ctx context.Context, src device.Source, want map[string]string) (in
 // recorder: it unlocks it, and the disk that arrives is docked by the same
 // docking, once; SIGTERM ends dock cleanly.
 func scenarioLockedDock(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if err := initTerminal(ctx); err != nil {
 		return err
 	}
 	if err := os.WriteFile("/tmp/right", []byte("admin-8888\n"), 0o600); err != nil {
@@ -399,26 +364,17 @@ func scenarioLockedDock(ctx context.Context) error {
 	if _, err := startLockedGadget(gctx, "admin-8888", "/recorder.img"); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, ctl, "--data", dataDir, "dock", "--password-file", "/tmp/right", "--clear", "local")
-	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
-	stdout, err := cmd.StdoutPipe()
+	dock, err := startDock(ctx, "--password-file", "/tmp/right", "--clear", "local")
 	if err != nil {
 		return err
 	}
-	cmd.Stderr = os.Stdout
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(stdout)
-	summaries, taken := 0, false
-	for sc.Scan() {
-		line := sc.Text()
+	taken := false
+	for line := range dock.lines {
 		fmt.Println("dock:", line)
 		if strings.Contains(line, "in progress takes it") {
 			taken = true
 		}
 		if strings.Contains(line, " files, ") {
-			summaries++
 			if !strings.Contains(line, "3 copied") || !strings.Contains(line, "3 cleared") || !strings.Contains(line, " 0 failed") {
 				return fmt.Errorf("docking summary: %s", line)
 			}
@@ -429,18 +385,14 @@ func scenarioLockedDock(ctx context.Context) error {
 		return fmt.Errorf("the unlocked disk's arrival was not left to the docking that unlocked it")
 	}
 	time.Sleep(2 * time.Second) // a second docking of the disk would start here
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	for sc.Scan() {
-		line := sc.Text()
-		fmt.Println("dock:", line)
+	err = dock.stop(func(line string) error {
 		if strings.Contains(line, " files, ") {
 			return fmt.Errorf("the recorder was docked twice: %s", line)
 		}
-	}
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("dock after SIGTERM: %w", err)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return sameFootage(ctx, want, "cleared")
 }
@@ -449,11 +401,8 @@ func scenarioLockedDock(ctx context.Context) error {
 // mounted with the exfat driver and ingested. The host formats the image;
 // the guest fills it through a loop mount, then serves it as a USB disk.
 func scenarioExFAT(ctx context.Context) error {
-	want, err := expected()
+	want, err := prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if err := initTerminal(ctx); err != nil {
 		return err
 	}
 	if err := os.MkdirAll("/tmp/fill", 0o755); err != nil {
@@ -482,4 +431,61 @@ func scenarioExFAT(ctx context.Context) error {
 		return fmt.Errorf("the exFAT card was not mounted, ingested and cleared")
 	}
 	return sameFootage(ctx, want, "cleared")
+}
+
+// prepare reads the host's manifest and makes the guest's terminal.
+func prepare(ctx context.Context) (map[string]string, error) {
+	want, err := expected()
+	if err != nil {
+		return nil, err
+	}
+	return want, initTerminal(ctx)
+}
+
+// dockProcess is `lawtrailctl dock` running, its output line by line.
+type dockProcess struct {
+	cmd   *exec.Cmd
+	lines chan string
+}
+
+func startDock(ctx context.Context, args ...string) (*dockProcess, error) {
+	cmd := exec.CommandContext(ctx, ctl, append([]string{"--data", dataDir, "dock"}, args...)...)
+	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stdout
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &dockProcess{cmd: cmd, lines: make(chan string, 1024)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+	}()
+	return p, nil
+}
+
+// stop sends SIGTERM, hands each remaining line to check (if any) and
+// wants a clean exit.
+func (p *dockProcess) stop(check func(string) error) error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	var bad error
+	for l := range p.lines {
+		fmt.Println("dock:", l)
+		if check != nil && bad == nil {
+			bad = check(l)
+		}
+	}
+	if err := p.cmd.Wait(); err != nil {
+		return fmt.Errorf("dock after SIGTERM: %w", err)
+	}
+	return bad
 }
