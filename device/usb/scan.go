@@ -145,8 +145,15 @@ func (s *Scanner) Scan(ctx context.Context) ([]Device, error) {
 		f.dev.Manufacturer, _ = d.Manufacturer()
 		f.dev.Product, _ = d.Product()
 		f.dev.Serial, _ = d.SerialNumber()
-		if f.dev.Kind == KindOther && msosMTP(d, f.vendorIface) {
-			f.dev.Kind, f.dev.Interface = KindMTP, f.vendorIface
+		switch {
+		case f.dev.Kind == KindMTP:
+			f.dev.Why = "interface 6/1/1"
+		case f.dev.Kind == KindStorage:
+			f.dev.Why = "class 8"
+		case msosMTP(d, f.vendorIface):
+			f.dev.Kind, f.dev.Interface, f.dev.Why = KindMTP, f.vendorIface, "ms-os-descriptor"
+		case interfaceNamedMTP(d, f.vendorIface):
+			f.dev.Kind, f.dev.Interface, f.dev.Why = KindMTP, f.vendorIface, "interface-name"
 		}
 		if f.dev.Kind == KindStorage {
 			s.inquire(&f.dev, configOf(d.Desc, f.dev.Interface))
@@ -166,7 +173,7 @@ func (s *Scanner) Scan(ctx context.Context) ([]Device, error) {
 	var out []Device
 	for _, d := range cached {
 		if d.Kind == KindStorage || d.Kind == KindLocked {
-			d.Kind, d.Inquiry = KindStorage, ""
+			d.Kind, d.Inquiry, d.Why = KindStorage, "", "class 8"
 			s.inquire(&d, 1)
 		}
 		if d.Kind != KindOther {
@@ -196,13 +203,23 @@ func (s *Scanner) inquire(d *Device, config int) {
 	if ok {
 		d.Inquiry = v + " " + p
 		if _, locked := unlock.MatchInquiry(s.Profiles, v, p); locked {
-			d.Kind = KindLocked
+			d.Kind, d.Why = KindLocked, "inquiry"
 		}
 		return
 	}
 	if s.knownLocked(d.VID, d.PID) {
-		d.Kind = KindLocked
+		d.Kind, d.Why = KindLocked, "usb-id"
 	}
+}
+
+// interfaceNamedMTP says whether the vendor-specific interface calls
+// itself "MTP" (Android's MTP function does, as libmtp expects).
+func interfaceNamedMTP(d *gousb.Device, iface int) bool {
+	if iface < 0 {
+		return false
+	}
+	name, err := d.InterfaceDescription(configOf(d.Desc, iface), iface, 0)
+	return err == nil && name == "MTP"
 }
 
 // msosMTP asks a vendor-specific device for Microsoft OS descriptors and
@@ -224,10 +241,11 @@ func msosMTP(d *gousb.Device, iface int) bool {
 	return msosCompatMTP(compat[:n], iface)
 }
 
-// msosCompatMTP reads an extended compat ID descriptor: a 16-byte header,
-// then 24-byte function sections (interface, reserved, compatible ID).
+// msosCompatMTP reads an extended compat ID descriptor: a 16-byte header
+// (dwLength, bcdVersion, wIndex = 4, bCount, 7 reserved), then 24-byte
+// function sections (interface, reserved, compatible ID, sub-ID).
 func msosCompatMTP(b []byte, iface int) bool {
-	if len(b) < 16 || binary.LittleEndian.Uint16(b[4:]) != 4 {
+	if len(b) < 16 || binary.LittleEndian.Uint16(b[6:]) != 4 {
 		return false
 	}
 	count := int(b[8])

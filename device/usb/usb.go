@@ -48,6 +48,9 @@ type Device struct {
 	Inquiry string `json:"inquiry,omitempty"`
 	// Problem says why a device could not be read fully (permissions…).
 	Problem string `json:"problem,omitempty"`
+	// Why says what made it this kind: "interface 6/1/1", "ms-os-descriptor",
+	// "interface-name", "class 8", "inquiry", "usb-id".
+	Why string `json:"why,omitempty"`
 }
 
 // ID names the device by its port and its identity, so the same recorder

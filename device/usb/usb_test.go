@@ -51,7 +51,8 @@ func TestClassifyRecorders(t *testing.T) {
 
 func compatID(sections ...[2]any) []byte {
 	b := make([]byte, 16)
-	binary.LittleEndian.PutUint16(b[4:], 4)
+	binary.LittleEndian.PutUint16(b[4:], 0x0100) // bcdVersion 1.00
+	binary.LittleEndian.PutUint16(b[6:], 4)      // wIndex: extended compat ID
 	b[8] = byte(len(sections))
 	for _, s := range sections {
 		sec := make([]byte, 24)
@@ -80,7 +81,7 @@ func TestMSOSCompatID(t *testing.T) {
 		t.Error("truncated descriptors are read past their end or misread")
 	}
 	wrongIndex := append([]byte(nil), good...)
-	wrongIndex[4] = 5
+	wrongIndex[6] = 5
 	if msosCompatMTP(wrongIndex, 0) {
 		t.Error("a descriptor of another index taken as compat ID")
 	}

@@ -227,6 +227,25 @@ func TestExFATCardIngestAndClear(t *testing.T) {
 	boot(t, Boot{Scenario: "exfat", Files: files}, manifest, sizes)
 }
 
+// An Android-style recorder (4G recorders run Android): MTP on a
+// vendor-specific interface, found by its Microsoft OS descriptor; Chinese
+// names, a packet-multiple size, and a file over the 4 MiB read chunk.
+func TestAndroidStyleMTPRecorder(t *testing.T) {
+	dir := filepath.Join(work, "android")
+	files := map[string]int{
+		"DCIM/重点/DSJ0001_350101_20261120103000_0004_IMP.MP4":   100_000,
+		"DCIM/100MEDIA/DSJ0001_350101_20261120101530_0001.MP4": 5<<20 + 3,
+		"DCIM/100MEDIA/DSJ0001_350101_20261120102000_0002.MP4": 512 << 10,
+		"录音/DSJ0001_350101_20261120102500_0003.WAV":            700_001,
+	}
+	manifest, sizes := recorderFiles(t, dir, files)
+	initrd := kit.Base.Clone()
+	for p := range files {
+		initrd.Add("/card/"+p, filepath.Join(dir, p))
+	}
+	boot(t, Boot{Scenario: "android", Files: initrd}, manifest, sizes)
+}
+
 // TestMTPThroughputAgainstPlainRead prints the figures of the closing
 // note: MTP download against a plain read of the same files from a disk
 // on the same emulated bus (no timing is asserted).

@@ -39,6 +39,7 @@ func main() {
 		"locked":     scenarioLocked,
 		"lockeddock": scenarioLockedDock,
 		"exfat":      scenarioExFAT,
+		"android":    scenarioAndroid,
 		"bench":      scenarioBench,
 	}
 	run, ok := scenarios[os.Args[1]]
@@ -169,6 +170,7 @@ type deviceLine struct {
 	PID      uint16          `json:"pid"`
 	Serial   string          `json:"serial"`
 	Inquiry  string          `json:"inquiry"`
+	Why      string          `json:"why"`
 	State    string          `json:"state"`
 	Identity json.RawMessage `json:"identity"`
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -488,4 +489,42 @@ func (p *dockProcess) stop(check func(string) error) error {
 		return fmt.Errorf("dock after SIGTERM: %w", err)
 	}
 	return bad
+}
+
+// scenarioAndroid: an Android-style MTP recorder (vendor-specific
+// interface, Microsoft OS descriptor "MTP", Chinese names) is recognised
+// by its OS descriptor, ingested over MTP and cleared with DeleteObject.
+func scenarioAndroid(ctx context.Context) error {
+	want, err := prepare(ctx)
+	if err != nil {
+		return err
+	}
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if err := startMTPGadget(gctx, "/card"); err != nil {
+		return err
+	}
+	devs, err := waitDevices(ctx, kinds("mtp", 1))
+	if err != nil {
+		return err
+	}
+	if devs[0].Why != "ms-os-descriptor" {
+		return fmt.Errorf("recognised by %q, want the MS OS descriptor", devs[0].Why)
+	}
+	out, err := mustCtl(ctx, "ingest", "--usb", "--clear", "local")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "/DCIM/重点/DSJ0001_350101_20261120103000_0004_IMP.MP4") {
+		return fmt.Errorf("the Chinese folder name did not survive MTP")
+	}
+	if err := sameFootage(ctx, want, "cleared"); err != nil {
+		return err
+	}
+	for p := range want {
+		if _, err := os.Stat(filepath.Join("/card", p)); !os.IsNotExist(err) {
+			return fmt.Errorf("%s is still on the recorder (%v)", p, err)
+		}
+	}
+	return nil
 }
