@@ -31,7 +31,7 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	clearFlag := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
 	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
 	clerk := fs.String("clerk", "", "officer docking the recorder (default: $LAWTRAIL_OFFICER, else the first admin)")
-	serial := fs.String("serial", "", "device serial (default: the folder name; only with a single --from)")
+	serial := fs.String("serial", "", "device serial (default: the folder name; only with a single --from); with --usb, dock only the recorder with this USB serial or, for a locked one, this serial in its device record")
 	station := fs.String("station", "", "docking station name (default: the terminal's name)")
 	profilesFile := fs.String("profiles", "", "recorder file-name profiles (default: the shipped ones)")
 	fromUSB := fs.Bool("usb", false, "dock the recorders on USB (MTP, mass storage, locked) instead of --from; --serial picks one")

@@ -30,6 +30,7 @@ func newScanner() (*usb.Scanner, error) {
 // deviceReport is one line of `devices`.
 type deviceReport struct {
 	usb.Device
+	USBID    string            `json:"vid_pid"` // "vvvv:pppp", as lsusb shows it
 	State    string            `json:"state"`
 	Identity *usb.UnlockReport `json:"identity,omitempty"`
 }
@@ -52,7 +53,7 @@ func cmdDevices(ctx context.Context, args []string, e env) error {
 	}
 	var reports []deviceReport
 	for _, d := range devs {
-		r := deviceReport{Device: d, State: "ready"}
+		r := deviceReport{Device: d, USBID: d.VIDPID(), State: "ready"}
 		switch {
 		case d.Problem != "":
 			r.State = "unreadable: " + d.Problem
@@ -143,7 +144,7 @@ func ingestUSB(ctx context.Context, dock *ingest.Dock, serial string, officer st
 	}
 	var chosen []usb.Device
 	for _, d := range devs {
-		if serial == "" || d.Serial == serial {
+		if serial == "" || d.Serial == serial || lockedSerial(ctx, sc, d) == serial {
 			chosen = append(chosen, d)
 		}
 	}
@@ -165,6 +166,19 @@ func ingestUSB(ctx context.Context, dock *ingest.Dock, serial string, officer st
 	}
 	wg.Wait()
 	return sums, errors.Join(errs...)
+}
+
+// lockedSerial is the serial in a locked recorder's device record (which
+// officers know from the label), "" for other devices.
+func lockedSerial(ctx context.Context, sc *usb.Scanner, d usb.Device) string {
+	if d.Kind != usb.KindLocked {
+		return ""
+	}
+	id, err := sc.Identify(ctx, d, usb.Options{})
+	if err != nil {
+		return ""
+	}
+	return id.Info.Serial
 }
 
 // dockUSB opens one recorder (unlocking it if needed), ingests it and
