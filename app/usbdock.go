@@ -153,6 +153,11 @@ func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb
 		if err != nil {
 			return ingest.Summary{}, err
 		}
+		if u := rec.Unlocked; u != nil {
+			line := lang.X("usb.unlocked", "Unlocked", map[string]any{"Serial": u.Info.Serial, "Officer": u.Info.OfficerID,
+				"Battery": u.Battery, "Offset": u.ClockOffset.String()})
+			uiDo(func() { c.Title.SetText(c.Title.Text + "\n" + line) })
+		}
 		defer rec.Close(context.WithoutCancel(rctx))
 		return dock.Ingest(rctx, ingest.Recorder{Source: rec.Source, Label: label})
 	}, func(s ingest.Summary, err error) {

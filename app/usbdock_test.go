@@ -52,7 +52,12 @@ func (f *fakeBus) Open(_ context.Context, d usb.Device, opt usb.Options) (*usb.R
 	if err != nil {
 		return nil, err
 	}
-	return &usb.Recorder{Device: d, Source: msc.New(fsys, device.Info{Serial: d.Serial})}, nil
+	rec := &usb.Recorder{Device: d, Source: msc.New(fsys, device.Info{Serial: d.Serial})}
+	if d.Kind == usb.KindLocked {
+		rec.Unlocked = &usb.UnlockReport{Profile: "reference-dsj", Battery: 87, ClockOffset: -83 * time.Minute,
+			Info: device.Info{Serial: d.Serial, OfficerID: "350101"}}
+	}
+	return rec, nil
 }
 
 func findPasswordEntry(o fyne.CanvasObject) *widget.Entry {
@@ -124,8 +129,9 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	}
 	unlockWith("admin-8888")
 	eventually(t, "the locked recorder docked", func() bool { return len(d.Cards) == 3 && d.Cards[2].Done })
-	if c := d.Cards[2]; c.Summary.Copied != 3 || c.Errors.Text != "" {
-		t.Fatalf("unlocked card: copied %d errors %q", c.Summary.Copied, c.Errors.Text)
+	if c := d.Cards[2]; c.Summary.Copied != 3 || c.Errors.Text != "" || !strings.Contains(c.Title.Text, "87%") ||
+		!strings.Contains(c.Title.Text, "-1h23m0s") {
+		t.Fatalf("unlocked card: %q copied %d errors %q", c.Title.Text, c.Summary.Copied, c.Errors.Text)
 	}
 
 	u.showLogin()

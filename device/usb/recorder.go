@@ -221,7 +221,7 @@ func (s *Scanner) unlock(ctx context.Context, d Device, opt Options) (r *UnlockR
 }
 
 // reappeared waits for the unlocked recorder to come back as plain mass
-// storage: the same USB serial (or, without one, the same port).
+// storage: the same USB serial, or the same port.
 func (s *Scanner) reappeared(ctx context.Context, locked Device, opt Options) (Device, error) {
 	limit := opt.Reappear
 	if limit <= 0 {
@@ -234,7 +234,9 @@ func (s *Scanner) reappeared(ctx context.Context, locked Device, opt Options) (D
 			return Device{}, err
 		}
 		for _, d := range devs {
-			same := d.Serial == locked.Serial && (d.Serial != "" || d.Port == locked.Port)
+			// The same serial, or the same port: some recorders show
+			// another serial (or none) once unlocked.
+			same := (d.Serial != "" && d.Serial == locked.Serial) || d.Port == locked.Port
 			if same && d.Kind == KindStorage {
 				return d, nil
 			}

@@ -39,6 +39,9 @@ func (t *Tracker) Arrive(dev Device, cancel context.CancelFunc) bool {
 		t.jobs = map[string]*job{}
 	}
 	j := t.jobs[trackKey(dev)]
+	if j == nil && dev.Kind == KindStorage && t.unlocking(dev.Port) {
+		return false // the disk of a recorder unlocking in this port, under another serial
+	}
 	switch {
 	case j == nil:
 		t.jobs[trackKey(dev)] = &job{dev: dev, cancel: cancel}
@@ -49,6 +52,16 @@ func (t *Tracker) Arrive(dev Device, cancel context.CancelFunc) bool {
 	}
 	// else: the running docking covers it (the unlocked disk of a locked
 	// recorder, or the same device seen twice)
+	return false
+}
+
+// unlocking says whether a locked recorder's docking runs in port.
+func (t *Tracker) unlocking(port string) bool {
+	for _, j := range t.jobs {
+		if j.dev.Kind == KindLocked && j.dev.Port == port && !j.left {
+			return true
+		}
+	}
 	return false
 }
 

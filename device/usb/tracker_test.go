@@ -47,4 +47,23 @@ func TestTrackerOneDockingPerRecorder(t *testing.T) {
 	if tr.Finish(Device{Port: "9-9"}) != nil {
 		t.Fatal("finishing an unknown recorder")
 	}
+
+	// A recorder that shows another serial once unlocked: its disk, in the
+	// same port, still belongs to the docking that unlocked it.
+	var tr2 Tracker
+	lockedNoSerial := Device{Bus: 2, Address: 3, Port: "2-4", Kind: KindLocked}
+	diskWithSerial := Device{Bus: 2, Address: 4, Port: "2-4", Kind: KindStorage, Serial: "0123"}
+	if !tr2.Arrive(lockedNoSerial, cancel) {
+		t.Fatal("locked recorder")
+	}
+	tr2.Leave(lockedNoSerial)
+	if tr2.Arrive(diskWithSerial, cancel) {
+		t.Fatal("the unlocked disk under a new serial was docked a second time")
+	}
+	if tr2.Finish(lockedNoSerial) != nil {
+		t.Fatal("nothing should be pending")
+	}
+	if !tr2.Arrive(diskWithSerial, cancel) {
+		t.Fatal("once the unlocking docking ended, the port is free again")
+	}
 }
