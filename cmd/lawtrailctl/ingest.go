@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"lawtrail/assets"
 	"lawtrail/device"
@@ -171,17 +172,41 @@ func (l *lineWriter) printf(format string, args ...any) {
 }
 
 func progressPrinter(asJSON bool, out *lineWriter) func(ingest.Update) {
-	return func(u ingest.Update) {
-		if asJSON {
+	if asJSON {
+		return func(u ingest.Update) {
 			b, _ := json.Marshal(u)
 			out.printf("%s\n", b)
-			return
 		}
+	}
+	return textProgress(out, time.Now, 2*time.Second)
+}
+
+// textProgress prints each file's outcome, and while a file copies a line
+// with bytes, rate and time left at most every interval per recorder.
+func textProgress(out *lineWriter, now func() time.Time, interval time.Duration) func(ingest.Update) {
+	var mu sync.Mutex
+	last := map[string]time.Time{}
+	return func(u ingest.Update) {
 		switch u.State {
 		case ingest.StateSigned, ingest.StateSkipped, ingest.StateCleared:
 			out.printf("%-8s %s  %s\n", u.State, short(u.Digest), u.Path)
 		case ingest.StateFailed:
 			out.printf("%-8s %s  %s: %s\n", u.State, "-", u.Path, u.Error)
+		case ingest.StateCopying:
+			if u.Path == "" || u.Rate <= 0 {
+				return
+			}
+			mu.Lock()
+			t := now()
+			due := t.Sub(last[u.Recorder]) >= interval
+			if due {
+				last[u.Recorder] = t
+			}
+			mu.Unlock()
+			if due {
+				out.printf("copying  %.1f/%.1f MiB  %.1f MiB/s  %v left  %s\n", float64(u.Bytes)/(1<<20), float64(u.Total)/(1<<20),
+					u.Rate/(1<<20), u.ETA.Round(time.Second), u.Path)
+			}
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lawtrail/ingest"
 )
 
 func TestPasswordFileRules(t *testing.T) {
@@ -77,5 +79,29 @@ func TestUSBCommandsWithoutRecorders(t *testing.T) {
 		getenv: func(k string) string { return pass[k] }})
 	if code != 0 || !strings.Contains(out.String(), "waiting for recorders") || !strings.Contains(out.String(), "docking stopped") {
 		t.Errorf("dock: %d %q %q", code, out.String(), errs.String())
+	}
+}
+
+// Text progress: a copying line at most every interval per recorder, each
+// file's outcome always.
+func TestTextProgressIsThrottledPerRecorder(t *testing.T) {
+	var buf strings.Builder
+	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	p := textProgress(&lineWriter{w: &buf}, func() time.Time { return clock }, 2*time.Second)
+	copying := func(rec string, mib int64) ingest.Update {
+		return ingest.Update{Recorder: rec, Path: "DCIM/A.MP4", State: ingest.StateCopying, Bytes: mib << 20, Total: 40 << 20, Rate: 4 << 20, ETA: 5 * time.Second}
+	}
+	p(copying("usb/1-1", 1))
+	p(copying("usb/1-1", 2)) // same instant: throttled
+	p(copying("usb/1-2", 3)) // another recorder: its own line
+	clock = clock.Add(2 * time.Second)
+	p(copying("usb/1-1", 9))
+	p(ingest.Update{Recorder: "usb/1-1", Path: "DCIM/A.MP4", State: ingest.StateSigned, Digest: "sha256:abcdef0123456789"})
+	out := buf.String()
+	if n := strings.Count(out, "copying "); n != 3 {
+		t.Fatalf("%d copying lines, want 3:\n%s", n, out)
+	}
+	if !strings.Contains(out, "9.0/40.0 MiB  4.0 MiB/s  5s left  DCIM/A.MP4") || !strings.Contains(out, "signed") {
+		t.Fatalf("output:\n%s", out)
 	}
 }
