@@ -27,7 +27,7 @@ func TestIngestFromMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	f, _, _ := recorder(t)
+	f, deleted, _, _ := recorder(t)
 	c, _ := Open(ctx, f)
 	src, err := NewSource(ctx, c)
 	if err != nil {
@@ -41,8 +41,8 @@ func TestIngestFromMTP(t *testing.T) {
 	if err != nil || !sum.OK() || sum.Copied != 3 || sum.Cleared != 3 || sum.Serial != "DSJ7654321" {
 		t.Fatalf("summary %+v %v", sum, err)
 	}
-	if len(f.deleted) != 3 {
-		t.Fatalf("deleted %v", f.deleted)
+	if len(*deleted) != 3 {
+		t.Fatalf("deleted %v", *deleted)
 	}
 	keys, _ := store.TrustedKeys(dir)
 	if r, err := st.Check(ctx, keys); err != nil || !r.OK() {

@@ -4,29 +4,48 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"io"
+	"io/fs"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"lawtrail/device"
+	"lawtrail/device/mtp/mtptest"
 )
 
-func recorder(t *testing.T) (*fakeDevice, []byte, []byte) {
-	f := newFakeDevice()
-	big := make([]byte, 9<<20+777) // more than two partial reads
+// recordedAt is the files' modification time.
+var recordedAt = time.Date(2026, 11, 20, 10, 45, 0, 0, time.UTC)
+
+// recorder is an MTP recorder in memory serving a folder tree; deleted
+// collects what DeleteObject removed.
+func recorder(t *testing.T) (mem *mtptest.Memory, deleted *[]string, big, small []byte) {
+	big = make([]byte, 9<<20+777) // more than two partial reads
 	rand.Read(big)
-	small := bytes.Repeat([]byte("现场"), 256) // exactly 1536 bytes: fills whole packets
-	f.folder(1, 0xFFFFFFFF, "DCIM")
-	f.folder(2, 1, "100MEDIA")
-	f.add(3, 2, "DSJ7654_350101_20261120101530_0001.MP4", big)
-	f.add(4, 2, "重点.MP4", small)
-	f.add(5, 0xFFFFFFFF, "README.TXT", []byte("x"))
-	return f, big, small
+	small = bytes.Repeat([]byte("现场"), 256) // exactly 1536 bytes: fills whole packets
+	fsys := fstest.MapFS{
+		"DCIM/100MEDIA/DSJ7654_350101_20261120101530_0001.MP4": {Data: big, ModTime: recordedAt},
+		"DCIM/100MEDIA/重点.MP4":                                 {Data: small, ModTime: recordedAt},
+		"README.TXT":                                           {Data: []byte("x"), ModTime: recordedAt},
+	}
+	deleted = new([]string)
+	r := &mtptest.Responder{FS: fsys, Manufacturer: "示例记录仪厂", Model: "DSJ-MTP1", Serial: "DSJ7654321",
+		Remove: func(name string) error {
+			if _, ok := fsys[name]; !ok {
+				return fs.ErrNotExist
+			}
+			delete(fsys, name)
+			*deleted = append(*deleted, name)
+			return nil
+		}}
+	return mtptest.NewMemory(r, 512, 1), deleted, big, small
 }
 
 func TestWalkAndRead(t *testing.T) {
 	ctx := context.Background()
-	f, big, small := recorder(t)
+	f, deleted, big, small := recorder(t)
 	c, err := Open(ctx, f)
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +77,18 @@ func TestWalkAndRead(t *testing.T) {
 		}
 	}
 	var whole bytes.Buffer
-	if err := c.GetObject(ctx, 4, &whole); err != nil || !bytes.Equal(whole.Bytes(), small) {
+	h, err := src.handle("00010001/DCIM/100MEDIA/重点.MP4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GetObject(ctx, h, &whole); err != nil || !bytes.Equal(whole.Bytes(), small) {
 		t.Fatalf("a payload filling whole packets: %v", err)
 	}
-	if err := src.Remove(ctx, bigPath); err != nil || len(f.deleted) != 1 || f.deleted[0] != 3 {
-		t.Fatalf("remove: %v %v", err, f.deleted)
+	if err := src.Remove(ctx, bigPath); err != nil || len(*deleted) != 1 || (*deleted)[0] != bigPath[len("00010001/"):] {
+		t.Fatalf("remove: %v %v", err, *deleted)
+	}
+	if files[bigPath].ModTime.Unix() != recordedAt.Unix() {
+		t.Fatalf("modification time %v, want %v", files[bigPath].ModTime, recordedAt)
 	}
 }
 
@@ -70,8 +96,7 @@ func TestWalkAndRead(t *testing.T) {
 // truth, and reads past 4 GiB use the 64-bit partial read.
 func TestObjectsOver4GiB(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeDevice()
-	f.objects[7] = &fakeObject{parent: 0xFFFFFFFF, name: "LONG.MP4", size: 5 << 30, modified: "20261120T104500+0800"}
+	f := mtptest.NewMemory(&mtptest.Responder{FS: hugeFS{size: 5 << 30}}, 512, 1)
 	c, _ := Open(ctx, f)
 	src, _ := NewSource(ctx, c)
 	var seen device.File
@@ -89,15 +114,75 @@ func TestObjectsOver4GiB(t *testing.T) {
 	}
 }
 
+// hugeFS holds one file, LONG.MP4, of size bytes (byte i is i mod 251),
+// made up as it is read.
+type hugeFS struct{ size int64 }
+
+type hugeInfo struct {
+	name string
+	size int64
+	dir  bool
+}
+
+func (i hugeInfo) Name() string { return i.name }
+func (i hugeInfo) Size() int64  { return i.size }
+func (i hugeInfo) Mode() fs.FileMode {
+	if i.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
+func (i hugeInfo) ModTime() time.Time { return recordedAt }
+func (i hugeInfo) IsDir() bool        { return i.dir }
+func (i hugeInfo) Sys() any           { return nil }
+
+type hugeFile struct {
+	info hugeInfo
+	dir  []fs.DirEntry
+}
+
+func (f *hugeFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *hugeFile) Read([]byte) (int, error)   { return 0, io.EOF }
+func (f *hugeFile) Close() error               { return nil }
+func (f *hugeFile) ReadDir(int) ([]fs.DirEntry, error) {
+	d := f.dir
+	f.dir = nil
+	return d, nil
+}
+func (f *hugeFile) ReadAt(p []byte, off int64) (int, error) {
+	if off >= f.info.size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), f.info.size-off))
+	for i := range n {
+		p[i] = byte((off + int64(i)) % 251)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (h hugeFS) Open(name string) (fs.File, error) {
+	long := hugeInfo{name: "LONG.MP4", size: h.size}
+	switch name {
+	case ".":
+		return &hugeFile{info: hugeInfo{name: ".", dir: true}, dir: []fs.DirEntry{fs.FileInfoToDirEntry(long)}}, nil
+	case "LONG.MP4":
+		return &hugeFile{info: long}, nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
 func TestProtocolErrors(t *testing.T) {
 	ctx := context.Background()
-	f, _, _ := recorder(t)
+	f, _, _, _ := recorder(t)
 	c, _ := Open(ctx, f)
 	var re *ResponseError
 	if _, err := c.ObjectInfo(ctx, 99); !errors.As(err, &re) || re.Code != RespInvalidObject {
 		t.Fatalf("unknown object: %v", err)
 	}
-	f.badTID = true
+	f.WrongTID = true
 	if _, err := c.StorageIDs(ctx); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("a response to another transaction: %v", err)
 	}
@@ -112,11 +197,11 @@ func TestProtocolErrors(t *testing.T) {
 
 // FuzzContainers: whatever a device sends, the reader fails cleanly.
 func FuzzContainers(f *testing.F) {
-	f.Add(container(typeData, OpGetStorageIDs, 1, le32(le32(nil, 1), 7)))
+	f.Add(mtptest.Container(mtptest.TypeData, OpGetStorageIDs, 1, binary.LittleEndian.AppendUint32([]byte{1, 0, 0, 0}, 7)))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 2, 0, 4, 16, 1, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		dev := &fakeDevice{packet: 512}
-		dev.pending = [][]byte{b, container(typeResponse, RespOK, 1, nil)}
+		dev := mtptest.NewMemory(&mtptest.Responder{FS: fstest.MapFS{}}, 512, 1)
+		dev.Queue(b, mtptest.Container(mtptest.TypeResponse, RespOK, 1, nil))
 		r := newReader(dev)
 		r.readContainer(context.Background(), io.Discard)
 		d := decoder{b: b}

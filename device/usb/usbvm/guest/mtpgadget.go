@@ -8,41 +8,27 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"syscall"
 	"time"
-	"unicode/utf16"
 
-	"lawtrail/device/mtp"
+	"lawtrail/device/mtp/mtptest"
 )
 
 // mtpGadget is an Android-style MTP recorder made with FunctionFS: a
 // vendor-specific interface (class 0xFF) named "MTP" whose Microsoft OS
 // descriptors give the compatible ID "MTP", as Android's MTP function
-// does, and a small responder serving a folder (names in UTF-8, Chinese
+// does, answered by mtptest.Responder serving a folder (Chinese names
 // included). The host side must recognise it by the OS descriptor.
 type mtpGadget struct {
-	root    string
-	objects map[uint32]*mtpObject
+	r       *mtptest.Responder
 	in, out int
 }
 
-type mtpObject struct {
-	path   string
-	parent uint32
-	folder bool
-}
-
-const mtpStorage = 0x00010001
-
 func startMTPGadget(ctx context.Context, root string) error {
-	g := &mtpGadget{root: root, objects: map[uint32]*mtpObject{}}
-	if err := g.index(); err != nil {
-		return err
-	}
+	g := &mtpGadget{r: &mtptest.Responder{FS: os.DirFS(root), Manufacturer: "执法记录仪厂", Model: "DSJ-4G", Serial: "DSJ4G0007",
+		Remove: func(name string) error { return os.Remove(filepath.Join(root, filepath.FromSlash(name))) }}}
 	gadget, ffs := "/sys/kernel/config/usb_gadget/android", "/dev/ffs-mtp"
 	var ep0 *os.File
 	steps := []func() error{
@@ -147,22 +133,6 @@ func drainEvents(ctx context.Context, ep0 *os.File) {
 	}
 }
 
-// index gives every file and folder under root a handle.
-func (g *mtpGadget) index() error {
-	handles := map[string]uint32{".": 0}
-	next := uint32(1)
-	return filepath.WalkDir(g.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == g.root {
-			return err
-		}
-		rel, _ := filepath.Rel(g.root, p)
-		handles[rel] = next
-		g.objects[next] = &mtpObject{path: p, parent: handles[filepath.Dir(rel)], folder: d.IsDir()}
-		next++
-		return nil
-	})
-}
-
 func (g *mtpGadget) serve(ctx context.Context) {
 	cmd := make([]byte, 512)
 	for ctx.Err() == nil {
@@ -171,143 +141,13 @@ func (g *mtpGadget) serve(ctx context.Context) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		code := binary.LittleEndian.Uint16(cmd[6:])
-		tid := binary.LittleEndian.Uint32(cmd[8:])
-		var params []uint32
-		for i := 12; i+4 <= n && len(params) < 5; i += 4 {
-			params = append(params, binary.LittleEndian.Uint32(cmd[i:]))
+		rep := g.r.Answer(cmd[:n])
+		if rep.HasData {
+			g.stream(mtptest.TypeData, rep.Op, rep.TID, rep.Data, rep.Size)
+			rep.Data.Close()
 		}
-		param := func(i int) uint32 {
-			if i < len(params) {
-				return params[i]
-			}
-			return 0
-		}
-		resp := g.operate(code, tid, param)
-		g.send(3, resp, tid, nil)
+		g.send(mtptest.TypeResponse, rep.Code, rep.TID, nil)
 	}
-}
-
-// operate runs one operation, sending its data phase, and returns the
-// response code.
-func (g *mtpGadget) operate(code uint16, tid uint32, param func(int) uint32) uint16 {
-	switch code {
-	case mtp.OpOpenSession, mtp.OpCloseSession:
-		return mtp.RespOK
-	case mtp.OpGetDeviceInfo:
-		var p []byte
-		p = binary.LittleEndian.AppendUint16(p, 100)
-		p = binary.LittleEndian.AppendUint32(p, 6)
-		p = binary.LittleEndian.AppendUint16(p, 100)
-		p = ptpString(p, "microsoft.com: 1.0; android.com: 1.0;")
-		p = binary.LittleEndian.AppendUint16(p, 0)
-		ops := []uint16{mtp.OpGetDeviceInfo, mtp.OpOpenSession, mtp.OpCloseSession, mtp.OpGetStorageIDs, mtp.OpGetObjectHandles,
-			mtp.OpGetObjectInfo, mtp.OpGetObject, mtp.OpDeleteObject, mtp.OpGetPartialObject, mtp.OpGetObjectPropValue, mtp.OpGetPartialObject64}
-		p = binary.LittleEndian.AppendUint32(p, uint32(len(ops)))
-		for _, op := range ops {
-			p = binary.LittleEndian.AppendUint16(p, op)
-		}
-		for range 4 {
-			p = binary.LittleEndian.AppendUint32(p, 0)
-		}
-		for _, s := range []string{"执法记录仪厂", "DSJ-4G", "1.0", "DSJ4G0007"} {
-			p = ptpString(p, s)
-		}
-		g.send(2, code, tid, p)
-	case mtp.OpGetStorageIDs:
-		g.send(2, code, tid, binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, 1), mtpStorage))
-	case mtp.OpGetObjectHandles:
-		parent := param(2)
-		if parent == 0xFFFFFFFF {
-			parent = 0
-		}
-		var hs []uint32
-		for h, o := range g.objects {
-			if o.parent == parent {
-				hs = append(hs, h)
-			}
-		}
-		sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
-		p := binary.LittleEndian.AppendUint32(nil, uint32(len(hs)))
-		for _, h := range hs {
-			p = binary.LittleEndian.AppendUint32(p, h)
-		}
-		g.send(2, code, tid, p)
-	case mtp.OpGetObjectInfo:
-		o, st, ok := g.object(param(0))
-		if !ok {
-			return mtp.RespInvalidObject
-		}
-		g.send(2, code, tid, objectInfo(o, st))
-	case mtp.OpGetObjectPropValue:
-		_, st, ok := g.object(param(0))
-		if !ok || param(1) != mtp.PropObjectSize {
-			return mtp.RespInvalidObject
-		}
-		g.send(2, code, tid, binary.LittleEndian.AppendUint64(nil, uint64(st.Size())))
-	case mtp.OpGetObject, mtp.OpGetPartialObject, mtp.OpGetPartialObject64:
-		o, st, ok := g.object(param(0))
-		if !ok || o.folder {
-			return mtp.RespInvalidObject
-		}
-		off, n := int64(0), st.Size()
-		switch code {
-		case mtp.OpGetPartialObject:
-			off, n = int64(param(1)), int64(param(2))
-		case mtp.OpGetPartialObject64:
-			off, n = int64(param(1))|int64(param(2))<<32, int64(param(3))
-		}
-		n = max(0, min(n, st.Size()-off))
-		f, err := os.Open(o.path)
-		if err != nil {
-			return 0x2002 // GeneralError
-		}
-		defer f.Close()
-		g.stream(2, code, tid, io.NewSectionReader(f, off, n), n)
-	case mtp.OpDeleteObject:
-		o, _, ok := g.object(param(0))
-		if !ok || os.Remove(o.path) != nil {
-			return mtp.RespInvalidObject
-		}
-		delete(g.objects, param(0))
-	default:
-		return 0x2005 // OperationNotSupported
-	}
-	return mtp.RespOK
-}
-
-func (g *mtpGadget) object(h uint32) (*mtpObject, os.FileInfo, bool) {
-	o, ok := g.objects[h]
-	if !ok {
-		return nil, nil, false
-	}
-	st, err := os.Stat(o.path)
-	return o, st, err == nil
-}
-
-func objectInfo(o *mtpObject, st os.FileInfo) []byte {
-	var p []byte
-	p = binary.LittleEndian.AppendUint32(p, mtpStorage)
-	format := uint16(0x300B) // MPEG-4 / undefined video
-	if o.folder {
-		format = mtp.FormatAssociation
-	}
-	p = binary.LittleEndian.AppendUint16(p, format)
-	p = binary.LittleEndian.AppendUint16(p, 0)
-	p = binary.LittleEndian.AppendUint32(p, uint32(min(st.Size(), 0xFFFFFFFF)))
-	p = binary.LittleEndian.AppendUint16(p, 0)
-	for range 6 {
-		p = binary.LittleEndian.AppendUint32(p, 0)
-	}
-	p = binary.LittleEndian.AppendUint32(p, o.parent)
-	p = binary.LittleEndian.AppendUint16(p, 0)
-	p = binary.LittleEndian.AppendUint32(p, 0)
-	p = binary.LittleEndian.AppendUint32(p, 0)
-	p = ptpString(p, filepath.Base(o.path))
-	date := st.ModTime().UTC().Format("20060102T150405Z")
-	p = ptpString(p, date)
-	p = ptpString(p, date)
-	return ptpString(p, "")
 }
 
 // send writes one container whose payload is in memory.
@@ -321,10 +161,7 @@ func (g *mtpGadget) send(typ, code uint16, tid uint32, payload []byte) {
 func (g *mtpGadget) stream(typ, code uint16, tid uint32, r io.Reader, n int64) {
 	total := 12 + n
 	buf := make([]byte, 64<<10)
-	binary.LittleEndian.PutUint32(buf, uint32(min(total, 0xFFFFFFFF)))
-	binary.LittleEndian.PutUint16(buf[4:], typ)
-	binary.LittleEndian.PutUint16(buf[6:], code)
-	binary.LittleEndian.PutUint32(buf[8:], tid)
+	copy(buf, mtptest.Header(typ, code, tid, n))
 	fill, left := 12, n
 	for {
 		m, _ := io.ReadFull(r, buf[fill:fill+int(min(int64(len(buf)-fill), left))])
@@ -340,16 +177,4 @@ func (g *mtpGadget) stream(typ, code uint16, tid uint32, r io.Reader, n int64) {
 	if total%512 == 0 {
 		syscall.Write(g.in, nil)
 	}
-}
-
-func ptpString(b []byte, s string) []byte {
-	if s == "" {
-		return append(b, 0)
-	}
-	u := append(utf16.Encode([]rune(s)), 0)
-	b = append(b, byte(len(u)))
-	for _, x := range u {
-		b = binary.LittleEndian.AppendUint16(b, x)
-	}
-	return b
 }
