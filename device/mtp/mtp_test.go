@@ -182,6 +182,20 @@ func TestProtocolErrors(t *testing.T) {
 	if _, err := c.ObjectInfo(ctx, 99); !errors.As(err, &re) || re.Code != RespInvalidObject {
 		t.Fatalf("unknown object: %v", err)
 	}
+	if _, err := c.ObjectHandles(ctx, 0x00010001, 4242); !errors.As(err, &re) || re.Code != RespInvalidObject {
+		t.Fatalf("children of an unknown folder: %v", err)
+	}
+	// A read-only recorder refuses DeleteObject: the clear policy must see an error.
+	ro, _ := Open(ctx, mtptest.NewMemory(&mtptest.Responder{FS: fstest.MapFS{"A.MP4": {Data: []byte("a")}}}, 512, 1))
+	roSrc, _ := NewSource(ctx, ro)
+	var paths []string
+	roSrc.Walk(ctx, func(fl device.File) error { paths = append(paths, fl.Path); return nil }, func(string, string) {})
+	if len(paths) != 1 {
+		t.Fatalf("read-only recorder lists %v", paths)
+	}
+	if err := roSrc.Remove(ctx, paths[0]); !errors.As(err, &re) || re.Code != mtptest.RespAccessDenied {
+		t.Fatalf("delete on a read-only recorder: %v", err)
+	}
 	f.WrongTID = true
 	if _, err := c.StorageIDs(ctx); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("a response to another transaction: %v", err)
