@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -111,6 +113,7 @@ func (g *lockedGadget) writeDescriptors() error {
 
 // control answers ep0 events: class requests of mass storage, enable.
 func (g *lockedGadget) control(ctx context.Context) {
+	signalFree()
 	fd := int(g.ep0.Fd())
 	buf := make([]byte, 12*4)
 	started := false
@@ -164,6 +167,7 @@ func (g *lockedGadget) setup(fd int, s []byte) {
 
 // bulk runs the Bulk-Only Transport: CBW, data, CSW.
 func (g *lockedGadget) bulk(ctx context.Context) {
+	signalFree()
 	cbw := make([]byte, 512)
 	for ctx.Err() == nil {
 		n, err := syscall.Read(g.out, cbw)
@@ -362,6 +366,21 @@ func startDiskGadget(image, serial string) error {
 		func() error { return write(filepath.Join(g, "UDC"), udc) },
 	}
 	return runSteps(steps)
+}
+
+// signalFree locks the goroutine to its thread and blocks every signal
+// there. FunctionFS abandons a transfer that a signal interrupts (EINTR,
+// with part of it perhaps sent), and the Go runtime signals its threads
+// (preemption; SIGCHLD when a lawtrailctl child exits), so the endpoint
+// loops run on threads no signal reaches. The thread ends with the
+// goroutine.
+func signalFree() {
+	runtime.LockOSThread()
+	var all unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	unix.PthreadSigmask(unix.SIG_BLOCK, &all, nil)
 }
 
 // runSteps runs configfs steps in order, up to the first error.

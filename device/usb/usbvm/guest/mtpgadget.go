@@ -113,6 +113,7 @@ func mtpDescriptors(ep0 *os.File) error {
 
 // drainEvents reads ep0 events; class requests are stalled.
 func drainEvents(ctx context.Context, ep0 *os.File) {
+	signalFree()
 	fd := int(ep0.Fd())
 	buf := make([]byte, 12*4)
 	for ctx.Err() == nil {
@@ -134,6 +135,7 @@ func drainEvents(ctx context.Context, ep0 *os.File) {
 }
 
 func (g *mtpGadget) serve(ctx context.Context) {
+	signalFree()
 	cmd := make([]byte, 512)
 	for ctx.Err() == nil {
 		n, err := syscall.Read(g.out, cmd)
