@@ -124,6 +124,9 @@ func boot(t *testing.T, b Boot, manifest map[string]string, sizes map[string]int
 	if err != nil || !res.Passed {
 		t.Fatalf("scenario %s failed (%v); console:\n%s", b.Scenario, err, res.Output)
 	}
+	if os.Getenv("LAWTRAIL_USBVM_CONSOLE") == "1" {
+		t.Logf("console:\n%s", res.Output)
+	}
 	for k, v := range res.Figures {
 		t.Logf("FIGURE %s = %s", k, v)
 	}

@@ -190,6 +190,10 @@ func scenarioLocked(ctx context.Context) error {
 	if !strings.Contains(string(devs[0].Identity), `"Serial":"DSJ0001"`) || !strings.Contains(string(devs[0].Identity), "某区城市管理综合执法局") {
 		return fmt.Errorf("identity not read: %s", devs[0].Identity)
 	}
+	if out, err := mustCtl(ctx, "devices"); err != nil || !strings.Contains(out, "locked (needs --password-file)") ||
+		!strings.Contains(out, "1d6b:0104") || !strings.Contains(out, "battery 87%") {
+		return fmt.Errorf("devices (text): %v", err)
+	}
 	for name, pw := range map[string]string{"/tmp/wrong": "admin-1234\n", "/tmp/right": "admin-8888\n"} {
 		if err := os.WriteFile(name, []byte(pw), 0o600); err != nil {
 			return err
