@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -20,11 +18,7 @@ import (
 func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 	fs := flag.NewFlagSet("dock", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	clearFlag := fs.String("clear", "never", "clear policy: never, local or hub")
-	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
-	passwordFile := fs.String("password-file", "", "file (mode 600) with the admin password for locked recorders")
-	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
-	clerk := fs.String("clerk", "", "officer docking (default: $LAWTRAIL_OFFICER, else the first admin)")
+	flags := addDockingFlags(fs)
 	checkpoint := fs.Int64("checkpoint-every", 0, "bytes copied between durable checkpoints (default 64 MiB); a recorder pulled mid-copy resumes from the last one")
 	interval := fs.Duration("interval", 500*time.Millisecond, "how often the bus is scanned")
 	if err := fs.Parse(args); err != nil {
@@ -33,37 +27,18 @@ func cmdDock(ctx context.Context, dir string, args []string, e env) error {
 	if fs.NArg() > 0 || *interval <= 0 {
 		return errors.New("dock takes only flags, and --interval must be positive")
 	}
-	policy, err := ingest.ParsePolicy(*clearFlag)
+	dk, err := flags.open(ctx, dir, e)
 	if err != nil {
 		return err
 	}
-	password, err := readPassword(*passwordFile)
-	if err != nil {
-		return err
-	}
-	defer clear(password)
-	profiles, err := loadProfiles("")
-	if err != nil {
-		return err
-	}
-	st, key, err := openForWriting(ctx, dir, e)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if *clerk == "" {
-		if *clerk, err = defaultOfficer(ctx, st, e); err != nil {
-			return err
-		}
-	}
-	station, _ := os.Hostname()
-	out := &lineWriter{w: e.stdout}
-	d := &docker{ctx: ctx, out: out, officer: *officer, workers: map[string]*worker{},
-		opt: usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}}
-	printer := progressPrinter(*progress == "json", out)
-	dock, err := ingest.NewDock(st, key, ingest.Options{Clerk: *clerk, Station: station, Clear: policy, Profiles: profiles,
-		CheckpointEvery: *checkpoint,
-		Progress:        func(u ingest.Update) { d.firstByte(u); printer(u) }})
+	defer dk.Close()
+	out := dk.out
+	d := &docker{ctx: ctx, out: out, officer: *flags.officer, workers: map[string]*worker{}, opt: dk.usb}
+	printer := dk.opt.Progress
+	opt := dk.opt
+	opt.CheckpointEvery = *checkpoint
+	opt.Progress = func(u ingest.Update) { d.firstByte(u); printer(u) }
+	dock, err := ingest.NewDock(dk.st, dk.key, opt)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"lawtrail/assets"
 	"lawtrail/device"
 	"lawtrail/device/msc"
-	"lawtrail/device/usb"
 	"lawtrail/evidence"
 	"lawtrail/ingest"
 	"lawtrail/store"
@@ -28,15 +27,9 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	fs.SetOutput(e.stderr)
 	var from folders
 	fs.Var(&from, "from", "the recorder's mounted folder, an SD card or any folder (required; repeat to dock several at once)")
-	officer := fs.String("officer", "", "officer the footage belongs to (default: from file names or the device)")
-	clearFlag := fs.String("clear", "never", "clear policy: never, local (after local verification) or hub (after the hub's receipt)")
-	progress := fs.String("progress", "", "json: print every progress update as a JSON line")
-	clerk := fs.String("clerk", "", "officer docking the recorder (default: $LAWTRAIL_OFFICER, else the first admin)")
 	serial := fs.String("serial", "", "device serial (default: the folder name; only with a single --from); with --usb, dock only the recorder with this USB serial or, for a locked one, this serial in its device record")
-	station := fs.String("station", "", "docking station name (default: the terminal's name)")
-	profilesFile := fs.String("profiles", "", "recorder file-name profiles (default: the shipped ones)")
 	fromUSB := fs.Bool("usb", false, "dock the recorders on USB (MTP, mass storage, locked) instead of --from; --serial picks one")
-	passwordFile := fs.String("password-file", "", "file (mode 600) with the admin password that unlocks locked recorders")
+	flags := addDockingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,35 +39,11 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 	if *serial != "" && len(from) > 1 {
 		return errors.New("--serial names one recorder: use it with a single --from")
 	}
-	if *progress != "" && *progress != "json" {
-		return fmt.Errorf("--progress %q: only json is known", *progress)
-	}
-	policy, err := ingest.ParsePolicy(*clearFlag)
+	d, err := flags.open(ctx, dir, e)
 	if err != nil {
 		return err
 	}
-	profiles, err := loadProfiles(*profilesFile)
-	if err != nil {
-		return err
-	}
-	password, err := readPassword(*passwordFile)
-	if err != nil {
-		return err
-	}
-	defer clear(password)
-	st, key, err := openForWriting(ctx, dir, e)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if *clerk == "" {
-		if *clerk, err = defaultOfficer(ctx, st, e); err != nil {
-			return err
-		}
-	}
-	if *station == "" {
-		*station, _ = os.Hostname()
-	}
+	defer d.Close()
 	recs := make([]ingest.Recorder, len(from))
 	for i, path := range from {
 		folder, err := msc.OpenDir(path)
@@ -83,25 +52,21 @@ func cmdIngest(ctx context.Context, dir string, args []string, e env) error {
 		}
 		defer folder.Close()
 		label, _ := filepath.Abs(path)
-		recs[i] = ingest.Recorder{Source: msc.New(folder, device.Info{}), Label: label, Officer: *officer, Serial: *serial}
+		recs[i] = ingest.Recorder{Source: msc.New(folder, device.Info{}), Label: label, Officer: *flags.officer, Serial: *serial}
 	}
-	out := &lineWriter{w: e.stdout}
-	dock, err := ingest.NewDock(st, key, ingest.Options{
-		Clerk: *clerk, Station: *station, Clear: policy, Profiles: profiles,
-		Progress: progressPrinter(*progress == "json", out),
-	})
+	dock, err := ingest.NewDock(d.st, d.key, d.opt)
 	if err != nil {
 		return err
 	}
 	var sums []ingest.Summary
 	if *fromUSB {
-		sums, err = ingestUSB(ctx, dock, *serial, *officer, usb.Options{Password: password, MountDir: filepath.Join(dir, "mnt")}, out)
+		sums, err = ingestUSB(ctx, dock, *serial, *flags.officer, d.usb, d.out)
 	} else {
 		sums, err = dockAll(ctx, dock, recs)
 	}
 	allOK := true
 	for _, sum := range sums {
-		printSummary(out, sum, *progress == "json")
+		printSummary(d.out, sum, d.json)
 		allOK = allOK && sum.OK()
 	}
 	if err != nil {

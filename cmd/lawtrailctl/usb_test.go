@@ -50,6 +50,8 @@ func TestUSBCommandsRefuseBadUse(t *testing.T) {
 		{"dock", "--interval", "0s"},
 		{"dock", "extra"},
 		{"dock", "--password-file", pwOpen},
+		{"dock", "--progress", "xml"},
+		{"dock", "--clear", "sometimes"},
 		{"devices", "--bogus"},
 	} {
 		r := ctl(t, pass, append([]string{"--data", dir}, c...)...)
