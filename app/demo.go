@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"lawtrail/assets"
@@ -83,16 +84,7 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 // dock, starts docking the simulated recorder.
 func (u *UI) StartDemo(d Demo, tab string) {
 	background(func() (unlocked, error) {
-		key, err := store.UnlockTerminal(u.dir, []byte(d.Passphrase))
-		if err != nil {
-			return unlocked{}, err
-		}
-		st, err := store.OpenExisting(u.ctx, u.dir, store.Options{})
-		if err != nil {
-			return unlocked{}, err
-		}
-		info, err := st.Terminal(u.ctx)
-		return unlocked{key, st, info}, err
+		return unlockTerminal(u.ctx, u.dir, []byte(d.Passphrase))
 	}, func(r unlocked, err error) {
 		if err != nil {
 			u.show(errorView(err))
@@ -100,8 +92,9 @@ func (u *UI) StartDemo(d Demo, tab string) {
 		}
 		u.sess = &Session{Dir: u.dir, Store: r.st, Terminal: r.key, Info: r.info}
 		officers, err := r.st.Officers(u.ctx)
-		if err != nil || len(officers) == 0 {
-			u.show(errorView(fmt.Errorf("demo officer: %v", err)))
+		i := slices.IndexFunc(officers, func(o casework.Officer) bool { return o.ID == d.Officer })
+		if err != nil || i < 0 {
+			u.show(errorView(fmt.Errorf("demo officer %s: not enrolled (%v)", d.Officer, err)))
 			return
 		}
 		sk, err := store.ReadSealedKey(store.OfficerKeyPath(u.dir, d.Officer))
@@ -112,7 +105,7 @@ func (u *UI) StartDemo(d Demo, tab string) {
 			u.show(errorView(err))
 			return
 		}
-		u.sess.Officer = officers[0]
+		u.sess.Officer = officers[i]
 		u.showMain()
 		u.openTab(tab, d)
 	})

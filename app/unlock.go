@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -43,26 +44,29 @@ type unlocked struct {
 	info store.TerminalInfo
 }
 
+// unlockTerminal unseals the terminal key with pass and opens the store.
+func unlockTerminal(ctx context.Context, dir string, pass []byte) (unlocked, error) {
+	key, err := store.UnlockTerminal(dir, pass)
+	if err != nil {
+		return unlocked{}, err
+	}
+	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	if err != nil {
+		return unlocked{}, err
+	}
+	info, err := st.Terminal(ctx)
+	if err != nil {
+		st.Close()
+		return unlocked{}, err
+	}
+	return unlocked{key, st, info}, nil
+}
+
 func (s *Unlock) submit(u *UI) {
 	s.Submit.Disable()
 	s.Status.SetText(lang.L("unlock.working"))
 	pass := []byte(s.Passphrase.Text)
-	background(func() (unlocked, error) {
-		key, err := store.UnlockTerminal(u.dir, pass)
-		if err != nil {
-			return unlocked{}, err
-		}
-		st, err := store.OpenExisting(u.ctx, u.dir, store.Options{})
-		if err != nil {
-			return unlocked{}, err
-		}
-		info, err := st.Terminal(u.ctx)
-		if err != nil {
-			st.Close()
-			return unlocked{}, err
-		}
-		return unlocked{key, st, info}, nil
-	}, func(r unlocked, err error) {
+	background(func() (unlocked, error) { return unlockTerminal(u.ctx, u.dir, pass) }, func(r unlocked, err error) {
 		s.Submit.Enable()
 		if err != nil {
 			s.Status.SetText(fmt.Sprint(err))
