@@ -74,6 +74,7 @@ func scenarioStorage(ctx context.Context) error {
 var (
 	copiedMiB = regexp.MustCompile(`, (\d+) copied \(([0-9.]+) MiB`)
 	firstByte = regexp.MustCompile(`first byte copied ([0-9.]+m?s) after arrival`)
+	clockWas  = regexp.MustCompile(`clock was (\S+) off`)
 )
 
 // scenarioHotplug: `dock` runs; the MTP recorder is pulled mid-copy and
@@ -198,6 +199,9 @@ func scenarioLocked(ctx context.Context) error {
 		if err := os.WriteFile(name, []byte(pw), 0o600); err != nil {
 			return err
 		}
+	}
+	if out, code, _ := lawtrailctl(ctx, "ingest", "--usb"); code != 2 || !strings.Contains(out, "admin password is needed") {
+		return fmt.Errorf("a locked recorder without --password-file: exit %d, want 2 and a request for the password", code)
 	}
 	out, code, err := lawtrailctl(ctx, "ingest", "--usb", "--password-file", "/tmp/wrong", "--clear", "local")
 	if err != nil || code != 2 || !strings.Contains(out, "wrong admin password") {
@@ -369,6 +373,15 @@ func scenarioLockedDock(ctx context.Context) error {
 	if _, err := startLockedGadget(gctx, "admin-8888", "/recorder.img"); err != nil {
 		return err
 	}
+	// Here the clock is set first (as an agency does once the footage
+	// recorded with the old clock is ingested): the unlock then reads an
+	// offset of seconds, not the old 83 minutes.
+	if _, err := waitDevices(ctx, kinds("locked", 1)); err != nil {
+		return err
+	}
+	if out, err := mustCtl(ctx, "devices", "--sync-time"); err != nil || !strings.Contains(out, "clock set (it was -1h23m") {
+		return fmt.Errorf("devices --sync-time did not report the old offset: %v", err)
+	}
 	dock, err := startDock(ctx, "--password-file", "/tmp/right", "--clear", "local")
 	if err != nil {
 		return err
@@ -378,6 +391,11 @@ func scenarioLockedDock(ctx context.Context) error {
 		fmt.Println("dock:", line)
 		if strings.Contains(line, "in progress takes it") {
 			taken = true
+		}
+		if m := clockWas.FindStringSubmatch(line); m != nil {
+			if d, err := time.ParseDuration(m[1]); err != nil || d.Abs() > time.Minute {
+				return fmt.Errorf("after --sync-time the recorder's clock is still %s off", m[1])
+			}
 		}
 		if strings.Contains(line, " files, ") {
 			if !strings.Contains(line, "3 copied") || !strings.Contains(line, "3 cleared") || !strings.Contains(line, " 0 failed") {
