@@ -191,6 +191,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &StepTextOnly{}
 	case TypeDocFinalized:
 		p = &DocFinalized{}
+	case TypeEventRebased:
+		p = &EventRebased{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -28,11 +28,16 @@ func NewEnrollingKeys(keys *evidence.Keys) *EnrollingKeys {
 func (k *EnrollingKeys) Expect(raw []byte) {
 	k.pending = nil
 	body, err := evidence.ParseBody(raw)
-	if err != nil || body.Type != TypeOfficerEnrolled {
+	if err != nil || (body.Type != TypeOfficerEnrolled && body.Type != TypeEventRebased) {
 		return
 	}
-	if p, err := Decode(body.Type, body.Payload); err == nil {
-		k.pending = p.(*OfficerEnrolled)
+	p, err := Decode(body.Type, body.Payload)
+	if err != nil {
+		return
+	}
+	// A rebased enrollment that takes effect enrolls its officer too.
+	if inner, _, ok := Effective(p); ok {
+		k.pending, _ = inner.(*OfficerEnrolled)
 	}
 }
 

@@ -53,6 +53,9 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 	if _, ok := p.(*TerminalInitialized); ok {
 		return nil
 	}
+	if r, ok := p.(*EventRebased); ok {
+		return checkRebased(ctx, st, actor, r)
+	}
 	if err := checkActor(ctx, st, actor, p); err != nil {
 		return err
 	}
