@@ -150,3 +150,55 @@ func rawUpdate(t *testing.T, f *fixture, query string, args ...any) {
 		t.Fatal(err)
 	}
 }
+
+// Defect 4 of "Trust, checked from outside": an edit of a derived table
+// made in SQLite without an event (a case's title or phase, a footage row's
+// officer or device, a deleted custody row, a duplicated row) passed check.
+// Now every derived table is compared with one rebuilt from the signed
+// events, and the table and row are named.
+func TestCheckFindsEditedDerivedTables(t *testing.T) {
+	cases := []struct {
+		name, query, table string
+	}{
+		{"case title", "UPDATE cases SET title = '已撤销' WHERE id = 'c-1'", "cases"},
+		{"case phase", "UPDATE cases SET phase = 'execution' WHERE id = 'c-1'", "cases"},
+		{"footage officer", "UPDATE footage SET officer = '999999' WHERE rowid = 1", "footage"},
+		{"footage device", "UPDATE footage SET device_serial = 'OTHER' WHERE rowid = 2", "footage"},
+		{"custody row deleted", "DELETE FROM custody WHERE rowid = 1", "custody"},
+		{"custody row added", "INSERT INTO custody (digest, terminal, seq, type, actor, time) SELECT digest, terminal, seq + 100, type, actor, time FROM custody LIMIT 1", "custody"},
+		{"officer added", "INSERT INTO officers (id, name, credential_no, agency, roles, public_key, enrolled_by, enrolled_at) SELECT 'o-x', '假', '', agency, roles, public_key, enrolled_by, enrolled_at FROM officers LIMIT 1", "officers"},
+		{"step deleted", "DELETE FROM steps", "steps"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, _ := fixtureWithFootage(t)
+			if r := checkReport(t, f); !r.OK() || !r.TablesCompared {
+				t.Fatalf("clean store: %+v", r)
+			}
+			rawUpdate(t, f, c.query)
+			r := checkReport(t, f)
+			if r.OK() {
+				t.Fatalf("%s: check passed an edited table", c.name)
+			}
+			for _, p := range r.Problems {
+				if p.Item != "table "+c.table || !strings.Contains(p.Err.Error(), "row") {
+					t.Errorf("unexpected problem %s", p)
+				}
+			}
+		})
+	}
+}
+
+// The replica check leaves no scratch folder behind, and a stale one a
+// killed check left is removed by the next.
+func TestCheckLeavesNoScratch(t *testing.T) {
+	f, _ := fixtureWithFootage(t)
+	if err := os.Mkdir(filepath.Join(f.dir, replicaPrefix+"stale"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, f)
+	left, _ := filepath.Glob(filepath.Join(f.dir, replicaPrefix+"*"))
+	if len(left) != 0 {
+		t.Fatalf("scratch left: %v", left)
+	}
+}

@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// A replica is a scratch copy of the record rebuilt from verified events
+// only: every event whose signatures, chain position and payload hold is
+// inserted into a fresh database and applied to fresh projections. What a
+// replica shows can therefore not have been edited in the derived tables.
+// Check compares the live projections with it; the case file is written
+// from it (the promise: nothing in an export comes from a table that could
+// have been edited without touching the signed events).
+
+// replicaPrefix names the scratch folders replicas live in, inside the data
+// folder (the same disk and the same protection as the record itself).
+const replicaPrefix = "tmp-replica-"
+
+// Replica is a verified rebuild of a store; Close removes it.
+type Replica struct {
+	*Store
+	scratch string
+}
+
+// Close closes the replica's database and removes its scratch folder.
+func (r *Replica) Close() error {
+	err := r.Store.db.Close()
+	if rerr := os.RemoveAll(r.scratch); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// VerifiedReplica rebuilds the record from the events that verify against
+// trusted (terminal keys; officer keys are learnt from verified
+// enrollments). Events that fail are left out and reported; the replica
+// shares the store's blobs, which verify themselves whenever they are read.
+func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*Replica, Report, error) {
+	var rep Report
+	removeStaleReplicas(s.dir)
+	scratch, err := os.MkdirTemp(s.dir, replicaPrefix)
+	if err != nil {
+		return nil, rep, fmt.Errorf("replica: %w", err)
+	}
+	db, err := openDB(ctx, filepath.Join(scratch, DatabaseFile))
+	if err != nil {
+		os.RemoveAll(scratch)
+		return nil, rep, fmt.Errorf("replica: %w", err)
+	}
+	r := &Replica{Store: &Store{db: db, dir: s.dir, blobs: s.blobs, now: s.now}, scratch: scratch}
+	if err := r.fill(ctx, s, trusted, &rep); err != nil {
+		r.Close()
+		return nil, rep, err
+	}
+	return r, rep, nil
+}
+
+// removeStaleReplicas removes scratch folders a killed process left.
+func removeStaleReplicas(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, replicaPrefix+"*"))
+	for _, p := range old {
+		os.RemoveAll(p)
+	}
+}
+
+func (r *Replica) fill(ctx context.Context, src *Store, trusted *evidence.Keys, rep *Report) error {
+	latest, err := latestVersion()
+	if err != nil {
+		return err
+	}
+	if _, err := migrate(ctx, r.db, latest); err != nil {
+		return fmt.Errorf("replica: %w", err)
+	}
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("replica: begin: %w", err)
+	}
+	defer tx.Rollback()
+	keys := casework.NewEnrollingKeys(trusted)
+	v := evidence.NewChainVerifier(keys)
+	err = src.eventsInOrder(ctx, func(se StoredEvent) error {
+		rep.Events++
+		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
+		if err := checkOneEvent(v, keys, se, map[evidence.Digest]string{}, item); err != nil {
+			rep.add(item, err)
+			return nil
+		}
+		body, p, err := decodeEvent(se.Event.Body)
+		if err != nil {
+			rep.add(item, err)
+			return nil
+		}
+		if err := insertEvent(ctx, tx, se.Event, body); err != nil {
+			return fmt.Errorf("replica: %w", err)
+		}
+		return applyProjection(ctx, tx, body, p)
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("replica: commit: %w", err)
+	}
+	return nil
+}
+
+// eventsInOrder calls fn for every event in the order the log received
+// them (the order projections are applied in).
+func (s *Store) eventsInOrder(ctx context.Context, fn func(StoredEvent) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, hash, body, sig, cosigs FROM events ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var se StoredEvent
+		var cosigs string
+		if err := rows.Scan(&se.Terminal, &se.Seq, &se.Hash, &se.Event.Body, &se.Event.Sig, &cosigs); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		if err := json.Unmarshal([]byte(cosigs), &se.Event.CoSigs); err != nil {
+			return fmt.Errorf("read event %s#%d: co-signatures: %w", se.Terminal, se.Seq, err)
+		}
+		if err := fn(se); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// maxDiffRows bounds how many differing rows Check names per table and
+// direction; the count of the rest is still reported.
+const maxDiffRows = 20
+
+// checkProjections compares every derived table with the one the replica
+// rebuilt from verified events, and names each row that differs.
+func (s *Store) checkProjections(ctx context.Context, trusted *evidence.Keys, r *Report) error {
+	rep, _, err := s.VerifiedReplica(ctx, trusted)
+	if err != nil {
+		return err
+	}
+	defer rep.Close()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("check projections: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS replica", filepath.Join(rep.scratch, DatabaseFile)); err != nil {
+		return fmt.Errorf("check projections: attach: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE replica")
+	for _, t := range projectionTables {
+		if err := compareTable(ctx, conn, t, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func compareTable(ctx context.Context, conn *sql.Conn, table string, r *Report) error {
+	item := "table " + table
+	extra, err := exceptRows(ctx, conn, "main."+table+" EXCEPT SELECT * FROM replica."+table)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", item, err)
+	}
+	for _, row := range extra {
+		r.add(item, fmt.Errorf("row %s is not what the signed events give (edited or added without an event)", row))
+	}
+	missing, err := exceptRows(ctx, conn, "replica."+table+" EXCEPT SELECT * FROM main."+table)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", item, err)
+	}
+	for _, row := range missing {
+		r.add(item, fmt.Errorf("row %s that the signed events give is missing or changed", row))
+	}
+	var live, want int
+	q := fmt.Sprintf("SELECT (SELECT count(*) FROM main.%s), (SELECT count(*) FROM replica.%s)", table, table)
+	if err := conn.QueryRowContext(ctx, q).Scan(&live, &want); err != nil {
+		return fmt.Errorf("check %s: %w", item, err)
+	}
+	if live != want && len(extra) == 0 && len(missing) == 0 {
+		r.add(item, fmt.Errorf("%d rows where the signed events give %d (duplicated rows)", live, want))
+	}
+	return nil
+}
+
+// exceptRows runs SELECT * FROM <from> and renders each row (at most
+// maxDiffRows, then a count of the rest).
+func exceptRows(ctx context.Context, conn *sql.Conn, from string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT * FROM "+from)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	n := 0
+	for rows.Next() {
+		n++
+		if n > maxDiffRows {
+			continue
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, renderRow(cols, vals))
+	}
+	if n > maxDiffRows {
+		out = append(out, fmt.Sprintf("(and %d more rows)", n-maxDiffRows))
+	}
+	return out, rows.Err()
+}
+
+func renderRow(cols []string, vals []any) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		v := vals[i]
+		if b, ok := v.([]byte); ok {
+			v = fmt.Sprintf("%q", b)
+			if len(b) > 64 {
+				v = fmt.Sprintf("<%d bytes>", len(b))
+			}
+		}
+		parts[i] = fmt.Sprintf("%s=%v", c, v)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
