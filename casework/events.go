@@ -193,6 +193,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &DocFinalized{}
 	case TypeEventRebased:
 		p = &EventRebased{}
+	case TypeCaseExported:
+		p = &CaseExported{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -78,6 +78,10 @@ func CheckRules(ctx context.Context, st State, actor string, p Payload) error {
 		if _, found, err := st.Officer(ctx, p.Officer); err != nil || found {
 			return refuse(err, "officer %s is enrolled already", p.Officer)
 		}
+	case *CaseExported:
+		if _, found, err := st.Case(ctx, p.Case); err != nil || !found {
+			return refuse(err, "no case %s to export", p.Case)
+		}
 	case *FootageIngested:
 		if _, found, err := st.SourceFile(ctx, p.Source()); err != nil || found {
 			return refuse(err, "recorder file %s on %s was ingested already", p.DisplayPath(), p.DeviceSerial)
