@@ -40,7 +40,6 @@ func New(b Backend, log *slog.Logger) (*Handler, error) {
 	h.mux.HandleFunc("GET "+protocol.PathReceipt+"{digest}", h.enrolled(h.receipt))
 	h.mux.HandleFunc("GET "+protocol.PathCheckpoint, h.enrolled(h.checkpoint))
 	h.mux.HandleFunc("GET "+protocol.PathFeed, h.enrolled(h.feed))
-	h.mux.Handle(protocol.PathBlobs, h.enrolled(h.blobs))
 	return h, nil
 }
 
@@ -54,6 +53,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if enrollConn != (r.URL.Path == protocol.PathEnroll) {
 		writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeNotEnrolled,
 			Message: fmt.Sprintf("connections for %s serve only %s", protocol.ServerNameEnroll, protocol.PathEnroll)})
+		return
+	}
+	// Upload paths go to tusd before the mux could clean and redirect
+	// them: blobs checks them as sent.
+	if strings.HasPrefix(r.URL.EscapedPath(), protocol.PathBlobs) {
+		h.enrolled(h.blobs)(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -234,16 +239,31 @@ func writeError(w http.ResponseWriter, status int, e *protocol.Error) {
 	writeJSON(w, status, e)
 }
 
-// blobs hands tus requests to tusd, after checking the upload belongs to
-// the asking terminal.
+// blobs hands tus requests to tusd. The path must be exactly what the hub
+// issues, spelled without any escape, so the id checked here is the id tusd
+// resolves: POST on the base path creates, HEAD and PATCH act on
+// /v1/blobs/<upload id>, whose id starts with the asking terminal's. tusd's
+// store then finds an upload only for the terminal recorded as its owner
+// (ownedStore), whatever its id says.
 func (h *Handler) blobs(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimPrefix(r.URL.Path, protocol.PathBlobs)
-	terminal := terminalOf(r)
-	if id != "" && !strings.HasPrefix(id, terminal+"-") {
+	escaped := r.URL.EscapedPath()
+	id := strings.TrimPrefix(escaped, protocol.PathBlobs)
+	switch {
+	case escaped != r.URL.Path || (id != "" && !uploadID.MatchString(id)):
+		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed,
+			Message: "an upload path is " + protocol.PathBlobs + "<upload id as issued>, without escapes or further segments"})
+		return
+	case id == "" && r.Method != http.MethodPost, id != "" && r.Method != http.MethodHead && r.Method != http.MethodPatch:
+		w.Header().Set("Allow", map[bool]string{true: "POST", false: "HEAD, PATCH"}[id == ""])
+		writeError(w, http.StatusMethodNotAllowed, &protocol.Error{Code: protocol.CodeMalformed, Message: r.Method + " is not served on " + escaped})
+		return
+	case id != "" && !strings.HasPrefix(id, terminalOf(r)+"-"):
+		// Refused before tusd takes the upload's lock, which would
+		// interrupt the owner's transfer in progress.
 		writeError(w, http.StatusForbidden, &protocol.Error{Code: protocol.CodeWrongTerminal, Message: "upload " + id + " is not this terminal's"})
 		return
 	}
-	r.Header.Set(terminalHeader, terminal) // overwrites anything the client sent
+	r.Header.Set(terminalHeader, terminalOf(r)) // overwrites anything the client sent
 	h.tus.ServeHTTP(w, r)
 }
 

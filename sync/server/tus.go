@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 
 	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -30,6 +32,7 @@ func (h *Handler) newTus() (http.Handler, error) {
 	}
 	composer := tusd.NewStoreComposer()
 	filestore.New(dir).UseIn(composer)
+	composer.UseCore(ownedStore{composer.Core})
 	// Without a locker two requests for one upload (a stale connection still
 	// delivering, and the resumed one) would append to the file at once.
 	memorylocker.New().UseIn(composer)
@@ -81,7 +84,41 @@ func (h *Handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 	}
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
-	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: terminal + "-" + d.String()[:16] + "-" + hex.EncodeToString(suffix)}, nil
+	// The metadata is replaced, not merged: only the hub writes the owner.
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{
+		ID:       terminal + "-" + d.String()[:16] + "-" + hex.EncodeToString(suffix),
+		MetaData: tusd.MetaData{"digest": d.String(), metaOwner: terminal},
+	}, nil
+}
+
+// uploadID is the only upload id form the hub issues (see preCreate):
+// terminal id, the digest's first 16 hex digits, 12 random hex digits.
+var uploadID = regexp.MustCompile(`^k[0-9a-f]{16}-[0-9a-f]{16}-[0-9a-f]{12}$`)
+
+// metaOwner is the upload metadata key naming the terminal that created
+// the upload (set by the hub at creation, whatever the client sent).
+const metaOwner = "terminal"
+
+// ownedStore is tusd's store with every upload lookup checked against the
+// asking terminal: an upload is found only by the terminal recorded as its
+// owner when the hub created it. The check runs on the upload tusd
+// resolved, so no spelling of its path can reach another terminal's.
+type ownedStore struct{ tusd.DataStore }
+
+func (s ownedStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	up, err := s.DataStore.GetUpload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	info, err := up.GetInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := ctx.Value(terminalKey{}).(Terminal)
+	if !ok || info.MetaData[metaOwner] == "" || info.MetaData[metaOwner] != t.ID {
+		return nil, tusd.NewError(protocol.CodeWrongTerminal, "this upload is not this terminal's", http.StatusForbidden)
+	}
+	return up, nil
 }
 
 func (h *Handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
