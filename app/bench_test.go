@@ -22,7 +22,7 @@ func terminalWith(b *testing.B, n int) (string, Demo) {
 	dir := filepath.Join(b.TempDir(), "data")
 	kdf := evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t", AgencyName: "某局", OfficerID: "o-001",
-		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader})
+		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func terminalWith(b *testing.B, n int) (string, Demo) {
 			b.Fatal(err)
 		}
 	}
-	return dir, Demo{DataDir: dir, Passphrase: "pass-pass", PIN: "123456", Officer: "o-001"}
+	return dir, Demo{DataDir: dir, Passphrase: "pass-pass-pass", PIN: "123456", Officer: "o-001"}
 }
 
 type startTimes struct{ firstScreen, mainScreen, evidence time.Duration }

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 
 	"fyne.io/fyne/v2"
@@ -63,16 +64,38 @@ func (f *FirstRun) check() error {
 	switch {
 	case f.Agency.Text == "" || f.OfficerID.Text == "" || f.OfficerName.Text == "":
 		return errors.New(lang.L("firstrun.err.required"))
-	case len(f.Passphrase.Text) < 8:
-		return errors.New(lang.L("firstrun.err.passphrase"))
 	case f.Passphrase.Text != f.Passphrase2.Text:
 		return errors.New(lang.L("firstrun.err.passphrase2"))
-	case len(f.PIN.Text) < 6:
-		return errors.New(lang.L("firstrun.err.pin"))
 	case f.PIN.Text != f.PIN2.Text:
 		return errors.New(lang.L("firstrun.err.pin2"))
 	}
-	return nil
+	// The same rule lawtrailctl init applies, in the officer's words.
+	return secretError(store.CheckSecrets([]byte(f.Passphrase.Text), []byte(f.PIN.Text)))
+}
+
+// secretErrors name the translated text of each refusal of a secret or of
+// the data folder.
+var secretErrors = []struct {
+	err error
+	key string
+}{
+	{store.ErrPassphraseShort, "firstrun.err.passphrase"},
+	{store.ErrPINShort, "firstrun.err.pin"},
+	{store.ErrPINNotDigits, "firstrun.err.pin.digits"},
+	{store.ErrPINIsPassphrase, "firstrun.err.pin.same"},
+	{store.ErrDataDirNotOwned, "firstrun.err.folder.foreign"},
+	{store.ErrDataDirUnsafe, "firstrun.err.folder.open"},
+}
+
+// secretError turns a typed refusal into the officer's language, keeping
+// the detail; other errors pass as they are.
+func secretError(err error) error {
+	for _, se := range secretErrors {
+		if errors.Is(err, se.err) {
+			return fmt.Errorf("%s (%w)", lang.L(se.key), err)
+		}
+	}
+	return err
 }
 
 func (f *FirstRun) create(u *UI) {
@@ -88,11 +111,18 @@ func (f *FirstRun) create(u *UI) {
 		Roles:      []casework.Role{casework.RoleAdmin, casework.RoleOfficer, casework.RoleClerk},
 		Passphrase: []byte(f.Passphrase.Text), PIN: []byte(f.PIN.Text), KDF: u.kdf(), Rand: rand.Reader,
 	}
-	background(func() (evidence.KeyPair, error) { return store.InitTerminal(u.ctx, u.dir, setup) },
+	background(func() (evidence.KeyPair, error) {
+		// A folder made beforehand, open to others, becomes private; one
+		// that is another user's is refused.
+		if _, err := store.SecureDataDir(u.dir); err != nil {
+			return evidence.KeyPair{}, err
+		}
+		return store.InitTerminal(u.ctx, u.dir, setup)
+	},
 		func(_ evidence.KeyPair, err error) {
 			if err != nil {
 				f.Submit.Enable()
-				f.Status.SetText(err.Error())
+				f.Status.SetText(secretError(err).Error())
 				return
 			}
 			u.showUnlock()

@@ -76,7 +76,7 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	kdf := evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	if _, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t", AgencyName: "某局", OfficerID: "o-001",
-		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader}); err != nil {
+		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader}); err != nil {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
@@ -92,7 +92,7 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 		folders: map[string]string{mtp.ID(): recorderCard(t, 2), locked.ID(): recorderCard(t, 3)}}
 	u.Bus = bus
 	u.Start()
-	u.StartDemo(Demo{DataDir: dir, Passphrase: "pass-pass", PIN: "123456", Officer: "o-001"}, "none")
+	u.StartDemo(Demo{DataDir: dir, Passphrase: "pass-pass-pass", PIN: "123456", Officer: "o-001"}, "none")
 	eventually(t, "the main screen", func() bool { return u.main != nil })
 	d := u.main.Dock
 	if d.USBStatus.Text != lang.L("usb.waiting") {

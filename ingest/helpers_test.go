@@ -27,7 +27,7 @@ func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	key, err := store.InitTerminal(context.Background(), dir, store.TerminalSetup{
 		TerminalName: "采集站-1", AgencyName: "某区市场监督管理局", OfficerID: "clerk1", OfficerName: "王五",
-		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("p"), PIN: []byte("1"),
+		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
 		KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}, Rand: rand.Reader,
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -76,6 +77,12 @@ func Migrate(ctx context.Context, db *sql.DB, schema Schema) (int, error) {
 func openDB(ctx context.Context, file string) (*sql.DB, error) {
 	if strings.ContainsAny(file, "?#") {
 		return nil, fmt.Errorf("open database %s: path must not contain '?' or '#'", file)
+	}
+	// SQLite creates a new file with the umask's mode (often 0644) and gives
+	// its WAL and shared-memory files the mode of the database: create it
+	// private first, so all three are 0600.
+	if f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
 	}
 	dsn := file + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"

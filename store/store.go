@@ -36,10 +36,15 @@ type Options struct {
 
 // Open opens (creating if needed) the store in dir and brings its schema up
 // to date. Migrations that add projections are followed by a rebuild, so an
-// old file gains the new tables already filled from its events.
+// old file gains the new tables already filled from its events. It refuses
+// a folder that belongs to another user or that others may write to
+// (ErrDataDirNotOwned, ErrDataDirUnsafe).
 func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, PrivateDirMode); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if err := checkDataDir(dir); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	db, err := openDB(ctx, filepath.Join(dir, DatabaseFile))
 	if err != nil {

@@ -209,7 +209,7 @@ func TestInterruptedInitIsNotRepeated(t *testing.T) {
 	}
 	_, err := InitTerminal(context.Background(), f.dir, TerminalSetup{
 		TerminalName: "t", AgencyName: "a", OfficerID: "o-9", OfficerName: "x", Roles: []casework.Role{casework.RoleAdmin},
-		Passphrase: []byte("p"), PIN: []byte("1"), KDF: testKDF, Rand: rand.Reader})
+		Passphrase: []byte("terminal pass"), PIN: []byte("123456"), KDF: testKDF, Rand: rand.Reader})
 	if !errors.Is(err, ErrInitialized) {
 		t.Fatalf("got %v, want ErrInitialized", err)
 	}

@@ -56,10 +56,14 @@ func OfficerKeyPath(dir, id string) string { return filepath.Join(dir, KeyDir, "
 // InitTerminal creates a terminal in dir: its key and the first officer's
 // key (sealed), then the first events — terminal.initialized,
 // agency.registered and officer.enrolled (co-signed by the officer) — in one
-// transaction. It refuses a folder that already holds a terminal.
+// transaction. It refuses a folder that already holds a terminal, and
+// secrets CheckSecrets refuses.
 func InitTerminal(ctx context.Context, dir string, setup TerminalSetup) (evidence.KeyPair, error) {
 	if _, err := os.Stat(TerminalKeyPath(dir)); err == nil {
 		return evidence.KeyPair{}, fmt.Errorf("init %s: %w", dir, ErrInitialized)
+	}
+	if err := CheckSecrets(setup.Passphrase, setup.PIN); err != nil {
+		return evidence.KeyPair{}, fmt.Errorf("init %s: %w", dir, err)
 	}
 	if setup.AgencyID == "" {
 		setup.AgencyID = AgencyIDFromName(setup.AgencyName)

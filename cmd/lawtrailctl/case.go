@@ -39,7 +39,7 @@ func cmdCase(ctx context.Context, dir string, args []string, e env) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNUMBER\tTITLE\tACT\tPHASE")
 		for _, c := range cases {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Number, c.Title, c.ActType, c.Phase)
+			tprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Number, c.Title, c.ActType, c.Phase)
 		}
 		return tw.Flush()
 	}
@@ -101,25 +101,25 @@ func caseShow(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("case %s: %w", args[0], err)
 	}
-	fmt.Fprintf(e.stdout, "%s  %s  (%s, %s)\n", r.Case.Number, r.Case.Title, r.Case.ActType, r.Case.Phase)
+	tprintf(e.stdout, "%s  %s  (%s, %s)\n", r.Case.Number, r.Case.Title, r.Case.ActType, r.Case.Phase)
 	for _, s := range r.Steps {
-		fmt.Fprintf(e.stdout, "  step %s %s %s–%s, %d footage linked", s.ID, s.Kind, s.Start.In(casework.Shanghai).Format("2006-01-02 15:04"),
+		tprintf(e.stdout, "  step %s %s %s–%s, %d footage linked", s.ID, s.Kind, s.Start.In(casework.Shanghai).Format("2006-01-02 15:04"),
 			s.End.In(casework.Shanghai).Format("15:04"), len(s.Footage))
 		switch {
 		case s.TextOnly != "":
-			fmt.Fprintf(e.stdout, ", text only: %s", s.TextOnly)
+			tprintf(e.stdout, ", text only: %s", s.TextOnly)
 		case s.Coverage != nil && s.Coverage.Complete():
-			fmt.Fprintf(e.stdout, ", AV %s: covered", s.AV)
+			tprintf(e.stdout, ", AV %s: covered", s.AV)
 		case s.Coverage != nil:
-			fmt.Fprintf(e.stdout, ", AV %s: %d gap(s)", s.AV, len(s.Coverage.Gaps))
+			tprintf(e.stdout, ", AV %s: %d gap(s)", s.AV, len(s.Coverage.Gaps))
 			for _, g := range s.Coverage.Gaps {
-				fmt.Fprintf(e.stdout, " [%s–%s %s]", g.Start.In(casework.Shanghai).Format("15:04"), g.End.In(casework.Shanghai).Format("15:04"), g.Length())
+				tprintf(e.stdout, " [%s–%s %s]", g.Start.In(casework.Shanghai).Format("15:04"), g.End.In(casework.Shanghai).Format("15:04"), g.Length())
 			}
 		}
 		fmt.Fprintln(e.stdout)
 	}
 	for _, d := range r.Documents {
-		fmt.Fprintf(e.stdout, "  document %s %s: %d finalized version(s)\n", d.ID, d.Template, len(d.Versions))
+		tprintf(e.stdout, "  document %s %s: %d finalized version(s)\n", d.ID, d.Template, len(d.Versions))
 	}
 	now := time.Now()
 	for _, d := range r.Deadlines {
@@ -127,7 +127,7 @@ func caseShow(ctx context.Context, dir string, args []string, e env) error {
 		if d.Overdue(now) {
 			mark = "OVERDUE"
 		}
-		fmt.Fprintf(e.stdout, "  %s %s: %s (%s)\n", mark, d.Due.Format("2006-01-02"), d.What, d.Rule)
+		tprintf(e.stdout, "  %s %s: %s (%s)\n", mark, d.Due.Format("2006-01-02"), d.What, d.Rule)
 	}
 	return nil
 }

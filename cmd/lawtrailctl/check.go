@@ -28,15 +28,15 @@ func cmdCheck(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	for _, p := range r.Problems {
-		fmt.Fprintf(e.stdout, "BROKEN %s\n", p)
+		tprintf(e.stdout, "BROKEN %s\n", p)
 	}
 	if !r.OK() {
-		fmt.Fprintf(e.stdout, "%d problem(s) in %d events and %d blobs\n", len(r.Problems), r.Events, r.Blobs)
+		tprintf(e.stdout, "%d problem(s) in %d events and %d blobs\n", len(r.Problems), r.Events, r.Blobs)
 		if !r.TablesCompared {
 			fmt.Fprintln(e.stdout, "derived tables were not compared with the events: the events or blobs have problems (fix those first)")
 		}
 		return errProblems
 	}
-	fmt.Fprintf(e.stdout, "ok: %d events, %d blobs, database intact, every derived table equal to one rebuilt from the signed events\n", r.Events, r.Blobs)
+	tprintf(e.stdout, "ok: %d events, %d blobs, database intact, every derived table equal to one rebuilt from the signed events\n", r.Events, r.Blobs)
 	return nil
 }

@@ -32,7 +32,7 @@ func cmdDoc(ctx context.Context, dir string, args []string, e env) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tFIELDS\tON SITE")
 		for _, t := range templates.Sorted() {
-			fmt.Fprintf(tw, "%s\t%s (%s)\t%d\t%v\n", t.ID, t.Name, t.NameEn, len(t.Fields()), t.OnSite)
+			tprintf(tw, "%s\t%s (%s)\t%d\t%v\n", t.ID, t.Name, t.NameEn, len(t.Fields()), t.OnSite)
 		}
 		return tw.Flush()
 	case "new":
@@ -101,7 +101,7 @@ func docNew(ctx context.Context, dir string, args []string, e env, templates cas
 
 func fieldErrors(e env, errs []casework.FieldError) error {
 	for _, fe := range errs {
-		fmt.Fprintf(e.stdout, "FIELD %s\n", fe)
+		tprintf(e.stdout, "FIELD %s\n", fe)
 	}
 	return errProblems
 }
@@ -157,7 +157,7 @@ func docFinalize(ctx context.Context, dir string, args []string, e env, template
 		CoSigners: []evidence.OfficerKey{{Officer: officer, Key: okey}}}); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s version %d finalized, content SHA-256 %s\n", d.ID, content.Version, hash)
+	tprintf(e.stdout, "%s version %d finalized, content SHA-256 %s\n", d.ID, content.Version, hash)
 	return nil
 }
 
@@ -166,14 +166,9 @@ func unlockOfficer(dir, officer string, e env) (evidence.KeyPair, error) {
 	if err != nil {
 		return evidence.KeyPair{}, err
 	}
-	pin := []byte(e.getenv("LAWTRAIL_PIN"))
-	if len(pin) == 0 {
-		pin = []byte(e.getenv("LAWTRAIL_PASSPHRASE"))
-	}
-	if len(pin) == 0 {
-		if pin, err = secret(e, "LAWTRAIL_PIN", "Officer PIN: "); err != nil {
-			return evidence.KeyPair{}, err
-		}
+	pin, err := secret(e, "LAWTRAIL_PIN", "Officer PIN: ")
+	if err != nil {
+		return evidence.KeyPair{}, err
 	}
 	k, err := sk.Unseal(pin)
 	if err != nil {
@@ -195,20 +190,20 @@ func docShow(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "document %s (%s, case %s)\n", d.ID, d.Template, d.Case)
+	tprintf(e.stdout, "document %s (%s, case %s)\n", d.ID, d.Template, d.Case)
 	for _, v := range d.Versions {
 		corr := ""
 		if v.Corrects != "" {
 			corr = " corrects " + v.Corrects[:12]
 		}
-		fmt.Fprintf(e.stdout, "  version %d  %s  signed by %s at %s%s\n", v.Content.Version, v.ContentHash, v.SignedBy, v.At, corr)
+		tprintf(e.stdout, "  version %d  %s  signed by %s at %s%s\n", v.Content.Version, v.ContentHash, v.SignedBy, v.At, corr)
 	}
 	if d.Draft != nil {
 		keys := make([]string, 0, len(d.Draft))
 		for k := range d.Draft {
 			keys = append(keys, k)
 		}
-		fmt.Fprintf(e.stdout, "  draft: %d fields (%s)\n", len(keys), strings.Join(keys, ", "))
+		tprintf(e.stdout, "  draft: %d fields (%s)\n", len(keys), strings.Join(keys, ", "))
 	}
 	return nil
 }
@@ -267,6 +262,6 @@ func docPDF(ctx context.Context, dir string, args []string, e env) error {
 	if err := os.WriteFile(*out, pdf, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s version %d → %s (%d bytes)\n", id, v.Content.Version, *out, len(pdf))
+	tprintf(e.stdout, "%s version %d → %s (%d bytes)\n", id, v.Content.Version, *out, len(pdf))
 	return nil
 }

@@ -46,7 +46,7 @@ func footageList(ctx context.Context, dir string, args []string, e env) error {
 		if *asJSON {
 			return enc.Encode(it)
 		}
-		_, err := fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(it.Digest.String()), it.Size, it.DeviceSerial,
+		_, err := tprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(it.Digest.String()), it.Size, it.DeviceSerial,
 			dash(it.Officer), dash(it.Start), dash(it.End), it.IngestedAt, it.State, it.OriginalPath)
 		return err
 	})
@@ -100,12 +100,12 @@ func footageVerify(ctx context.Context, dir string, args []string, e env) error 
 	for _, d := range order {
 		if err := st.Blobs().Verify(ctx, d); err != nil {
 			broken++
-			fmt.Fprintf(e.stdout, "BROKEN %s  %s: %v\n", d, known[d].OriginalPath, errors.Unwrap(err))
+			tprintf(e.stdout, "BROKEN %s  %s: %v\n", d, known[d].OriginalPath, errors.Unwrap(err))
 			continue
 		}
-		fmt.Fprintf(e.stdout, "ok     %s  %s\n", d, known[d].OriginalPath)
+		tprintf(e.stdout, "ok     %s  %s\n", d, known[d].OriginalPath)
 	}
-	fmt.Fprintf(e.stdout, "%d verified, %d broken\n", len(order)-broken, broken)
+	tprintf(e.stdout, "%d verified, %d broken\n", len(order)-broken, broken)
 	if broken > 0 {
 		return errProblems
 	}

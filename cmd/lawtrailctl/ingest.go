@@ -130,18 +130,25 @@ type lineWriter struct {
 	w  interface{ Write([]byte) (int, error) }
 }
 
+// printf writes a line of text for a terminal: every text argument is
+// escaped by termSafe (recorder file names are outside data).
 func (l *lineWriter) printf(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, format, args...)
+	tprintf(l.w, format, args...)
+}
+
+// jsonLine writes one JSON value as a line, exactly as encoded.
+func (l *lineWriter) jsonLine(v any) {
+	b, _ := json.Marshal(v)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w.Write(append(b, '\n'))
 }
 
 func progressPrinter(asJSON bool, out *lineWriter) func(ingest.Update) {
 	if asJSON {
-		return func(u ingest.Update) {
-			b, _ := json.Marshal(u)
-			out.printf("%s\n", b)
-		}
+		return func(u ingest.Update) { out.jsonLine(u) }
 	}
 	return textProgress(out, time.Now, 2*time.Second)
 }
@@ -185,11 +192,10 @@ func short(d string) string {
 
 func printSummary(out *lineWriter, s ingest.Summary, asJSON bool) {
 	if asJSON {
-		b, _ := json.Marshal(struct {
+		out.jsonLine(struct {
 			Summary ingest.Summary `json:"summary"`
 			MiBps   float64        `json:"mib_per_s"`
 		}{s, s.MiBps()})
-		out.printf("%s\n", b)
 		return
 	}
 	out.printf("\n%s (serial %s): %d files, %d copied (%.1f MiB, %.1f MiB/s), %d already ingested, %d cleared, %d failed\n",

@@ -41,13 +41,24 @@ func cmdInit(ctx context.Context, dir string, args []string, e env) error {
 			*terminalName = "lawtrail"
 		}
 	}
-	pass, err := secret(e, "LAWTRAIL_PASSPHRASE", "New terminal passphrase: ")
+	pass, err := secret(e, "LAWTRAIL_PASSPHRASE", fmt.Sprintf("New terminal passphrase (at least %d characters): ", store.MinPassphraseChars))
 	if err != nil {
 		return err
 	}
-	pin := []byte(e.getenv("LAWTRAIL_PIN"))
-	if len(pin) == 0 {
-		pin = pass
+	// The PIN never defaults to the passphrase: they seal different keys.
+	pin, err := secret(e, "LAWTRAIL_PIN", fmt.Sprintf("New PIN of officer %s (at least %d digits): ", *officerID, store.MinPINDigits))
+	if err != nil {
+		return err
+	}
+	if err := store.CheckSecrets(pass, pin); err != nil {
+		return err
+	}
+	changed, err := store.SecureDataDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, c := range changed {
+		fmt.Fprintf(e.stdout, "made private: %s\n", c)
 	}
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{
 		TerminalName: *terminalName, AgencyID: *agencyID, AgencyName: *agency,

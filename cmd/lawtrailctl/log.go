@@ -55,7 +55,7 @@ func cmdLog(ctx context.Context, dir string, args []string, e env) error {
 		if line.Error != "" {
 			typ = "UNREADABLE: " + line.Error
 		}
-		_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", line.Seq, line.Time, line.Actor, typ, shortHash(line.Hash), len(line.Blobs))
+		_, err := tprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", line.Seq, line.Time, line.Actor, typ, shortHash(line.Hash), len(line.Blobs))
 		return err
 	})
 	if err != nil {

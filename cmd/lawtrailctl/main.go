@@ -44,7 +44,7 @@ commands:
 
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
-  LAWTRAIL_PIN         officer PIN for init (defaults to the passphrase)
+  LAWTRAIL_PIN         officer PIN (init: the first officer's new PIN; at least 6 digits, not the passphrase)
   LAWTRAIL_OFFICER     officer acting (ingest's clerk; default: the first admin)
   LAWTRAIL_DATA        default data folder
 `
@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:
-		fmt.Fprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
+		tprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
 		return 2
 	}
 }

@@ -27,7 +27,7 @@ func ctl(t testing.TB, vars map[string]string, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-var pass = map[string]string{"LAWTRAIL_PASSPHRASE": "终端口令 terminal"}
+var pass = map[string]string{"LAWTRAIL_PASSPHRASE": "终端口令 terminal", "LAWTRAIL_PIN": "246810"}
 
 func initTerminal(t *testing.T) string {
 	dir := filepath.Join(t.TempDir(), "data")

@@ -91,7 +91,7 @@ func cmdDevices(ctx context.Context, args []string, e env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PORT\tKIND\tVID:PID\tSERIAL\tIDENTITY\tSTATE")
 	for _, r := range reports {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Kind, r.VIDPID(), r.Serial, identity(r), r.State)
+		tprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Kind, r.VIDPID(), r.Serial, identity(r), r.State)
 	}
 	return tw.Flush()
 }

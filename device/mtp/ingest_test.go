@@ -17,7 +17,7 @@ func TestIngestFromMTP(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t", AgencyName: "某局", OfficerID: "clerk1",
-		OfficerName: "王五", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("p"), PIN: []byte("1"),
+		OfficerName: "王五", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
 		KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)

@@ -93,7 +93,7 @@ func newTerminal(t testing.TB) *terminal {
 	dir := filepath.Join(t.TempDir(), "terminal")
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{
 		TerminalName: "t1", AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三",
-		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("p"), PIN: []byte("1"),
+		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
 		KDF: fastKDF, Rand: rand.Reader,
 	})
 	if err != nil {
