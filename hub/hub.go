@@ -156,10 +156,12 @@ func writeFileSync(path string, b []byte) error {
 	return os.Rename(path+".tmp", path)
 }
 
-// ensureCheckpoint signs a checkpoint of the empty log on first start.
+// ensureCheckpoint signs a checkpoint of the empty log on first start, and
+// signs the newest one again where it predates signed notes.
 func (h *Hub) ensureCheckpoint(ctx context.Context) error {
 	var n int
-	if err := h.db.QueryRowContext(ctx, "SELECT count(*) FROM checkpoints").Scan(&n); err != nil {
+	if err := h.db.QueryRowContext(ctx, `SELECT count(*) FROM checkpoints WHERE size = (SELECT max(size) FROM checkpoints)
+		AND body LIKE '%"note":"lawtrail/%'`).Scan(&n); err != nil {
 		return fmt.Errorf("read checkpoints: %w", err)
 	}
 	if n > 0 {
@@ -188,8 +190,13 @@ func (h *Hub) signCheckpoint(ctx context.Context, tx *sql.Tx) (protocol.Checkpoi
 	}
 	cp := protocol.Checkpoint{Size: size, Root: root, Time: h.now().UTC()}
 	cp.Sig = h.key.Sign(cp.SignedBytes())
+	if cp.Note, err = protocol.SignNote(size, root, h.key.Public, h.key.Sign); err != nil {
+		return protocol.Checkpoint{}, fmt.Errorf("sign checkpoint note: %w", err)
+	}
 	b, _ := json.Marshal(cp)
-	if _, err := tx.ExecContext(ctx, "INSERT INTO checkpoints (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", size, string(b)); err != nil {
+	// A checkpoint signed before notes existed is signed again with one.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (size, body) VALUES (?, ?)
+		ON CONFLICT (size) DO UPDATE SET body = excluded.body WHERE checkpoints.body NOT LIKE '%"note":"lawtrail/%'`, size, string(b)); err != nil {
 		return protocol.Checkpoint{}, fmt.Errorf("store checkpoint: %w", err)
 	}
 	return cp, nil

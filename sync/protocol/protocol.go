@@ -118,6 +118,9 @@ type Checkpoint struct {
 	Root []byte    `json:"root"`
 	Time time.Time `json:"time"`
 	Sig  []byte    `json:"sig"`
+	// Note is the same size and root as a C2SP signed note (see note.go),
+	// which standard log and witness tools verify.
+	Note string `json:"note"`
 }
 
 // SignedBytes are the bytes the hub signs for a checkpoint.
@@ -125,12 +128,13 @@ func (c Checkpoint) SignedBytes() []byte {
 	return []byte(fmt.Sprintf("lawtrail-checkpoint/v1\n%d\n%x\n%s\n", c.Size, c.Root, c.Time.UTC().Format(time.RFC3339Nano)))
 }
 
-// Verify checks the checkpoint's signature under the hub key.
+// Verify checks the checkpoint's signature (which covers its time) and its
+// signed note (which states the same size and root) under the hub key.
 func (c Checkpoint) Verify(hubKey ed25519.PublicKey) error {
 	if len(hubKey) != ed25519.PublicKeySize || !ed25519.Verify(hubKey, c.SignedBytes(), c.Sig) {
 		return fmt.Errorf("checkpoint of size %d: %w", c.Size, ErrBadHubSignature)
 	}
-	return nil
+	return c.verifyNoteMatches(hubKey)
 }
 
 // ConsistencyAnswer answers GET /v1/checkpoint?from=N.
