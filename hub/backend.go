@@ -81,14 +81,19 @@ func (h *Hub) OfficerKeys(ctx context.Context, terminal string) (map[string]ed25
 }
 
 func recordOfficerKey(ctx context.Context, tx querier, terminal string, body evidence.Body) error {
-	if body.Type != casework.TypeOfficerEnrolled {
+	if body.Type != casework.TypeOfficerEnrolled && body.Type != casework.TypeEventRebased {
 		return nil
 	}
 	p, err := casework.Decode(body.Type, body.Payload)
 	if err != nil {
 		return err
 	}
-	e := p.(*casework.OfficerEnrolled)
+	// A rebased enrollment that takes effect enrolls its officer too.
+	inner, _, _ := casework.Effective(p)
+	e, ok := inner.(*casework.OfficerEnrolled)
+	if !ok {
+		return nil
+	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO officer_keys (terminal, officer, public_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 		terminal, e.Officer, []byte(e.PublicKey))
 	return err

@@ -42,6 +42,9 @@ func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 	if err := h.checkEvents(ctx, keys, &r, add); err != nil {
 		return r, err
 	}
+	if err := h.checkForks(ctx, keys, add); err != nil {
+		return r, err
+	}
 	if err := h.checkBlobs(ctx, &r, add); err != nil {
 		return r, err
 	}

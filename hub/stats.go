@@ -13,6 +13,7 @@ type Stats struct {
 	Blobs     int    `json:"blobs"`
 	Bytes     int64  `json:"bytes"`
 	Forks     int    `json:"quarantined_forks"`
+	Diverged  int    `json:"divergences"` // reported by terminals (restored, copied or truncated folders)
 	LogSize   uint64 `json:"log_size"`
 }
 
@@ -22,8 +23,8 @@ func (h *Hub) Stats(ctx context.Context) (Stats, error) {
 	err := h.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM terminals), (SELECT count(*) FROM terminals WHERE revoked_at IS NOT NULL),
 		(SELECT count(*) FROM events), (SELECT count(*) FROM blobs), (SELECT coalesce(sum(size), 0) FROM blobs),
-		(SELECT count(*) FROM forks), (SELECT count(*) FROM log_leaves)`).
-		Scan(&s.Terminals, &s.Revoked, &s.Events, &s.Blobs, &s.Bytes, &s.Forks, &s.LogSize)
+		(SELECT count(*) FROM forks), (SELECT count(*) FROM divergences), (SELECT count(*) FROM log_leaves)`).
+		Scan(&s.Terminals, &s.Revoked, &s.Events, &s.Blobs, &s.Bytes, &s.Forks, &s.Diverged, &s.LogSize)
 	if err != nil {
 		return s, fmt.Errorf("hub stats: %w", err)
 	}

@@ -20,6 +20,12 @@ var projectionTables = []string{"document_versions", "documents", "step_footage"
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
 func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload) error {
+	// A rebased event applies its original's act at its own position but
+	// with the original's time; a conflicting one only its custody rows.
+	p, original, _ := casework.Effective(p)
+	if original != nil {
+		body.Time = original.Time
+	}
 	at := body.Time.Format(time.RFC3339Nano)
 	var err error
 	switch p := p.(type) {
@@ -122,6 +128,17 @@ func (s *Store) RebuildProjections(ctx context.Context) error {
 		return fmt.Errorf("rebuild: begin: %w", err)
 	}
 	defer tx.Rollback()
+	if err := rebuildProjectionsTx(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rebuild: commit: %w", err)
+	}
+	return nil
+}
+
+// rebuildProjectionsTx is RebuildProjections inside the caller's transaction.
+func rebuildProjectionsTx(ctx context.Context, tx *sql.Tx) error {
 	for _, t := range projectionTables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 			return fmt.Errorf("rebuild: empty %s: %w", t, err)
@@ -151,9 +168,6 @@ func (s *Store) RebuildProjections(ctx context.Context) error {
 		if err := applyProjection(ctx, tx, body, p); err != nil {
 			return fmt.Errorf("rebuild: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("rebuild: commit: %w", err)
 	}
 	return nil
 }

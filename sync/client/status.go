@@ -26,6 +26,9 @@ type Status struct {
 	LastError     string `json:"last_error"`
 	LastErrorAt   string `json:"last_error_at"`
 	FeedCursor    uint64 `json:"feed_cursor"`
+	// Diverged is set when the last pass found this folder's chain diverging
+	// from the hub's (see `lawtrailctl sync recover`); nothing is sent then.
+	Diverged string `json:"diverged,omitempty"`
 }
 
 // ReadStatus reads the sync status of the terminal's store.
@@ -48,6 +51,9 @@ func ReadStatus(ctx context.Context, st *store.Store, terminal string) (Status, 
 	}
 	s.HubLastSeq, s.Receipts, s.LastSuccess, s.LastError, s.LastErrorAt, s.FeedCursor =
 		ss.HubLastSeq, ss.Receipts, ss.LastSuccess, ss.LastError, ss.LastErrorAt, ss.FeedCursor
+	if s.Diverged, err = st.Diverged(ctx); err != nil {
+		return s, err
+	}
 	if s.LocalLastSeq > s.HubLastSeq {
 		s.PendingEvents = s.LocalLastSeq - s.HubLastSeq
 	}

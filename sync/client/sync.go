@@ -50,6 +50,11 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
+	// Never send on top of a chain that is not this folder's (a restored
+	// backup, a copy, a cut tail): stop and say so.
+	if err := c.checkDivergence(ctx, st); err != nil {
+		return rep, err
+	}
 	rep.HubLastSeq, rep.EventsSent, err = c.pushEvents(ctx, st.LastSeq)
 	if err != nil {
 		return rep, err

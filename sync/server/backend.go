@@ -55,6 +55,14 @@ type Backend interface {
 	Consistency(ctx context.Context, from uint64) (protocol.ConsistencyAnswer, error)
 	// Feed returns hub-originated items for the terminal after cursor.
 	Feed(ctx context.Context, terminal string, after uint64, limit int) (protocol.Feed, error)
+	// HeldEvents returns the terminal's accepted events after seq (at most
+	// limit), verbatim, with inclusion proofs against the log of size (0:
+	// the latest checkpoint's).
+	HeldEvents(ctx context.Context, terminal string, after uint64, limit int, size uint64) (protocol.HeldEvents, error)
+	// RecordDivergence records a divergence the terminal reported and
+	// quarantines those of its (signature-checked) events that are not
+	// the hub's and do not continue the hub's chain.
+	RecordDivergence(ctx context.Context, terminal string, rep protocol.DivergenceReport, events []Verified) (protocol.DivergenceRecorded, error)
 	// UploadDir is where tus keeps uploads in progress (the blob store's
 	// file system, so a finished upload moves in by rename).
 	UploadDir() string

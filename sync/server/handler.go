@@ -37,6 +37,8 @@ func New(b Backend, log *slog.Logger) (*Handler, error) {
 	h.mux.HandleFunc("POST "+protocol.PathEnroll, h.enroll)
 	h.mux.HandleFunc("GET "+protocol.PathState, h.enrolled(h.state))
 	h.mux.HandleFunc("POST "+protocol.PathEvents, h.enrolled(h.events))
+	h.mux.HandleFunc("GET "+protocol.PathEvents, h.enrolled(h.heldEvents))      // recovery.go
+	h.mux.HandleFunc("POST "+protocol.PathDivergence, h.enrolled(h.divergence)) // recovery.go
 	h.mux.HandleFunc("GET "+protocol.PathReceipt+"{digest}", h.enrolled(h.receipt))
 	h.mux.HandleFunc("GET "+protocol.PathCheckpoint, h.enrolled(h.checkpoint))
 	h.mux.HandleFunc("GET "+protocol.PathFeed, h.enrolled(h.feed))
