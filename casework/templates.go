@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -111,15 +112,26 @@ func ParseTemplate(file string, raw []byte) (*Template, error) {
 // Templates are the loaded document types by id.
 type Templates map[string]*Template
 
-// LoadTemplates reads every *.json in dir of fsys.
+// Limits on agency-supplied templates: a form is a few KiB of JSON, an
+// agency has tens of forms.
+const (
+	MaxTemplateBytes = 1 << 20
+	MaxTemplates     = 256
+)
+
+// LoadTemplates reads every *.json in dir of fsys, refusing a file over
+// MaxTemplateBytes and a folder of more than MaxTemplates.
 func LoadTemplates(fsys fs.FS, dir string) (Templates, error) {
 	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
+	if len(files) > MaxTemplates {
+		return nil, fmt.Errorf("templates: %d files in %s, more than %d", len(files), dir, MaxTemplates)
+	}
 	ts := Templates{}
 	for _, f := range files {
-		raw, err := fs.ReadFile(fsys, f)
+		raw, err := readTemplate(fsys, f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", f, err)
 		}
@@ -133,6 +145,23 @@ func LoadTemplates(fsys fs.FS, dir string) (Templates, error) {
 		ts[t.ID] = t
 	}
 	return ts, nil
+}
+
+// readTemplate reads one template file of at most MaxTemplateBytes.
+func readTemplate(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, MaxTemplateBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxTemplateBytes {
+		return nil, fmt.Errorf("larger than %d bytes", MaxTemplateBytes)
+	}
+	return raw, nil
 }
 
 // Sorted lists the templates by id.

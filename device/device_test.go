@@ -148,3 +148,11 @@ func FuzzDescribe(f *testing.F) {
 		}
 	})
 }
+
+// A profiles file over MaxProfilesBytes is refused before it is decoded.
+func TestProfilesFileIsBounded(t *testing.T) {
+	raw := []byte(`{"version":1,"profiles":[` + strings.Repeat(" ", MaxProfilesBytes) + `]}`)
+	if _, err := ParseProfiles(raw); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -59,6 +59,10 @@ type Meta struct {
 	Important bool      // 重点 / locked: must not be lost to loop recording
 }
 
+// MaxProfilesBytes bounds a profiles file (the shipped one is a few KiB);
+// callers reading one from disk read at most this much.
+const MaxProfilesBytes = 1 << 20
+
 // maxRecording bounds how long after its start a file's mtime may be and
 // still be read as the end of the recording.
 const maxRecording = 12 * time.Hour
@@ -66,6 +70,9 @@ const maxRecording = 12 * time.Hour
 // ParseProfiles reads a profiles file. Every error names the profile and
 // field at fault.
 func ParseProfiles(raw []byte) (*Profiles, error) {
+	if len(raw) > MaxProfilesBytes {
+		return nil, fmt.Errorf("recorder profiles: %d bytes, more than %d", len(raw), MaxProfilesBytes)
+	}
 	var f ProfileFile
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -60,6 +60,20 @@ type Source interface {
 	Remove(ctx context.Context, path string) error
 }
 
+// Limits on what a recorder can make the terminal hold while it lists its
+// files: a recorder is outside data, and a broken or hostile one may claim
+// anything. Sources skip what exceeds them, with the reason, so nothing is
+// left out silently.
+const (
+	// MaxPathBytes bounds a file's path (Linux's PATH_MAX); a longer one is
+	// skipped with a reason.
+	MaxPathBytes = 4096
+	// MaxFolderEntries bounds the entries of one folder that are read and
+	// sorted at once: FAT32, the recorders' file system, holds at most
+	// 65,536 entries in a folder. A folder with more is skipped.
+	MaxFolderEntries = 1 << 16
+)
+
 // ErrChanged is returned when a file's size or modification time moved
 // while it was being copied.
 var ErrChanged = errors.New("file changed on the recorder while it was copied")

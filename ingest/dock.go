@@ -228,16 +228,42 @@ func (r *run) count(f func(s *Summary)) {
 	r.mu.Unlock()
 }
 
+// The file list of one recorder is held while it docks (for totals,
+// names' sidecars and file order). maxListing bounds its memory: each file
+// counts its path plus listingOverhead for its record, each skipped entry
+// its path and reason. 64 MiB is about 300,000 files of ordinary names,
+// far above any recorder; a source that lists more is refused before
+// anything is copied, with ErrListingTooLarge.
+const (
+	maxListing      = 64 << 20
+	listingOverhead = 160
+)
+
+// ErrListingTooLarge is a recorder whose file list exceeds maxListing.
+var ErrListingTooLarge = fmt.Errorf("recorder lists more files than a docking holds (%d MiB of names and records)", maxListing>>20)
+
 func (d *Dock) list(ctx context.Context, rec Recorder, sum *Summary) ([]device.File, error) {
 	var files []device.File
+	held := 0
+	full := false
 	err := rec.Source.Walk(ctx, func(f device.File) error {
+		if held += len(f.Path) + listingOverhead; held > maxListing {
+			return ErrListingTooLarge
+		}
 		files = append(files, f)
 		return nil
 	}, func(p, reason string) {
+		if held += len(p) + len(reason) + listingOverhead; held > maxListing {
+			full = true // Walk's skip cannot stop it: the next file will
+			return
+		}
 		sum.NotFiles = append(sum.NotFiles, FileError{Path: device.DisplayPath(p), Err: reason})
 	})
+	if err == nil && full {
+		err = ErrListingTooLarge
+	}
 	if err != nil {
-		return nil, fmt.Errorf("dock %s: list files: %w", rec.Label, err)
+		return nil, fmt.Errorf("dock %s: list files: %w; nothing was copied (dock its folders one at a time with --from)", rec.Label, err)
 	}
 	return files, nil
 }

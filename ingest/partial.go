@@ -71,8 +71,25 @@ func (p partial) open(k casework.SourceKey) (*os.File, hash.Hash, int64, error) 
 	return f, h, resumeAt, nil
 }
 
+// maxSidecar bounds a partial copy's sidecar (a path and four numbers); a
+// larger file in its place is not a sidecar, and the copy starts over.
+const maxSidecar = 64 << 10
+
+func readSidecar(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxSidecar+1))
+	if err == nil && len(raw) > maxSidecar {
+		err = fmt.Errorf("sidecar %s larger than %d bytes", path, maxSidecar)
+	}
+	return raw, err
+}
+
 func (p partial) resumable(k casework.SourceKey) int64 {
-	raw, err := os.ReadFile(p.sidecar)
+	raw, err := readSidecar(p.sidecar)
 	if err != nil {
 		return 0
 	}

@@ -169,13 +169,25 @@ func fsyncFile(path string) error {
 }
 
 // ReadSealedKey reads a sealed key file.
+// A sealed key file is under 1 KiB; MaxSealedKeyBytes refuses anything else
+// put in its place before it is read whole.
+const MaxSealedKeyBytes = 64 << 10
+
 func ReadSealedKey(path string) (*evidence.SealedKey, error) {
-	raw, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read %s: %w", path, ErrNotInitialized)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, MaxSealedKeyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(raw) > MaxSealedKeyBytes {
+		return nil, fmt.Errorf("read %s: larger than %d bytes, not a sealed key", path, MaxSealedKeyBytes)
 	}
 	s, err := evidence.ParseSealedKey(raw)
 	if err != nil {

@@ -62,7 +62,7 @@ func docNew(ctx context.Context, dir string, args []string, e env, templates cas
 	if *caseID == "" || tpl == nil || *fieldsFile == "" {
 		return errors.New("--case, --template (a known one) and --fields are required")
 	}
-	raw, err := os.ReadFile(*fieldsFile)
+	raw, err := readCapped(*fieldsFile, "--fields", maxFieldsFile)
 	if err != nil {
 		return err
 	}

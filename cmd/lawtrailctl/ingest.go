@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -111,9 +110,9 @@ func (f *folders) Set(v string) error {
 func loadProfiles(path string) (*device.Profiles, error) {
 	raw := assets.RecorderProfiles
 	if path != "" {
-		b, err := os.ReadFile(path)
+		b, err := readCapped(path, "--profiles", maxProfilesFile)
 		if err != nil {
-			return nil, fmt.Errorf("read profiles: %w", err)
+			return nil, err
 		}
 		raw = b
 	}

@@ -121,9 +121,9 @@ func readPassword(path string) ([]byte, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("password file %s is readable by others (mode %v): chmod 600 it", path, st.Mode().Perm())
 	}
-	b, err := os.ReadFile(path)
+	b, err := readCapped(path, "password file", maxPasswordFile)
 	if err != nil {
-		return nil, fmt.Errorf("password file: %w", err)
+		return nil, err
 	}
 	p := bytes.TrimRight(b, "\r\n")
 	if len(p) == 0 {

@@ -62,9 +62,9 @@ func (s *Source) Walk(ctx context.Context, fn func(device.File) error, skip func
 		}
 		d := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		entries, err := fs.ReadDir(s.fsys, d.path)
+		entries, err := s.readDir(d.path)
 		if err != nil {
-			skip(d.path, fmt.Sprintf("folder unreadable: %v", err))
+			skip(d.path, err.Error())
 			continue
 		}
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
@@ -72,6 +72,8 @@ func (s *Source) Walk(ctx context.Context, fn func(device.File) error, skip func
 		for _, e := range entries {
 			p := join(d.path, e.Name())
 			switch t := e.Type(); {
+			case len(p) > device.MaxPathBytes:
+				skip(p[:256]+"…", fmt.Sprintf("path of %d bytes, longer than %d", len(p), device.MaxPathBytes))
 			case t&fs.ModeSymlink != 0:
 				skip(p, "symbolic link (not followed)")
 			case t.IsDir():
@@ -98,6 +100,35 @@ func (s *Source) Walk(ctx context.Context, fn func(device.File) error, skip func
 		}
 	}
 	return nil
+}
+
+// readDir reads a folder's entries a batch at a time and refuses a folder
+// with more than device.MaxFolderEntries, so a folder of millions of
+// entries is never held whole.
+func (s *Source) readDir(p string) ([]fs.DirEntry, error) {
+	f, err := s.fsys.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("folder unreadable: %w", err)
+	}
+	defer f.Close()
+	rd, ok := f.(fs.ReadDirFile)
+	if !ok {
+		return nil, fmt.Errorf("folder unreadable: not a folder")
+	}
+	var entries []fs.DirEntry
+	for {
+		batch, err := rd.ReadDir(1024)
+		entries = append(entries, batch...)
+		if len(entries) > device.MaxFolderEntries {
+			return nil, fmt.Errorf("folder holds more than %d entries (more than FAT32 allows): not read", device.MaxFolderEntries)
+		}
+		if errors.Is(err, io.EOF) || (err == nil && len(batch) == 0) {
+			return entries, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("folder unreadable: %w", err)
+		}
+	}
 }
 
 func join(dir, name string) string {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"lawtrail/device"
 )
 
 // Client is an MTP session with one device. Operations run one at a time.
@@ -76,8 +78,25 @@ func (c *Client) transact(ctx context.Context, op uint16, params []uint32, w io.
 	}
 }
 
+// MaxDataset bounds a dataset (device info, storage ids, object handles,
+// object info, a property) held in memory: the container length is the
+// device's claim, and a device claiming 4 GiB, or data of unknown length
+// without end, must not make the terminal hold it. Object contents are
+// streamed, never held.
+const MaxDataset = 1 << 20
+
+// boundedBuffer collects a dataset and refuses bytes past MaxDataset.
+type boundedBuffer struct{ bytes.Buffer }
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > MaxDataset {
+		return 0, fmt.Errorf("%w: dataset longer than %d bytes", ErrProtocol, MaxDataset)
+	}
+	return b.Buffer.Write(p)
+}
+
 func (c *Client) data(ctx context.Context, op uint16, params ...uint32) ([]byte, error) {
-	var b bytes.Buffer
+	var b boundedBuffer
 	_, err := c.transact(ctx, op, params, &b)
 	return b.Bytes(), err
 }
@@ -266,9 +285,12 @@ func (d *decoder) u16s() []uint16 {
 	return out
 }
 
+// u32s reads an array of handles or storage ids; a device cannot have more
+// than device.MaxFolderEntries of them in one folder (a count of 2^32 is a
+// protocol error, not an allocation).
 func (d *decoder) u32s() []uint32 {
 	n := d.u32()
-	if n > 1<<22 || !d.need(int(n)*4) {
+	if n > device.MaxFolderEntries || !d.need(int(n)*4) {
 		if d.err == nil {
 			d.err = fmt.Errorf("%w: array of %d", ErrProtocol, n)
 		}

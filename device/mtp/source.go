@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"lawtrail/device"
@@ -69,6 +71,10 @@ func (s *Source) walk(ctx context.Context, storage, parent uint32, prefix string
 	sort.Slice(entries, func(i, j int) bool { return entries[i].info.Name < entries[j].info.Name })
 	for _, e := range entries {
 		p := prefix + "/" + e.info.Name
+		if why := refuseObject(p, e.info); why != "" {
+			skip(p, why)
+			continue
+		}
 		if e.info.IsFolder() {
 			if depth >= 64 {
 				skip(p, "folder deeper than 64 levels")
@@ -87,6 +93,24 @@ func (s *Source) walk(ctx context.Context, storage, parent uint32, prefix string
 		}
 	}
 	return nil
+}
+
+// refuseObject says why an object cannot be a recorder file or folder: a
+// name that would break the path (empty, ".", "..", a '/' or NUL in it: two
+// objects could then share one path, and the wrong one be read or deleted),
+// a path over device.MaxPathBytes, or a size no file can have.
+func refuseObject(p string, info ObjectInfo) string {
+	switch n := info.Name; {
+	case n == "" || n == "." || n == "..":
+		return fmt.Sprintf("object name %q is not a file name", n)
+	case strings.ContainsAny(n, "/\x00"):
+		return "object name holds '/' or NUL"
+	case len(p) > device.MaxPathBytes:
+		return fmt.Sprintf("path of %d bytes, longer than %d", len(p), device.MaxPathBytes)
+	case !info.IsFolder() && info.Size > math.MaxInt64:
+		return fmt.Sprintf("impossible size %d bytes", info.Size)
+	}
+	return ""
 }
 
 func (s *Source) handle(p string) (uint32, error) {

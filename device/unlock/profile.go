@@ -61,6 +61,9 @@ type Profile struct {
 
 // ParseProfiles reads a profiles file; errors name the profile and field.
 func ParseProfiles(raw []byte) ([]Profile, error) {
+	if len(raw) > device.MaxProfilesBytes {
+		return nil, fmt.Errorf("locked-recorder profiles: %d bytes, more than %d", len(raw), device.MaxProfilesBytes)
+	}
 	var f struct {
 		Version  int       `json:"version"`
 		Profiles []Profile `json:"profiles"`

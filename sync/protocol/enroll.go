@@ -16,6 +16,10 @@ type EnrollCode struct {
 	Secret      string `json:"secret"`
 }
 
+// MaxEnrollCode bounds a pasted code before it is decoded: a real code is
+// about 300 characters (an https URL, a fingerprint, a secret).
+const MaxEnrollCode = 4096
+
 // codePrefix starts every enrollment code, so a pasted string is recognised.
 const codePrefix = "LT1-"
 
@@ -28,6 +32,9 @@ func (c EnrollCode) String() string {
 // ParseEnrollCode reads a code printed by `lawtrail-hub enroll`.
 func ParseEnrollCode(s string) (EnrollCode, error) {
 	var c EnrollCode
+	if len(s) > MaxEnrollCode {
+		return c, fmt.Errorf("enrollment code: %d characters, more than %d (not a code from lawtrail-hub enroll)", len(s), MaxEnrollCode)
+	}
 	s = strings.TrimSpace(s)
 	if !strings.HasPrefix(s, codePrefix) {
 		return c, fmt.Errorf("enrollment code: does not start with %s", codePrefix)

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ctlLimited runs lawtrailctl as a process whose address space is capped at
+// 1 GiB (ulimit -v) and whose run is cut after 20 s: a command that reads a
+// whole huge file crashes or is killed instead of passing.
+func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 1048576 && exec "$0" "$@"`, os.Args[0]}, args...)...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LAWTRAIL_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, asMainEnv+"=1")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Wait()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+// sparse makes a file that claims size bytes without using the disk.
+func sparse(t *testing.T, name string, size int64, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+// Files given to lawtrailctl — document fields, recorder profiles, the
+// admin password file — are read up to a cap and refused beyond it, with a
+// clear message; an 8 GiB file or /dev/zero no longer makes the process
+// read it whole (under a 1 GiB memory limit it crashed before).
+func TestOversizedInputFilesAreRefused(t *testing.T) {
+	dir := initTerminal(t)
+	r := ctl(t, pass, "--data", dir, "case", "new", "--number", "市监罚〔2026〕1号", "--title", "t")
+	if r.code != 0 {
+		t.Fatalf("case new: %d %s", r.code, r.stderr)
+	}
+	caseID := strings.TrimSpace(r.stdout)
+	huge := sparse(t, "fields.json", 8<<30, 0o600)
+	card := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--fields of 8 GiB", []string{"doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", huge}, "--fields " + huge + " is larger than 1048576 bytes"},
+		{"--fields /dev/zero", []string{"doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", "/dev/zero"}, "larger than 1048576 bytes"},
+		{"--profiles /dev/zero", []string{"ingest", "--from", card, "--profiles", "/dev/zero"}, "--profiles /dev/zero is larger than 1048576 bytes"},
+		{"--password-file of 8 GiB", []string{"ingest", "--from", card, "--password-file", sparse(t, "pw", 8<<30, 0o600)}, "larger than 4096 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ctlLimited(t, pass, append([]string{"--data", dir}, tc.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("code %d, stderr %q; want 2 and %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
