@@ -89,6 +89,9 @@ func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protoc
 			bySeq[b.Seq] = ev
 		}
 	}
+	if len(res.Accepted) > len(evs) {
+		return fmt.Errorf("hub acknowledged %d events of a batch of %d: refused", len(res.Accepted), len(evs))
+	}
 	for _, a := range res.Accepted {
 		if a.Duplicate {
 			continue

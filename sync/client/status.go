@@ -68,6 +68,26 @@ func ReadStatus(ctx context.Context, st *store.Store, terminal string) (Status, 
 	return s, nil
 }
 
+// maxFeedItems is the most items one feed answer may carry: sync/server
+// pages the feed by 500. A longer page, or cursors that do not climb past
+// the one asked after, is a hub replaying or padding its feed: refused
+// before any item is kept.
+const maxFeedItems = 500
+
+func checkFeedPage(f protocol.Feed, after uint64) error {
+	if len(f.Items) > maxFeedItems {
+		return fmt.Errorf("feed: %d items in one answer, more than the %d a hub sends: refused", len(f.Items), maxFeedItems)
+	}
+	last := after
+	for _, it := range f.Items {
+		if it.Cursor <= last {
+			return fmt.Errorf("feed: item cursor %d does not follow %d (replayed or out of order): refused", it.Cursor, last)
+		}
+		last = it.Cursor
+	}
+	return nil
+}
+
 // pullFeed reads the hub's feed from the kept cursor, checks each item's
 // signature and keeps it.
 func (c *Client) pullFeed(ctx context.Context) (int, error) {
@@ -78,6 +98,9 @@ func (c *Client) pullFeed(ctx context.Context) (int, error) {
 	var f protocol.Feed
 	if err := c.call(ctx, http.MethodGet, fmt.Sprintf("%s?after=%d", protocol.PathFeed, ss.FeedCursor), nil, &f); err != nil {
 		return 0, fmt.Errorf("feed: %w", err)
+	}
+	if err := checkFeedPage(f, ss.FeedCursor); err != nil {
+		return 0, err
 	}
 	for _, it := range f.Items {
 		if !ed25519.Verify(c.hub.HubKey, it.Body, it.Sig) {
