@@ -99,4 +99,3 @@ func TestPaddedOrReplayedFeedIsRefused(t *testing.T) {
 		})
 	}
 }
-
