@@ -30,7 +30,7 @@ func cmdHub(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "joined hub for agency %s as terminal %s (log size %d)\n", resp.Agency, resp.Terminal, resp.Checkpoint.Size)
+	tprintf(e.stdout, "joined hub for agency %s as terminal %s (log size %d)\n", resp.Agency, resp.Terminal, resp.Checkpoint.Size)
 	return nil
 }
 
@@ -61,10 +61,10 @@ func cmdSync(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	report := func(rep client.Report, err error) {
-		fmt.Fprintf(e.stdout, "%s events sent %d (hub at %d), footage sent %d (%.1f MiB), receipts %d, waiting %d",
+		tprintf(e.stdout, "%s events sent %d (hub at %d), footage sent %d (%.1f MiB), receipts %d, waiting %d",
 			time.Now().Format(time.TimeOnly), rep.EventsSent, rep.HubLastSeq, rep.BlobsSent, float64(rep.BytesSent)/(1<<20), rep.Receipts, rep.BlobsWaiting)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "; error: %v", err)
+			tprintf(e.stdout, "; error: %v", err)
 		}
 		fmt.Fprintln(e.stdout)
 	}
@@ -130,7 +130,7 @@ func syncStatus(ctx context.Context, dir string, args []string, e env) error {
 	if !s.Joined {
 		fmt.Fprintln(e.stdout, "not joined to a hub (lawtrailctl hub join CODE)")
 	}
-	fmt.Fprintf(e.stdout, "hub %s\nevents waiting %d (local %d, hub %d)\nfootage waiting %d (%.1f MiB)\nreceipts %d\nlast success %s\nlast error %s %s\n",
+	tprintf(e.stdout, "hub %s\nevents waiting %d (local %d, hub %d)\nfootage waiting %d (%.1f MiB)\nreceipts %d\nlast success %s\nlast error %s %s\n",
 		s.Hub, s.PendingEvents, s.LocalLastSeq, s.HubLastSeq, s.PendingBlobs, float64(s.PendingBytes)/(1<<20), s.Receipts,
 		dash(s.LastSuccess), dash(s.LastErrorAt), s.LastError)
 	return nil
