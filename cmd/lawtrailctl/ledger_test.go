@@ -1,0 +1,201 @@
+package main
+
+import (
+	"archive/zip"
+	"encoding/csv"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ledgerCases opens three cases of different act types and returns the
+// data folder.
+func ledgerCases(t *testing.T) string {
+	t.Helper()
+	dir := initTerminal(t)
+	for i, act := range []string{"penalty", "inspection", "licensing"} {
+		n := "示市监〔2026〕" + strconv.Itoa(i+1) + "号"
+		if r := ctl(t, pass, "--data", dir, "case", "new", "--number", n, "--title", "无照经营<食品>&饮料", "--act", act); r.code != 0 {
+			t.Fatalf("case new: %s %s", r.stdout, r.stderr)
+		}
+	}
+	return dir
+}
+
+// R5: the ledger (执法台账) is a spreadsheet a clerk can sort and sum: dates
+// are dates, counts are numbers, codes are Chinese names, and the sheet's
+// stored dimension is the range of its cells.
+func TestR5LedgerCellsAreTyped(t *testing.T) {
+	dir := ledgerCases(t)
+	x := filepath.Join(t.TempDir(), "ledger.xlsx")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
+	}
+	c := filepath.Join(t.TempDir(), "ledger.csv")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+		t.Fatalf("ledger csv: %s %s", r.stdout, r.stderr)
+	}
+	records := readLedgerCSV(t, c)
+	if len(records) != 4 {
+		t.Fatalf("csv has %d records, want a header and 3 cases", len(records))
+	}
+	if got := sheetDimension(t, x); got != "A1:L4" {
+		t.Fatalf("sheet1.xml stores dimension %q, want A1:L4", got)
+	}
+	f, err := excelize.OpenFile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	acts := map[string]bool{}
+	for r := 2; r <= 4; r++ {
+		row := records[r-1]
+		cell := func(col string) string {
+			v, err := f.GetCellValue(ledgerSheet, col+strconv.Itoa(r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		raw := func(col string) string {
+			v, err := f.GetCellValue(ledgerSheet, col+strconv.Itoa(r), excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		acts[cell("C")] = true
+		if cell("D") != "启动" || row[3] != "启动" || row[2] != cell("C") {
+			t.Errorf("row %d: phase %q / csv %q, act %q / csv %q", r, cell("D"), row[3], cell("C"), row[2])
+		}
+		if _, err := strconv.ParseFloat(raw("E"), 64); err != nil || cell("E") != row[4] {
+			t.Errorf("row %d: opened is stored %q shown %q, want a date number shown %q", r, raw("E"), cell("E"), row[4])
+		}
+		for _, col := range []string{"F", "G", "H", "I", "L"} {
+			typ, err := f.GetCellType(ledgerSheet, col+strconv.Itoa(r))
+			if err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+				t.Errorf("row %d column %s is stored as text (%v)", r, col, typ)
+			}
+			if _, err := strconv.Atoi(raw(col)); err != nil {
+				t.Errorf("row %d column %s = %q is not a count", r, col, raw(col))
+			}
+		}
+		if row[9] != "" {
+			if _, err := strconv.ParseFloat(raw("J"), 64); err != nil || cell("J") != row[9] {
+				t.Errorf("row %d: deadline stored %q shown %q, want a date shown %q", r, raw("J"), cell("J"), row[9])
+			}
+		}
+	}
+	if !acts["行政处罚"] || !acts["行政检查"] || !acts["行政许可"] {
+		t.Errorf("act types are not shown by their Chinese names: %v", acts)
+	}
+	if out, err := openpyxlCheck(t, x, 3); err != nil {
+		t.Fatalf("openpyxl reading the ledger: %v\n%s", err, out)
+	}
+}
+
+// An empty ledger still has a correct dimension: the header row alone.
+func TestR5EmptyLedgerDimension(t *testing.T) {
+	dir := initTerminal(t)
+	x := filepath.Join(t.TempDir(), "ledger.xlsx")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
+	}
+	if got := sheetDimension(t, x); got != "A1:L1" {
+		t.Fatalf("dimension %q, want A1:L1", got)
+	}
+	if out, err := openpyxlCheck(t, x, 0); err != nil {
+		t.Fatalf("openpyxl: %v\n%s", err, out)
+	}
+}
+
+// Spreadsheet dates have no zone: the ledger writes China Standard Time's
+// wall clock, whatever zone the terminal's clock reading came in.
+func TestLedgerDateIsShanghaiWallClock(t *testing.T) {
+	at := time.Date(2026, 11, 26, 17, 30, 45, 0, time.UTC) // 01:30 the next day in Shanghai
+	d := ledgerDate{At: at, WithClock: true}
+	if got, want := d.wallClock(), time.Date(2026, 11, 27, 1, 30, 0, 0, time.UTC); !got.Equal(want) || d.text() != "2026-11-27 01:30" {
+		t.Fatalf("wall clock %v %q, want %v", got, d.text(), want)
+	}
+	day := ledgerDate{At: at}
+	if got := day.wallClock(); !got.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)) || day.text() != "2026-11-27" {
+		t.Fatalf("date %v %q", got, day.text())
+	}
+}
+
+func readLedgerCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "\ufeff") {
+		t.Fatal("the CSV lacks its UTF-8 byte order mark")
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// sheetDimension returns the <dimension ref> sheet1.xml stores.
+func sheetDimension(t *testing.T, path string) string {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if f.Name != "xl/worksheets/sheet1.xml" {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`<dimension ref="([^"]*)"`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("sheet1.xml has no dimension:\n%.400s", b)
+		}
+		return string(m[1])
+	}
+	t.Fatal("no xl/worksheets/sheet1.xml")
+	return ""
+}
+
+// openpyxlCheck runs testdata/ledger_check.py under a Python that has
+// openpyxl (Makefile DEB_PKGS installs python3-openpyxl). Without one the
+// test fails, it does not skip.
+func openpyxlCheck(t *testing.T, path string, cases int) (string, error) {
+	t.Helper()
+	py := ""
+	for _, cand := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(cand, "-c", "import openpyxl").Run() == nil {
+			py = cand
+			break
+		}
+	}
+	if py == "" {
+		t.Fatal("no python3 with openpyxl: apt-get install python3-openpyxl (make deps)")
+	}
+	out, err := exec.Command(py, "testdata/ledger_check.py", path, strconv.Itoa(cases)).CombinedOutput()
+	if err == nil && strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("ledger_check.py said %q", out)
+	}
+	return string(out), err
+}
