@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lawtrail/assets"
+	"lawtrail/casefile"
 	"lawtrail/casework"
 	"lawtrail/docpdf"
 	"lawtrail/evidence"
@@ -341,7 +342,11 @@ func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
 		return "", errors.New(lang.L("doc.notfinal"))
 	}
 	v := d.Versions[len(d.Versions)-1]
-	pdf, err := docpdf.Render(ed.Template, docpdf.Input{Agency: u.sess.Info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
+	in, err := casefile.PDFInput(u.sess.Info.AgencyName, v, assets.FontRegularTTF)
+	if err != nil {
+		return "", err
+	}
+	pdf, err := docpdf.Render(ed.Template, in)
 	if err != nil {
 		return "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-pdf/fpdf"
 	qrcode "github.com/skip2/go-qrcode"
@@ -31,11 +32,21 @@ type Input struct {
 	Content     casework.DocumentContent
 	ContentHash evidence.Digest
 	FontTTF     []byte // a TrueType font with CJK glyphs (assets.FontRegularTTF)
+	// Signed is when the version was finalized (its signed event's time):
+	// the PDF's creation date, so the same version renders to the same bytes.
+	Signed time.Time
 }
 
-// Render lays the document out.
+// Render lays the document out. The same template and input give the same
+// bytes: dates are the signing time (with its zone), catalogs sorted.
 func Render(t *casework.Template, in Input) ([]byte, error) {
+	if in.Signed.IsZero() {
+		return nil, fmt.Errorf("pdf of %s v%d: no signing time", in.Content.Doc, in.Content.Version)
+	}
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCatalogSort(true)
+	pdf.SetCreationDate(in.Signed)
+	pdf.SetModificationDate(in.Signed)
 	pdf.AddUTF8FontFromBytes("cjk", "", in.FontTTF)
 	if pdf.Err() {
 		return nil, fmt.Errorf("pdf font: %w", pdf.Error())
@@ -92,7 +103,7 @@ func Render(t *casework.Template, in Input) ([]byte, error) {
 	if err := pdf.Output(&out); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
-	return out.Bytes(), nil
+	return zoneDates(out.Bytes(), in.Signed)
 }
 
 func text(raw json.RawMessage) string {

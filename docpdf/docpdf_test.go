@@ -1,6 +1,7 @@
 package docpdf
 
 import (
+	"bytes"
 	"encoding/json"
 	"image"
 	_ "image/png"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -49,7 +51,7 @@ func sample(t *testing.T) (*casework.Template, Input) {
 	fields["doc_no"] = json.RawMessage(`"示市监现〔2026〕1号"`)
 	content := casework.DocumentContent{Doc: "d-1", Case: "c-1", Template: tpl.ID, TemplateVersion: 1, Version: 1, Fields: fields}
 	h, _ := content.Hash()
-	return tpl, Input{Agency: "示范区市场监督管理局", Content: content, ContentHash: h, FontTTF: font}
+	return tpl, Input{Agency: "示范区市场监督管理局", Content: content, ContentHash: h, FontTTF: font, Signed: time.Date(2026, 11, 20, 10, 45, 0, 0, casework.Shanghai)}
 }
 
 // R2: the PDF reads back as the document (text extractor), has several
@@ -151,3 +153,39 @@ func TestSignaturePNGDrawsTheStrokes(t *testing.T) {
 }
 
 func bytesReader(b []byte) *strings.Reader { return strings.NewReader(string(b)) }
+
+// A case file's verifier renders each PDF again from the signed content and
+// compares bytes, so the same input must give the same bytes at any time,
+// and the dates are the signing time with its zone (qpdf-clean: pdfinfo
+// reads the file after the dates were lengthened and offsets moved).
+func TestRenderIsDeterministicWithZonedDates(t *testing.T) {
+	tpl, in := sample(t)
+	a, err := Render(tpl, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // a wall-clock date would now differ
+	b, err := Render(tpl, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same document rendered to different bytes")
+	}
+	if !bytes.Contains(a, []byte("/CreationDate (D:20261120104500+08'00')")) {
+		t.Fatal("creation date is not the signing time with its zone")
+	}
+	p := filepath.Join(t.TempDir(), "doc.pdf")
+	os.WriteFile(p, a, 0o600)
+	out, err := exec.Command("pdfinfo", "-isodates", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "2026-11-20T10:45:00+08") || strings.Contains(string(out), "Syntax Error") {
+		t.Fatalf("pdfinfo reads:\n%s", out)
+	}
+	in.Signed = time.Time{}
+	if _, err := Render(tpl, in); err == nil {
+		t.Fatal("a PDF without a signing time")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
@@ -98,4 +99,13 @@ func (s *Store) CaseDocuments(ctx context.Context, caseID string) ([]DocumentRow
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// SignedAt is the time of the doc.finalized event that fixed the version.
+func (v DocumentVersion) SignedAt() (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, v.At)
+	if err != nil {
+		return t, fmt.Errorf("document %s v%d: signing time %q: %w", v.Content.Doc, v.Content.Version, v.At, err)
+	}
+	return t, nil
 }

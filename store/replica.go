@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
@@ -45,23 +46,71 @@ func (r *Replica) Close() error {
 // enrollments). Events that fail are left out and reported; the replica
 // shares the store's blobs, which verify themselves whenever they are read.
 func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*Replica, Report, error) {
-	var rep Report
 	removeStaleReplicas(s.dir)
-	scratch, err := os.MkdirTemp(s.dir, replicaPrefix)
+	r, err := newReplica(ctx, s.dir)
 	if err != nil {
-		return nil, rep, fmt.Errorf("replica: %w", err)
+		return nil, Report{}, err
 	}
-	db, err := openDB(ctx, filepath.Join(scratch, DatabaseFile))
+	r.blobs, r.dir, r.now = s.blobs, s.dir, s.now
+	rep, err := r.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
-		os.RemoveAll(scratch)
-		return nil, rep, fmt.Errorf("replica: %w", err)
-	}
-	r := &Replica{Store: &Store{db: db, dir: s.dir, blobs: s.blobs, now: s.now}, scratch: scratch}
-	if err := r.fill(ctx, s, trusted, &rep); err != nil {
 		r.Close()
 		return nil, rep, err
 	}
 	return r, rep, nil
+}
+
+// ReplicaOf builds a record from events that come from elsewhere (a case
+// file's events.jsonl), in a scratch folder under the system's temporary
+// folder, keeping only those that verify against trusted.
+func ReplicaOf(ctx context.Context, trusted *evidence.Keys, events func(fn func(evidence.Event) error) error) (*Replica, Report, error) {
+	r, err := newReplica(ctx, os.TempDir())
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if r.blobs, err = OpenBlobStore(filepath.Join(r.scratch, BlobDir)); err != nil {
+		r.Close()
+		return nil, Report{}, err
+	}
+	r.dir = r.scratch
+	each := func(ctx context.Context, fn func(StoredEvent) error) error {
+		return events(func(ev evidence.Event) error {
+			body, err := evidence.ParseBody(ev.Body)
+			if err != nil {
+				return fn(StoredEvent{Terminal: "?", Event: ev})
+			}
+			h := ev.Hash()
+			return fn(StoredEvent{Terminal: body.Terminal, Seq: body.Seq, Hash: h[:], Event: ev})
+		})
+	}
+	rep, err := r.fill(ctx, trusted, each)
+	if err != nil {
+		r.Close()
+		return nil, rep, err
+	}
+	return r, rep, nil
+}
+
+func newReplica(ctx context.Context, parent string) (*Replica, error) {
+	scratch, err := os.MkdirTemp(parent, replicaPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	db, err := openDB(ctx, filepath.Join(scratch, DatabaseFile))
+	if err != nil {
+		os.RemoveAll(scratch)
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	r := &Replica{Store: &Store{db: db, now: time.Now}, scratch: scratch}
+	latest, err := latestVersion()
+	if err == nil {
+		_, err = migrate(ctx, db, latest)
+	}
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	return r, nil
 }
 
 // removeStaleReplicas removes scratch folders a killed process left.
@@ -72,22 +121,16 @@ func removeStaleReplicas(dir string) {
 	}
 }
 
-func (r *Replica) fill(ctx context.Context, src *Store, trusted *evidence.Keys, rep *Report) error {
-	latest, err := latestVersion()
-	if err != nil {
-		return err
-	}
-	if _, err := migrate(ctx, r.db, latest); err != nil {
-		return fmt.Errorf("replica: %w", err)
-	}
+func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(context.Context, func(StoredEvent) error) error) (Report, error) {
+	var rep Report
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("replica: begin: %w", err)
+		return rep, fmt.Errorf("replica: begin: %w", err)
 	}
 	defer tx.Rollback()
 	keys := casework.NewEnrollingKeys(trusted)
 	v := evidence.NewChainVerifier(keys)
-	err = src.eventsInOrder(ctx, func(se StoredEvent) error {
+	err = each(ctx, func(se StoredEvent) error {
 		rep.Events++
 		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
 		if err := checkOneEvent(v, keys, se, map[evidence.Digest]string{}, item); err != nil {
@@ -105,12 +148,12 @@ func (r *Replica) fill(ctx context.Context, src *Store, trusted *evidence.Keys, 
 		return applyProjection(ctx, tx, body, p)
 	})
 	if err != nil {
-		return err
+		return rep, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("replica: commit: %w", err)
+		return rep, fmt.Errorf("replica: commit: %w", err)
 	}
-	return nil
+	return rep, nil
 }
 
 // eventsInOrder calls fn for every event in the order the log received

@@ -1,26 +1,25 @@
 package main
 
 import (
-	"archive/zip"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"lawtrail/assets"
+	"lawtrail/casefile"
 	"lawtrail/casework"
-	"lawtrail/docpdf"
-	"lawtrail/evidence"
-	"lawtrail/store"
 )
 
 func caseExport(ctx context.Context, dir string, args []string, e env) error {
-	if len(args) == 0 {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New("usage: case export ID --out PATH[.zip] [--with-footage]")
 	}
 	id := args[0]
@@ -31,144 +30,120 @@ func caseExport(ctx context.Context, dir string, args []string, e env) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("--out is required")
+	if *out == "" || fs.NArg() > 0 {
+		return errors.New("usage: case export ID --out PATH[.zip] [--with-footage]")
 	}
-	st, err := store.OpenExisting(ctx, dir, store.Options{})
+	cfEnv, err := caseFileEnv()
+	if err != nil {
+		return err
+	}
+	st, key, err := openForWriting(ctx, dir, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	folder := *out
-	if strings.HasSuffix(*out, ".zip") {
-		tmp, err := os.MkdirTemp("", "lawtrail-export-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		folder = filepath.Join(tmp, strings.TrimSuffix(filepath.Base(*out), ".zip"))
-	}
-	matters, err := casework.ParseAVMatters(assets.AVMatters)
+	actor, err := defaultOfficer(ctx, st, e)
 	if err != nil {
 		return err
 	}
-	if err := st.ExportCase(ctx, id, folder, *withFootage, matters); err != nil {
+	res, err := casefile.Export(ctx, st, casefile.ExportOptions{Case: id, Out: *out, WithFootage: *withFootage,
+		Actor: actor, Terminal: key, Env: cfEnv})
+	if err != nil {
 		return err
 	}
-	if err := addPDFs(ctx, st, id, folder); err != nil {
-		return err
-	}
-	if folder != *out {
-		if err := zipFolder(folder, *out); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(e.stdout, "case file of %s written to %s\n", id, *out)
+	fmt.Fprintf(e.stdout, "case file of %s written to %s: %d files, SHA256SUMS %s, fixed by signed event case.exported\n",
+		id, *out, res.Files, res.Sums)
 	return nil
 }
 
-// zipFolder writes the folder's files into a new zip, paths relative to it.
-func zipFolder(folder, out string) error {
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// caseFileEnv is what the case file is derived with: the installed AV list,
+// templates and font (the same on the exporting terminal and the verifier).
+func caseFileEnv() (casefile.Env, error) {
+	matters, err := casework.ParseAVMatters(assets.AVMatters)
 	if err != nil {
-		return err
+		return casefile.Env{}, err
 	}
-	zw := zip.NewWriter(f)
-	err = filepath.WalkDir(folder, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(folder, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		src, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		_, err = io.Copy(w, src)
-		return err
-	})
-	if cerr := zw.Close(); err == nil {
-		err = cerr
+	templates, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		return casefile.Env{}, err
 	}
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	f.Close()
-	return err
+	return casefile.Env{Matters: matters, Templates: templates, Font: assets.FontRegularTTF}, nil
 }
 
 func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
-	if len(args) != 1 {
-		return errors.New("usage: verify-bundle DIR|ZIP")
+	fs := flag.NewFlagSet("verify-bundle", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	termKey := fs.String("terminal-key", "", "the terminal's public key from the hub's register (base64, hex, or a PEM file)")
+	hubKey := fs.String("hub-key", "", "the hub's public key as the district publishes it (base64, hex, or a PEM file)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	var fsys fs.FS
-	if strings.HasSuffix(args[0], ".zip") {
-		zr, err := zip.OpenReader(args[0])
-		if err != nil {
-			return err
-		}
-		defer zr.Close()
-		fsys = zr
-	} else {
-		fsys = os.DirFS(args[0])
+	if fs.NArg() != 1 {
+		return errors.New("usage: verify-bundle [--terminal-key K] [--hub-key K] DIR|ZIP")
 	}
-	r, err := store.VerifyBundle(ctx, fsys)
+	var opt casefile.VerifyOptions
+	var err error
+	if opt.TerminalKey, err = parsePublicKey(*termKey); err != nil {
+		return fmt.Errorf("--terminal-key: %w", err)
+	}
+	if opt.HubKey, err = parsePublicKey(*hubKey); err != nil {
+		return fmt.Errorf("--hub-key: %w", err)
+	}
+	if opt.Env, err = caseFileEnv(); err != nil {
+		return err
+	}
+	b, err := casefile.OpenBundle(fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	defer b.Close()
+	r, err := casefile.Verify(ctx, b, opt)
+	if err != nil {
+		return err
+	}
+	for _, c := range r.Claims {
+		fmt.Fprintf(e.stdout, "ok: %s\n", termSafe(c))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", termSafe(n))
+	}
 	for _, p := range r.Problems {
-		fmt.Fprintf(e.stdout, "BROKEN %s\n", p)
+		fmt.Fprintf(e.stdout, "BROKEN %s\n", termSafe(p))
 	}
 	if !r.OK() {
+		fmt.Fprintf(e.stdout, "%d problem(s): this case file is not as it was exported\n", len(r.Problems))
 		return errProblems
 	}
-	fmt.Fprintf(e.stdout, "ok: every file matches SHA256SUMS; %d events verify as one chain; documents and footage are fixed by signed events\n", r.Events)
 	return nil
 }
 
-// addPDFs puts the PDF of every document version (and a PNG of each
-// signature drawn on screen) beside its JSON and renews SHA256SUMS.
-func addPDFs(ctx context.Context, st *store.Store, caseID, folder string) error {
-	templates, err := casework.LoadTemplates(assets.Templates, "templates")
+// parsePublicKey reads an Ed25519 public key given as base64 or hex of the
+// raw 32 bytes, or as a PEM file; empty gives nil.
+func parsePublicKey(s string) (ed25519.PublicKey, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return b, nil
+	}
+	raw, err := os.ReadFile(s)
 	if err != nil {
-		return err
+		return nil, errors.New("not a 32-byte key in base64 or hex, nor a readable PEM file")
 	}
-	info, err := st.Terminal(ctx)
+	blk, _ := pem.Decode(raw)
+	if blk == nil {
+		return nil, fmt.Errorf("%s: no PEM block", s)
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: %w", s, err)
 	}
-	docs, err := st.CaseDocuments(ctx, caseID)
-	if err != nil {
-		return err
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 key", s)
 	}
-	for _, d := range docs {
-		tpl := templates[d.Template]
-		if tpl == nil {
-			return fmt.Errorf("template %s is not installed", d.Template)
-		}
-		for _, v := range d.Versions {
-			pdf, err := docpdf.Render(tpl, docpdf.Input{Agency: info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(folder, "documents", fmt.Sprintf("%s-v%d.pdf", d.ID, v.Content.Version)), pdf, 0o644); err != nil {
-				return err
-			}
-			for key, strokes := range docpdf.Signatures(tpl, v.Content.Fields) {
-				png, err := docpdf.SignaturePNG(strokes, 600, 240)
-				if err != nil {
-					return err
-				}
-				name := fmt.Sprintf("%s-v%d-%s.png", d.ID, v.Content.Version, key)
-				if err := os.WriteFile(filepath.Join(folder, "documents", name), png, 0o644); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return evidence.WriteSHA256Sums(folder)
+	return pub, nil
 }

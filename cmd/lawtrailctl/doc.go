@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"lawtrail/assets"
+	"lawtrail/casefile"
 	"lawtrail/casework"
 	"lawtrail/docpdf"
 	"lawtrail/evidence"
@@ -255,7 +256,11 @@ func docPDF(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	pdf, err := docpdf.Render(tpl, docpdf.Input{Agency: info.AgencyName, Content: v.Content, ContentHash: v.ContentHash, FontTTF: assets.FontRegularTTF})
+	in, err := casefile.PDFInput(info.AgencyName, v, assets.FontRegularTTF)
+	if err != nil {
+		return err
+	}
+	pdf, err := docpdf.Render(tpl, in)
 	if err != nil {
 		return err
 	}
