@@ -35,8 +35,9 @@ commands:
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal
   revoke TERMINAL                          refuse a terminal from now on
-  stats [--json]                           terminals, events, blobs, bytes, quarantined forks
-  check                                    verify every event, blob, receipt and the log; exit 0 only if all hold
+  stats [--json]                           terminals, events, blobs, bytes, quarantined forks, divergences reported
+  check                                    verify every event, blob, receipt and the log; exit 0 only if all hold;
+                                           then list quarantined forks and divergences terminals reported
 
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
@@ -246,8 +247,8 @@ func cmdStats(ctx context.Context, dir string, args []string, e env) error {
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(s)
 	}
-	fmt.Fprintf(e.stdout, "terminals %d (%d revoked)\nevents %d\nblobs %d (%d bytes)\nquarantined forks %d\nlog size %d\n",
-		s.Terminals, s.Revoked, s.Events, s.Blobs, s.Bytes, s.Forks, s.LogSize)
+	fmt.Fprintf(e.stdout, "terminals %d (%d revoked)\nevents %d\nblobs %d (%d bytes)\nquarantined forks %d\ndivergences reported %d\nlog size %d\n",
+		s.Terminals, s.Revoked, s.Events, s.Blobs, s.Bytes, s.Forks, s.Diverged, s.LogSize)
 	return nil
 }
 
@@ -268,5 +269,5 @@ func cmdCheck(ctx context.Context, dir string, args []string, e env) error {
 		return errProblems
 	}
 	fmt.Fprintf(e.stdout, "ok: %d events, %d blobs, log and checkpoint consistent\n", r.Events, r.Blobs)
-	return nil
+	return printForks(ctx, h, e.stdout)
 }

@@ -4,7 +4,9 @@
 // officer's PIN from LAWTRAIL_PIN) or, at a terminal, ask for it.
 //
 // Exit codes: 0 success; 1 the record has problems (check); 2 usage or
-// operational error.
+// operational error; 3 sync found this data folder's record diverging from
+// what the hub holds (restored from a backup, copied, or its tail cut):
+// nothing was sent — run `lawtrailctl sync recover`.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"syscall"
 
 	"lawtrail/store"
+	"lawtrail/sync/client"
 )
 
 const usage = `usage: lawtrailctl [--data DIR] COMMAND [flags]
@@ -41,6 +44,7 @@ commands:
   hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
   sync [--once] [--rate BYTES/s] [--metered]                send events and footage to the hub, fetch receipts
   sync status [--json]                                      what waits, what the hub confirmed, the last error
+  sync recover [--json]                                     re-base a restored or copied data folder onto the hub's chain, losing nothing
 
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
@@ -62,6 +66,10 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// exitDiverged is the exit code of a sync that found the data folder's
+// record diverging from the hub's.
+const exitDiverged = 3
 
 // errProblems marks a command that ran but found the record damaged.
 var errProblems = errors.New("problems found")
@@ -128,6 +136,9 @@ func run(ctx context.Context, args []string, e env) int {
 		return 0
 	case errors.Is(err, errProblems):
 		return 1
+	case errors.Is(err, client.ErrDiverged):
+		fmt.Fprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
+		return exitDiverged
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:

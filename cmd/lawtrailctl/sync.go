@@ -38,6 +38,9 @@ func cmdSync(ctx context.Context, dir string, args []string, e env) error {
 	if len(args) > 0 && args[0] == "status" {
 		return syncStatus(ctx, dir, args[1:], e)
 	}
+	if len(args) > 0 && args[0] == "recover" {
+		return syncRecover(ctx, dir, args[1:], e)
+	}
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	once := fs.Bool("once", false, "one pass, then exit (0 only if nothing is left waiting)")
@@ -129,6 +132,9 @@ func syncStatus(ctx context.Context, dir string, args []string, e env) error {
 	}
 	if !s.Joined {
 		fmt.Fprintln(e.stdout, "not joined to a hub (lawtrailctl hub join CODE)")
+	}
+	if s.Diverged != "" {
+		fmt.Fprintf(e.stdout, "DIVERGED: %s\n", s.Diverged)
 	}
 	tprintf(e.stdout, "hub %s\nevents waiting %d (local %d, hub %d)\nfootage waiting %d (%.1f MiB)\nreceipts %d\nlast success %s\nlast error %s %s\n",
 		s.Hub, s.PendingEvents, s.LocalLastSeq, s.HubLastSeq, s.PendingBlobs, float64(s.PendingBytes)/(1<<20), s.Receipts,

@@ -139,13 +139,16 @@ func (c *Client) catchUpCheckpoint(ctx context.Context, known protocol.Checkpoin
 // Run syncs until ctx ends: a pass, then a pause — short after success,
 // growing with jitter after failures (capped at five minutes), so a
 // terminal back from days offline catches up at once and a dead link is
-// not hammered.
+// not hammered. A divergence ends the loop: passes would only find it again.
 func (c *Client) Run(ctx context.Context, every time.Duration, report func(Report, error)) error {
 	backoff := time.Second
 	for {
 		rep, err := c.Once(ctx)
 		if report != nil {
 			report(rep, err)
+		}
+		if errors.Is(err, ErrDiverged) {
+			return err // not transient: it waits for sync recover
 		}
 		wait := every
 		if err != nil {
