@@ -257,3 +257,43 @@ func TestRestoredBackupBehindRecovers(t *testing.T) {
 		t.Fatalf("recover in step: %+v %v", got, err)
 	}
 }
+
+// Both timelines did the same act (advanced one case to the same phase):
+// the restored copy's act is re-recorded with its conflict named and takes
+// no effect, so the projections hold it once; it still reaches the hub.
+func TestRebasedConflictKeptWithoutEffect(t *testing.T) {
+	ctx := context.Background()
+	th := startHub(t, t.TempDir())
+	orig, c := joined(t, th)
+	orig.cases(t, 1)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cases, _ := orig.store.Cases(ctx)
+	advance := func(tm *terminal) {
+		if _, err := tm.store.Append(ctx, tm.key, store.Draft{Actor: "o-001",
+			Payload: &casework.CasePhaseAdvanced{Case: cases[0].ID, Phase: casework.PhaseInvestigation}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backup := copyFolder(t, orig)
+	advance(orig)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	advance(backup)
+	bc := clientFor(t, backup)
+	got, err := bc.Recover(ctx)
+	if err != nil || len(got.Rebase.Rebased) != 1 || !strings.Contains(got.Rebase.Rebased[0].Conflict, "refused by rule") {
+		t.Fatalf("recover: %+v %v", got, err)
+	}
+	if rep, err := bc.Once(ctx); err != nil || rep.EventsSent != 1 {
+		t.Fatalf("sync after recover: %+v %v", rep, err)
+	}
+	checkClean(t, backup)
+	checkHubClean(t, th)
+	after, _ := backup.store.Cases(ctx)
+	if len(after) != 1 || after[0].Phase != casework.PhaseInvestigation {
+		t.Fatalf("cases after: %+v", after)
+	}
+}
