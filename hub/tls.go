@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 
 	"lawtrail/evidence"
@@ -48,7 +49,13 @@ func (h *Hub) CertFingerprint() string { return protocol.Fingerprint(h.cert.Cert
 // at the handshake any key that is not an enrolled, unrevoked terminal —
 // except on connections for enrollment (SNI enroll.lawtrail), which serve
 // only the enrollment request.
-func (h *Hub) TLSConfig() *tls.Config {
+func (h *Hub) TLSConfig() *tls.Config { return h.tlsConfig(nil) }
+
+// tlsConfig is TLSConfig telling done of every handshake that ends well,
+// and whether its key is an enrolled terminal's. The check is made again
+// when the handshake ends, so a resumed session (which skips the
+// certificate check) is held to it too.
+func (h *Hub) tlsConfig(done func(conn net.Conn, enrolled bool)) *tls.Config {
 	base := &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{h.cert},
@@ -60,6 +67,21 @@ func (h *Hub) TLSConfig() *tls.Config {
 		enrolling := hello.ServerName == protocol.ServerNameEnroll
 		c.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
 			return h.verifyClient(hello.Context(), raw, enrolling)
+		}
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			if !enrolling {
+				raw := make([][]byte, len(cs.PeerCertificates))
+				for i, pc := range cs.PeerCertificates {
+					raw[i] = pc.Raw
+				}
+				if err := h.verifyClient(hello.Context(), raw, false); err != nil {
+					return err
+				}
+			}
+			if done != nil {
+				done(hello.Conn, !enrolling)
+			}
+			return nil
 		}
 		return c, nil
 	}

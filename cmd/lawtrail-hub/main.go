@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,7 +30,9 @@ import (
 const usage = `usage: lawtrail-hub --data DIR COMMAND [flags]
 
 commands:
-  serve --listen ADDR [--url URL]          serve terminals (first start creates the hub key and TLS certificate)
+  serve --listen ADDR [--url URL] [limits] serve terminals (first start creates the hub key and TLS certificate)
+        limits: --request-timeout 30s --stall-timeout 30s --handshake-timeout 10s --header-timeout 10s
+                --idle-timeout 2m --max-conns 1024 --max-unenrolled 128 --max-unenrolled-per-ip 8
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal
   revoke TERMINAL                          refuse a terminal from now on
@@ -131,8 +132,12 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	fs.SetOutput(e.stderr)
 	listen := fs.String("listen", ":8443", "address to listen on")
 	url := fs.String("url", "", "URL terminals reach this hub at (default: https://HOST:PORT of --listen)")
+	opt, lim := serveLimitFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	h, err := openHub(ctx, dir, e)
 	if err != nil {
@@ -140,7 +145,7 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	}
 	defer h.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	handler, err := server.New(h, log)
+	handler, err := server.NewWithOptions(h, log, *opt)
 	if err != nil {
 		return err
 	}
@@ -156,9 +161,9 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "lawtrail hub serving on %s (%s)\ncertificate fingerprint (SHA-256): %s\n", l.Addr(), *url, h.CertFingerprint())
-	srv := &http.Server{Handler: handler, TLSConfig: h.TLSConfig(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := h.NewServer(handler, *lim, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ServeTLS(l, "", "") }()
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case err := <-errc:
 		return err
@@ -167,6 +172,22 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 		defer cancel()
 		return srv.Shutdown(shut)
 	}
+}
+
+// serveLimitFlags are serve's time limits and connection caps
+// (docs/OPERATIONS.md, "Running a hub").
+func serveLimitFlags(fs *flag.FlagSet) (*server.Options, *hub.Limits) {
+	opt, lim := &server.Options{}, &hub.Limits{}
+	d := hub.DefaultLimits()
+	fs.DurationVar(&opt.RequestTimeout, "request-timeout", server.DefaultRequestTimeout, "a request other than an upload must be read, served and answered within this")
+	fs.DurationVar(&opt.StallTimeout, "stall-timeout", server.DefaultStallTimeout, "an upload whose body makes no progress for this long is cut")
+	fs.DurationVar(&lim.HandshakeTimeout, "handshake-timeout", d.HandshakeTimeout, "a TLS handshake must finish within this")
+	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", d.HeaderTimeout, "request headers must arrive within this")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", d.IdleTimeout, "an idle kept-alive connection is closed after this")
+	fs.IntVar(&lim.MaxConns, "max-conns", d.MaxConns, "most open connections (keep under the file-descriptor limit)")
+	fs.IntVar(&lim.MaxUnenrolled, "max-unenrolled", d.MaxUnenrolled, "most connections not (yet) shown to be an enrolled terminal")
+	fs.IntVar(&lim.MaxUnenrolledPerIP, "max-unenrolled-per-ip", d.MaxUnenrolledPerIP, "most such connections from one address")
+	return opt, lim
 }
 
 func defaultURL(addr string) string {

@@ -47,6 +47,7 @@ func cmdSync(ctx context.Context, dir string, args []string, e env) error {
 	rateFlag := fs.String("rate", "", "cap on upload bytes per second (e.g. 1048576, 512k, 2M)")
 	metered := fs.Bool("metered", false, "metered link: events and receipts only, no footage")
 	every := fs.Duration("every", 30*time.Second, "pause between passes when all went well")
+	timeout := fs.Duration("timeout", client.DefaultTimeout, "each request must be answered within this; an upload is cut after this long without progress")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,12 +55,15 @@ func cmdSync(ctx context.Context, dir string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if *timeout <= 0 {
+		return fmt.Errorf("--timeout %s: want a positive duration, e.g. 30s", *timeout)
+	}
 	st, key, err := openForWriting(ctx, dir, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := client.New(ctx, st, key, client.Options{RateLimit: limit, Metered: *metered})
+	c, err := client.New(ctx, st, key, client.Options{RateLimit: limit, Metered: *metered, Timeout: *timeout})
 	if err != nil {
 		return err
 	}
@@ -134,7 +138,7 @@ func syncStatus(ctx context.Context, dir string, args []string, e env) error {
 		fmt.Fprintln(e.stdout, "not joined to a hub (lawtrailctl hub join CODE)")
 	}
 	if s.Diverged != "" {
-		fmt.Fprintf(e.stdout, "DIVERGED: %s\n", s.Diverged)
+		tprintf(e.stdout, "DIVERGED: %s\n", s.Diverged)
 	}
 	tprintf(e.stdout, "hub %s\nevents waiting %d (local %d, hub %d)\nfootage waiting %d (%.1f MiB)\nreceipts %d\nlast success %s\nlast error %s %s\n",
 		s.Hub, s.PendingEvents, s.LocalLastSeq, s.HubLastSeq, s.PendingBlobs, float64(s.PendingBytes)/(1<<20), s.Receipts,

@@ -33,8 +33,14 @@ type Options struct {
 	ChunkSize int64
 	// BatchSize is the most events one request carries (default 200).
 	BatchSize int
-	// Timeout bounds each request (default 60 s).
+	// Timeout bounds each request other than an upload's PATCH — dialling,
+	// the TLS handshake, sending, and reading the whole answer — and the
+	// wait for a PATCH's answer once its body is sent (default 60 s).
 	Timeout time.Duration
+	// StallTimeout cuts an upload's PATCH when the network has taken no byte
+	// of its body for this long (default: Timeout). A slow upload that keeps
+	// moving is never cut.
+	StallTimeout time.Duration
 	// Dial lets tests route connections (through a faulty proxy).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -68,7 +74,10 @@ func New(ctx context.Context, st *store.Store, terminal evidence.KeyPair, opt Op
 		opt.BatchSize = 200
 	}
 	if opt.Timeout <= 0 {
-		opt.Timeout = 60 * time.Second
+		opt.Timeout = DefaultTimeout
+	}
+	if opt.StallTimeout <= 0 {
+		opt.StallTimeout = opt.Timeout
 	}
 	hc, err := httpClient(terminal, link.Fingerprint, protocol.ServerNameHub, opt)
 	if err != nil {
@@ -80,6 +89,19 @@ func New(ctx context.Context, st *store.Store, terminal evidence.KeyPair, opt Op
 	}
 	return &Client{st: st, key: terminal, hub: link, http: hc, opt: opt, limiter: lim}, nil
 }
+
+// DefaultTimeout is Options.Timeout when none is given.
+const DefaultTimeout = 60 * time.Second
+
+// ErrTimeout: the hub did not answer, or an upload made no progress, within
+// the client's time limits (Options.Timeout, Options.StallTimeout). The
+// pass ends with it; nothing is lost, the next pass resumes.
+var ErrTimeout = errors.New("hub timeout")
+
+// maxAnswer bounds every JSON answer the client reads from the hub (16 MiB,
+// far above the largest the hub sends: 500 events' inclusion proofs, a feed
+// page of 500 items). A longer answer is an error, never parsed truncated.
+const maxAnswer = 16 << 20
 
 // httpClient speaks TLS 1.3 with the terminal's key as client certificate
 // and accepts only the hub certificate whose fingerprint was pinned.
@@ -100,12 +122,14 @@ func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt O
 			return nil
 		},
 	}
-	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: false, ResponseHeaderTimeout: opt.Timeout,
+	dial := (&net.Dialer{Timeout: opt.Timeout, KeepAlive: 30 * time.Second}).DialContext
+	if opt.Dial != nil {
+		dial = opt.Dial
+	}
+	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: false, DialContext: dial,
+		TLSHandshakeTimeout: opt.Timeout, ResponseHeaderTimeout: opt.Timeout,
 		ExpectContinueTimeout: 2 * time.Second,
 		MaxIdleConnsPerHost:   2, IdleConnTimeout: 30 * time.Second}
-	if opt.Dial != nil {
-		tr.DialContext = opt.Dial
-	}
 	return &http.Client{Transport: tr}, nil
 }
 
@@ -119,11 +143,12 @@ func Join(ctx context.Context, st *store.Store, terminal evidence.KeyPair, code,
 	if _, err := st.Hub(ctx); err == nil {
 		return protocol.EnrollResponse{}, errors.New("this terminal has joined a hub already")
 	}
-	hc, err := httpClient(terminal, c.Fingerprint, protocol.ServerNameEnroll, Options{Timeout: 30 * time.Second})
+	opt := Options{Timeout: 30 * time.Second}
+	hc, err := httpClient(terminal, c.Fingerprint, protocol.ServerNameEnroll, opt)
 	if err != nil {
 		return protocol.EnrollResponse{}, err
 	}
-	cl := &Client{http: hc, hub: store.HubLink{URL: c.URL}}
+	cl := &Client{http: hc, hub: store.HubLink{URL: c.URL}, opt: opt}
 	var resp protocol.EnrollResponse
 	if err := cl.call(ctx, http.MethodPost, protocol.PathEnroll, protocol.EnrollRequest{Code: c.Secret, TerminalName: name}, &resp); err != nil {
 		return resp, fmt.Errorf("join hub %s: %w", c.URL, err)
@@ -141,8 +166,8 @@ func Join(ctx context.Context, st *store.Store, terminal evidence.KeyPair, code,
 	return resp, st.SaveCheckpoint(ctx, resp.Checkpoint.Size, cp)
 }
 
-// call sends a JSON request and decodes a JSON answer; a refusal comes
-// back as *protocol.Error.
+// call sends a JSON request and decodes a JSON answer, the whole exchange
+// within Options.Timeout; a refusal comes back as *protocol.Error.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -152,6 +177,8 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		body = bytes.NewReader(b)
 	}
+	ctx, cancel := c.bounded(ctx, method, path)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.hub.URL, "/")+path, body)
 	if err != nil {
 		return err
@@ -159,16 +186,43 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return explain(ctx, err)
 	}
 	defer resp.Body.Close()
-	return decodeAnswer(resp, out)
+	return explain(ctx, decodeAnswer(resp, out))
 }
 
+// bounded gives one small request its deadline, whose cause names it.
+func (c *Client) bounded(ctx context.Context, method, path string) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, c.opt.Timeout,
+		fmt.Errorf("%w: no answer to %s %s within %s", ErrTimeout, method, path, c.opt.Timeout))
+}
+
+// explain turns an error from a request cut by one of the client's time
+// limits into the limit's own error (wrapping ErrTimeout).
+func explain(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && errors.Is(cause, ErrTimeout) {
+		return cause
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return err
+}
+
+// decodeAnswer reads at most maxAnswer bytes holding exactly one JSON
+// value; a longer answer, or anything after the value, is an error.
 func decodeAnswer(resp *http.Response, out any) error {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, protocol.MaxRequestBody))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return fmt.Errorf("read answer: %w", err)
+	}
+	if len(raw) > maxAnswer {
+		return fmt.Errorf("read answer: the hub's answer is over %d bytes", maxAnswer)
 	}
 	if resp.StatusCode/100 != 2 {
 		var pe protocol.Error
@@ -180,8 +234,21 @@ func decodeAnswer(resp *http.Response, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
+	if err := decodeOne(raw, out); err != nil {
 		return fmt.Errorf("read answer: %w", err)
+	}
+	return nil
+}
+
+// decodeOne decodes raw, which must hold one JSON value and nothing after
+// it but white space.
+func decodeOne(raw []byte, out any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(out); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON value")
 	}
 	return nil
 }

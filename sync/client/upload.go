@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -93,6 +96,8 @@ func (c *Client) url(path string) string { return strings.TrimRight(c.hub.URL, "
 
 // create starts an upload and records its URL before any byte is sent.
 func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload, error) {
+	ctx, cancel := c.bounded(ctx, http.MethodPost, protocol.PathBlobs)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathBlobs), nil)
 	if err != nil {
 		return store.Upload{}, err
@@ -102,7 +107,7 @@ func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload,
 	req.Header.Set("Upload-Metadata", "digest "+base64.StdEncoding.EncodeToString([]byte(b.Digest.String())))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return store.Upload{}, fmt.Errorf("create upload of %s: %w", b.Digest, err)
+		return store.Upload{}, fmt.Errorf("create upload of %s: %w", b.Digest, explain(ctx, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
@@ -119,6 +124,8 @@ func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload,
 
 // head asks the hub how many bytes of the upload it holds.
 func (c *Client) head(ctx context.Context, url string) (int64, error) {
+	ctx, cancel := c.bounded(ctx, http.MethodHead, url)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, c.url(url), nil)
 	if err != nil {
 		return 0, err
@@ -126,7 +133,7 @@ func (c *Client) head(ctx context.Context, url string) (int64, error) {
 	req.Header.Set("Tus-Resumable", tusVersion)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("resume upload: %w", err)
+		return 0, fmt.Errorf("resume upload: %w", explain(ctx, err))
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {
@@ -139,8 +146,14 @@ func (c *Client) head(ctx context.Context, url string) (int64, error) {
 }
 
 // patch sends one chunk at u.Offset and returns the offset the hub confirms.
+// A stall watch cuts it when the network takes no byte of the chunk for
+// Options.StallTimeout, or when the answer does not come within
+// Options.Timeout once the chunk is sent; a slow chunk that keeps moving
+// is never cut.
 func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionReader) (int64, error) {
-	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter, counter: &c.bodyBytes}
+	ctx, watch := c.watchUpload(ctx, u)
+	defer watch.stop()
+	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter, counter: &c.bodyBytes, progress: watch.progress}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.url(u.URL), body)
 	if err != nil {
 		return 0, err
@@ -152,7 +165,7 @@ func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionRea
 	req.Header.Set("Expect", "100-continue") // a refused chunk is not sent at all
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, err)
+		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, explain(ctx, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusConflict {
@@ -166,6 +179,119 @@ func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionRea
 		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, err)
 	}
 	return strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
+}
+
+// uploadWatch cancels a PATCH that stops moving. Until the first byte of
+// the body is taken (dial, handshake, 100-continue) and once every byte is
+// sent and acknowledged (the hub re-hashes, then answers) it allows
+// Options.Timeout; in between, Options.StallTimeout from the last
+// progress. Progress is a read of the body by the network, or — where the
+// system tells (Linux) — fewer bytes in the socket waiting for the hub's
+// acknowledgment, so bytes sitting in buffers are not taken for bytes
+// delivered, and a slow link draining them is not taken for a stall.
+type uploadWatch struct {
+	mu        sync.Mutex
+	timer     *time.Timer
+	cause     error
+	stalled   error
+	waiting   error
+	stall     time.Duration
+	answer    time.Duration
+	bodyDone  bool
+	ackKnown  bool
+	unacked   int
+	answering bool
+	done      chan struct{}
+	polling   bool
+}
+
+func (c *Client) watchUpload(ctx context.Context, u store.Upload) (context.Context, *uploadWatch) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	w := &uploadWatch{
+		stall: c.opt.StallTimeout, answer: c.opt.Timeout, done: make(chan struct{}),
+		stalled: fmt.Errorf("%w: the upload of %s made no progress for %s", ErrTimeout, u.Digest, c.opt.StallTimeout),
+		waiting: fmt.Errorf("%w: no answer to PATCH %s within %s", ErrTimeout, u.URL, c.opt.Timeout),
+	}
+	w.cause, w.answering = w.waiting, true
+	w.timer = time.AfterFunc(w.answer, func() {
+		w.mu.Lock()
+		cause := w.cause
+		w.mu.Unlock()
+		cancel(cause)
+	})
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { w.watchConn(i.Conn) }})
+	return ctx, w
+}
+
+// progress is told of every read of the body.
+func (w *uploadWatch) progress(n int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n > 0 {
+		w.moved()
+	}
+	if err != nil {
+		w.bodyDone = true
+	}
+	w.settle()
+}
+
+// watchConn polls the connection's unacknowledged bytes while the watch
+// lasts, where the system tells them.
+func (w *uploadWatch) watchConn(conn net.Conn) {
+	if _, ok := unacked(conn); !ok {
+		return
+	}
+	w.mu.Lock()
+	if w.polling {
+		w.mu.Unlock()
+		return
+	}
+	w.polling = true
+	w.mu.Unlock()
+	every := max(w.stall/5, 20*time.Millisecond)
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-t.C:
+			}
+			n, ok := unacked(conn)
+			if !ok {
+				return
+			}
+			w.mu.Lock()
+			if w.ackKnown && n < w.unacked {
+				w.moved()
+			}
+			w.ackKnown, w.unacked = true, n
+			w.settle()
+			w.mu.Unlock()
+		}
+	}()
+}
+
+// moved restarts the stall window (w.mu held).
+func (w *uploadWatch) moved() {
+	w.cause, w.answering = w.stalled, false
+	w.timer.Reset(w.stall)
+}
+
+// settle starts the wait for the answer once the body is sent and, where
+// known, acknowledged (w.mu held).
+func (w *uploadWatch) settle() {
+	if w.bodyDone && !w.answering && (!w.ackKnown || w.unacked == 0) {
+		w.cause, w.answering = w.waiting, true
+		w.timer.Reset(w.answer)
+	}
+}
+
+func (w *uploadWatch) stop() {
+	w.timer.Stop()
+	close(w.done)
 }
 
 func tusError(resp *http.Response) error {
@@ -201,12 +327,14 @@ func (c *Client) receipt(ctx context.Context, d evidence.Digest) (protocol.Recei
 	return rc, true, nil
 }
 
-// limitedReader paces a body to the client's rate cap.
+// limitedReader paces a body to the client's rate cap and reports each
+// read to progress (when set) once its bytes are paced.
 type limitedReader struct {
-	ctx     context.Context
-	r       io.Reader
-	counter *atomic.Int64
-	lim     interface {
+	ctx      context.Context
+	r        io.Reader
+	counter  *atomic.Int64
+	progress func(n int, err error)
+	lim      interface {
 		WaitN(ctx context.Context, n int) error
 		Burst() int
 	}
@@ -224,6 +352,9 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		if werr := l.lim.WaitN(l.ctx, n); werr != nil {
 			return n, werr
 		}
+	}
+	if l.progress != nil {
+		l.progress(n, err)
 	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 // Package faultproxy is a TCP proxy that makes a link bad on purpose: it
-// cuts each connection after a random number of bytes, delays and
-// throttles. Sync tests and benchmarks put it between a terminal and a hub
+// cuts each connection after a random number of bytes, delays, throttles,
+// and freezes (as a peer stopped with SIGSTOP: connections are accepted,
+// nothing moves). Sync tests and benchmarks put it between a terminal and a hub
 // to prove that a cut at any byte costs almost nothing.
 package faultproxy
 
@@ -25,6 +26,7 @@ type Proxy struct {
 	Up, Cuts atomic.Int64
 	mu       sync.Mutex
 	conns    []net.Conn
+	thaw     chan struct{} // non-nil while frozen; closed by Thaw
 	stopping atomic.Bool
 }
 
@@ -57,8 +59,38 @@ func Start(target string, cfg Config) (*Proxy, error) {
 // Addr is where the proxy listens.
 func (p *Proxy) Addr() string { return p.l.Addr().String() }
 
+// Freeze stops forwarding in both directions on every connection, old and
+// new, until Thaw: what a frozen peer looks like from the other end.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	if p.thaw == nil {
+		p.thaw = make(chan struct{})
+	}
+	p.mu.Unlock()
+}
+
+// Thaw lets every connection move again.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	if p.thaw != nil {
+		close(p.thaw)
+		p.thaw = nil
+	}
+	p.mu.Unlock()
+}
+
+func (p *Proxy) waitThawed() {
+	p.mu.Lock()
+	ch := p.thaw
+	p.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
+}
+
 // Close stops the proxy and every connection through it.
 func (p *Proxy) Close() {
+	p.Thaw()
 	p.stopping.Store(true)
 	p.l.Close()
 	p.mu.Lock()
@@ -98,6 +130,7 @@ func (p *Proxy) pipe(dst, src net.Conn, budget int64, toHub bool) {
 	buf := make([]byte, 16<<10)
 	for {
 		n, err := src.Read(buf)
+		p.waitThawed()
 		if n > 0 {
 			if p.cfg.Delay > 0 {
 				time.Sleep(p.cfg.Delay)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,15 +21,21 @@ type Handler struct {
 	mux     *http.ServeMux
 	tus     http.Handler
 	log     *slog.Logger
+	opt     Options
 }
 
-// New returns the handler. It must be served over TLS with client
-// certificates required (see hub's TLS configuration).
+// New returns the handler with the default Options.
 func New(b Backend, log *slog.Logger) (*Handler, error) {
+	return NewWithOptions(b, log, Options{})
+}
+
+// NewWithOptions returns the handler. It must be served over TLS with
+// client certificates required (see hub's TLS configuration).
+func NewWithOptions(b Backend, log *slog.Logger, opt Options) (*Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{backend: b, mux: http.NewServeMux(), log: log}
+	h := &Handler{backend: b, mux: http.NewServeMux(), log: log, opt: opt.withDefaults()}
 	tus, err := h.newTus()
 	if err != nil {
 		return nil, err
@@ -58,13 +65,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Upload paths go to tusd before the mux could clean and redirect
-	// them: blobs checks them as sent.
+	// them: blobs checks them as sent. tusd cuts a stalled body itself.
 	if strings.HasPrefix(r.URL.EscapedPath(), protocol.PathBlobs) {
-		h.enrolled(h.blobs)(w, r)
+		h.enrolled(h.blobs)(&answerDeadline{ResponseWriter: w, timeout: h.opt.RequestTimeout}, r)
 		return
 	}
+	if enrollConn {
+		// One request per connection from a key the hub does not know,
+		// so the connection does not hold its place while idle.
+		w.Header().Set("Connection", "close")
+	}
+	r, cancel := h.limitRequest(w, r)
+	defer cancel()
 	h.mux.ServeHTTP(w, r)
 }
+
+// maxEnrollBody bounds an enrollment request, which any key may send: a
+// code and a terminal name fit in far less.
+const maxEnrollBody = 4 << 10
 
 type terminalKey struct{}
 
@@ -112,7 +130,7 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.EnrollRequest
-	if !h.decode(w, r, &req) {
+	if !h.decodeAtMost(w, r, &req, maxEnrollBody) {
 		return
 	}
 	resp, err := h.backend.Enroll(r.Context(), req.Code, pub, req.TerminalName)
@@ -178,22 +196,46 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, f)
 }
 
-// decode reads a bounded JSON request body.
+// decode reads a JSON request body of at most protocol.MaxRequestBody
+// bytes holding exactly one JSON value (see decodeAtMost).
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, protocol.MaxRequestBody)
+	return h.decodeAtMost(w, r, v, protocol.MaxRequestBody)
+}
+
+// decodeAtMost reads a JSON request body of at most limit bytes holding
+// exactly one JSON value: a second value or anything but white space after
+// the first is malformed, never ignored.
+func (h *Handler) decodeAtMost(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		err = endOfBody(dec)
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, http.StatusRequestEntityTooLarge, &protocol.Error{Code: protocol.CodeTooLarge,
-				Message: fmt.Sprintf("request body over %d bytes", protocol.MaxRequestBody)})
+				Message: fmt.Sprintf("request body over %d bytes", limit)})
 			return false
 		}
 		writeError(w, http.StatusBadRequest, &protocol.Error{Code: protocol.CodeMalformed, Message: err.Error()})
 		return false
 	}
 	return true
+}
+
+// endOfBody reports an error unless dec has nothing left but white space.
+func endOfBody(dec *json.Decoder) error {
+	_, err := dec.Token()
+	switch {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return errors.New("trailing data after the JSON value")
+	}
+	return fmt.Errorf("trailing data after the JSON value: %w", err)
 }
 
 // refuse sends a protocol error as it is, anything else as internal.

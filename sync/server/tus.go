@@ -44,6 +44,7 @@ func (h *Handler) newTus() (http.Handler, error) {
 		DisableTermination:        true,
 		DisableConcatenation:      true,
 		Cors:                      &tusd.CorsConfig{Disable: true},
+		NetworkTimeout:            h.opt.StallTimeout, // extended with every body read: a stall is cut, a slow body is not
 		PreUploadCreateCallback:   h.preCreate,
 		PreFinishResponseCallback: h.preFinish,
 		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
