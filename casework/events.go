@@ -3,6 +3,7 @@ package casework
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -203,10 +204,34 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 	if err := dec.Decode(p); err != nil {
 		return nil, fmt.Errorf("%s payload: %w", typ, err)
 	}
+	if err := checkCanonical(p, raw); err != nil {
+		return nil, fmt.Errorf("%s payload: %w", typ, err)
+	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%s payload: %w", typ, err)
 	}
 	return p, nil
+}
+
+// ErrPayloadNotCanonical is returned for a payload spelled otherwise than
+// lawtrail writes it (docs/EVENTS.md, byte rule 10).
+var ErrPayloadNotCanonical = errors.New("payload is not in canonical form")
+
+// checkCanonical refuses a payload that does not re-encode to its own bytes.
+// Go's decoder matches names case-insensitively, keeps the last of a
+// repeated name and reads \u0041 as A: without this check {"Case":…},
+// {"case":"a","case":"b"} or a reordered payload would be accepted with a
+// meaning another implementation might not give it. One payload, one
+// spelling, as for the body around it.
+func checkCanonical(p Payload, raw []byte) error {
+	again, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPayloadNotCanonical, err)
+	}
+	if !bytes.Equal(again, raw) {
+		return fmt.Errorf("%w (names, order and spelling must be exactly as encoded: %.120s)", ErrPayloadNotCanonical, again)
+	}
+	return nil
 }
 
 func firstError(errs ...error) error {

@@ -62,7 +62,7 @@ type eventVector struct {
 
 type malformedVector struct {
 	Name   string `json:"name"`
-	Level  string `json:"level"` // "body": ParseBody refuses it
+	Level  string `json:"level"` // "body": ParseBody refuses it; "payload": casework.Decode does
 	Reason string `json:"reason"`
 	Body   string `json:"body_base64"`
 }
@@ -322,6 +322,20 @@ func malformedVectors(events []eventVector) ([]malformedVector, error) {
 		{name: "empty-type", reason: "no event type", old: `"type":"case.opened"`, new: `"type":""`},
 		{name: "prev-zero-after-seq-1", reason: "seq above 1 with an all-zero prev", old: `"prev":"` + hashOf(byName["agency-registered"]), new: `"prev":"` + strings.Repeat("0", 64)},
 	}
+	// Spellings ParseBody lets through inside the payload, refused by
+	// casework.Decode (one payload, one spelling).
+	payloadMuts := map[string]bool{}
+	for _, m := range []mutation{
+		{name: "payload-name-in-another-case", reason: "a payload field name in another case", old: `{"case":"c-1"`, new: `{"Case":"c-1"`},
+		{name: "payload-repeated-name", reason: "a payload field given twice", old: `{"case":"c-1",`, new: `{"case":"c-2","case":"c-1",`},
+		{name: "payload-reordered", reason: "payload fields out of their type's order", old: `"act_type":"penalty","agency":"a5f3c2e1d0b9a"`, new: `"agency":"a5f3c2e1d0b9a","act_type":"penalty"`},
+		{name: "payload-escaped-letter", reason: "\\u0063 for c inside the payload", old: `{"case":"c-1"`, new: `{"case":"\u0063-1"`},
+		{name: "payload-escaped-slash", reason: "/ written \\/ inside the payload", old: `a/b`, new: `a\/b`},
+		{name: "payload-invalid-utf8", reason: "bytes that are not UTF-8 inside the payload", old: `第二段`, new: "\xff\xfe"},
+	} {
+		muts = append(muts, m)
+		payloadMuts[m.name] = true
+	}
 	var out []malformedVector
 	for _, m := range muts {
 		b := base
@@ -335,7 +349,11 @@ func malformedVectors(events []eventVector) ([]malformedVector, error) {
 			b = strings.Replace(b, `},"blobs"`, `}],"blobs"`, 1)
 		}
 		b = m.prefix + b + m.suffix
-		out = append(out, malformedVector{Name: m.name, Level: "body", Reason: m.reason, Body: base64.StdEncoding.EncodeToString([]byte(b))})
+		level := "body"
+		if payloadMuts[m.name] {
+			level = "payload"
+		}
+		out = append(out, malformedVector{Name: m.name, Level: level, Reason: m.reason, Body: base64.StdEncoding.EncodeToString([]byte(b))})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -139,7 +140,9 @@ func checkSig(t *testing.T, name string, pub ed25519.PublicKey, msg []byte, s si
 	}
 }
 
-// Every malformed vector is refused by ParseBody: one body, one spelling.
+// Every malformed vector is refused: by ParseBody (level "body") or, inside
+// a well-formed envelope, by casework.Decode (level "payload"). One body,
+// one spelling.
 func TestMalformedVectorsAreRefused(t *testing.T) {
 	f := readVectors(t)
 	if len(f.Malformed) < 20 {
@@ -150,11 +153,22 @@ func TestMalformedVectorsAreRefused(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
-		if v.Level != "body" {
+		b, err := evidence.ParseBody(body)
+		switch v.Level {
+		case "body":
+			if err == nil {
+				t.Errorf("%s (%s): ParseBody accepted %q", v.Name, v.Reason, body)
+			}
+		case "payload":
+			// The envelope is well formed; the payload's own spelling is not.
+			if err != nil {
+				t.Fatalf("%s: ParseBody refused a payload-level vector: %v", v.Name, err)
+			}
+			if _, err := casework.Decode(b.Type, b.Payload); !errors.Is(err, casework.ErrPayloadNotCanonical) {
+				t.Errorf("%s (%s): casework.Decode gave %v, want ErrPayloadNotCanonical", v.Name, v.Reason, err)
+			}
+		default:
 			t.Fatalf("%s: level %q", v.Name, v.Level)
-		}
-		if _, err := evidence.ParseBody(body); err == nil {
-			t.Errorf("%s (%s): ParseBody accepted %q", v.Name, v.Reason, body)
 		}
 	}
 }
