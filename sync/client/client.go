@@ -177,7 +177,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		body = bytes.NewReader(b)
 	}
-	ctx, cancel := c.bounded(ctx, method, path)
+	ctx, cancel, limit := c.bounded(ctx, method, path)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.hub.URL, "/")+path, body)
 	if err != nil {
@@ -186,21 +186,25 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return explain(ctx, err)
+		return explain(ctx, err, limit)
 	}
 	defer resp.Body.Close()
-	return explain(ctx, decodeAnswer(resp, out))
+	return explain(ctx, decodeAnswer(resp, out), limit)
 }
 
-// bounded gives one small request its deadline, whose cause names it.
-func (c *Client) bounded(ctx context.Context, method, path string) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, c.opt.Timeout,
-		fmt.Errorf("%w: no answer to %s %s within %s", ErrTimeout, method, path, c.opt.Timeout))
+// bounded gives one small request its deadline; limit is the error that
+// names the request and the deadline.
+func (c *Client) bounded(ctx context.Context, method, path string) (_ context.Context, _ context.CancelFunc, limit error) {
+	limit = fmt.Errorf("%w: no answer to %s %s within %s", ErrTimeout, method, path, c.opt.Timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, c.opt.Timeout, limit)
+	return ctx, cancel, limit
 }
 
 // explain turns an error from a request cut by one of the client's time
-// limits into the limit's own error (wrapping ErrTimeout).
-func explain(ctx context.Context, err error) error {
+// limits — its deadline, or the transport's dial, handshake and answer
+// timeouts, which are the same length — into limit, the error naming the
+// request and the limit (wrapping ErrTimeout).
+func explain(ctx context.Context, err, limit error) error {
 	if err == nil {
 		return nil
 	}
@@ -209,7 +213,7 @@ func explain(ctx context.Context, err error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%w: %w", ErrTimeout, err)
+		return fmt.Errorf("%w (%v)", limit, err)
 	}
 	return err
 }

@@ -96,7 +96,7 @@ func (c *Client) url(path string) string { return strings.TrimRight(c.hub.URL, "
 
 // create starts an upload and records its URL before any byte is sent.
 func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload, error) {
-	ctx, cancel := c.bounded(ctx, http.MethodPost, protocol.PathBlobs)
+	ctx, cancel, limit := c.bounded(ctx, http.MethodPost, protocol.PathBlobs)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathBlobs), nil)
 	if err != nil {
@@ -107,7 +107,7 @@ func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload,
 	req.Header.Set("Upload-Metadata", "digest "+base64.StdEncoding.EncodeToString([]byte(b.Digest.String())))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return store.Upload{}, fmt.Errorf("create upload of %s: %w", b.Digest, explain(ctx, err))
+		return store.Upload{}, fmt.Errorf("create upload of %s: %w", b.Digest, explain(ctx, err, limit))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
@@ -124,7 +124,7 @@ func (c *Client) create(ctx context.Context, b store.PendingBlob) (store.Upload,
 
 // head asks the hub how many bytes of the upload it holds.
 func (c *Client) head(ctx context.Context, url string) (int64, error) {
-	ctx, cancel := c.bounded(ctx, http.MethodHead, url)
+	ctx, cancel, limit := c.bounded(ctx, http.MethodHead, url)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, c.url(url), nil)
 	if err != nil {
@@ -133,7 +133,7 @@ func (c *Client) head(ctx context.Context, url string) (int64, error) {
 	req.Header.Set("Tus-Resumable", tusVersion)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("resume upload: %w", explain(ctx, err))
+		return 0, fmt.Errorf("resume upload: %w", explain(ctx, err, limit))
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {
@@ -165,7 +165,7 @@ func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionRea
 	req.Header.Set("Expect", "100-continue") // a refused chunk is not sent at all
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, explain(ctx, err))
+		return 0, fmt.Errorf("upload %s at %d: %w", u.Digest, u.Offset, explain(ctx, err, watch.current()))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusConflict {
@@ -287,6 +287,13 @@ func (w *uploadWatch) settle() {
 		w.cause, w.answering = w.waiting, true
 		w.timer.Reset(w.answer)
 	}
+}
+
+// current is the limit that applies now.
+func (w *uploadWatch) current() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cause
 }
 
 func (w *uploadWatch) stop() {
