@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"slices"
 
@@ -64,7 +63,7 @@ func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[
 		files[name] = append(b, '\n')
 		return nil
 	}
-	if err := add("terminal.json", bundleTerminal{Terminal: info.ID, PublicKey: pub, PublicKeyPEM: PublicKeyPEM(pub),
+	if err := add("terminal.json", bundleTerminal{Terminal: info.ID, PublicKey: pub, PublicKeyPEM: evidence.PublicKeyPEM(pub),
 		Name: info.Name, Agency: info.AgencyName}); err != nil {
 		return nil, err
 	}
@@ -86,13 +85,6 @@ func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[
 		return nil, err
 	}
 	return files, nil
-}
-
-// PublicKeyPEM writes a raw Ed25519 public key as the PEM openssl reads
-// (SubjectPublicKeyInfo: a fixed 12-byte DER prefix, then the 32 bytes).
-func PublicKeyPEM(raw []byte) string {
-	der := append([]byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}, raw...)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
 func deriveDocuments(ctx context.Context, st *store.Store, caseID, agency string, env Env, files map[string][]byte) error {

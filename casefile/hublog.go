@@ -54,7 +54,7 @@ func hubProofs(ctx context.Context, rep, live *store.Store) (map[string][]byte, 
 	}
 	files := map[string][]byte{}
 	files["log/hub.json"] = indentJSON(bundleHub{Origin: protocol.LogOrigin(hubKey), HubKey: hubKey,
-		HubKeyPEM: PublicKeyPEM(hubKey), VerifierKey: vkey})
+		HubKeyPEM: evidence.PublicKeyPEM(hubKey), VerifierKey: vkey})
 	lines, err := inclusionLines(ctx, rep, live, hubKey, files)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,8 @@ commands:
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal
   revoke TERMINAL                          refuse a terminal from now on
+  key [--json]                             the hub's public key (id, base64, PEM, signed-note verifier key) to publish
+  terminals [--json]                       the register of terminals: id, public key, name, agency, enrolled, revoked
   stats [--json]                           terminals, events, blobs, bytes, quarantined forks, divergences reported
   check                                    verify every event, blob, receipt and the log; exit 0 only if all hold;
                                            then list quarantined forks and divergences terminals reported
@@ -83,6 +85,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdStats(ctx, *dir, rest, e)
 	case "check":
 		err = cmdCheck(ctx, *dir, rest, e)
+	case "key":
+		err = cmdKey(ctx, *dir, rest, e)
+	case "terminals":
+		err = cmdTerminals(ctx, *dir, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "lawtrail-hub: unknown command %q\n%s", cmd, usage)
 		return 2

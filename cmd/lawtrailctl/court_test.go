@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -58,7 +59,7 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 			t.Fatalf("%s is needed (make deps installs it): %v", tool, err)
 		}
 	}
-	_, _, out, _ := syncedCase(t)
+	_, _, out, h := syncedCase(t)
 	r := ctl(t, nil, "verify-bundle", out)
 	if r.code != 0 || !strings.Contains(r.stdout, "are in the hub's log") {
 		t.Fatalf("verify-bundle of a synced case file: %d\n%s", r.code, r.stdout)
@@ -87,6 +88,27 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 	}
 	if r := ctl(t, nil, "verify-bundle", "--hub-key", hubPEM, "--terminal-key", termPEM, out); r.code != 0 || strings.Contains(r.stdout, "note: the hub key") {
 		t.Fatalf("verify-bundle with trusted keys: %d\n%s", r.code, r.stdout)
+	}
+
+	// The keys as a court gets them from outside the case file: the hub key
+	// the district publishes, the terminal key from the hub's register.
+	keyOut, rc := h.run(t, "key", "--json")
+	var published struct {
+		Raw string `json:"public_key"`
+	}
+	if err := json.Unmarshal([]byte(keyOut), &published); rc != 0 || err != nil {
+		t.Fatalf("lawtrail-hub key: %d %s", rc, keyOut)
+	}
+	regOut, rc := h.run(t, "terminals", "--json")
+	var registered struct {
+		Key []byte `json:"public_key"`
+	}
+	if err := json.Unmarshal([]byte(strings.Split(regOut, "\n")[0]), &registered); rc != 0 || err != nil {
+		t.Fatalf("lawtrail-hub terminals: %d %s", rc, regOut)
+	}
+	regKey := base64.StdEncoding.EncodeToString(registered.Key)
+	if r := ctl(t, nil, "verify-bundle", "--hub-key", published.Raw, "--terminal-key", regKey, out); r.code != 0 {
+		t.Fatalf("verify-bundle with the published and registered keys: %d\n%s", r.code, r.stdout)
 	}
 
 	tampers := map[string]func(string){
