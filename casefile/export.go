@@ -109,7 +109,7 @@ func writeFiles(ctx context.Context, rep, live *store.Store, folder string, opt 
 		return err
 	}
 	files[ReadmeFile] = []byte(readme)
-	proofs, err := hubProofs(ctx, rep, live)
+	proofs, err := hubProofs(ctx, rep, live, footageDigests(files["footage.json"]))
 	if err != nil {
 		return err
 	}
@@ -128,6 +128,17 @@ func writeFiles(ctx context.Context, rep, live *store.Store, folder string, opt 
 		return writeFootage(ctx, rep, folder, files["footage.json"])
 	}
 	return nil
+}
+
+// footageDigests lists the digests footage.json names.
+func footageDigests(manifest []byte) []evidence.Digest {
+	var items []bundleFootage
+	json.Unmarshal(manifest, &items) // written by derived a moment ago
+	out := make([]evidence.Digest, len(items))
+	for i, it := range items {
+		out[i] = it.Digest
+	}
+	return out
 }
 
 func writeFile(folder, name string, b []byte) error {

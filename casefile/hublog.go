@@ -37,9 +37,16 @@ type bundleInclusion struct {
 	Inclusion      [][]byte        `json:"inclusion"`
 }
 
+// bundleReceipt is a hub receipt of a footage file with its inclusion
+// proof, and the exact bytes the hub signed (for verifiers without code).
+type bundleReceipt struct {
+	protocol.Receipt
+	Signed []byte `json:"signed"`
+}
+
 // hubProofs gathers the log files of the case file: nothing when the
 // terminal never joined a hub.
-func hubProofs(ctx context.Context, rep, live *store.Store) (map[string][]byte, error) {
+func hubProofs(ctx context.Context, rep, live *store.Store, footage []evidence.Digest) (map[string][]byte, error) {
 	link, err := live.Hub(ctx)
 	if errors.Is(err, store.ErrNoHub) {
 		return nil, nil
@@ -60,7 +67,43 @@ func hubProofs(ctx context.Context, rep, live *store.Store) (map[string][]byte, 
 		return nil, err
 	}
 	files["log/inclusion.jsonl"] = lines
+	receipts, err := receiptLines(ctx, live, footage, hubKey, files)
+	if err != nil {
+		return nil, err
+	}
+	files["log/receipts.jsonl"] = receipts
 	return files, nil
+}
+
+// receiptLines writes the proven receipt of each footage file, where kept.
+func receiptLines(ctx context.Context, live *store.Store, footage []evidence.Digest, hubKey ed25519.PublicKey, files map[string][]byte) ([]byte, error) {
+	var out bytes.Buffer
+	good := map[uint64]bool{}
+	for _, d := range footage {
+		raw, err := live.Receipt(ctx, d)
+		if err != nil || raw == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var rc protocol.Receipt
+		if err := json.Unmarshal(raw, &rc); err != nil {
+			return nil, fmt.Errorf("receipt of %s: %w", d, err)
+		}
+		if len(rc.Inclusion) == 0 && rc.CheckpointSize == 0 {
+			continue // not proven yet: the next sync brings the proof
+		}
+		if ok, err := addCheckpoint(ctx, live, rc.CheckpointSize, hubKey, good, files); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, _ := json.Marshal(bundleReceipt{Receipt: rc, Signed: rc.SignedBytes()})
+		out.Write(append(b, '\n'))
+	}
+	return out.Bytes(), nil
 }
 
 // inclusionLines writes one line per acknowledged event whose checkpoint
@@ -166,6 +209,7 @@ func (v *verification) checkHubLog() {
 		v.out.problem("log/inclusion.jsonl: %v", err)
 		return
 	}
+	v.checkReceipts(key, roots)
 	if bad == 0 && proven > 0 {
 		newest := slices.Max(slices.Collect(maps.Keys(roots)))
 		v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d of %d events are in the hub's log: inclusion proofs against %d checkpoint(s) signed by hub key %s (the newest of size %d)",
@@ -219,6 +263,55 @@ func (v *verification) checkInclusion(line []byte, roots map[uint64][]byte) erro
 	}
 	if err := protocol.VerifyInclusion(protocol.EventLeaf(h[:]), in.LogIndex, in.CheckpointSize, in.Inclusion, root); err != nil {
 		return fmt.Errorf("event #%d: inclusion proof: %w", in.Seq, err)
+	}
+	return nil
+}
+
+// checkReceipts verifies each receipt's signature, that it is this
+// terminal's receipt of footage the case names, and its inclusion proof.
+func (v *verification) checkReceipts(key ed25519.PublicKey, roots map[uint64][]byte) {
+	n, bad := 0, 0
+	err := eachLine(v.b, "log/receipts.jsonl", maxEventLine, func(line int, b []byte) error {
+		n++
+		if err := v.checkReceipt(b, key, roots); err != nil {
+			v.out.problem("log/receipts.jsonl line %d: %v", line, err)
+			bad++
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		v.out.problem("log/receipts.jsonl: %v", err)
+		return
+	}
+	if n > 0 && bad == 0 {
+		v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d footage file(s) have the hub's signed receipt, each in the hub's log (inclusion proofs)", n))
+	}
+}
+
+func (v *verification) checkReceipt(line []byte, key ed25519.PublicKey, roots map[uint64][]byte) error {
+	var br bundleReceipt
+	if err := json.Unmarshal(line, &br); err != nil {
+		return err
+	}
+	rc := br.Receipt
+	if !bytes.Equal(br.Signed, rc.SignedBytes()) {
+		return fmt.Errorf("receipt of %s: \"signed\" is not the receipt's signed text", rc.Digest)
+	}
+	if err := rc.Verify(key); err != nil {
+		return err
+	}
+	if rc.Terminal != evidence.KeyID(v.key) || !v.chain.custody[rc.Digest] {
+		return fmt.Errorf("receipt of %s: not this terminal's receipt of footage in its custody", rc.Digest)
+	}
+	root, ok := roots[rc.CheckpointSize]
+	if !ok {
+		return fmt.Errorf("receipt of %s: no verified checkpoint of size %d", rc.Digest, rc.CheckpointSize)
+	}
+	if err := protocol.VerifyInclusion(protocol.ReceiptLeaf(rc), rc.LogIndex, rc.CheckpointSize, rc.Inclusion, root); err != nil {
+		return fmt.Errorf("receipt of %s: inclusion proof: %w", rc.Digest, err)
 	}
 	return nil
 }

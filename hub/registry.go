@@ -36,3 +36,16 @@ func (h *Hub) Terminals(ctx context.Context) ([]TerminalRecord, error) {
 	}
 	return out, rows.Err()
 }
+
+// InclusionProof implements server.Backend: leaf index in the log of size,
+// which must not exceed the log's size now.
+func (h *Hub) InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
+	now, err := logSize(ctx, h.db)
+	if err != nil {
+		return nil, err
+	}
+	if size > now || index >= size {
+		return nil, fmt.Errorf("no leaf %d in a log of size %d (the log has %d leaves)", index, size, now)
+	}
+	return inclusionProof(ctx, h.db, index, size)
+}

@@ -25,6 +25,31 @@ cd "$case_dir"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # verify an Ed25519 signature: verify PEM DATA_FILE SIG_FILE
 verify() { openssl pkeyutl -verify -pubin -inkey "$1" -rawin -in "$2" -sigfile "$3" >/dev/null 2>&1; }
+# fold JSON_LINE SIZE: walk the line's .inclusion hashes (base64) up from the
+# leaf hash in $work/r to the root of a log of SIZE leaves (RFC 9162
+# 2.1.3.2; inner nodes SHA-256(0x01 || left || right)) and compare it with
+# the root of checkpoint SIZE.
+fold() {
+  local fn sn p
+  fn=$(printf '%s' "$1" | jq -r .log_index)
+  sn=$(($2 - 1))
+  for p in $(printf '%s' "$1" | jq -r '.inclusion[]'); do
+    [ "$sn" -gt 0 ] || { fold_error="proof too long"; return 1; }
+    printf '%s' "$p" | base64 -d >"$work/p"
+    if [ $((fn & 1)) -eq 1 ] || [ "$fn" -eq "$sn" ]; then
+      { printf '\001'; cat "$work/p" "$work/r"; } | openssl dgst -sha256 -binary >"$work/r2"
+      if [ $((fn & 1)) -eq 0 ]; then
+        while [ $((fn & 1)) -eq 0 ] && [ "$fn" -ne 0 ]; do fn=$((fn >> 1)); sn=$((sn >> 1)); done
+      fi
+    else
+      { printf '\001'; cat "$work/r" "$work/p"; } | openssl dgst -sha256 -binary >"$work/r2"
+    fi
+    mv "$work/r2" "$work/r"
+    fn=$((fn >> 1)); sn=$((sn >> 1))
+  done
+  [ "$sn" -eq 0 ] || { fold_error="proof too short"; return 1; }
+  [ "$(base64 -w0 <"$work/r")" = "${root[$2]}" ] || { fold_error="proof does not lead to the checkpoint's root"; return 1; }
+}
 
 # Keys ----------------------------------------------------------------------
 jq -r .public_key_pem terminal.json >"$work/terminal.pem"
@@ -108,30 +133,31 @@ if [ -f log/hub.json ]; then
     [ "${event_hash[$s]:-}" = "$h" ] || die "log/inclusion.jsonl: event #$s is not in events.jsonl"
     size=$(printf '%s' "$line" | jq -r .checkpoint_size)
     [ -n "${root[$size]:-}" ] || die "log/inclusion.jsonl: event #$s: no verified checkpoint of size $size"
-    fn=$(printf '%s' "$line" | jq -r .log_index)
-    sn=$((size - 1))
-    # leaf: SHA-256(0x00 || "lawtrail-event/v1\n" || event hash)
     printf '%s' "$h" | sed 's/../\\x&/g' | xargs -0 printf '%b' >"$work/eh"
     { printf '\000'; printf 'lawtrail-event/v1\n'; cat "$work/eh"; } | openssl dgst -sha256 -binary >"$work/r"
-    for p in $(printf '%s' "$line" | jq -r '.inclusion[]'); do
-      [ "$sn" -gt 0 ] || die "log/inclusion.jsonl: event #$s: proof too long"
-      printf '%s' "$p" | base64 -d >"$work/p"
-      if [ $((fn & 1)) -eq 1 ] || [ "$fn" -eq "$sn" ]; then
-        { printf '\001'; cat "$work/p" "$work/r"; } | openssl dgst -sha256 -binary >"$work/r2"
-        if [ $((fn & 1)) -eq 0 ]; then
-          while [ $((fn & 1)) -eq 0 ] && [ "$fn" -ne 0 ]; do fn=$((fn >> 1)); sn=$((sn >> 1)); done
-        fi
-      else
-        { printf '\001'; cat "$work/r" "$work/p"; } | openssl dgst -sha256 -binary >"$work/r2"
-      fi
-      mv "$work/r2" "$work/r"
-      fn=$((fn >> 1)); sn=$((sn >> 1))
-    done
-    [ "$sn" -eq 0 ] || die "log/inclusion.jsonl: event #$s: proof too short"
-    [ "$(base64 -w0 <"$work/r")" = "${root[$size]}" ] || die "log/inclusion.jsonl: event #$s: proof does not lead to the checkpoint's root"
+    fold "$line" "$size" || die "log/inclusion.jsonl: event #$s: $fold_error"
     proven=$((proven + 1))
   done < <(cat log/inclusion.jsonl 2>/dev/null)
   ok "$proven event(s) are in the hub's log (inclusion proofs against signed checkpoints)"
+
+  # Step 5b: the hub's receipts of footage, each a leaf of its log -------------
+  receipts=0
+  while IFS= read -r line; do
+    printf '%s' "$line" | jq -r .signed | base64 -d >"$work/rc.text"
+    printf '%s' "$line" | jq -r .sig | base64 -d >"$work/rc.sig"
+    verify "$work/hub.pem" "$work/rc.text" "$work/rc.sig" || die "log/receipts.jsonl: a receipt not signed by the hub"
+    d=$(printf '%s' "$line" | jq -r .digest)
+    [ "$(sed -n 1p "$work/rc.text")" = "lawtrail-receipt/v1" ] && [ "$(sed -n 2p "$work/rc.text")" = "$d" ] ||
+      die "log/receipts.jsonl: receipt of $d: signed text names another file"
+    [ "$(sed -n 4p "$work/rc.text")" = "$(jq -r .terminal terminal.json)" ] || die "log/receipts.jsonl: receipt of $d: another terminal's"
+    [ "$(sed -n 6p "$work/rc.text")" = "$(printf '%s' "$line" | jq -r .log_index)" ] || die "log/receipts.jsonl: receipt of $d: log index differs"
+    size=$(printf '%s' "$line" | jq -r .checkpoint_size)
+    [ -n "${root[$size]:-}" ] || die "log/receipts.jsonl: receipt of $d: no verified checkpoint of size $size"
+    { printf '\000'; cat "$work/rc.text"; } | openssl dgst -sha256 -binary >"$work/r"
+    fold "$line" "$size" || die "log/receipts.jsonl: receipt of $d: $fold_error"
+    receipts=$((receipts + 1))
+  done < <(cat log/receipts.jsonl 2>/dev/null)
+  ok "$receipts footage receipt(s) signed by the hub and in its log"
 else
   echo "note: no hub proofs in this case file (the terminal had not synced when it exported)"
 fi

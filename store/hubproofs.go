@@ -69,3 +69,35 @@ func (s *Store) Receipt(ctx context.Context, d evidence.Digest) ([]byte, error) 
 	}
 	return []byte(body), nil
 }
+
+// Receipts returns every kept receipt (JSON) by digest.
+func (s *Store) Receipts(ctx context.Context) (map[evidence.Digest][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT digest, receipt FROM sync_receipts")
+	if err != nil {
+		return nil, fmt.Errorf("read receipts: %w", err)
+	}
+	defer rows.Close()
+	out := map[evidence.Digest][]byte{}
+	for rows.Next() {
+		var d, body string
+		if err := rows.Scan(&d, &body); err != nil {
+			return nil, fmt.Errorf("read receipts: %w", err)
+		}
+		dg, err := evidence.ParseDigest(d)
+		if err != nil {
+			return nil, fmt.Errorf("read receipts: %w", err)
+		}
+		out[dg] = []byte(body)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceReceipt keeps a receipt again with its inclusion proof (the
+// signed part is the same; the caller checked it).
+func (s *Store) ReplaceReceipt(ctx context.Context, d evidence.Digest, receipt []byte) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE sync_receipts SET receipt = ? WHERE digest = ?", string(receipt), d.String())
+	if err != nil {
+		return fmt.Errorf("keep proof of receipt %s: %w", d, err)
+	}
+	return nil
+}

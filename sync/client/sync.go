@@ -102,6 +102,9 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 		}
 		rep.Receipts++
 	}
+	if _, err := c.proveReceipts(ctx); err != nil { // receiptproof.go
+		errs = append(errs, err)
+	}
 	if cp, err := c.knownCheckpoint(ctx); err == nil {
 		rep.Checkpoint = cp.Size
 	}

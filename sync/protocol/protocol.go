@@ -96,6 +96,11 @@ type Receipt struct {
 	Time     time.Time       `json:"time"`
 	LogIndex uint64          `json:"log_index"`
 	Sig      []byte          `json:"sig"`
+	// CheckpointSize and Inclusion, when asked for with ?size=, prove the
+	// receipt's leaf (its signed bytes) is at LogIndex in the log of that
+	// size. They are not part of the signed bytes.
+	CheckpointSize uint64   `json:"checkpoint_size,omitempty"`
+	Inclusion      [][]byte `json:"inclusion,omitempty"`
 }
 
 // SignedBytes are the bytes the hub signs for a receipt.

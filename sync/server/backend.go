@@ -51,6 +51,9 @@ type Backend interface {
 	StoreBlob(ctx context.Context, terminal string, digest evidence.Digest, path string) (protocol.Receipt, error)
 	// Receipt returns the receipt of a blob for the terminal.
 	Receipt(ctx context.Context, terminal string, digest evidence.Digest) (protocol.Receipt, bool, error)
+	// InclusionProof proves leaf index is in the log of size (at most the
+	// log's size now).
+	InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error)
 	// Consistency returns the latest checkpoint and a proof from size.
 	Consistency(ctx context.Context, from uint64) (protocol.ConsistencyAnswer, error)
 	// Feed returns hub-originated items for the terminal after cursor.

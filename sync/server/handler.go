@@ -165,6 +165,10 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, &protocol.Error{Code: protocol.CodeNotFound, Message: "no receipt for " + d.String()})
 		return
 	}
+	if r.URL.Query().Has("size") {
+		h.receiptWithProof(w, r, rc) // receiptproof.go
+		return
+	}
 	writeJSON(w, http.StatusOK, rc)
 }
 

@@ -1,0 +1,186 @@
+package casefile
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"lawtrail/assets"
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/hub"
+	"lawtrail/store"
+	"lawtrail/sync/client"
+	"lawtrail/sync/server"
+)
+
+var fastKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+func testEnv(t *testing.T) Env {
+	t.Helper()
+	matters, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Env{Matters: matters, Templates: templates, Font: assets.FontRegularTTF}
+}
+
+// startHub serves a real hub over TLS on loopback.
+func startHub(t *testing.T) *hub.Hub {
+	t.Helper()
+	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), hub.Options{KDF: fastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
+	t.Cleanup(func() { srv.Close(); h.Close() })
+	code, err := h.IssueCode(context.Background(), "https://"+l.Addr().String(), "某区市场监督管理局", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LAWTRAIL_TEST_CODE", code.String())
+	return h
+}
+
+// caseWithFootage is a terminal with a case whose on-site step links two
+// footage files (as the app records them), synced to a hub.
+func caseWithFootage(t *testing.T) (*store.Store, evidence.KeyPair, string) {
+	t.Helper()
+	ctx := context.Background()
+	startHub(t)
+	dir := filepath.Join(t.TempDir(), "terminal")
+	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "采集站-1", AgencyName: "某区市场监督管理局",
+		OfficerID: "o-001", OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk},
+		Passphrase: []byte("terminal passphrase"), PIN: []byte("246810"), KDF: fastKDF, Rand: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, casework.Shanghai)
+	drafts := []store.Draft{
+		{Actor: "o-001", Payload: &casework.CaseOpened{Case: "c-1", Number: "示市监罚〔2026〕7号", Title: "查封扣押", ActType: casework.ActPenalty,
+			Agency: store.AgencyIDFromName("某区市场监督管理局")}},
+		{Actor: "o-001", Payload: &casework.CasePhaseAdvanced{Case: "c-1", Phase: casework.PhaseInvestigation}},
+		{Actor: "o-001", Payload: &casework.StepRecorded{Step: "c-1-s1", Case: "c-1", Kind: casework.StepOnSiteInspection,
+			Start: start, End: start.Add(30 * time.Minute), Officers: []string{"o-001"}}},
+	}
+	for i, content := range []string{"first clip", "second clip"} {
+		d, n, err := st.Blobs().Put(ctx, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drafts = append(drafts, store.Draft{Actor: "o-001", Blobs: []evidence.Digest{d}, Payload: &casework.FootageIngested{
+			Digest: d, SourceKey: casework.SourceKey{DeviceSerial: "DSJ0001", Path: "DCIM/" + string(rune('a'+i)) + ".MP4", Size: n,
+				ModTime: start.Add(time.Duration(i) * time.Minute)}, Clerk: "o-001", Station: "采集站-1", Officer: "o-001",
+			Start: start.Add(time.Duration(i) * 15 * time.Minute), End: start.Add(time.Duration(i+1) * 15 * time.Minute)}},
+			store.Draft{Actor: "o-001", Blobs: []evidence.Digest{d}, Payload: &casework.StepFootageLinked{Step: "c-1-s1", Digest: d}})
+	}
+	if _, err := st.Append(ctx, key, drafts...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Join(ctx, st, key, os.Getenv("LAWTRAIL_TEST_CODE"), "采集站-1"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(ctx, st, key, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := c.Once(ctx); err != nil {
+		t.Fatalf("sync: %v %+v", err, rep)
+	}
+	return st, key, "c-1"
+}
+
+func verifyFolder(t *testing.T, dir string, env Env) *Verified {
+	t.Helper()
+	b, err := OpenBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	v, err := Verify(context.Background(), b, VerifyOptions{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// A case file with footage and the hub's receipts: every footage file, its
+// custody, and the hub's signed receipt with its inclusion proof check —
+// with verify-bundle's code and with the README's standard tools alone.
+func TestCaseFileWithFootageAndReceipts(t *testing.T) {
+	st, key, caseID := caseWithFootage(t)
+	env := testEnv(t)
+	out := filepath.Join(t.TempDir(), "case")
+	if _, err := Export(context.Background(), st, ExportOptions{Case: caseID, Out: out, WithFootage: true, Actor: "o-001", Terminal: key, Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	v := verifyFolder(t, out, env)
+	claims := strings.Join(v.Claims, "\n")
+	if !v.OK() || !strings.Contains(claims, "2 footage files hash to their names") || !strings.Contains(claims, "2 footage file(s) have the hub's signed receipt") {
+		t.Fatalf("verify: %v\nclaims:\n%s\nnotes: %v", v.Problems, claims, v.Notes)
+	}
+	_, self, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(self), "..", "scripts", "verify-bundle.sh")
+	text, err := exec.Command("bash", script, out).CombinedOutput()
+	if err != nil || !strings.Contains(string(text), "ok: 2 footage receipt(s) signed by the hub and in its log") ||
+		!strings.Contains(string(text), "ok: 2 footage file(s) match their names") {
+		t.Fatalf("the README procedure: %v\n%s", err, text)
+	}
+	// A footage file replaced (SHA256SUMS untouched) and a receipt edited.
+	clips, _ := filepath.Glob(filepath.Join(out, "footage", "*"))
+	os.WriteFile(clips[0], []byte("another clip"), 0o600)
+	v = verifyFolder(t, out, env)
+	if v.OK() || !strings.Contains(strings.Join(v.Problems, "\n"), "content does not match its name") {
+		t.Fatalf("a replaced clip: %v", v.Problems)
+	}
+	if text, err := exec.Command("bash", script, out).CombinedOutput(); err == nil {
+		t.Fatalf("the README procedure passed a replaced clip:\n%s", text)
+	}
+}
+
+// Export refuses a record whose events do not all verify.
+func TestExportRefusesDamagedRecord(t *testing.T) {
+	st, key, caseID := caseWithFootage(t)
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(st.Dir(), store.DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("DROP TRIGGER events_no_update")
+	if _, err := db.Exec("UPDATE events SET sig = zeroblob(64) WHERE seq = 3"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Export(context.Background(), st, ExportOptions{Case: caseID, Out: filepath.Join(t.TempDir(), "c"), Actor: "o-001", Terminal: key, Env: testEnv(t)})
+	if err == nil || !strings.Contains(err.Error(), "problems") {
+		t.Fatalf("export of a damaged record: %v", err)
+	}
+}
