@@ -22,6 +22,7 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   log/hub.json          中心（hub）的 Ed25519 公钥：hub_key、hub_key_pem、签名笔记验证密钥
   log/checkpoints/N.note  中心签名的日志检查点（C2SP signed-note 格式：来源、大小、base64 根哈希）
   log/inclusion.jsonl   每个已被中心接收的事件：日志位置和对检查点 N 的 RFC 6962 包含证明
+  log/receipts.jsonl    中心对本案音像文件的签名回执：signed（被签名的文本，base64）、sig、日志位置和包含证明
 
 二、公钥从哪里来（重要）
   案卷里的公钥只是副本。请从案卷之外取得可信的公钥并与之比对：
@@ -48,6 +49,8 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   5. 包含证明：对 log/inclusion.jsonl 的每一行，叶哈希 = SHA-256(0x00 ‖ "lawtrail-event/v1\n" ‖ 事件 body 的 32 字节 SHA-256)，
      按 RFC 9162 第 2.1.3.2 节用 inclusion 中的哈希（base64）逐层计算（内部节点 SHA-256(0x01 ‖ 左 ‖ 右)），
      结果须等于检查点 N 第三行的根哈希。由此可证明这些事件不晚于该检查点已被中心固定。
+     对 log/receipts.jsonl 的每一行：用中心公钥核验 sig 是对 signed（base64 解码）的签名；signed 的第 2 行是
+     音像摘要，第 4 行是终端 id，第 6 行是日志位置；叶哈希 = SHA-256(0x00 ‖ signed)，包含证明同上。
   6. 文书：每个 documents/*.json 的 content_hash 须出现在 events.jsonl 中某个带官员联署（cosigs 非空）的
      doc.finalized 事件的 payload.content_hash 中。
   7. 音像：footage/ 下每个文件的 SHA-256 等于其文件名，且 events.jsonl 中有 footage.ingested 事件的 blobs 含此摘要。
@@ -78,6 +81,7 @@ lawtrailctl verify-bundle checks more (see the end).
   log/hub.json          the hub's Ed25519 key: hub_key, hub_key_pem, signed-note verifier key
   log/checkpoints/N.note  hub-signed log checkpoints (C2SP signed note: origin, size, base64 root hash)
   log/inclusion.jsonl   for each event the hub accepted: its log index and RFC 6962 inclusion proof against checkpoint N
+  log/receipts.jsonl    the hub's signed receipts of the case's footage: signed (the signed text, base64), sig, log index, proof
 
 2. Where the keys come from (important)
   The keys in the case file are copies. Obtain trusted keys from outside it and compare:
@@ -105,6 +109,9 @@ lawtrailctl verify-bundle checks more (see the end).
      32-byte SHA-256 of the event body); fold the inclusion hashes (base64) as in RFC 9162 section 2.1.3.2
      (inner nodes SHA-256(0x01 ‖ left ‖ right)); the result must equal the root on line 3 of checkpoint N.
      This shows these events were fixed by the hub no later than that checkpoint.
+     For each line of log/receipts.jsonl: sig verifies over signed (base64-decoded) under the hub key; line 2 of
+     signed is the footage digest, line 4 the terminal id, line 6 the log index; the leaf hash is
+     SHA-256(0x00 ‖ signed), and the proof folds as above.
   6. Documents: each documents/*.json's content_hash appears as payload.content_hash of a doc.finalized event in
      events.jsonl that carries an officer's co-signature (cosigs not empty).
   7. Footage: each file under footage/ hashes to its name, and a footage.ingested event in events.jsonl names it in blobs.
