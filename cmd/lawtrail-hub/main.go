@@ -33,6 +33,7 @@ commands:
   serve --listen ADDR [--url URL] [limits] serve terminals (first start creates the hub key and TLS certificate)
         limits: --request-timeout 30s --stall-timeout 30s --handshake-timeout 10s --header-timeout 10s
                 --idle-timeout 2m --max-conns 1024 --max-unenrolled 128 --max-unenrolled-per-ip 8
+        timestamps: --tsa URL [--tsa-cert TSA-CA.pem] [--tsa-every 1m] [--tsa-timeout 15s] (RFC 3161, of checkpoints)
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal
   revoke TERMINAL                          refuse a terminal from now on
@@ -139,6 +140,7 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	listen := fs.String("listen", ":8443", "address to listen on")
 	url := fs.String("url", "", "URL terminals reach this hub at (default: https://HOST:PORT of --listen)")
 	opt, lim := serveLimitFlags(fs)
+	tsaf := timestampFlags(fs) // timestamps.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,6 +153,11 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	}
 	defer h.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	stopTSA, err := startTimestamps(ctx, h, tsaf, log)
+	if err != nil {
+		return err
+	}
+	defer stopTSA()
 	handler, err := server.NewWithOptions(h, log, *opt)
 	if err != nil {
 		return err

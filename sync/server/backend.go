@@ -69,4 +69,7 @@ type Backend interface {
 	// UploadDir is where tus keeps uploads in progress (the blob store's
 	// file system, so a finished upload moves in by rename).
 	UploadDir() string
+	// Timestamps returns the TSA tokens of checkpoints larger than after,
+	// by size, at most limit (timestamps.go).
+	Timestamps(ctx context.Context, after uint64, limit int) (protocol.Timestamps, error)
 }
