@@ -105,6 +105,7 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if _, err := c.proveReceipts(ctx); err != nil { // receiptproof.go
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.pullTimestamps(ctx)...) // timestamps.go
 	if cp, err := c.knownCheckpoint(ctx); err == nil {
 		rep.Checkpoint = cp.Size
 	}
