@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
-
 	"fmt"
-	"lawtrail/casework"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 )
 
@@ -21,7 +21,13 @@ type StoredEvent struct {
 
 // Events calls fn for every event, ordered by terminal and sequence number.
 func (s *Store) Events(ctx context.Context, fn func(StoredEvent) error) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, hash, body, sig, cosigs FROM events ORDER BY terminal, seq")
+	return s.eachEvent(ctx, "terminal, seq", fn)
+}
+
+// eachEvent calls fn for every event in the given order ("terminal, seq",
+// or "id": the order the log received them).
+func (s *Store) eachEvent(ctx context.Context, order string, fn func(StoredEvent) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, hash, body, sig, cosigs FROM events ORDER BY "+order)
 	if err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}
@@ -43,6 +49,24 @@ func (s *Store) Events(ctx context.Context, fn func(StoredEvent) error) error {
 		return fmt.Errorf("read events: %w", err)
 	}
 	return nil
+}
+
+// scanEvents reads rows of (body, sig, cosigs) and closes them.
+func scanEvents(rows *sql.Rows) ([]evidence.Event, error) {
+	defer rows.Close()
+	var out []evidence.Event
+	for rows.Next() {
+		var ev evidence.Event
+		var cosigs string
+		if err := rows.Scan(&ev.Body, &ev.Sig, &cosigs); err != nil {
+			return nil, err
+		}
+		if err := jsonUnmarshal(cosigs, &ev.CoSigs); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
 }
 
 // Head returns the last sequence number and hash of terminal's chain.

@@ -166,20 +166,11 @@ func eventsAfter(ctx context.Context, tx *sql.Tx, terminal string, seq uint64) (
 	if err != nil {
 		return nil, fmt.Errorf("re-base: read events after %d: %w", seq, err)
 	}
-	defer rows.Close()
-	var out []evidence.Event
-	for rows.Next() {
-		var ev evidence.Event
-		var cosigs string
-		if err := rows.Scan(&ev.Body, &ev.Sig, &cosigs); err != nil {
-			return nil, fmt.Errorf("re-base: read event: %w", err)
-		}
-		if err := jsonUnmarshal(cosigs, &ev.CoSigs); err != nil {
-			return nil, fmt.Errorf("re-base: read event: %w", err)
-		}
-		out = append(out, ev)
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("re-base: read events after %d: %w", seq, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // removeAfter takes the terminal's events after seq out of events. The

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -159,25 +158,7 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 // eventsInOrder calls fn for every event in the order the log received
 // them (the order projections are applied in).
 func (s *Store) eventsInOrder(ctx context.Context, fn func(StoredEvent) error) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, hash, body, sig, cosigs FROM events ORDER BY id")
-	if err != nil {
-		return fmt.Errorf("read events: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var se StoredEvent
-		var cosigs string
-		if err := rows.Scan(&se.Terminal, &se.Seq, &se.Hash, &se.Event.Body, &se.Event.Sig, &cosigs); err != nil {
-			return fmt.Errorf("read event: %w", err)
-		}
-		if err := json.Unmarshal([]byte(cosigs), &se.Event.CoSigs); err != nil {
-			return fmt.Errorf("read event %s#%d: co-signatures: %w", se.Terminal, se.Seq, err)
-		}
-		if err := fn(se); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return s.eachEvent(ctx, "id", fn)
 }
 
 // maxDiffRows bounds how many differing rows Check names per table and

@@ -54,20 +54,11 @@ func (s *Store) EventsFrom(ctx context.Context, terminal string, seq uint64, lim
 	if err != nil {
 		return nil, fmt.Errorf("read events from %d: %w", seq, err)
 	}
-	defer rows.Close()
-	var out []evidence.Event
-	for rows.Next() {
-		var ev evidence.Event
-		var cosigs string
-		if err := rows.Scan(&ev.Body, &ev.Sig, &cosigs); err != nil {
-			return nil, err
-		}
-		if err := jsonUnmarshal(cosigs, &ev.CoSigs); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read events from %d: %w", seq, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SaveCheckpoint keeps a verified hub checkpoint (JSON).

@@ -7,16 +7,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// ctlLimited runs lawtrailctl as a process whose address space is capped at
-// 1 GiB (ulimit -v) and whose run is cut after 20 s: a command that reads a
-// whole huge file crashes or is killed instead of passing.
+// maxChildRSS is the most resident memory a bounded command may use.
+const maxChildRSS = 256 << 20
+
+// ctlLimited runs lawtrailctl as a process, fails the test if its peak
+// resident memory passes maxChildRSS, caps its address space at 8 GiB
+// (ulimit -v: a safety net; a 1 GiB cap made the Go runtime itself fail to
+// start now and then, depending on where the address space was laid out)
+// and cuts its run after 20 s: a command that reads a whole huge file
+// is named instead of passing.
 func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 1048576 && exec "$0" "$@"`, os.Args[0]}, args...)...)
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 8388608 && exec "$0" "$@"`, os.Args[0]}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LAWTRAIL_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -40,6 +47,9 @@ func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
 		code = exit.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > maxChildRSS {
+		t.Errorf("lawtrailctl %s used %d MiB of memory (at most %d MiB allowed)", strings.Join(args, " "), ru.Maxrss>>10, maxChildRSS>>20)
 	}
 	return result{code, out.String(), errOut.String()}
 }
