@@ -3,13 +3,16 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 )
 
@@ -200,5 +203,33 @@ func TestCheckLeavesNoScratch(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(f.dir, replicaPrefix+"*"))
 	if len(left) != 0 {
 		t.Fatalf("scratch left: %v", left)
+	}
+}
+
+// A terminal-key holder who writes a signed event straight into SQLite,
+// past Append and its rules (here a case moved back from investigation to
+// initiation, which phases never do), is found by check: the replay runs
+// the same rules as Append.
+func TestCheckFindsSignedEventTheRulesRefuse(t *testing.T) {
+	f := newFixture(t)
+	f.append(t, f.caseDrafts(1)...)
+	ctx := context.Background()
+	seq, prev, err := f.store.Head(ctx, f.terminal.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(&casework.CasePhaseAdvanced{Case: "c-1", Phase: casework.PhaseInitiation})
+	raw, err := evidence.EncodeBody(evidence.Body{Version: evidence.BodyVersion, Terminal: f.terminal.ID(), Seq: seq + 1, Prev: prev,
+		Time: time.Date(2026, 11, 21, 9, 0, 0, 0, casework.Shanghai), Actor: f.admin, Type: casework.TypeCasePhaseAdvanced, Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := evidence.Sign(raw, f.terminal)
+	h := ev.Hash()
+	rawUpdate(t, f, "INSERT INTO events (terminal, seq, hash, type, body, sig, cosigs) VALUES (?, ?, ?, ?, ?, ?, '[]')",
+		f.terminal.ID(), seq+1, h[:], casework.TypeCasePhaseAdvanced, raw, ev.Sig)
+	r := checkReport(t, f)
+	if r.OK() || len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Err.Error(), "the rules refuse it") {
+		t.Fatalf("a signed event the rules refuse: %v", r.Problems)
 	}
 }

@@ -247,10 +247,7 @@ func conflictOf(ctx context.Context, tx *sql.Tx, terminal evidence.KeyPair, ev e
 	if err != nil {
 		return "", fmt.Errorf("re-base: local event %d: %w", body.Seq, err)
 	}
-	if _, final := p.(*casework.DocFinalized); final && !coSignedByEvent(ev, body.Actor) {
-		return "the acting officer did not co-sign the finalized document", nil
-	}
-	err = casework.CheckRules(ctx, txState{tx}, body.Actor, p)
+	err = checkLawful(ctx, tx, body.Actor, p, cosignerIDs(ev))
 	switch {
 	case errors.Is(err, casework.ErrRule):
 		return err.Error(), nil
@@ -260,13 +257,13 @@ func conflictOf(ctx context.Context, tx *sql.Tx, terminal evidence.KeyPair, ev e
 	return "", nil
 }
 
-func coSignedByEvent(ev evidence.Event, officer string) bool {
-	for _, cs := range ev.CoSigs {
-		if cs.Officer == officer {
-			return true
-		}
+// cosignerIDs lists the officers who co-signed an event.
+func cosignerIDs(ev evidence.Event) []string {
+	ids := make([]string, len(ev.CoSigs))
+	for i, cs := range ev.CoSigs {
+		ids[i] = cs.Officer
 	}
-	return false
+	return ids
 }
 
 func officerKeysTx(ctx context.Context, tx *sql.Tx) (*evidence.Keys, error) {

@@ -141,6 +141,10 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 			rep.add(item, err)
 			return nil
 		}
+		if err := checkLawful(ctx, tx, body.Actor, p, cosignerIDs(se.Event)); err != nil {
+			rep.add(item, fmt.Errorf("signed, but the rules refuse it: %w", err))
+			return nil
+		}
 		if err := insertEvent(ctx, tx, se.Event, body); err != nil {
 			return fmt.Errorf("replica: %w", err)
 		}
@@ -168,11 +172,13 @@ const maxDiffRows = 20
 // checkProjections compares every derived table with the one the replica
 // rebuilt from verified events, and names each row that differs.
 func (s *Store) checkProjections(ctx context.Context, trusted *evidence.Keys, r *Report) error {
-	rep, _, err := s.VerifiedReplica(ctx, trusted)
+	rep, replayed, err := s.VerifiedReplica(ctx, trusted)
 	if err != nil {
 		return err
 	}
 	defer rep.Close()
+	// The events verified already; what the replay adds is the rules.
+	r.Problems = append(r.Problems, replayed.Problems...)
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("check projections: %w", err)

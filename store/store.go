@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"lawtrail/casework"
@@ -153,11 +154,11 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	if err := d.Payload.Validate(); err != nil {
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
-	if _, final := d.Payload.(*casework.DocFinalized); final && !coSignedBy(d.CoSigners, d.Actor) {
-		// A finalized document is the officer's own act: their key signs it too.
-		return evidence.Event{}, fmt.Errorf("append %s: %w: the acting officer %s must co-sign", d.Payload.EventType(), casework.ErrRule, d.Actor)
+	cosigners := make([]string, len(d.CoSigners))
+	for i, c := range d.CoSigners {
+		cosigners[i] = c.Officer
 	}
-	if err := casework.CheckRules(ctx, txState{tx}, d.Actor, d.Payload); err != nil {
+	if err := checkLawful(ctx, tx, d.Actor, d.Payload, cosigners); err != nil {
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
 	payload, err := json.Marshal(d.Payload)
@@ -253,11 +254,13 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev evidence.Event, body eviden
 	return nil
 }
 
-func coSignedBy(cosigners []evidence.OfficerKey, officer string) bool {
-	for _, c := range cosigners {
-		if c.Officer == officer {
-			return true
-		}
+// checkLawful runs the rules an event must meet against the record as it
+// is in tx: at append time, and again when a replica replays the log (so
+// check and verify-bundle find a signed event the rules would refuse).
+func checkLawful(ctx context.Context, tx *sql.Tx, actor string, p casework.Payload, cosigners []string) error {
+	if _, final := p.(*casework.DocFinalized); final && !slices.Contains(cosigners, actor) {
+		// A finalized document is the officer's own act: their key signs it too.
+		return fmt.Errorf("%w: the acting officer %s must co-sign", casework.ErrRule, actor)
 	}
-	return false
+	return casework.CheckRules(ctx, txState{tx}, actor, p)
 }
