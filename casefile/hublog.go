@@ -159,6 +159,7 @@ func addCheckpoint(ctx context.Context, live *store.Store, size uint64, hubKey e
 	if good[size] {
 		files[fmt.Sprintf("log/checkpoints/%d.json", size)] = indentJSON(cp)
 		files[fmt.Sprintf("log/checkpoints/%d.note", size)] = []byte(cp.Note)
+		return true, addTimestamp(ctx, live, cp, files) // timestamps.go
 	}
 	return good[size], nil
 }
@@ -195,6 +196,7 @@ func (v *verification) checkHubLog() {
 		key = v.opt.HubKey
 	}
 	roots := v.checkpoints(key)
+	v.checkTimestamps(roots) // timestamps.go
 	proven, bad := 0, 0
 	err = eachLine(v.b, "log/inclusion.jsonl", maxEventLine, func(n int, line []byte) error {
 		if err := v.checkInclusion(line, roots); err != nil {

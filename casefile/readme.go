@@ -23,6 +23,8 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   log/checkpoints/N.note  中心签名的日志检查点（C2SP signed-note 格式：来源、大小、base64 根哈希）
   log/inclusion.jsonl   每个已被中心接收的事件：日志位置和对检查点 N 的 RFC 6962 包含证明
   log/receipts.jsonl    中心对本案音像文件的签名回执：signed（被签名的文本，base64）、sig、日志位置和包含证明
+  log/timestamps/N.tsr  时间戳机构（TSA）对检查点 N 的 RFC 3161 时间戳令牌（DER 格式的 TimeStampToken），
+                        其消息摘要是 log/checkpoints/N.note 整个文件的 SHA-256（中心配置了 TSA 时才有）
 
 二、公钥从哪里来（重要）
   案卷里的公钥只是副本。请从案卷之外取得可信的公钥并与之比对：
@@ -54,12 +56,21 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   6. 文书：每个 documents/*.json 的 content_hash 须出现在 events.jsonl 中某个带官员联署（cosigs 非空）的
      doc.finalized 事件的 payload.content_hash 中。
   7. 音像：footage/ 下每个文件的 SHA-256 等于其文件名，且 events.jsonl 中有 footage.ingested 事件的 blobs 含此摘要。
+  8. 时间戳（有 log/timestamps/ 时）：从时间戳机构取得其公布的根证书，存为 tsa-ca.pem
+     （不要使用令牌内自带的证书作为信任依据），对每个 log/timestamps/N.tsr：
+       openssl ts -verify -data log/checkpoints/N.note -in log/timestamps/N.tsr -token_in -CAfile tsa-ca.pem
+     输出 "Verification: OK" 即证明检查点 N（以及第 5 步证明包含在其中的事件和回执）不晚于令牌中的时间已存在。
+     令牌中的时间（UTC）和机构名称用以下命令查看（"Time stamp:" 和 "TSA:" 两行）：
+       openssl ts -reply -in log/timestamps/N.tsr -token_in -text
+     （文件是令牌本身而不是完整的时间戳响应，所以需要 -token_in。若机构使用中间证书且令牌中未附带，
+     另加 -untrusted 中间证书.pem。）
   lawtrail 源码中的 scripts/verify-bundle.sh 按上述步骤自动执行。
 
 四、lawtrailctl verify-bundle 额外核验
   事件格式的规范性与各类事件内容的合法性；文书 content_hash 的重新计算；由事件重新推导
   case.json、footage.json、terminal.json、每份文书的 JSON、PDF 与签名 PNG，并逐字节比对；
-  --terminal-key / --hub-key 指定可信公钥时与之比对。它只报告实际核验过的内容。
+  --terminal-key / --hub-key 指定可信公钥时与之比对；时间戳令牌的签名与摘要，--tsa-cert 指定时间戳机构的
+  根证书时核验证书链，否则只用令牌自带的证书（并注明）。它只报告实际核验过的内容。
 
 
 Case file (exported by lawtrail) — how to check it
@@ -82,6 +93,8 @@ lawtrailctl verify-bundle checks more (see the end).
   log/checkpoints/N.note  hub-signed log checkpoints (C2SP signed note: origin, size, base64 root hash)
   log/inclusion.jsonl   for each event the hub accepted: its log index and RFC 6962 inclusion proof against checkpoint N
   log/receipts.jsonl    the hub's signed receipts of the case's footage: signed (the signed text, base64), sig, log index, proof
+  log/timestamps/N.tsr  a time-stamping authority's (TSA) RFC 3161 timestamp token of checkpoint N (a DER TimeStampToken)
+                        whose message imprint is the SHA-256 of the whole file log/checkpoints/N.note (when the hub has a TSA)
 
 2. Where the keys come from (important)
   The keys in the case file are copies. Obtain trusted keys from outside it and compare:
@@ -115,11 +128,21 @@ lawtrailctl verify-bundle checks more (see the end).
   6. Documents: each documents/*.json's content_hash appears as payload.content_hash of a doc.finalized event in
      events.jsonl that carries an officer's co-signature (cosigs not empty).
   7. Footage: each file under footage/ hashes to its name, and a footage.ingested event in events.jsonl names it in blobs.
+  8. Timestamps (when log/timestamps/ exists): obtain the root certificate the time-stamping authority publishes
+     and save it as tsa-ca.pem (do not trust the certificate inside the token for this); for each log/timestamps/N.tsr:
+       openssl ts -verify -data log/checkpoints/N.note -in log/timestamps/N.tsr -token_in -CAfile tsa-ca.pem
+     "Verification: OK" shows that checkpoint N (and the events and receipts step 5 proves are in it) existed no
+     later than the token's time. Read that time (UTC) and the authority's name ("Time stamp:" and "TSA:") with
+       openssl ts -reply -in log/timestamps/N.tsr -token_in -text
+     (the file is the token itself, not a whole timestamp response, hence -token_in; if the authority signs under
+     an intermediate certificate the token does not carry, add -untrusted intermediate.pem).
   scripts/verify-bundle.sh in lawtrail's source runs these steps.
 
 4. What lawtrailctl verify-bundle adds
   The canonical form of every event body and the validity of every payload; each document's content_hash
   recomputed; case.json, footage.json, terminal.json and each document's JSON, PDF and signature PNGs derived
-  again from the events and compared byte for byte; trusted keys given with --terminal-key / --hub-key compared.
+  again from the events and compared byte for byte; trusted keys given with --terminal-key / --hub-key compared;
+  each timestamp token's digest and signature, its certificate chained to the TSA root given with --tsa-cert
+  (without it, only the certificate inside the token is used, and it says so).
   It reports only what it checked.
 `

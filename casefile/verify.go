@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 type VerifyOptions struct {
 	TerminalKey ed25519.PublicKey // from the hub's register; nil: the case file's own copy (said so)
 	HubKey      ed25519.PublicKey // as the district publishes it; nil: the case file's own copy (said so)
+	TSARoots    *x509.CertPool    // the time-stamping authority's certificate(s); nil: the one in each token (said so)
 	Env         Env
 }
 

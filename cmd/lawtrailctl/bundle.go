@@ -16,6 +16,7 @@ import (
 	"lawtrail/assets"
 	"lawtrail/casefile"
 	"lawtrail/casework"
+	"lawtrail/tsa"
 )
 
 func caseExport(ctx context.Context, dir string, args []string, e env) error {
@@ -75,11 +76,12 @@ func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
 	fs.SetOutput(e.stderr)
 	termKey := fs.String("terminal-key", "", "the terminal's public key from the hub's register (base64, hex, or a PEM file)")
 	hubKey := fs.String("hub-key", "", "the hub's public key as the district publishes it (base64, hex, or a PEM file)")
+	tsaCert := fs.String("tsa-cert", "", "the time-stamping authority's root certificate(s) as it publishes them (PEM file)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: verify-bundle [--terminal-key K] [--hub-key K] DIR|ZIP")
+		return errors.New("usage: verify-bundle [--terminal-key K] [--hub-key K] [--tsa-cert PEM] DIR|ZIP")
 	}
 	var opt casefile.VerifyOptions
 	var err error
@@ -88,6 +90,15 @@ func cmdVerifyBundle(ctx context.Context, args []string, e env) error {
 	}
 	if opt.HubKey, err = parsePublicKey(*hubKey); err != nil {
 		return fmt.Errorf("--hub-key: %w", err)
+	}
+	if *tsaCert != "" {
+		raw, err := readCapped(*tsaCert, "--tsa-cert", 1<<20)
+		if err != nil {
+			return err
+		}
+		if opt.TSARoots, err = tsa.ParseCertificates(raw); err != nil {
+			return fmt.Errorf("--tsa-cert %s: %w", *tsaCert, err)
+		}
 	}
 	if opt.Env, err = caseFileEnv(); err != nil {
 		return err

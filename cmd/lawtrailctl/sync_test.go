@@ -21,14 +21,14 @@ type hubProcess struct {
 
 var hubEnv = []string{"LAWTRAIL_HUB_PASSPHRASE=hub passphrase"}
 
-func startHubProcess(t *testing.T) *hubProcess {
+func startHubProcess(t *testing.T, serveArgs ...string) *hubProcess {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "lawtrail-hub")
 	if out, err := exec.Command("go", "build", "-o", bin, "lawtrail/cmd/lawtrail-hub").CombinedOutput(); err != nil {
 		t.Fatalf("build hub: %v\n%s", err, out)
 	}
 	h := &hubProcess{bin: bin, dir: filepath.Join(t.TempDir(), "hub")}
-	h.cmd = exec.Command(bin, "--data", h.dir, "serve", "--listen", "127.0.0.1:0")
+	h.cmd = exec.Command(bin, append([]string{"--data", h.dir, "serve", "--listen", "127.0.0.1:0"}, serveArgs...)...)
 	h.cmd.Env = append(os.Environ(), hubEnv...)
 	out, _ := h.cmd.StdoutPipe()
 	if err := h.cmd.Start(); err != nil {
