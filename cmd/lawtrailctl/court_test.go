@@ -86,6 +86,13 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 	if text, rc := courtScript(t, out, termPEM, hubPEM); rc != 0 {
 		t.Fatalf("with trusted keys: %d\n%s", rc, text)
 	}
+	// Keys that are not the case file's are refused by the procedure.
+	if text, rc := courtScript(t, out, termPEM, termPEM); rc != 1 || !strings.Contains(text, "another key than the trusted hub key") {
+		t.Fatalf("the terminal key given as the hub key: %d\n%s", rc, text)
+	}
+	if text, rc := courtScript(t, out, hubPEM); rc != 1 || !strings.Contains(text, "another key than the trusted terminal key") {
+		t.Fatalf("the hub key given as the terminal key: %d\n%s", rc, text)
+	}
 	if r := ctl(t, nil, "verify-bundle", "--hub-key", hubPEM, "--terminal-key", termPEM, out); r.code != 0 || strings.Contains(r.stdout, "note: the hub key") {
 		t.Fatalf("verify-bundle with trusted keys: %d\n%s", r.code, r.stdout)
 	}

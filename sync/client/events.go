@@ -33,6 +33,17 @@ func (c *Client) knownCheckpoint(ctx context.Context) (protocol.Checkpoint, erro
 	return cp, json.Unmarshal(raw, &cp)
 }
 
+// shorterLog is the alarm for a hub whose signed log is now shorter than a
+// checkpoint it signed before: restored from an old backup, or rewritten.
+// Nothing is sent to it.
+func (c *Client) shorterLog(known, now protocol.Checkpoint) error {
+	if err := now.Verify(c.hub.HubKey); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: the hub now signs a log of %d entries (root %x) after signing one of %d (root %x): restored from an older backup, or rewritten; nothing was sent — tell the hub's operator",
+		ErrHistoryRewritten, now.Size, now.Root, known.Size, known.Root)
+}
+
 // acceptCheckpoint verifies a new checkpoint's signature and its
 // consistency with the last one kept, then keeps it.
 func (c *Client) acceptCheckpoint(ctx context.Context, known, next protocol.Checkpoint, consistency [][]byte) error {

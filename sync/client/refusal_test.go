@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -232,5 +233,40 @@ func TestRewrittenHistoryDetected(t *testing.T) {
 	_, err := c.Once(ctx)
 	if !errors.Is(err, ErrHistoryRewritten) {
 		t.Fatalf("got %v, want ErrHistoryRewritten", err)
+	}
+}
+
+// A hub restored from an older backup of itself (a shorter log than a
+// checkpoint the terminal verified) raises the same alarm; the terminal
+// sends nothing to it.
+func TestHubRestoredToAShorterLogDetected(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	th := startHub(t, dir)
+	tm, c := joined(t, th)
+	tm.cases(t, 2)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	th.stop()
+	backup := filepath.Join(t.TempDir(), "hub-backup")
+	if out, err := exec.Command("cp", "-a", dir, backup).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	th = startHubAt(t, dir, th.addr)
+	tm.cases(t, 3)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	th.stop()
+	os.RemoveAll(dir)
+	if out, err := exec.Command("cp", "-a", backup, dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	th = startHubAt(t, dir, th.addr)
+	tm.cases(t, 1)
+	rep, err := c.Once(ctx)
+	if !errors.Is(err, ErrHistoryRewritten) || rep.EventsSent != 0 {
+		t.Fatalf("got %v (sent %d), want ErrHistoryRewritten and nothing sent", err, rep.EventsSent)
 	}
 }

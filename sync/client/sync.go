@@ -45,6 +45,9 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	if st.Checkpoint.Size < known.Size {
+		return rep, c.shorterLog(known, st.Checkpoint)
+	}
 	if st.Checkpoint.Size != known.Size || len(known.Root) == 0 {
 		if err := c.catchUpCheckpoint(ctx, known); err != nil {
 			return rep, err
