@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -48,10 +49,7 @@ func startTimestamps(ctx context.Context, h *hub.Hub, f *tsaFlags, log *slog.Log
 	}
 	cfg := hub.TimestampConfig{URL: f.url, Every: f.every, Timeout: f.timeout}
 	if f.certFile != "" {
-		raw, err := os.ReadFile(f.certFile)
-		if err == nil && len(raw) > 1<<20 {
-			err = errors.New("over 1 MiB")
-		}
+		raw, err := readCertFile(f.certFile)
 		if err == nil {
 			cfg.Roots, err = tsa.ParseCertificates(raw)
 		}
@@ -66,4 +64,21 @@ func startTimestamps(ctx context.Context, h *hub.Hub, f *tsaFlags, log *slog.Log
 	wg.Add(1)
 	go func() { defer wg.Done(); h.RunTimestamps(ctx, cfg, log) }()
 	return func() { cancel(); wg.Wait() }, nil
+}
+
+// maxCertFile bounds --tsa-cert: a root and a chain fit in far less; a
+// wrong path (a video, /dev/zero) is refused, not read into memory.
+const maxCertFile = 1 << 20
+
+func readCertFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxCertFile+1))
+	if err == nil && len(b) > maxCertFile {
+		err = fmt.Errorf("larger than %d bytes: refused (is it the right file?)", maxCertFile)
+	}
+	return b, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -245,5 +246,38 @@ func TestTSADownOrSlowSyncUnaffected(t *testing.T) {
 	}
 	if page, _ := th.hub.Timestamps(ctx, 0, 100); len(page.Timestamps) != 0 {
 		t.Fatalf("timestamps from TSAs that never answered: %+v", page)
+	}
+}
+
+// GET /v1/timestamps attacked by hand: a cursor that is not a number or
+// overflows is malformed, another method is not served, and the answer is
+// the hub's tokens, nothing else.
+func TestTimestampsEndpointRaw(t *testing.T) {
+	th := startHub(t, t.TempDir())
+	srv := tsatest.Serve(t, tsatest.NewAuthority(t, "Test"))
+	tm, c := joined(t, th)
+	if _, err := c.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	size := stampNewest(t, th, srv)
+	get := func(method, target string) rawAnswer {
+		return rawRequest(t, th.addr, tm.key, protocol.ServerNameHub, method, target, nil, "")
+	}
+	for _, target := range []string{"?after=abc", "?after=-1", "?after=18446744073709551616", "?after=1e3"} {
+		if a := get(http.MethodGet, protocol.PathTimestamps+target); a.status != http.StatusBadRequest || !strings.Contains(a.body, protocol.CodeMalformed) {
+			t.Fatalf("GET %s: %d %s", target, a.status, a.body)
+		}
+	}
+	if a := get(http.MethodPost, protocol.PathTimestamps); a.status != http.StatusMethodNotAllowed {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	a := get(http.MethodGet, protocol.PathTimestamps)
+	var page protocol.Timestamps
+	if err := json.Unmarshal([]byte(a.body), &page); a.status != http.StatusOK || err != nil || len(page.Timestamps) != 1 || page.Timestamps[0].Size != size {
+		t.Fatalf("GET: %d %s %v", a.status, a.body, err)
+	}
+	a = get(http.MethodGet, fmt.Sprintf("%s?after=%d", protocol.PathTimestamps, size))
+	if a.status != http.StatusOK || strings.TrimSpace(a.body) != `{"timestamps":[]}` {
+		t.Fatalf("GET after the last: %d %s", a.status, a.body)
 	}
 }
