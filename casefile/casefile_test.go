@@ -3,11 +3,6 @@ package casefile
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,13 +14,10 @@ import (
 	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/evidence"
-	"lawtrail/hub"
+	"lawtrail/hub/hubtest"
 	"lawtrail/store"
 	"lawtrail/sync/client"
-	"lawtrail/sync/server"
 )
-
-var fastKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
 func testEnv(t *testing.T) Env {
 	t.Helper()
@@ -40,42 +32,16 @@ func testEnv(t *testing.T) Env {
 	return Env{Matters: matters, Templates: templates, Font: assets.FontRegularTTF}
 }
 
-// startHub serves a real hub over TLS on loopback.
-func startHub(t *testing.T) *hub.Hub {
-	t.Helper()
-	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), hub.Options{KDF: fastKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
-	t.Cleanup(func() { srv.Close(); h.Close() })
-	code, err := h.IssueCode(context.Background(), "https://"+l.Addr().String(), "某区市场监督管理局", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LAWTRAIL_TEST_CODE", code.String())
-	return h
-}
-
 // caseWithFootage is a terminal with a case whose on-site step links two
 // footage files (as the app records them), synced to a hub.
 func caseWithFootage(t *testing.T) (*store.Store, evidence.KeyPair, string) {
 	t.Helper()
 	ctx := context.Background()
-	startHub(t)
+	h := hubtest.Start(t)
 	dir := filepath.Join(t.TempDir(), "terminal")
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "采集站-1", AgencyName: "某区市场监督管理局",
 		OfficerID: "o-001", OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk},
-		Passphrase: []byte("terminal passphrase"), PIN: []byte("246810"), KDF: fastKDF, Rand: rand.Reader})
+		Passphrase: []byte("terminal passphrase"), PIN: []byte("246810"), KDF: hubtest.FastKDF, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +72,7 @@ func caseWithFootage(t *testing.T) (*store.Store, evidence.KeyPair, string) {
 	if _, err := st.Append(ctx, key, drafts...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Join(ctx, st, key, os.Getenv("LAWTRAIL_TEST_CODE"), "采集站-1"); err != nil {
+	if _, err := client.Join(ctx, st, key, h.Code(t, "某区市场监督管理局"), "采集站-1"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := client.New(ctx, st, key, client.Options{})

@@ -1,0 +1,63 @@
+// Package hubtest runs a real hub for other packages' tests, as httptest
+// runs an HTTP server: hub.Open in a temporary folder, its sync handler
+// over TLS on a loopback port, one-time enrollment codes on demand.
+package hubtest
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"lawtrail/evidence"
+	"lawtrail/hub"
+	"lawtrail/sync/server"
+)
+
+// FastKDF seals test keys quickly; never use it outside tests.
+var FastKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// Hub is a running hub.
+type Hub struct {
+	*hub.Hub
+	Addr string
+	srv  *http.Server
+}
+
+// Start opens a hub in a new temporary folder and serves it until the test
+// ends.
+func Start(t testing.TB) *Hub {
+	t.Helper()
+	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), hub.Options{KDF: FastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
+	th := &Hub{Hub: h, Addr: l.Addr().String(), srv: srv}
+	t.Cleanup(func() { srv.Close(); h.Close() })
+	return th
+}
+
+// Code issues a one-time enrollment code for the agency.
+func (h *Hub) Code(t testing.TB, agency string) string {
+	t.Helper()
+	c, err := h.IssueCode(context.Background(), "https://"+h.Addr, agency, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.String()
+}
