@@ -48,6 +48,9 @@ func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 	if err := h.checkBlobs(ctx, &r, add); err != nil {
 		return r, err
 	}
+	if err := h.checkTimestamps(ctx, add); err != nil { // timestamp.go
+		return r, err
+	}
 	return r, h.checkLog(ctx, add)
 }
 

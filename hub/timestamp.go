@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -143,4 +144,31 @@ func (h *Hub) Timestamp(ctx context.Context, size uint64) ([]byte, bool, error) 
 		return nil, false, fmt.Errorf("read timestamp %d: %w", size, err)
 	}
 	return tok, true, nil
+}
+
+// checkTimestamps re-verifies every kept token over its checkpoint's note
+// (for Check; the signature against the certificate inside the token).
+func (h *Hub) checkTimestamps(ctx context.Context, add func(string, error)) error {
+	rows, err := h.db.QueryContext(ctx, "SELECT t.size, t.token, c.body FROM timestamps t LEFT JOIN checkpoints c ON c.size = t.size ORDER BY t.size")
+	if err != nil {
+		return fmt.Errorf("read timestamps: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var size uint64
+		var tok []byte
+		var body sql.NullString
+		if err := rows.Scan(&size, &tok, &body); err != nil {
+			return fmt.Errorf("read timestamps: %w", err)
+		}
+		var cp protocol.Checkpoint
+		if !body.Valid || json.Unmarshal([]byte(body.String), &cp) != nil {
+			add(fmt.Sprintf("timestamp %d", size), errors.New("no checkpoint of this size"))
+			continue
+		}
+		if _, err := tsa.Verify(tok, []byte(cp.Note), nil); err != nil {
+			add(fmt.Sprintf("timestamp %d", size), err)
+		}
+	}
+	return rows.Err()
 }

@@ -200,3 +200,26 @@ func waitFor(t *testing.T, h *Hub, sizes []uint64) {
 	}
 	t.Fatalf("no timestamps of %v", sizes)
 }
+
+// lawtrail-hub check re-verifies every kept token: one moved to another
+// checkpoint (inserted by hand, as an insider with SQLite would) is named.
+func TestCheckFindsAMisplacedTimestamp(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	srv := tsatest.Serve(t, tsatest.NewAuthority(t, "Test"))
+	s1 := grow(t, h, 2)
+	if _, _, err := h.TimestampNewest(ctx, tsaConfig(t, srv)); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := h.Check(ctx); err != nil || len(r.Problems) != 0 {
+		t.Fatalf("check of a sound hub: %+v %v", r.Problems, err)
+	}
+	s2 := grow(t, h, 1)
+	if _, err := h.db.ExecContext(ctx, "INSERT INTO timestamps (size, token, gen_time, tsa, stored_at) SELECT ?, token, gen_time, tsa, stored_at FROM timestamps WHERE size = ?", s2, s1); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.Check(ctx)
+	if err != nil || len(r.Problems) != 1 || r.Problems[0].Item != fmt.Sprintf("timestamp %d", s2) {
+		t.Fatalf("check: %+v %v", r.Problems, err)
+	}
+}
