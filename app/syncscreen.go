@@ -18,6 +18,7 @@ import (
 type SyncScreen struct {
 	Code       *widget.Entry
 	Join, Now  *widget.Button
+	Recover    *widget.Button // shown only when the record diverged from the hub's
 	StatusText *widget.Label
 	view       fyne.CanvasObject
 }
@@ -29,8 +30,10 @@ func NewSyncScreen(u *UI) *SyncScreen {
 	s.StatusText.Wrapping = fyne.TextWrapWord
 	s.Join = widget.NewButton(lang.L("sync.join"), func() { s.join(u) })
 	s.Now = big(widget.NewButton(lang.L("sync.now"), func() { s.syncNow(u) }))
+	s.Recover = widget.NewButton(lang.L("sync.recover"), func() { s.recover(u) })
+	s.Recover.Hide()
 	s.view = container.NewVBox(
-		widget.NewForm(widget.NewFormItem(lang.L("sync.code"), s.Code)), s.Join, widget.NewSeparator(), s.Now, s.StatusText)
+		widget.NewForm(widget.NewFormItem(lang.L("sync.code"), s.Code)), s.Join, widget.NewSeparator(), s.Now, s.Recover, s.StatusText)
 	return s
 }
 
@@ -46,6 +49,11 @@ func (s *SyncScreen) Reload(u *UI) {
 				return
 			}
 			s.StatusText.SetText(statusText(st, u.settings.Metered))
+			if st.Diverged != "" {
+				s.Recover.Show()
+			} else {
+				s.Recover.Hide()
+			}
 		})
 }
 
@@ -61,7 +69,34 @@ func statusText(st client.Status, metered bool) string {
 	if metered {
 		text += "\n" + lang.L("sync.metered.on")
 	}
+	if st.Diverged != "" {
+		text = lang.L("sync.diverged") + "\n\n" + text
+	}
 	return text
+}
+
+// recover re-bases a diverged data folder on the hub's chain (the same
+// client.Recover as `lawtrailctl sync recover`): nothing is lost.
+func (s *SyncScreen) recover(u *UI) {
+	s.Recover.Disable()
+	background(func() (client.Recovery, error) {
+		c, err := client.New(u.ctx, u.sess.Store, u.sess.Terminal, client.Options{})
+		if err != nil {
+			return client.Recovery{}, err
+		}
+		return c.Recover(u.ctx)
+	}, func(r client.Recovery, err error) {
+		s.Recover.Enable()
+		switch {
+		case err != nil:
+			s.StatusText.SetText(err.Error())
+		case !r.Diverged:
+			s.StatusText.SetText(lang.L("sync.recover.none"))
+		default:
+			s.Recover.Hide()
+			s.StatusText.SetText(lang.X("sync.recovered", "", map[string]any{"Fetched": r.Rebase.Fetched, "Rebased": len(r.Rebase.Rebased)}))
+		}
+	})
 }
 
 func (s *SyncScreen) join(u *UI) {
