@@ -4,18 +4,25 @@
 # file's README.txt step by step, so a court or an auditor can read it as
 # the procedure and run it as a check. lawtrail itself is not needed.
 #
-#   scripts/verify-bundle.sh CASE_FOLDER [TERMINAL_KEY.pem [HUB_KEY.pem]]
+#   scripts/verify-bundle.sh CASE_FOLDER [TERMINAL_KEY.pem [HUB_KEY.pem [TSA_CA.pem]]]
 #
 # The key files, when given, are the trusted keys obtained outside the case
 # file (the hub's register of terminals; the key the district publishes);
 # without them the case file's own copies are used, and the script says so.
+# TSA_CA.pem is the root certificate of the time-stamping authority, needed
+# to check RFC 3161 timestamps (log/timestamps/) if the case file has any.
+# Pass "-" for a key to use the case file's copy.
 # Exit status 0: every step held. 1: a step failed (the message says which).
 set -euo pipefail
 
 die() { echo "FAILED: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-[ $# -ge 1 ] || { echo "usage: $0 CASE_FOLDER [TERMINAL_KEY.pem [HUB_KEY.pem]]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 CASE_FOLDER [TERMINAL_KEY.pem [HUB_KEY.pem [TSA_CA.pem]]]" >&2; exit 2; }
+terminal_key=${2:--}; hub_key=${3:--}; tsa_ca=${4:-}
+for f in "$terminal_key" "$hub_key" "$tsa_ca"; do
+  case "$f" in ""|-|/*) ;; *) echo "give key and certificate files as absolute paths: $f" >&2; exit 2 ;; esac
+done
 case_dir=$(cd "$1" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,9 +60,9 @@ fold() {
 
 # Keys ----------------------------------------------------------------------
 jq -r .public_key_pem terminal.json >"$work/terminal.pem"
-if [ $# -ge 2 ]; then
-  cmp -s <(openssl pkey -pubin -in "$2" -outform DER) <(openssl pkey -pubin -in "$work/terminal.pem" -outform DER) ||
-    die "terminal.json holds another key than the trusted terminal key $2"
+if [ "$terminal_key" != - ]; then
+  cmp -s <(openssl pkey -pubin -in "$terminal_key" -outform DER) <(openssl pkey -pubin -in "$work/terminal.pem" -outform DER) ||
+    die "terminal.json holds another key than the trusted terminal key $terminal_key"
   ok "terminal.json holds the trusted terminal key"
 else
   echo "note: the terminal key was taken from terminal.json; compare it with the hub's register of terminals"
@@ -103,9 +110,9 @@ ok "$seq events verify as one chain signed by the terminal"
 # Step 4: the hub's checkpoints ---------------------------------------------------
 if [ -f log/hub.json ]; then
   jq -r .hub_key_pem log/hub.json >"$work/hub.pem"
-  if [ $# -ge 3 ]; then
-    cmp -s <(openssl pkey -pubin -in "$3" -outform DER) <(openssl pkey -pubin -in "$work/hub.pem" -outform DER) ||
-      die "log/hub.json holds another key than the trusted hub key $3"
+  if [ "$hub_key" != - ]; then
+    cmp -s <(openssl pkey -pubin -in "$hub_key" -outform DER) <(openssl pkey -pubin -in "$work/hub.pem" -outform DER) ||
+      die "log/hub.json holds another key than the trusted hub key $hub_key"
   else
     echo "note: the hub key was taken from log/hub.json; compare it with the key the district publishes"
   fi
@@ -161,6 +168,22 @@ if [ -f log/hub.json ]; then
 else
   echo "note: no hub proofs in this case file (the terminal had not synced when it exported)"
 fi
+
+# Step 8 (README): RFC 3161 timestamps of checkpoints ---------------------------
+tokens=0
+for tsr in log/timestamps/*.tsr; do
+  [ -e "$tsr" ] || continue
+  n=$(basename "$tsr" .tsr)
+  [ -f "log/checkpoints/$n.note" ] || die "$tsr: no checkpoint $n in the case file"
+  if [ -z "$tsa_ca" ]; then
+    echo "note: $tsr not checked: give the time-stamping authority's root certificate as the fourth argument"
+    continue
+  fi
+  openssl ts -verify -data "log/checkpoints/$n.note" -in "$tsr" -token_in -CAfile "$tsa_ca" >/dev/null 2>&1 ||
+    die "$tsr: the timestamp does not verify for checkpoint $n under $tsa_ca"
+  tokens=$((tokens + 1))
+done
+[ "$tokens" -eq 0 ] || ok "$tokens checkpoint timestamp(s) verify under the time-stamping authority's certificate"
 
 # Step 6: documents ---------------------------------------------------------------
 fixed=$(while IFS= read -r line; do

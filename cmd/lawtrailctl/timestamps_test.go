@@ -98,7 +98,18 @@ func TestCaseFileTimestamps(t *testing.T) {
 		}
 	}
 
+	// The README procedure as a script: step 8 with the TSA's certificate,
+	// a note without it, a failure under another authority's.
+	if text, rc := courtScript(t, out, "-", "-", auth.CAFile()); rc != 0 || !strings.Contains(text, "checkpoint timestamp(s) verify") {
+		t.Fatalf("the README procedure with the TSA's certificate: %d\n%s", rc, text)
+	}
+	if text, rc := courtScript(t, out); rc != 0 || !strings.Contains(text, "not checked: give the time-stamping authority's root certificate") {
+		t.Fatalf("the README procedure without the TSA's certificate: %d\n%s", rc, text)
+	}
 	other := tsatest.NewAuthority(t, "Other")
+	if text, rc := courtScript(t, out, "-", "-", other.CAFile()); rc != 1 {
+		t.Fatalf("the README procedure under another TSA's certificate: %d\n%s", rc, text)
+	}
 	if r := ctl(t, nil, "verify-bundle", "--tsa-cert", other.CAFile(), out); r.code == 0 || !strings.Contains(r.stdout, "BROKEN log/timestamps/") ||
 		!strings.Contains(r.stdout, "does not chain") {
 		t.Fatalf("verify-bundle with another TSA's certificate: %d\n%s", r.code, r.stdout)
