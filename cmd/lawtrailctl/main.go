@@ -37,8 +37,10 @@ commands:
   footage list [--json]                                     one line per footage file
   footage verify [DIGEST…]                                  re-hash blobs against their custody records
   case new --number N --title T [--act penalty] | case list | case show ID | case export ID --out DIR|F.zip [--with-footage]
+                                                            case export signs case.exported (needs the passphrase)
   ledger --out F.xlsx|F.csv                                  the enforcement ledger (执法台账): cases, documents, footage, AV gaps, deadlines
-  verify-bundle DIR|ZIP                                     check a case file: SHA256SUMS, signatures, chain, documents
+  verify-bundle [--terminal-key K] [--hub-key K] [--tsa-cert F] DIR|ZIP
+                                                            check a case file: files, signed export, chain, derived files, hub proofs, timestamps
   doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC | doc pdf DOC --out F.pdf
                                                             enforcement documents: drafts, signed versions, corrections
   hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
@@ -49,7 +51,7 @@ commands:
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
   LAWTRAIL_PIN         officer PIN (init: the first officer's new PIN; at least 6 digits, not the passphrase)
-  LAWTRAIL_OFFICER     officer acting (ingest's clerk; default: the first admin)
+  LAWTRAIL_OFFICER     officer acting (ingest's clerk, case export; default: the first admin)
   LAWTRAIL_DATA        default data folder
 `
 
