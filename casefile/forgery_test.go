@@ -6,13 +6,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io/fs"
+	"lawtrail/casefile/casefiletest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -119,23 +117,7 @@ func readTerminalID(t *testing.T, dir string) string {
 	return tj.Terminal
 }
 
-// resum regenerates SHA256SUMS over every file but itself and export.json.
-func resum(t *testing.T, dir string) {
-	t.Helper()
-	var lines []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(dir, p)
-		if err != nil || d.IsDir() || rel == SumsFile || rel == ExportFile {
-			return err
-		}
-		b, _ := os.ReadFile(p)
-		h := sha256.Sum256(b)
-		lines = append(lines, hex.EncodeToString(h[:])+"  "+filepath.ToSlash(rel))
-		return nil
-	})
-	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[66:], b[66:]) })
-	os.WriteFile(filepath.Join(dir, SumsFile), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
-}
+func resum(t *testing.T, dir string) { casefiletest.Resum(t, dir) }
 
 // The forged export (threat model): a case file re-signed end to end with a
 // forger's own keys verifies on its own terms — and is exposed by the

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"io/fs"
+	"lawtrail/casefile/casefiletest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -35,24 +32,7 @@ func exportCase(t *testing.T, dir, caseID, out string) {
 	}
 }
 
-// resum rewrites SHA256SUMS the way a forger who read the README would:
-// every file but SHA256SUMS and export.json.
-func resum(t *testing.T, dir string) {
-	t.Helper()
-	var lines []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(dir, p)
-		if err != nil || d.IsDir() || rel == "SHA256SUMS" || rel == "export.json" {
-			return err
-		}
-		b, _ := os.ReadFile(p)
-		h := sha256.Sum256(b)
-		lines = append(lines, hex.EncodeToString(h[:])+"  "+filepath.ToSlash(rel))
-		return nil
-	})
-	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[66:], b[66:]) })
-	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
-}
+func resum(t *testing.T, dir string) { casefiletest.Resum(t, dir) }
 
 func copyTree(t *testing.T, src string) string {
 	t.Helper()

@@ -23,7 +23,24 @@ const maxChildRSS = 256 << 20
 // is named instead of passing.
 func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 8388608 && exec "$0" "$@"`, os.Args[0]}, args...)...)
+	cmd := childCommand(exec.Command("sh", append([]string{"-c", `ulimit -v 8388608 && exec "$0" "$@"`, os.Args[0]}, args...)...), vars)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	code := exitCode(t, cmd.Wait())
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > maxChildRSS {
+		t.Errorf("lawtrailctl %s used %d MiB of memory (at most %d MiB allowed)", strings.Join(args, " "), ru.Maxrss>>10, maxChildRSS>>20)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+// childCommand gives cmd (which runs the test binary as lawtrailctl) the
+// environment without this process's LAWTRAIL_* variables, with vars.
+func childCommand(cmd *exec.Cmd, vars map[string]string) *exec.Cmd {
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LAWTRAIL_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -33,25 +50,19 @@ func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
-	defer timer.Stop()
-	err := cmd.Wait()
-	code := 0
+	return cmd
+}
+
+// exitCode is a finished child's exit status; a failure to run it fails the test.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		code = exit.ExitCode()
+		return exit.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > maxChildRSS {
-		t.Errorf("lawtrailctl %s used %d MiB of memory (at most %d MiB allowed)", strings.Join(args, " "), ru.Maxrss>>10, maxChildRSS>>20)
-	}
-	return result{code, out.String(), errOut.String()}
+	return 0
 }
 
 // sparse makes a file that claims size bytes without using the disk.

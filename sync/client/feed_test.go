@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"lawtrail/hub"
 	"lawtrail/sync/protocol"
@@ -49,11 +47,7 @@ func startHubRewritingFeed(t *testing.T, rewrite func(protocol.Feed) protocol.Fe
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
-	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
-	th := &testHub{hub: h, dir: dir, addr: l.Addr().String(), srv: srv}
-	t.Cleanup(th.stop)
-	return th
+	return serveHub(t, h, dir, l, handler)
 }
 
 // A hub that pads its feed with thousands of copies of a signed item, or

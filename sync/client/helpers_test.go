@@ -54,6 +54,12 @@ func startHubAt(t testing.TB, dir, addr string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveHub(t, h, dir, l, handler)
+}
+
+// serveHub serves handler (the hub's, or one wrapped around it) over TLS
+// on l until the test ends.
+func serveHub(t testing.TB, h *hub.Hub, dir string, l net.Listener, handler http.Handler) *testHub {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
 	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
 	th := &testHub{hub: h, dir: dir, addr: l.Addr().String(), srv: srv}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -120,11 +119,7 @@ func startHubRewriting(t *testing.T, path string, rewrite func([]byte) []byte) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
-	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
-	th := &testHub{hub: h, dir: dir, addr: l.Addr().String(), srv: srv}
-	t.Cleanup(th.stop)
-	return th
+	return serveHub(t, h, dir, l, handler)
 }
 
 // A hub that serves a token of another note, a token with a changed byte,
