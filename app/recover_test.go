@@ -120,8 +120,10 @@ func TestUIRecoversARestoredDataFolder(t *testing.T) {
 		return strings.Contains(s.StatusText.Text, lang.L("sync.diverged")) && s.Recover.Visible()
 	})
 	test.Tap(s.Recover)
-	eventually(t, "the recovery", func() bool { return !s.Recover.Visible() && s.StatusText.Text != "" &&
-		!strings.Contains(s.StatusText.Text, lang.L("sync.diverged")) })
+	eventually(t, "the recovery", func() bool {
+		return !s.Recover.Visible() && s.StatusText.Text != "" &&
+			!strings.Contains(s.StatusText.Text, lang.L("sync.diverged"))
+	})
 	test.Tap(s.Now)
 	var last client.Status
 	defer func() {
