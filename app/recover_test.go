@@ -83,6 +83,9 @@ func cp(t *testing.T, from, to string) {
 // the restored folder had — is on both sides.
 func TestUIRecoversARestoredDataFolder(t *testing.T) {
 	a := test.NewTempApp(t)
+	// Hold the UI first: translations are global, and another test's
+	// background work may still be finishing through uiDo.
+	defer holdUI()()
 	if err := LoadTranslations(); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +104,6 @@ func TestUIRecoversARestoredDataFolder(t *testing.T) {
 		}
 	})
 
-	defer holdUI()()
 	win := a.NewWindow("lawtrail")
 	u := New(context.Background(), a, win, dir)
 	u.KDF = hubtest.FastKDF
