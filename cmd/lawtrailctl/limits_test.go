@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,30 +15,41 @@ import (
 )
 
 // maxChildRSS is the most resident memory a bounded command may use.
-const maxChildRSS = 256 << 20
+const maxChildRSS = 128 << 20
 
 // ctlLimited runs lawtrailctl as a process, fails the test if its peak
-// resident memory passes maxChildRSS, caps its address space at 8 GiB
-// (ulimit -v: a safety net; a 1 GiB cap made the Go runtime itself fail to
-// start now and then, depending on where the address space was laid out)
-// and cuts its run after 20 s: a command that reads a whole huge file
-// is named instead of passing.
+// resident memory passes maxChildRSS, caps its address space at 8 GiB (a
+// safety net; a 1 GiB cap made the Go runtime itself fail to start now and
+// then, depending on where the address space was laid out) and cuts its
+// run after 20 s: a command that reads a whole huge file is named instead
+// of passing. testdata/peakrss.py measures the command's own peak (a child
+// of this test process would inherit the test's high-water mark).
 func ctlLimited(t *testing.T, vars map[string]string, args ...string) result {
 	t.Helper()
-	cmd := childCommand(exec.Command("sh", append([]string{"-c", `ulimit -v 8388608 && exec "$0" "$@"`, os.Args[0]}, args...)...), vars)
+	peakR, peakW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peakR.Close()
+	cmd := childCommand(exec.Command("python3", append([]string{"testdata/peakrss.py", "8589934592", os.Args[0]}, args...)...), vars)
 	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = &out, &errOut, []*os.File{peakW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	peakW.Close()
+	timer := time.AfterFunc(20*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	defer timer.Stop()
 	code := exitCode(t, cmd.Wait())
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		t.Logf("lawtrailctl %s: peak resident memory %d MiB", args[0], ru.Maxrss>>10)
-		if ru.Maxrss*1024 > maxChildRSS {
-			t.Errorf("lawtrailctl %s used %d MiB of memory (at most %d MiB allowed)", strings.Join(args, " "), ru.Maxrss>>10, maxChildRSS>>20)
-		}
+	raw, _ := io.ReadAll(peakR)
+	kib, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+	if err != nil {
+		t.Fatalf("lawtrailctl %s: no peak memory reported (%q): %s", args[0], raw, errOut.String())
+	}
+	t.Logf("lawtrailctl %s: peak resident memory %d MiB", strings.Join(args[:min(len(args), 4)], " "), kib>>10)
+	if kib<<10 > maxChildRSS {
+		t.Errorf("lawtrailctl %s used %d MiB of memory (at most %d MiB allowed)", strings.Join(args, " "), kib>>10, maxChildRSS>>20)
 	}
 	return result{code, out.String(), errOut.String()}
 }
