@@ -55,19 +55,31 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 	if err := s.checkSQLite(ctx, &r); err != nil {
 		return r, err
 	}
-	referenced, err := s.checkEvents(ctx, trusted, &r)
+	// One pass verifies every event and rebuilds the derived tables from
+	// the ones that hold, in a replica the tables are then compared with.
+	removeStaleReplicas(s.dir)
+	rep, err := newReplica(ctx, s.dir)
 	if err != nil {
 		return r, err
 	}
-	if err := s.checkBlobs(ctx, referenced, &r); err != nil {
+	defer rep.Close()
+	rp, err := rep.fill(ctx, trusted, s.eventsInOrder)
+	if err != nil {
+		return r, err
+	}
+	r.Events = rp.events
+	r.Problems = append(r.Problems, rp.damaged.Problems...)
+	if err := s.checkBlobs(ctx, rp.referenced, &r); err != nil {
 		return r, err
 	}
 	if len(r.Problems) > 0 {
 		// Tables rebuilt from a damaged log differ from the live ones for
-		// that reason alone; the damage is already named once.
+		// that reason alone, and the rules refuse what follows from it; the
+		// damage is already named once.
 		return r, nil
 	}
-	if err := s.checkProjections(ctx, trusted, &r); err != nil {
+	r.Problems = append(r.Problems, rp.refused...)
+	if err := s.compareProjections(ctx, rep, &r); err != nil {
 		return r, err
 	}
 	r.TablesCompared = true
@@ -91,28 +103,6 @@ func (s *Store) checkSQLite(ctx context.Context, r *Report) error {
 		}
 	}
 	return rows.Err()
-}
-
-func (s *Store) checkEvents(ctx context.Context, trusted *evidence.Keys, r *Report) (map[evidence.Digest]string, error) {
-	keys := casework.NewEnrollingKeys(trusted)
-	v := evidence.NewChainVerifier(keys)
-	referenced := map[evidence.Digest]string{}
-	err := s.Events(ctx, func(se StoredEvent) error {
-		r.Events++
-		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
-		if v.Next(se.Terminal) < se.Seq {
-			// Rows are missing from the table itself; say so once and go on.
-			r.add(item, fmt.Errorf("%w: events %d..%d are missing", evidence.ErrGap, v.Next(se.Terminal), se.Seq-1))
-			for v.Next(se.Terminal) < se.Seq {
-				v.MarkDamaged(se.Terminal)
-			}
-		}
-		if err := checkOneEvent(v, keys, se, referenced, item); err != nil {
-			r.add(item, err)
-		}
-		return nil
-	})
-	return referenced, err
 }
 
 func checkOneEvent(v *evidence.ChainVerifier, keys *casework.EnrollingKeys, se StoredEvent, referenced map[evidence.Digest]string, item string) error {

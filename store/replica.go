@@ -51,12 +51,12 @@ func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*R
 		return nil, Report{}, err
 	}
 	r.blobs, r.dir, r.now = s.blobs, s.dir, s.now
-	rep, err := r.fill(ctx, trusted, s.eventsInOrder)
+	rp, err := r.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
 		r.Close()
-		return nil, rep, err
+		return nil, Report{}, err
 	}
-	return r, rep, nil
+	return r, rp.report(), nil
 }
 
 // ReplicaOf builds a record from events that come from elsewhere (a case
@@ -82,12 +82,12 @@ func ReplicaOf(ctx context.Context, trusted *evidence.Keys, events func(fn func(
 			return fn(StoredEvent{Terminal: body.Terminal, Seq: body.Seq, Hash: h[:], Event: ev})
 		})
 	}
-	rep, err := r.fill(ctx, trusted, each)
+	rp, err := r.fill(ctx, trusted, each)
 	if err != nil {
 		r.Close()
-		return nil, rep, err
+		return nil, Report{}, err
 	}
-	return r, rep, nil
+	return r, rp.report(), nil
 }
 
 func newReplica(ctx context.Context, parent string) (*Replica, error) {
@@ -120,29 +120,57 @@ func removeStaleReplicas(dir string) {
 	}
 }
 
-func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(context.Context, func(StoredEvent) error) error) (Report, error) {
-	var rep Report
+// replay is what rebuilding a replica found: the events read, the blobs
+// they name (first naming event), and two kinds of problem — damage (a
+// signature, the chain, the position an event is filed under, a gap) and
+// signed events the rules refuse. Refusals are reported only when there is
+// no damage: after damage they would follow from it.
+type replay struct {
+	events     int
+	referenced map[evidence.Digest]string
+	damaged    Report
+	refused    []Problem
+}
+
+func (rp *replay) report() Report {
+	r := rp.damaged
+	r.Events = rp.events
+	if len(r.Problems) == 0 {
+		r.Problems = append(r.Problems, rp.refused...)
+	}
+	return r
+}
+
+func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(context.Context, func(StoredEvent) error) error) (*replay, error) {
+	rp := &replay{referenced: map[evidence.Digest]string{}}
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
-		return rep, fmt.Errorf("replica: begin: %w", err)
+		return nil, fmt.Errorf("replica: begin: %w", err)
 	}
 	defer tx.Rollback()
 	keys := casework.NewEnrollingKeys(trusted)
 	v := evidence.NewChainVerifier(keys)
 	err = each(ctx, func(se StoredEvent) error {
-		rep.Events++
+		rp.events++
 		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
-		if err := checkOneEvent(v, keys, se, map[evidence.Digest]string{}, item); err != nil {
-			rep.add(item, err)
+		if v.Next(se.Terminal) < se.Seq {
+			// Rows are missing from the log itself; say so once and go on.
+			rp.damaged.add(item, fmt.Errorf("%w: events %d..%d are missing", evidence.ErrGap, v.Next(se.Terminal), se.Seq-1))
+			for v.Next(se.Terminal) < se.Seq {
+				v.MarkDamaged(se.Terminal)
+			}
+		}
+		if err := checkOneEvent(v, keys, se, rp.referenced, item); err != nil {
+			rp.damaged.add(item, err)
 			return nil
 		}
 		body, p, err := decodeEvent(se.Event.Body)
 		if err != nil {
-			rep.add(item, err)
+			rp.damaged.add(item, err)
 			return nil
 		}
 		if err := checkLawful(ctx, tx, body.Actor, p, cosignerIDs(se.Event)); err != nil {
-			rep.add(item, fmt.Errorf("signed, but the rules refuse it: %w", err))
+			rp.refused = append(rp.refused, Problem{item, fmt.Errorf("signed, but the rules refuse it: %w", err)})
 			return nil
 		}
 		if err := insertEvent(ctx, tx, se.Event, body); err != nil {
@@ -151,12 +179,12 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 		return applyProjection(ctx, tx, body, p)
 	})
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return rep, fmt.Errorf("replica: commit: %w", err)
+		return nil, fmt.Errorf("replica: commit: %w", err)
 	}
-	return rep, nil
+	return rp, nil
 }
 
 // eventsInOrder calls fn for every event in the order the log received
@@ -169,16 +197,9 @@ func (s *Store) eventsInOrder(ctx context.Context, fn func(StoredEvent) error) e
 // direction; the count of the rest is still reported.
 const maxDiffRows = 20
 
-// checkProjections compares every derived table with the one the replica
-// rebuilt from verified events, and names each row that differs.
-func (s *Store) checkProjections(ctx context.Context, trusted *evidence.Keys, r *Report) error {
-	rep, replayed, err := s.VerifiedReplica(ctx, trusted)
-	if err != nil {
-		return err
-	}
-	defer rep.Close()
-	// The events verified already; what the replay adds is the rules.
-	r.Problems = append(r.Problems, replayed.Problems...)
+// compareProjections compares every derived table with the replica's,
+// and names each row that differs.
+func (s *Store) compareProjections(ctx context.Context, rep *Replica, r *Report) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("check projections: %w", err)
