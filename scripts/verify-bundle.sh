@@ -88,18 +88,22 @@ ok "SHA256SUMS is named by case.exported #$(jq -r .seq "$work/export.body") (cas
 prev=0000000000000000000000000000000000000000000000000000000000000000
 seq=0
 declare -A event_hash
+# One jq pass lists every event's body and signature and the body's seq and
+# prev; then per event: decode, verify the signature, hash the body.
+jq -r '.body, .sig, (.body | @base64d | fromjson | "\(.seq) \(.prev)")' events.jsonl >"$work/events.txt" ||
+  die "events.jsonl is not one JSON event per line"
 n=0
-while IFS= read -r line; do
+while IFS= read -r body64 && IFS= read -r sig64 && read -r body_seq body_prev; do
   n=$((n + 1))
-  printf '%s' "$line" | jq -r .body | base64 -d >"$work/body"
-  printf '%s' "$line" | jq -r .sig | base64 -d >"$work/sig"
+  printf '%s' "$body64" | base64 -d >"$work/body"
+  printf '%s' "$sig64" | base64 -d >"$work/sig"
   verify "$work/terminal.pem" "$work/body" "$work/sig" || die "events.jsonl line $n: signature does not verify"
   seq=$((seq + 1))
-  [ "$(jq -r .seq "$work/body")" = "$seq" ] || die "events.jsonl line $n: seq is not $seq"
-  [ "$(jq -r .prev "$work/body")" = "$prev" ] || die "events.jsonl line $n: prev does not link to the previous event"
-  prev=$(sha "$work/body")
+  [ "$body_seq" = "$seq" ] || die "events.jsonl line $n: seq is not $seq"
+  [ "$body_prev" = "$prev" ] || die "events.jsonl line $n: prev does not link to the previous event"
+  read -r prev _ < <(sha256sum "$work/body")
   event_hash[$seq]=$prev
-done <events.jsonl
+done <"$work/events.txt"
 export_seq=$(jq -r .seq "$work/export.body")
 [ "$export_seq" -gt "$seq" ] || die "the export is not after the last event"
 if [ "$export_seq" -eq $((seq + 1)) ]; then
@@ -186,11 +190,8 @@ done
 [ "$tokens" -eq 0 ] || ok "$tokens checkpoint timestamp(s) verify under the time-stamping authority's certificate"
 
 # Step 6: documents ---------------------------------------------------------------
-fixed=$(while IFS= read -r line; do
-  if [ "$(printf '%s' "$line" | jq '.cosigs | length // 0')" -gt 0 ]; then
-    printf '%s' "$line" | jq -r .body | base64 -d | jq -r 'select(.type == "doc.finalized") | .payload.content_hash'
-  fi
-done <events.jsonl)
+fixed=$(jq -r 'select((.cosigs // []) | length > 0) | .body | @base64d | fromjson |
+  select(.type == "doc.finalized") | .payload.content_hash' events.jsonl)
 docs=0
 for d in documents/*.json; do
   [ -e "$d" ] || continue
@@ -201,9 +202,7 @@ done
 ok "$docs document version(s) fixed by co-signed doc.finalized events"
 
 # Step 7: footage -------------------------------------------------------------------
-named=$(jq -r '.body' events.jsonl | while IFS= read -r b; do
-  printf '%s' "$b" | base64 -d | jq -r 'select(.type == "footage.ingested") | .blobs[]'
-done)
+named=$(jq -r '.body | @base64d | fromjson | select(.type == "footage.ingested") | .blobs[]' events.jsonl)
 files=0
 for f in footage/*; do
   [ -e "$f" ] || continue
