@@ -3,51 +3,25 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"lawtrail/hub"
 	"lawtrail/sync/protocol"
-	"lawtrail/sync/server"
 )
 
 // startHubRewritingFeed is a real hub whose feed answers pass through
 // rewrite first: a hub replaying or padding its feed.
 func startHubRewritingFeed(t *testing.T, rewrite func(protocol.Feed) protocol.Feed) *testHub {
 	t.Helper()
-	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != protocol.PathFeed {
-			inner.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		inner.ServeHTTP(rec, r)
+	return startHubRewriting(t, http.MethodGet, protocol.PathFeed, func(b []byte) []byte {
 		var f protocol.Feed
-		if err := json.Unmarshal(rec.Body.Bytes(), &f); err != nil {
+		if err := json.Unmarshal(b, &f); err != nil {
 			t.Errorf("feed answer: %v", err)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(rewrite(f))
+		out, _ := json.Marshal(rewrite(f))
+		return out
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serveHub(t, h, dir, l, handler)
 }
 
 // A hub that pads its feed with thousands of copies of a signed item, or

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -51,6 +52,36 @@ func startHubAt(t testing.TB, dir, addr string) *testHub {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveHub(t, h, dir, l, handler)
+}
+
+// startHubRewriting is a real hub whose answers to method on path pass
+// through rewrite first: a hub that lies, pads or replays.
+func startHubRewriting(t *testing.T, method, path string, rewrite func([]byte) []byte) *testHub {
+	t.Helper()
+	dir := t.TempDir()
+	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method || r.URL.Path != path {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		inner.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(rewrite(rec.Body.Bytes()))
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

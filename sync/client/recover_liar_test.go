@@ -3,17 +3,11 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
-	"lawtrail/hub"
 	"lawtrail/sync/protocol"
-	"lawtrail/sync/server"
 )
 
 // liar serves a real hub whose answers to GET /v1/events pass through lie
@@ -27,38 +21,21 @@ func (l *liar) set(f func(*protocol.HeldEvents)) { l.mu.Lock(); l.lie = f; l.mu.
 
 func startLyingHub(t *testing.T, l *liar) *testHub {
 	t.Helper()
-	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return startHubRewriting(t, http.MethodGet, protocol.PathEvents, func(b []byte) []byte {
 		l.mu.Lock()
 		lie := l.lie
 		l.mu.Unlock()
-		if r.Method != http.MethodGet || r.URL.Path != protocol.PathEvents || lie == nil {
-			inner.ServeHTTP(w, r)
-			return
+		if lie == nil {
+			return b
 		}
-		rec := httptest.NewRecorder()
-		inner.ServeHTTP(rec, r)
 		var held protocol.HeldEvents
-		if err := json.Unmarshal(rec.Body.Bytes(), &held); err != nil {
+		if err := json.Unmarshal(b, &held); err != nil {
 			t.Errorf("held events: %v", err)
 		}
 		lie(&held)
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(held)
+		out, _ := json.Marshal(held)
+		return out
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serveHub(t, h, dir, ln, handler)
 }
 
 // sync recover trusts nothing the hub says: events that are not the

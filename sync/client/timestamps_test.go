@@ -8,14 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"lawtrail/hub"
 	"lawtrail/sync/protocol"
-	"lawtrail/sync/server"
 	"lawtrail/tsa"
 	"lawtrail/tsa/tsatest"
 )
@@ -92,36 +90,6 @@ func TestTimestampsFetchedAndKept(t *testing.T) {
 	}
 }
 
-// startHubRewriting is a real hub whose answers on path pass through
-// rewrite first.
-func startHubRewriting(t *testing.T, path string, rewrite func([]byte) []byte) *testHub {
-	t.Helper()
-	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
-			inner.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		inner.ServeHTTP(rec, r)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(rewrite(rec.Body.Bytes()))
-	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serveHub(t, h, dir, l, handler)
-}
-
 // A hub that serves a token of another note, a token with a changed byte,
 // tokens out of order or more than a page is refused: nothing is kept, the
 // pass says so, and the rest of the pass (events) is done all the same.
@@ -178,7 +146,7 @@ func TestBadTimestampsRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			th := startHubRewriting(t, protocol.PathTimestamps, rewrite(tc.rewrite))
+			th := startHubRewriting(t, http.MethodGet, protocol.PathTimestamps, rewrite(tc.rewrite))
 			srv := tsatest.Serve(t, auth)
 			tm, c := joined(t, th)
 			tm.cases(t, 2)
