@@ -72,6 +72,25 @@ func copyFolder(t *testing.T, tm *terminal) *terminal {
 	return &terminal{dir: dst, store: s, key: tm.key}
 }
 
+// restoredBackup syncs a joined terminal with before cases, copies its
+// folder (the backup), records after more cases and syncs them: the hub is
+// then ahead of the backup.
+func restoredBackup(t *testing.T, th *testHub, before, after int) (orig, backup *terminal) {
+	t.Helper()
+	ctx := context.Background()
+	orig, c := joined(t, th)
+	orig.cases(t, before)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backup = copyFolder(t, orig)
+	orig.cases(t, after)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return orig, backup
+}
+
 func clientFor(t *testing.T, tm *terminal) *Client {
 	t.Helper()
 	c, err := New(context.Background(), tm.store, tm.key, Options{})
@@ -117,16 +136,7 @@ func checkHubClean(t *testing.T, th *testHub) {
 func TestRestoredBackupDivergesAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	th := startHub(t, t.TempDir())
-	orig, c := joined(t, th)
-	orig.cases(t, 2)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
-	backup := copyFolder(t, orig)
-	orig.cases(t, 3)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
+	orig, backup := restoredBackup(t, th, 2, 3)
 	hubHead := head(t, orig)
 
 	// The restored folder records one event and syncs.
@@ -216,16 +226,7 @@ func decode(t *testing.T, raw []byte) (evidence.Body, casework.Payload) {
 func TestRestoredBackupBehindRecovers(t *testing.T) {
 	ctx := context.Background()
 	th := startHub(t, t.TempDir())
-	orig, c := joined(t, th)
-	orig.cases(t, 1)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
-	backup := copyFolder(t, orig)
-	orig.cases(t, 4)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
+	orig, backup := restoredBackup(t, th, 1, 4)
 	bc := clientFor(t, backup)
 	var derr *DivergedError
 	if _, err := bc.Once(ctx); !errors.As(err, &derr) || derr.Kind != DivergedBehind {

@@ -47,16 +47,7 @@ func TestRecoverRefusesALyingHub(t *testing.T) {
 	ctx := context.Background()
 	l := &liar{}
 	th := startLyingHub(t, l)
-	orig, c := joined(t, th)
-	orig.cases(t, 2)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
-	backup := copyFolder(t, orig)
-	orig.cases(t, 3)
-	if _, err := c.Once(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, backup := restoredBackup(t, th, 2, 3)
 	backup.cases(t, 1)
 	bc := clientFor(t, backup)
 	if _, err := bc.Once(ctx); err == nil {
