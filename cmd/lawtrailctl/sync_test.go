@@ -136,6 +136,25 @@ func TestInitIngestJoinSyncCLI(t *testing.T) {
 	if out, rc := h.run(t, "check"); rc != 1 || !strings.Contains(out, "BROKEN blob "+victim) {
 		t.Fatalf("hub check of a damaged blob: %d %s", rc, out)
 	}
+	// An insider's edits in the hub's SQLite: a stored event's body and a
+	// signed receipt. The hub's check names each (the terminals would too:
+	// the event no longer verifies under its terminal's key, the receipt
+	// not under the hub's).
+	hubDB := filepath.Join(h.dir, "hub.db")
+	for _, stmt := range []string{
+		"DROP TRIGGER events_no_update",
+		"UPDATE events SET body = CAST(replace(CAST(body AS TEXT), '某区', '另区') AS BLOB) WHERE seq = 3",
+		"UPDATE receipts SET receipt = replace(receipt, '\"size\":', '\"size\":9') WHERE rowid = 1",
+	} {
+		if b, err := exec.Command("sqlite3", hubDB, stmt).CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3 %s: %v %s", stmt, err, b)
+		}
+	}
+	out, rc = h.run(t, "check")
+	t.Logf("hub check after the edits:\n%s", out)
+	if rc != 1 || !strings.Contains(out, "#3") || !strings.Contains(out, "receipt") {
+		t.Fatalf("hub check after edits to an event and a receipt: %d\n%s", rc, out)
+	}
 }
 
 // Hub and terminal as separate processes over loopback TLS, through a
