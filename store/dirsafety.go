@@ -56,7 +56,7 @@ func SecureDataDir(dir string) ([]string, error) {
 	if runtime.GOOS == "windows" {
 		return nil, nil
 	}
-	if err := refuseForeign(dir); err != nil {
+	if err := refuseForeignEntry(dir); err != nil {
 		return nil, err
 	}
 	var changed []string
@@ -77,16 +77,25 @@ func SecureDataDir(dir string) ([]string, error) {
 		changed = append(changed, fmt.Sprintf("%s was mode %04o, now %04o", p, fi.Mode().Perm(), mode))
 		return nil
 	}
+	// Close the folders before judging what is in them: while they are
+	// open, another user could plant an entry after it was checked (and
+	// keep it open for writing).
 	if err := tighten(dir, PrivateDirMode); err != nil {
+		return nil, err
+	}
+	if err := refuseForeignEntry(filepath.Join(dir, KeyDir)); err != nil {
+		return nil, err
+	}
+	if err := tighten(filepath.Join(dir, KeyDir), PrivateDirMode); err != nil {
+		return nil, err
+	}
+	if err := refuseForeign(dir); err != nil {
 		return nil, err
 	}
 	for _, f := range []string{DatabaseFile, DatabaseFile + "-wal", DatabaseFile + "-shm"} {
 		if err := tighten(filepath.Join(dir, f), PrivateFileMode); err != nil {
 			return nil, err
 		}
-	}
-	if err := tighten(filepath.Join(dir, KeyDir), PrivateDirMode); err != nil {
-		return nil, err
 	}
 	keys, _ := filepath.Glob(filepath.Join(dir, KeyDir, "*"))
 	for _, k := range keys {
@@ -97,30 +106,33 @@ func SecureDataDir(dir string) ([]string, error) {
 	return changed, nil
 }
 
-// refuseForeign refuses dir when it, or anything directly in it or in its
-// key folder, belongs to another user: while the folder was open to others,
+// refuseForeign refuses dir when anything directly in it or in its key
+// folder belongs to another user: while the folder was open to others,
 // someone may have planted a database, a key file or a symlink there.
 func refuseForeign(dir string) error {
-	check := func(p string) error {
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return fmt.Errorf("data folder: %w", err)
-		}
-		if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
-			return fmt.Errorf("%s (owner uid %d, you are %d): %w; use a new, empty folder of your own", p, uid, os.Getuid(), ErrDataDirNotOwned)
-		}
-		return nil
-	}
-	if err := check(dir); err != nil {
-		return err
-	}
 	for _, pattern := range []string{"*", filepath.Join(KeyDir, "*")} {
 		entries, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, p := range entries {
-			if err := check(p); err != nil {
+			if err := refuseForeignEntry(p); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// refuseForeignEntry refuses p when it belongs to another user; a missing p
+// is no refusal.
+func refuseForeignEntry(p string) error {
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		return fmt.Errorf("%s (owner uid %d, you are %d): %w; use a new, empty folder of your own", p, uid, os.Getuid(), ErrDataDirNotOwned)
 	}
 	return nil
 }
