@@ -16,7 +16,7 @@ import (
 // Everything else, CJK included, is kept. JSON output never goes through it:
 // it carries the exact strings.
 func termSafe(s string) string {
-	if !needsEscape(s) {
+	if strings.IndexFunc(s, mayEscape) < 0 {
 		return s
 	}
 	var b strings.Builder
@@ -35,15 +35,10 @@ func termSafe(s string) string {
 	return b.String()
 }
 
-func needsEscape(s string) bool {
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n <= 1) || r < 0x20 || r == 0x7f || hidden(r) {
-			return true
-		}
-		i += n
-	}
-	return false
+// mayEscape is the fast test of termSafe: invalid UTF-8 decodes as
+// RuneError (a real U+FFFD also matches, and is then kept as it is).
+func mayEscape(r rune) bool {
+	return r == utf8.RuneError || r < 0x20 || r == 0x7f || hidden(r)
 }
 
 // hidden reports C1 controls and the format characters a terminal or a

@@ -103,6 +103,7 @@ func TestTermSafe(t *testing.T) {
 		"\u0085\u009b":       `\u0085\u009b`,
 		"\u202e\u200b\ufeff": `\u202e\u200b\ufeff`,
 		"\xff\xfe":           `\xff\xfe`,
+		"a\ufffdb":           "a\ufffdb", // a real replacement character is text
 	}
 	for in, want := range cases {
 		if got := termSafe(in); got != want {
