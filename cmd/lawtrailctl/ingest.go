@@ -110,7 +110,7 @@ func (f *folders) Set(v string) error {
 func loadProfiles(path string) (*device.Profiles, error) {
 	raw := assets.RecorderProfiles
 	if path != "" {
-		b, err := readCapped(path, "--profiles", maxProfilesFile)
+		b, err := readCapped(path, "--profiles", device.MaxProfilesBytes)
 		if err != nil {
 			return nil, err
 		}

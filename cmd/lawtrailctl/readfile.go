@@ -11,8 +11,9 @@ import (
 // be refused, not read into memory.
 const (
 	maxFieldsFile   = 1 << 20 // doc new --fields: a document's field values
-	maxProfilesFile = 1 << 20 // ingest/dock --profiles: recorder file-name profiles
 	maxPasswordFile = 4 << 10 // --password-file: one admin password
+	// ingest/dock --profiles is read up to device.MaxProfilesBytes, the
+	// cap ParseProfiles itself applies.
 )
 
 // readCapped reads a whole file of at most max bytes; a longer one (or an
