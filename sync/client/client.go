@@ -251,10 +251,7 @@ func decodeOne(raw []byte, out any) error {
 	if err := dec.Decode(out); err != nil {
 		return err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
+	return protocol.EndOfJSON(dec)
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -216,7 +215,7 @@ func (h *Handler) decodeAtMost(w http.ResponseWriter, r *http.Request, v any, li
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
-		err = endOfBody(dec)
+		err = protocol.EndOfJSON(dec)
 	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -229,18 +228,6 @@ func (h *Handler) decodeAtMost(w http.ResponseWriter, r *http.Request, v any, li
 		return false
 	}
 	return true
-}
-
-// endOfBody reports an error unless dec has nothing left but white space.
-func endOfBody(dec *json.Decoder) error {
-	_, err := dec.Token()
-	switch {
-	case err == io.EOF:
-		return nil
-	case err == nil:
-		return errors.New("trailing data after the JSON value")
-	}
-	return fmt.Errorf("trailing data after the JSON value: %w", err)
 }
 
 // refuse sends a protocol error as it is, anything else as internal.
