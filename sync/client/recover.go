@@ -35,14 +35,8 @@ func (c *Client) Recover(ctx context.Context) (Recovery, error) {
 	if err != nil {
 		return out, err
 	}
-	known, err := c.knownCheckpoint(ctx)
-	if err != nil {
+	if err := c.catchUp(ctx, st.Checkpoint); err != nil {
 		return out, err
-	}
-	if st.Checkpoint.Size != known.Size || len(known.Root) == 0 {
-		if err := c.catchUpCheckpoint(ctx, known); err != nil {
-			return out, err
-		}
 	}
 	cp, err := c.knownCheckpoint(ctx)
 	if err != nil {

@@ -269,4 +269,13 @@ func TestHubRestoredToAShorterLogDetected(t *testing.T) {
 	if !errors.Is(err, ErrHistoryRewritten) || rep.EventsSent != 0 {
 		t.Fatalf("got %v (sent %d), want ErrHistoryRewritten and nothing sent", err, rep.EventsSent)
 	}
+	// sync recover meets the same alarm before it fetches, reports or
+	// re-bases anything: this folder's chain is left as it was.
+	seq, hash, _ := c.st.Head(ctx, tm.key.ID())
+	if _, err := c.Recover(ctx); !errors.Is(err, ErrHistoryRewritten) {
+		t.Fatalf("recover: got %v, want ErrHistoryRewritten", err)
+	}
+	if seq2, hash2, _ := c.st.Head(ctx, tm.key.ID()); seq2 != seq || hash2 != hash {
+		t.Fatalf("recover changed the folder's head: %d %s, was %d %s", seq2, hash2, seq, hash)
+	}
 }

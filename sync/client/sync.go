@@ -41,17 +41,8 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	known, err := c.knownCheckpoint(ctx)
-	if err != nil {
+	if err := c.catchUp(ctx, st.Checkpoint); err != nil {
 		return rep, err
-	}
-	if st.Checkpoint.Size < known.Size {
-		return rep, c.shorterLog(known, st.Checkpoint)
-	}
-	if st.Checkpoint.Size != known.Size || len(known.Root) == 0 {
-		if err := c.catchUpCheckpoint(ctx, known); err != nil {
-			return rep, err
-		}
 	}
 	// Never send on top of a chain that is not this folder's (a restored
 	// backup, a copy, a cut tail): stop and say so.
@@ -135,6 +126,23 @@ func (c *Client) fetchReceipt(ctx context.Context, d evidence.Digest) (bool, err
 
 // catchUpCheckpoint fetches the hub's newest checkpoint with a
 // consistency proof from the last one kept.
+// catchUp brings the kept checkpoint up to the hub's current one: a log
+// shorter than one the hub signed before is refused (ErrHistoryRewritten),
+// a longer one is kept only with a consistency proof from the kept one.
+func (c *Client) catchUp(ctx context.Context, current protocol.Checkpoint) error {
+	known, err := c.knownCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if current.Size < known.Size {
+		return c.shorterLog(known, current)
+	}
+	if current.Size != known.Size || len(known.Root) == 0 {
+		return c.catchUpCheckpoint(ctx, known)
+	}
+	return nil
+}
+
 func (c *Client) catchUpCheckpoint(ctx context.Context, known protocol.Checkpoint) error {
 	var ans protocol.ConsistencyAnswer
 	if err := c.call(ctx, "GET", fmt.Sprintf("%s?from=%d", protocol.PathCheckpoint, known.Size), nil, &ans); err != nil {
