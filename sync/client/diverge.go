@@ -96,7 +96,7 @@ func (c *Client) checkDivergence(ctx context.Context, st protocol.State) error {
 		return c.st.SetDiverged(ctx, "")
 	}
 	derr := &DivergedError{*d}
-	fork, _, ferr := c.forkPoint(ctx, st.LastSeq, d.LocalSeq, 0)
+	fork, ferr := c.forkPoint(ctx, st.LastSeq, d.LocalSeq, 0)
 	if ferr == nil {
 		if fork < d.LocalSeq {
 			derr.Kind = DivergedForked
@@ -125,25 +125,26 @@ func (c *Client) compareWithHub(ctx context.Context, st protocol.State) (*Diverg
 	return Compare(st.LastSeq, st.LastHash, head, headHash, at, have), nil
 }
 
-// forkPoint finds the last seq both chains hold alike and returns it with
-// the hub's events after it up to hubSeq (with proofs against the log of
-// size; 0: the hub's latest). It probes back from the lower head in
-// growing steps until an event matches; every earlier event matches then
-// too, since each links the one before.
-func (c *Client) forkPoint(ctx context.Context, hubSeq, localSeq, size uint64) (uint64, []protocol.HeldEvent, error) {
+// forkPoint finds the last seq both chains hold alike (proofs asked
+// against the log of size; 0: the hub's latest). It probes back from the
+// lower head in growing steps until an event matches; every earlier event
+// matches then too, since each links the one before. Only events up to the
+// lower head are fetched: past it the chains cannot agree.
+func (c *Client) forkPoint(ctx context.Context, hubSeq, localSeq, size uint64) (uint64, error) {
 	id := c.key.ID()
-	probe, step := min(hubSeq, localSeq), uint64(1)
+	lower := min(hubSeq, localSeq)
+	probe, step := lower, uint64(1)
 	for probe > 0 {
 		held, err := c.heldEvents(ctx, probe-1, 1, size)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if len(held.Events) == 0 || held.Events[0].Seq != probe {
-			return 0, nil, fmt.Errorf("the hub did not return its event %d", probe)
+			return 0, fmt.Errorf("the hub did not return its event %d", probe)
 		}
 		local, ok, err := c.st.EventHash(ctx, id, probe)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if ok && local == held.Events[0].Event.Hash() {
 			break
@@ -151,22 +152,22 @@ func (c *Client) forkPoint(ctx context.Context, hubSeq, localSeq, size uint64) (
 		probe -= min(step, probe)
 		step *= 2
 	}
-	tail, err := c.heldRange(ctx, probe, hubSeq, size)
+	between, err := c.heldRange(ctx, probe, lower, size)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	fork := probe
-	for _, he := range tail {
+	for _, he := range between {
 		local, ok, err := c.st.EventHash(ctx, id, he.Seq)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if !ok || local != he.Event.Hash() {
 			break
 		}
 		fork = he.Seq
 	}
-	return fork, tail[fork-probe:], nil
+	return fork, nil
 }
 
 // heldRange fetches the hub's events after..last, page by page.

@@ -2,15 +2,19 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/sync/protocol"
 )
 
 // Compare: the hub's head must be an event this folder holds, with the
@@ -296,5 +300,41 @@ func TestRebasedConflictKeptWithoutEffect(t *testing.T) {
 	after, _ := backup.store.Cases(ctx)
 	if len(after) != 1 || after[0].Phase != casework.PhaseInvestigation {
 		t.Fatalf("cases after: %+v", after)
+	}
+}
+
+// A pass that finds its folder behind the hub (a backup restored after
+// the hub took 40 more events) fetches only what it needs to find the fork
+// point — the hub's events up to this folder's head — not the hub's whole
+// tail, which every further pass would fetch again until sync recover.
+// sync recover then takes the whole tail, and the folder sends again.
+func TestDivergedPassFetchesOnlyUpToItsOwnHead(t *testing.T) {
+	ctx := context.Background()
+	var served atomic.Int64
+	th := startHubRewriting(t, http.MethodGet, protocol.PathEvents, func(b []byte) []byte {
+		var held protocol.HeldEvents
+		if err := json.Unmarshal(b, &held); err != nil {
+			t.Errorf("held events answer: %v", err)
+		}
+		served.Add(int64(len(held.Events)))
+		return b
+	})
+	_, backup := restoredBackup(t, th, 2, 40)
+	c := clientFor(t, backup)
+	if _, err := c.Once(ctx); !errors.Is(err, ErrDiverged) {
+		t.Fatalf("pass: %v, want ErrDiverged", err)
+	}
+	if n := served.Load(); n > 2 {
+		t.Fatalf("the diverged pass fetched %d of the hub's events, want at most the 2 this folder holds", n)
+	}
+	if _, err := c.Recover(ctx); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	if n := served.Load(); n < 40 {
+		t.Fatalf("recover fetched %d events in all, want the hub's 40 beyond this folder's head", n)
+	}
+	backup.cases(t, 1)
+	if rep, err := c.Once(ctx); err != nil || rep.EventsSent == 0 {
+		t.Fatalf("after recover: sent %d, %v", rep.EventsSent, err)
 	}
 }

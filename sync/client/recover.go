@@ -47,7 +47,11 @@ func (c *Client) Recover(ctx context.Context) (Recovery, error) {
 		return out, errors.Join(err, c.st.SetDiverged(ctx, ""))
 	}
 	out.Diverged, out.Divergence = true, d
-	fork, tail, err := c.forkPoint(ctx, st.LastSeq, d.LocalSeq, cp.Size)
+	fork, err := c.forkPoint(ctx, st.LastSeq, d.LocalSeq, cp.Size)
+	if err != nil {
+		return out, fmt.Errorf("recover: %w", err)
+	}
+	tail, err := c.heldRange(ctx, fork, st.LastSeq, cp.Size)
 	if err != nil {
 		return out, fmt.Errorf("recover: %w", err)
 	}
