@@ -2,7 +2,6 @@ package casefile
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -55,14 +54,7 @@ func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[
 	if err != nil {
 		return nil, err
 	}
-	add := func(name string, v any) error {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		files[name] = append(b, '\n')
-		return nil
-	}
+	add := func(name string, v any) error { return putJSON(files, name, v) }
 	if err := add("terminal.json", bundleTerminal{Terminal: info.ID, PublicKey: pub, PublicKeyPEM: evidence.PublicKeyPEM(pub),
 		Name: info.Name, Agency: info.AgencyName}); err != nil {
 		return nil, err
@@ -99,12 +91,10 @@ func deriveDocuments(ctx context.Context, st *store.Store, caseID, agency string
 		}
 		for _, v := range d.Versions {
 			base := fmt.Sprintf("documents/%s-v%d", d.ID, v.Content.Version)
-			b, err := json.MarshalIndent(bundleDocument{Content: v.Content, ContentHash: v.ContentHash,
-				SignedAt: v.At, SignedBy: v.SignedBy, Seq: v.Seq}, "", "  ")
-			if err != nil {
+			if err := putJSON(files, base+".json", bundleDocument{Content: v.Content, ContentHash: v.ContentHash,
+				SignedAt: v.At, SignedBy: v.SignedBy, Seq: v.Seq}); err != nil {
 				return err
 			}
-			files[base+".json"] = append(b, '\n')
 			if err := renderVersion(tpl, agency, v, env.Font, base, files); err != nil {
 				return err
 			}
@@ -164,5 +154,13 @@ func caseFootage(ctx context.Context, st *store.Store, report store.CaseReport) 
 	return items, err
 }
 
-// b64 is the standard base64 the bundle's JSON uses for bytes.
-var b64 = base64.StdEncoding
+// putJSON adds v to files as indented JSON ending in a newline: the one
+// form every JSON file of a case file is written in.
+func putJSON(files map[string][]byte, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	files[name] = append(b, '\n')
+	return nil
+}

@@ -109,7 +109,8 @@ func writeFiles(ctx context.Context, rep, live *store.Store, folder string, opt 
 		return err
 	}
 	files[ReadmeFile] = []byte(readme)
-	proofs, err := hubProofs(ctx, rep, live, footageDigests(files["footage.json"]))
+	footage := footageDigests(files["footage.json"])
+	proofs, err := hubProofs(ctx, rep, live, footage)
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func writeFiles(ctx context.Context, rep, live *store.Store, folder string, opt 
 		return err
 	}
 	if opt.WithFootage {
-		return writeFootage(ctx, rep, folder, files["footage.json"])
+		return writeFootage(ctx, rep, folder, footage)
 	}
 	return nil
 }
@@ -149,9 +150,6 @@ func writeFile(folder, name string, b []byte) error {
 	return os.WriteFile(p, b, 0o600)
 }
 
-// bundleEvent is one line of events.jsonl: the signed bytes in base64.
-type bundleEvent = evidence.Event
-
 func writeEvents(ctx context.Context, st *store.Store, path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -172,17 +170,13 @@ func writeEvents(ctx context.Context, st *store.Store, path string) error {
 
 // writeFootage copies each linked footage file, streaming it out of the
 // blob store (which re-verifies it while it is read).
-func writeFootage(ctx context.Context, st *store.Store, folder string, manifest []byte) error {
-	var items []bundleFootage
-	if err := json.Unmarshal(manifest, &items); err != nil {
-		return err
-	}
+func writeFootage(ctx context.Context, st *store.Store, folder string, footage []evidence.Digest) error {
 	if err := os.MkdirAll(filepath.Join(folder, "footage"), 0o700); err != nil {
 		return err
 	}
-	for _, it := range items {
-		if err := copyBlob(ctx, st, it.Digest, filepath.Join(folder, "footage", it.Digest.String())); err != nil {
-			return fmt.Errorf("footage %s: %w", it.Digest, err)
+	for _, d := range footage {
+		if err := copyBlob(ctx, st, d, filepath.Join(folder, "footage", d.String())); err != nil {
+			return fmt.Errorf("footage %s: %w", d, err)
 		}
 	}
 	return nil
@@ -228,11 +222,11 @@ func sealExport(ctx context.Context, st *store.Store, folder string, opt ExportO
 		return res, err
 	}
 	res.Event = evs[0]
-	b, err := json.MarshalIndent(res.Event, "", "  ")
-	if err != nil {
+	files := map[string][]byte{}
+	if err := putJSON(files, ExportFile, res.Event); err != nil {
 		return res, err
 	}
-	return res, writeFile(folder, ExportFile, append(b, '\n'))
+	return res, writeFile(folder, ExportFile, files[ExportFile])
 }
 
 // zipFolder writes the folder's files into a new zip, paths relative to it.

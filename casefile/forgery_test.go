@@ -56,7 +56,7 @@ func forge(t *testing.T, dir string) {
 	b, _ := os.ReadFile(filepath.Join(dir, "terminal.json"))
 	json.Unmarshal(b, &tj)
 	tj.Terminal, tj.PublicKey, tj.PublicKeyPEM = term.ID(), term.Public, evidence.PublicKeyPEM(term.Public)
-	os.WriteFile(filepath.Join(dir, "terminal.json"), indentJSON(tj), 0o600)
+	os.WriteFile(filepath.Join(dir, "terminal.json"), mustJSON(t, tj), 0o600)
 	resum(t, dir)
 	sums, _ := os.ReadFile(filepath.Join(dir, SumsFile))
 	var exp evidence.Event
@@ -72,7 +72,7 @@ func forge(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, ExportFile), indentJSON(evidence.Sign(raw, term)), 0o600)
+	os.WriteFile(filepath.Join(dir, ExportFile), mustJSON(t, evidence.Sign(raw, term)), 0o600)
 }
 
 func resign(t *testing.T, ev evidence.Event, term, officer evidence.KeyPair, prev evidence.Digest) evidence.Event {
@@ -200,4 +200,13 @@ func TestHubKeyAndReceiptTamper(t *testing.T) {
 	if err != nil || v.OK() || !strings.Contains(strings.Join(v.Problems, "\n"), "receipts.jsonl") {
 		t.Fatalf("an edited receipt: %v %v", v.Problems, err)
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	files := map[string][]byte{}
+	if err := putJSON(files, "f", v); err != nil {
+		t.Fatal(err)
+	}
+	return files["f"]
 }

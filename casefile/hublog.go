@@ -60,8 +60,10 @@ func hubProofs(ctx context.Context, rep, live *store.Store, footage []evidence.D
 		return nil, err
 	}
 	files := map[string][]byte{}
-	files["log/hub.json"] = indentJSON(bundleHub{Origin: protocol.LogOrigin(hubKey), HubKey: hubKey,
-		HubKeyPEM: evidence.PublicKeyPEM(hubKey), VerifierKey: vkey})
+	if err := putJSON(files, "log/hub.json", bundleHub{Origin: protocol.LogOrigin(hubKey), HubKey: hubKey,
+		HubKeyPEM: evidence.PublicKeyPEM(hubKey), VerifierKey: vkey}); err != nil {
+		return nil, err
+	}
 	lines, err := inclusionLines(ctx, rep, live, hubKey, files)
 	if err != nil {
 		return nil, err
@@ -113,6 +115,16 @@ func inclusionLines(ctx context.Context, rep, live *store.Store, hubKey ed25519.
 	if err != nil {
 		return nil, err
 	}
+	hashes := map[uint64]evidence.Digest{}
+	err = rep.Events(ctx, func(se store.StoredEvent) error {
+		if se.Terminal == info.ID {
+			hashes[se.Seq] = se.Event.Hash()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	acks, err := live.Acks(ctx)
 	if err != nil {
 		return nil, err
@@ -126,18 +138,15 @@ func inclusionLines(ctx context.Context, rep, live *store.Store, hubKey ed25519.
 			}
 			continue
 		}
-		evs, err := rep.EventsFrom(ctx, info.ID, a.Seq, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 {
+		h, ok := hashes[a.Seq]
+		if !ok {
 			continue
 		}
 		var proof [][]byte
 		if err := json.Unmarshal(a.Proof, &proof); err != nil {
 			return nil, fmt.Errorf("inclusion proof of #%d: %w", a.Seq, err)
 		}
-		b, _ := json.Marshal(bundleInclusion{Seq: a.Seq, EventSHA256: evs[0].Hash(), LogIndex: a.LogIndex,
+		b, _ := json.Marshal(bundleInclusion{Seq: a.Seq, EventSHA256: h, LogIndex: a.LogIndex,
 			CheckpointSize: a.CheckpointSize, Inclusion: proof})
 		out.Write(append(b, '\n'))
 	}
