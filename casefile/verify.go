@@ -49,6 +49,7 @@ type verification struct {
 	opt      VerifyOptions
 	out      *Verified
 	sums     map[string]evidence.Digest
+	hashed   map[string]evidence.Digest // what each listed file hashed to, read once
 	sumsHash evidence.Digest
 	terminal bundleTerminal
 	key      ed25519.PublicKey
@@ -57,14 +58,14 @@ type verification struct {
 	chain    chainFacts
 }
 
-// chainFacts are what the events file establishes for the later checks.
+// chainFacts are what the verified events establish for the later checks,
+// read from the replica (so an event that failed never counts).
 type chainFacts struct {
-	events    int
-	last      uint64
-	lastHash  evidence.Digest
-	hashes    map[uint64]evidence.Digest
-	finalized map[evidence.Digest]bool // content hash → fixed by a co-signed doc.finalized
-	custody   map[evidence.Digest]bool // blob digests named by footage.ingested
+	events   int
+	last     uint64
+	lastHash evidence.Digest
+	hashes   map[uint64]evidence.Digest
+	custody  map[evidence.Digest]bool // blob digests named by footage.ingested
 }
 
 // Verify checks a case file. An error means it could not be read at all;
@@ -114,8 +115,12 @@ func (v *verification) checkSums() error {
 		v.sums[m[2]], _ = evidence.ParseDigest(m[1])
 	}
 	bad := 0
+	v.hashed = map[string]evidence.Digest{}
 	for _, name := range slices.Sorted(maps.Keys(v.sums)) {
 		d, err := hashFile(v.b, name)
+		if err == nil {
+			v.hashed[name] = d
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			v.out.problem("%s: listed in %s but missing", name, SumsFile)
@@ -209,11 +214,11 @@ func (v *verification) checkExport() {
 }
 
 // checkEvents streams events.jsonl into a replica that keeps only events
-// whose signatures, chain and payloads hold.
+// whose signatures, chain, payloads and rules hold, and takes the facts the
+// later checks need from it.
 func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) {
 	trusted := &evidence.Keys{}
 	trusted.AddTerminal(evidence.KeyID(v.key), v.key)
-	c := chainFacts{hashes: map[uint64]evidence.Digest{}, finalized: map[evidence.Digest]bool{}, custody: map[evidence.Digest]bool{}}
 	var lineErr error
 	each := func(fn func(evidence.Event) error) error {
 		return eachLine(v.b, EventsFile, maxEventLine, func(n int, line []byte) error {
@@ -222,7 +227,6 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 				lineErr = errors.Join(lineErr, fmt.Errorf("%s line %d: %w", EventsFile, n, err))
 				return nil
 			}
-			c.note(ev)
 			return fn(ev)
 		})
 	}
@@ -236,34 +240,34 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 	for _, p := range report.Problems {
 		v.out.problem("%s: %s", EventsFile, p)
 	}
-	c.events = report.Events
-	v.chain = c
+	if v.chain, err = factsOf(ctx, rep.Store); err != nil {
+		rep.Close()
+		return nil, fmt.Errorf("case file: %w", err)
+	}
+	v.chain.events = report.Events
 	if lineErr == nil && report.OK() {
-		v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d events verify as one chain signed by terminal %s, every body canonical and every payload valid", c.events, evidence.KeyID(v.key)))
+		v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d events verify as one chain signed by terminal %s, every body canonical and every payload valid", report.Events, evidence.KeyID(v.key)))
 	}
 	return rep, nil
 }
 
-// note records what later checks need from one event (its signature is
-// checked by the replica; facts of a bad event never count, because the
-// replica then reports a problem).
-func (c *chainFacts) note(ev evidence.Event) {
-	body, err := evidence.ParseBody(ev.Body)
+// factsOf reads the chain's hashes and head and the footage in custody
+// from the replica of the verified events.
+func factsOf(ctx context.Context, rep *store.Store) (chainFacts, error) {
+	c := chainFacts{hashes: map[uint64]evidence.Digest{}, custody: map[evidence.Digest]bool{}}
+	err := rep.Events(ctx, func(se store.StoredEvent) error {
+		c.last, c.lastHash = se.Seq, se.Event.Hash()
+		c.hashes[se.Seq] = c.lastHash
+		return nil
+	})
 	if err != nil {
-		return
+		return c, err
 	}
-	c.last, c.lastHash = body.Seq, ev.Hash()
-	c.hashes[body.Seq] = ev.Hash()
-	p, err := casework.Decode(body.Type, body.Payload)
-	if err != nil {
-		return
-	}
-	switch p := p.(type) {
-	case *casework.DocFinalized:
-		c.finalized[p.ContentHash] = c.finalized[p.ContentHash] || len(ev.CoSigs) > 0
-	case *casework.FootageIngested:
-		c.custody[p.Digest] = true
-	}
+	err = rep.Footage(ctx, func(it store.FootageItem) error {
+		c.custody[it.Digest] = true
+		return nil
+	})
+	return c, err
 }
 
 // checkExportChain places the export after the last event of the file.
@@ -310,31 +314,10 @@ func (v *verification) checkDerived(ctx context.Context, rep *store.Store) error
 			bad++
 		}
 	}
-	v.checkDocumentsFixed(want)
 	if bad == 0 {
 		v.out.Claims = append(v.out.Claims, fmt.Sprintf("terminal.json, case.json, footage.json and %d document files (JSON, PDF rendered again, signature PNGs) are exactly what the signed events give", len(want)-3))
 	}
 	return nil
-}
-
-// checkDocumentsFixed: every document version's content hash is fixed by a
-// doc.finalized event an officer co-signed.
-func (v *verification) checkDocumentsFixed(want map[string][]byte) {
-	for name, b := range want {
-		if !strings.HasPrefix(name, "documents/") || path.Ext(name) != ".json" {
-			continue
-		}
-		var d bundleDocument
-		if err := json.Unmarshal(b, &d); err != nil {
-			v.out.problem("%s: %v", name, err)
-			continue
-		}
-		if h, err := d.Content.Hash(); err != nil || h != d.ContentHash {
-			v.out.problem("%s: content does not hash to its content_hash", name)
-		} else if !v.chain.finalized[h] {
-			v.out.problem("%s: no doc.finalized event with an officer's co-signature fixes %s", name, h)
-		}
-	}
 }
 
 // checkFootage: every footage file hashes to its name and is in custody.
@@ -348,7 +331,10 @@ func (v *verification) checkFootage() {
 			bad++
 			continue
 		}
-		got, err := hashFile(v.b, name)
+		got, ok := v.hashed[name]
+		if !ok {
+			got, err = hashFile(v.b, name)
+		}
 		if err != nil || got != d {
 			v.out.problem("%s: content does not match its name", name)
 			bad++
