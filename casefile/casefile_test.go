@@ -150,3 +150,25 @@ func TestExportRefusesDamagedRecord(t *testing.T) {
 		t.Fatalf("export of a damaged record: %v", err)
 	}
 }
+
+// A hand-made case file folder with a symlink (to /dev/zero, to a file
+// outside it) or a FIFO where a file should be is refused at once: the
+// verifier would otherwise read forever, block, or read another file.
+func TestVerifyRefusesFoldersWithOtherThanFiles(t *testing.T) {
+	for name, plant := range map[string]func(string) error{
+		"symlink to /dev/zero": func(p string) error { return os.Symlink("/dev/zero", p) },
+		"symlink outside":      func(p string) error { return os.Symlink("/etc/hostname", p) },
+		"fifo":                 func(p string) error { return exec.Command("mkfifo", p).Run() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, SumsFile), []byte(strings.Repeat("0", 64)+"  case.json\n"), 0o600)
+			if err := plant(filepath.Join(dir, "case.json")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := OpenBundle(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Fatalf("%s: %v", name, err)
+			}
+		})
+	}
+}

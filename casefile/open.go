@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"lawtrail/evidence"
@@ -49,6 +50,9 @@ func OpenBundle(path string) (*Bundle, error) {
 		if st, err := os.Stat(path); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("case file %s: not a folder or a .zip", path)
 		}
+		if err := checkFolder(path); err != nil {
+			return nil, fmt.Errorf("case file %s: %w", path, err)
+		}
 		return &Bundle{FS: os.DirFS(path), close: func() error { return nil }}, nil
 	}
 	zr, err := zip.OpenReader(path)
@@ -60,6 +64,27 @@ func OpenBundle(path string) (*Bundle, error) {
 		return nil, fmt.Errorf("case file %s: %w", path, err)
 	}
 	return &Bundle{FS: zr, close: zr.Close}, nil
+}
+
+// checkFolder refuses a case file folder holding anything but folders and
+// regular files: os.DirFS follows a symlink (to /dev/zero, to a file
+// elsewhere) and a FIFO blocks its reader, so a crafted folder could make
+// the verifier read forever or read what is not in the case file.
+func checkFolder(root string) error {
+	n := 0
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n++; n > maxEntries {
+			return fmt.Errorf("%w: more than %d entries", ErrBadArchive, maxEntries)
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			rel, _ := filepath.Rel(root, p)
+			return fmt.Errorf("%w: %s is not a regular file (%s)", ErrBadArchive, rel, d.Type())
+		}
+		return nil
+	})
 }
 
 func checkZip(zr *zip.Reader) error {

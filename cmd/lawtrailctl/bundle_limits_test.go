@@ -108,4 +108,14 @@ func TestVerifyBundleBoundedOnHostileZips(t *testing.T) {
 	if r.code == 0 || r.code > 2 {
 		t.Fatalf("a 64 MiB line of events: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+
+	// A folder whose footage file is a symlink to /dev/zero: refused at
+	// once, not read forever.
+	folder := copyTree(t, out)
+	os.MkdirAll(filepath.Join(folder, "footage"), 0o700)
+	os.Symlink("/dev/zero", filepath.Join(folder, "footage", strings.Repeat("0", 64)))
+	r = ctlLimited(t, nil, "verify-bundle", folder)
+	if r.code != 2 || !strings.Contains(r.stderr, "not a regular file") {
+		t.Fatalf("a folder with a symlink to /dev/zero: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
