@@ -7,7 +7,9 @@ import "lawtrail/evidence"
 // fetches its own accepted events back, and reports the divergence so the
 // hub keeps the diverging events as a fork.
 const (
-	// PathEvents with GET: ?after=SEQ[&limit=N][&size=CHECKPOINT SIZE].
+	// PathDivergence takes a terminal's DivergenceReport (POST). PathEvents
+	// with GET (?after=SEQ[&limit=N][&size=CHECKPOINT SIZE]) gives back the
+	// terminal's own held events.
 	PathDivergence = "/v1/divergence"
 	// MaxHeldEvents is the most events one GET /v1/events answer carries.
 	MaxHeldEvents = 500

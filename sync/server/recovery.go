@@ -46,8 +46,9 @@ func (h *Handler) heldEvents(w http.ResponseWriter, r *http.Request) {
 
 // divergence serves POST /v1/divergence: a terminal reports that its chain
 // diverges from the hub's. Every reported event must be this terminal's,
-// signed by its key (co-signatures are kept as sent: the officers may be
-// known only to the diverging chain); the hub quarantines those that are
+// signed by its key (co-signatures are not checked, since the officers may
+// be known only to the diverging chain, and not kept: a fork keeps the body
+// and the terminal's signature); the hub quarantines those that are
 // not its own and do not continue its chain, and records the report.
 func (h *Handler) divergence(w http.ResponseWriter, r *http.Request) {
 	var rep protocol.DivergenceReport
