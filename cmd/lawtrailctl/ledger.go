@@ -96,6 +96,16 @@ func cmdLedger(ctx context.Context, dir string, args []string, e env) error {
 	return nil
 }
 
+// csvText keeps a text cell text when a spreadsheet program opens the CSV:
+// one starting with = + - @ (or a tab or CR) would be read as a formula (a
+// case title "=HYPERLINK(…)" runs when clicked), so it gets a leading '.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 func writeCSV(path string, table [][]any) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -111,6 +121,8 @@ func writeCSV(path string, table [][]any) error {
 			case nil:
 			case ledgerDate:
 				rec[i] = v.text()
+			case string:
+				rec[i] = csvText(v)
 			default:
 				rec[i] = fmt.Sprint(v)
 			}

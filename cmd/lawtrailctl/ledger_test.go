@@ -199,3 +199,45 @@ func openpyxlCheck(t *testing.T, path string, cases int) (string, error) {
 	}
 	return string(out), err
 }
+
+// A case title written as a formula stays text in the CSV ledger (a
+// spreadsheet program would otherwise run it when the file is opened) and is
+// a string cell in the XLSX.
+func TestLedgerFormulaTitlesStayText(t *testing.T) {
+	dir := initTerminal(t)
+	title := `=HYPERLINK("http://example.invalid/","点此查看")`
+	if r := ctl(t, pass, "--data", dir, "case", "new", "--number", "示市监罚〔2026〕9号", "--title", title); r.code != 0 {
+		t.Fatalf("case new: %s", r.stderr)
+	}
+	c := filepath.Join(t.TempDir(), "ledger.csv")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+		t.Fatalf("ledger: %s", r.stderr)
+	}
+	b, _ := os.ReadFile(c)
+	if !strings.Contains(string(b), `'=HYPERLINK(`) || strings.Contains(string(b), `,=HYPERLINK(`) || strings.Contains(string(b), `,"=HYPERLINK(`) {
+		t.Fatalf("a formula title in the CSV:\n%s", b)
+	}
+	x := filepath.Join(t.TempDir(), "ledger.xlsx")
+	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+		t.Fatalf("ledger: %s", r.stderr)
+	}
+	f, err := excelize.OpenFile(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("执法台账")
+	for ri, row := range rows {
+		for ci, v := range row {
+			if v != title {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(ci+1, ri+1)
+			if formula, _ := f.GetCellFormula("执法台账", cell); formula != "" {
+				t.Fatalf("the title became a formula in %s: %s", cell, formula)
+			}
+			return
+		}
+	}
+	t.Fatalf("the title is not in the XLSX: %v", rows)
+}
