@@ -72,4 +72,9 @@ type Backend interface {
 	// Timestamps returns the TSA tokens of checkpoints larger than after,
 	// by size, at most limit (timestamps.go).
 	Timestamps(ctx context.Context, after uint64, limit int) (protocol.Timestamps, error)
+	// AgencyEvents returns the accepted events of the other terminals of
+	// terminal's agency with log index ≥ from, below the checkpoint of size
+	// (0: the latest), at most limit, with inclusion proofs against it
+	// (writer not empty: that writer's only) (agencyfeed.go).
+	AgencyEvents(ctx context.Context, terminal string, from uint64, limit int, size uint64, writer string) (protocol.AgencyEvents, error)
 }

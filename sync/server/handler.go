@@ -48,7 +48,8 @@ func NewWithOptions(b Backend, log *slog.Logger, opt Options) (*Handler, error) 
 	h.mux.HandleFunc("GET "+protocol.PathReceipt+"{digest}", h.enrolled(h.receipt))
 	h.mux.HandleFunc("GET "+protocol.PathCheckpoint, h.enrolled(h.checkpoint))
 	h.mux.HandleFunc("GET "+protocol.PathFeed, h.enrolled(h.feed))
-	h.mux.HandleFunc("GET "+protocol.PathTimestamps, h.enrolled(h.timestamps)) // timestamps.go
+	h.mux.HandleFunc("GET "+protocol.PathTimestamps, h.enrolled(h.timestamps))     // timestamps.go
+	h.mux.HandleFunc("GET "+protocol.PathAgencyEvents, h.enrolled(h.agencyEvents)) // agencyfeed.go
 	return h, nil
 }
 
