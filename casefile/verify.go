@@ -230,7 +230,8 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 			return fn(ev)
 		})
 	}
-	rep, report, err := store.ReplicaOf(ctx, trusted, each)
+	cfg := &casework.Config{Templates: v.opt.Env.Templates, AVMatters: v.opt.Env.Matters}
+	rep, report, err := store.ReplicaOf(ctx, trusted, cfg, each)
 	if err != nil {
 		return nil, fmt.Errorf("case file: %w", err)
 	}

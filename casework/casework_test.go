@@ -99,9 +99,11 @@ func TestDecodeRoundTrip(t *testing.T) {
 // memState is an in-memory State for the rule tests.
 type memState struct {
 	officers map[string]Officer
+	here     map[string]bool // officers with a key on this terminal
 	cases    map[string]Case
-	steps    map[string]bool
+	steps    map[string]StepInfo
 	sources  map[string]SourceRecord
+	config   *Config
 }
 
 func (m *memState) Officer(_ context.Context, id string) (Officer, bool, error) {
@@ -109,11 +111,17 @@ func (m *memState) Officer(_ context.Context, id string) (Officer, bool, error) 
 	return o, ok, nil
 }
 func (m *memState) OfficerCount(context.Context) (int, error) { return len(m.officers), nil }
+func (m *memState) EnrolledHere(_ context.Context, id string) (bool, error) {
+	return m.here[id], nil
+}
 func (m *memState) Case(_ context.Context, id string) (Case, bool, error) {
 	c, ok := m.cases[id]
 	return c, ok, nil
 }
-func (m *memState) StepExists(_ context.Context, id string) (bool, error) { return m.steps[id], nil }
+func (m *memState) Step(_ context.Context, id string) (StepInfo, bool, error) {
+	s, ok := m.steps[id]
+	return s, ok, nil
+}
 func (m *memState) Document(context.Context, string) (DocumentRecord, bool, error) {
 	return DocumentRecord{}, false, nil
 }
@@ -125,56 +133,98 @@ func (m *memState) SourceFile(_ context.Context, k SourceKey) (SourceRecord, boo
 	return r, ok, nil
 }
 
-// L8: every act names an enrolled officer; only an admin enrolls officers.
+func (m *memState) Config() *Config { return m.config }
+
+// L8 (each act by the person acting, within their role): every act names an
+// enrolled, unrevoked officer whose roles allow it; only an admin enrolls,
+// revokes and changes roles; enforcement acts need a valid credential; an
+// officer named present co-signs.
 func TestL8RulesOnActors(t *testing.T) {
 	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, Shanghai)
+	act := func(actor string, p Payload, cosigners ...string) Act {
+		return Act{Actor: actor, At: now, CoSigners: cosigners, Payload: p}
+	}
 	empty := &memState{officers: map[string]Officer{}}
 	first := &OfficerEnrolled{Officer: "o1", Name: "张三", Agency: "a", Roles: []Role{RoleAdmin}, PublicKey: make([]byte, 32)}
-	if err := CheckRules(ctx, empty, "o1", first); err != nil {
+	if err := CheckRules(ctx, empty, act("o1", first)); err != nil {
 		t.Fatalf("first admin enrolling themselves: %v", err)
 	}
-	if err := CheckRules(ctx, empty, "o2", first); !errors.Is(err, ErrRule) {
+	if err := CheckRules(ctx, empty, act("o2", first)); !errors.Is(err, ErrRule) {
 		t.Fatalf("first officer enrolled by someone else: %v", err)
 	}
 	notAdmin := *first
 	notAdmin.Roles = []Role{RoleOfficer}
-	if err := CheckRules(ctx, empty, "o1", &notAdmin); !errors.Is(err, ErrRule) {
+	if err := CheckRules(ctx, empty, act("o1", &notAdmin)); !errors.Is(err, ErrRule) {
 		t.Fatalf("first officer without admin role: %v", err)
 	}
 
+	matters := AVMatters{Mandatory: []StepKind{StepSeizure}}
 	st := &memState{
-		officers: map[string]Officer{"o1": {ID: "o1", Roles: []Role{RoleAdmin}}, "o2": {ID: "o2", Roles: []Role{RoleOfficer}}},
-		cases:    map[string]Case{"c1": {ID: "c1", Phase: PhaseDecision}},
-		steps:    map[string]bool{"s1": true},
-		sources:  map[string]SourceRecord{},
+		officers: map[string]Officer{
+			"o1": {ID: "o1", Name: "张三", Agency: "a", Roles: []Role{RoleAdmin, RoleOfficer}, CredentialNo: "1"},
+			"o2": {ID: "o2", Name: "李四", Agency: "a", Roles: []Role{RoleOfficer}, CredentialNo: "2", ValidUntil: "2026-11-20"},
+			"o3": {ID: "o3", Name: "王五", Agency: "a", Roles: []Role{RoleOfficer}, CredentialNo: "3", ValidUntil: "2026-11-19"},
+			"o4": {ID: "o4", Name: "赵六", Agency: "a", Roles: []Role{RoleClerk}},
+			"o5": {ID: "o5", Name: "钱七", Agency: "a", Roles: []Role{RoleOfficer}, CredentialNo: "5", Revoked: true, RevokeReason: "离职"},
+			"o6": {ID: "o6", Name: "孙八", Agency: "a", Roles: []Role{RoleOfficer}},
+		},
+		here:    map[string]bool{"o1": true, "o2": true},
+		cases:   map[string]Case{"c1": {ID: "c1", Phase: PhaseDecision}},
+		steps:   map[string]StepInfo{"s1": {Case: "c1", Kind: StepInterview}, "sz": {Case: "c1", Kind: StepSeizure}},
+		sources: map[string]SourceRecord{},
+		config:  &Config{AVMatters: matters},
 	}
-	next := &OfficerEnrolled{Officer: "o3", Name: "李四", Agency: "a", Roles: []Role{RoleOfficer}, PublicKey: make([]byte, 32)}
-	start := time.Date(2026, 11, 20, 10, 0, 0, 0, Shanghai)
+	enroll := func(id, name string) *OfficerEnrolled {
+		return &OfficerEnrolled{Officer: id, Name: name, Agency: "a", Roles: []Role{RoleOfficer}, PublicKey: make([]byte, 32)}
+	}
 	step := func(id, c string, officers ...string) *StepRecorded {
-		return &StepRecorded{Step: id, Case: c, Kind: StepInterview, Start: start, End: start, Officers: officers}
+		return &StepRecorded{Step: id, Case: c, Kind: StepInterview, Start: now, End: now, Officers: officers}
 	}
 	cases := []struct {
-		name  string
-		actor string
-		p     Payload
-		ok    bool
+		name string
+		a    Act
+		ok   bool
 	}{
-		{"admin enrolls", "o1", next, true},
-		{"officer enrolls", "o2", next, false},
-		{"enrolled twice", "o1", &OfficerEnrolled{Officer: "o2", Name: "x", Agency: "a", Roles: []Role{RoleOfficer}, PublicKey: make([]byte, 32)}, false},
-		{"stranger opens a case", "o9", &CaseOpened{Case: "c2"}, false},
-		{"officer opens a case", "o2", &CaseOpened{Case: "c2"}, true},
-		{"case opened twice", "o2", &CaseOpened{Case: "c1"}, false},
-		{"phase forward", "o2", &CasePhaseAdvanced{Case: "c1", Phase: PhaseExecution}, true},
-		{"phase back", "o2", &CasePhaseAdvanced{Case: "c1", Phase: PhaseInvestigation}, false},
-		{"phase of unknown case", "o2", &CasePhaseAdvanced{Case: "c9", Phase: PhaseExecution}, false},
-		{"step", "o2", step("s2", "c1", "o1", "o2"), true},
-		{"step twice", "o2", step("s1", "c1", "o2"), false},
-		{"step in unknown case", "o2", step("s3", "c9", "o2"), false},
-		{"step with unknown officer", "o2", step("s4", "c1", "o2", "o9"), false},
+		{"admin enrolls", act("o1", enroll("o9", "周九")), true},
+		{"officer enrolls an officer", act("o2", enroll("o9", "周九")), false},
+		{"enrolled twice on this terminal", act("o1", enroll("o2", "李四")), false},
+		{"known from another terminal, enrolled here", act("o1", enroll("o3", "王五")), true},
+		{"known under another name", act("o1", enroll("o3", "王五五")), false},
+		{"revoked officer enrolled again", act("o1", enroll("o5", "钱七")), false},
+		{"stranger opens a case", act("o99", &CaseOpened{Case: "c2"}), false},
+		{"officer opens a case", act("o2", &CaseOpened{Case: "c2"}), true},
+		{"clerk opens a case", act("o4", &CaseOpened{Case: "c2"}), false},
+		{"expired credential opens a case", act("o3", &CaseOpened{Case: "c2"}), false},
+		{"no credential opens a case", act("o6", &CaseOpened{Case: "c2"}), false},
+		{"revoked officer opens a case", act("o5", &CaseOpened{Case: "c2"}), false},
+		{"case opened twice", act("o2", &CaseOpened{Case: "c1"}), false},
+		{"phase forward", act("o2", &CasePhaseAdvanced{Case: "c1", Phase: PhaseExecution}), true},
+		{"phase back", act("o2", &CasePhaseAdvanced{Case: "c1", Phase: PhaseInvestigation}), false},
+		{"phase of unknown case", act("o2", &CasePhaseAdvanced{Case: "c9", Phase: PhaseExecution}), false},
+		{"step co-signed by the other officer", act("o2", step("s2", "c1", "o1", "o2"), "o1"), true},
+		{"step without the other's co-signature", act("o2", step("s2", "c1", "o1", "o2")), false},
+		{"step naming an expired officer", act("o2", step("s2", "c1", "o3", "o2"), "o3"), false},
+		{"step naming a revoked officer", act("o2", step("s2", "c1", "o5", "o2"), "o5"), false},
+		{"step naming a clerk", act("o2", step("s2", "c1", "o4", "o2"), "o4"), false},
+		{"step naming one officer twice", act("o2", step("s2", "c1", "o2", "o2")), false},
+		{"step twice", act("o2", step("s1", "c1", "o2")), false},
+		{"step in unknown case", act("o2", step("s3", "c9", "o2")), false},
+		{"step with unknown officer", act("o2", step("s4", "c1", "o2", "o99"), "o99"), false},
+		{"text-only interview", act("o2", &StepTextOnly{Step: "s1", Reason: "r"}), true},
+		{"text-only seizure (must be on AV)", act("o2", &StepTextOnly{Step: "sz", Reason: "r"}), false},
+		{"admin revokes", act("o1", &OfficerRevoked{Officer: "o2", Reason: "调离"}), true},
+		{"officer revokes", act("o2", &OfficerRevoked{Officer: "o3", Reason: "x"}), false},
+		{"admin revokes themselves", act("o1", &OfficerRevoked{Officer: "o1", Reason: "x"}), false},
+		{"revoked twice", act("o1", &OfficerRevoked{Officer: "o5", Reason: "x"}), false},
+		{"roles changed", act("o1", &OfficerRolesChanged{Officer: "o2", Roles: []Role{RoleReviewer}}), true},
+		{"admin drops own admin role", act("o1", &OfficerRolesChanged{Officer: "o1", Roles: []Role{RoleOfficer}}), false},
+		{"clerk docks", act("o4", &FootageIngested{}), true},
+		{"clerk exports", act("o4", &CaseExported{Case: "c1"}), true},
+		{"unknown type", act("o1", strangePayload{}), false},
 	}
 	for _, tc := range cases {
-		err := CheckRules(ctx, st, tc.actor, tc.p)
+		err := CheckRules(ctx, st, tc.a)
 		if tc.ok && err != nil {
 			t.Errorf("%s: refused: %v", tc.name, err)
 		}
@@ -182,7 +232,24 @@ func TestL8RulesOnActors(t *testing.T) {
 			t.Errorf("%s: got %v, want a rule refusal", tc.name, err)
 		}
 	}
+	if err := CheckRules(ctx, st, act("o3", &CaseOpened{Case: "c2"})); !errors.Is(err, ErrCredentialExpired) {
+		t.Errorf("expired credential: %v, want ErrCredentialExpired", err)
+	}
+	if err := CheckRules(ctx, st, Act{Actor: "o3", At: now.Add(-24 * time.Hour), Payload: &CaseOpened{Case: "c2"}}); err != nil {
+		t.Errorf("the credential's last day is still valid: %v", err)
+	}
+	if err := CheckRules(ctx, st, act("o5", &CaseOpened{Case: "c2"})); !errors.Is(err, ErrRevoked) {
+		t.Errorf("revoked: %v, want ErrRevoked", err)
+	}
+	if err := CheckRules(ctx, st, act("o4", &CaseOpened{Case: "c2"})); !errors.Is(err, ErrRole) {
+		t.Errorf("clerk: %v, want ErrRole", err)
+	}
 }
+
+type strangePayload struct{}
+
+func (strangePayload) EventType() string { return "case.vanished" }
+func (strangePayload) Validate() error   { return nil }
 
 // R3: footage is suggested for a step by time overlap, the step's own
 // officers' recordings first.

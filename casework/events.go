@@ -51,6 +51,7 @@ type OfficerEnrolled struct {
 	Agency       string `json:"agency"`
 	Roles        []Role `json:"roles"`
 	PublicKey    []byte `json:"public_key"`
+	ValidUntil   string `json:"valid_until,omitempty"` // the credential's last valid day, YYYY-MM-DD
 }
 
 // CaseOpened registers a case (立案) in the initiation phase.
@@ -104,13 +105,11 @@ func (p OfficerEnrolled) Validate() error {
 	if len(p.PublicKey) != 32 {
 		return fmt.Errorf("officer public key: %d bytes, want 32", len(p.PublicKey))
 	}
-	if len(p.Roles) == 0 {
-		return fmt.Errorf("officer %s: no role", p.Officer)
+	if err := checkRoles(p.Officer, p.Roles); err != nil {
+		return err
 	}
-	for _, r := range p.Roles {
-		if !slices.Contains(Roles, r) {
-			return fmt.Errorf("officer %s: unknown role %q", p.Officer, r)
-		}
+	if _, err := ParseValidUntil(p.ValidUntil); err != nil {
+		return fmt.Errorf("officer %s: %w", p.Officer, err)
 	}
 	if p.CredentialNo != "" {
 		if err := checkText("credential number", p.CredentialNo, 40); err != nil {
@@ -196,6 +195,10 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &EventRebased{}
 	case TypeCaseExported:
 		p = &CaseExported{}
+	case TypeOfficerRevoked:
+		p = &OfficerRevoked{}
+	case TypeOfficerRolesChanged:
+		p = &OfficerRolesChanged{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

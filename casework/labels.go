@@ -36,6 +36,8 @@ var roleLabels = map[Role]string{
 	RoleOfficer:    "执法人员",
 	RoleClerk:      "证据管理员",
 	RoleReviewer:   "法制审核人员",
+	RoleHead:       "负责人",
+	RolePublisher:  "公示管理员",
 	RoleSupervisor: "执法监督人员",
 	RoleAdmin:      "系统管理员",
 }

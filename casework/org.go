@@ -14,12 +14,14 @@ const (
 	RoleOfficer    Role = "officer"    // 执法人员: records enforcement acts
 	RoleClerk      Role = "clerk"      // evidence clerk: docks recorders
 	RoleReviewer   Role = "reviewer"   // 法制审核人员: legal review
-	RoleSupervisor Role = "supervisor" // supervises and reads
+	RoleHead       Role = "head"       // 负责人: approves; decides disagreements
+	RolePublisher  Role = "publisher"  // 公示管理员: publishes decisions
+	RoleSupervisor Role = "supervisor" // 监督人员: supervises and reads
 	RoleAdmin      Role = "admin"      // enrolls officers, configures the terminal
 )
 
 // Roles lists every role in a fixed order.
-var Roles = []Role{RoleOfficer, RoleClerk, RoleReviewer, RoleSupervisor, RoleAdmin}
+var Roles = []Role{RoleOfficer, RoleClerk, RoleReviewer, RoleHead, RolePublisher, RoleSupervisor, RoleAdmin}
 
 // ParseRoles reads a comma-separated role list such as "officer,admin".
 func ParseRoles(s string) ([]Role, error) {
@@ -73,3 +75,7 @@ func checkText(what, s string, max int) error {
 	}
 	return nil
 }
+
+// CheckID says whether id is a well-formed identifier (of an officer, case,
+// step, document): 1–64 letters, digits, '-', '_' or '.'.
+func CheckID(what, id string) error { return checkID(what, id) }

@@ -107,16 +107,20 @@ func Effective(p Payload) (inner Payload, original *evidence.Body, ok bool) {
 // checkRebased: the rebased event is recorded by the original's actor; the
 // original's act must satisfy the rules now, at its new place, unless the
 // event says it conflicts (then it is kept without effect).
-func checkRebased(ctx context.Context, st State, actor string, p *EventRebased) error {
+func checkRebased(ctx context.Context, st State, a Act, p *EventRebased) error {
 	body, inner, err := p.Original()
 	if err != nil {
 		return refuse(nil, "%v", err)
 	}
-	if actor != body.Actor {
-		return refuse(nil, "rebased event acted by %q, the original by %q", actor, body.Actor)
+	if a.Actor != body.Actor {
+		return refuse(nil, "rebased event acted by %q, the original by %q", a.Actor, body.Actor)
 	}
 	if p.Conflict != "" {
 		return nil
 	}
-	return CheckRules(ctx, st, body.Actor, inner)
+	cosigners := make([]string, len(p.OriginalCoSigs))
+	for i, c := range p.OriginalCoSigs {
+		cosigners[i] = c.Officer
+	}
+	return CheckRules(ctx, st, Act{Actor: body.Actor, At: body.Time, CoSigners: cosigners, Payload: inner})
 }

@@ -376,3 +376,43 @@ func strictDecode(raw json.RawMessage, v *struct{ Name, IDNo, Address, LegalRep,
 	v.Name, v.IDNo, v.Address, v.LegalRep, v.Phone = m["name"], m["id_no"], m["address"], m["legal_rep"], m["phone"]
 	return nil
 }
+
+// FieldErrors is every problem a template found in a document's values.
+type FieldErrors []FieldError
+
+func (fe FieldErrors) Error() string {
+	parts := make([]string, len(fe))
+	for i, e := range fe {
+		parts[i] = e.Error()
+	}
+	return "fields: " + strings.Join(parts, "; ")
+}
+
+// NamedOfficer is one entry of a document's officers field.
+type NamedOfficer struct {
+	Name       string `json:"name"`
+	ID         string `json:"id"`
+	Credential string `json:"credential"`
+}
+
+// NamedOfficers returns the officers a document's values name in the
+// template's officers fields; each must carry the officer's id.
+func (t *Template) NamedOfficers(values map[string]json.RawMessage) ([]NamedOfficer, error) {
+	var out []NamedOfficer
+	for _, f := range t.Fields() {
+		if f.Type != FieldOfficers || values[f.Key] == nil {
+			continue
+		}
+		var list []NamedOfficer
+		if err := json.Unmarshal(values[f.Key], &list); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Key, err)
+		}
+		for i, o := range list {
+			if strings.TrimSpace(o.ID) == "" {
+				return nil, fmt.Errorf("%s: officer %d (%s) carries no officer id: pick enrolled officers", f.Key, i+1, o.Name)
+			}
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}

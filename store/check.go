@@ -63,6 +63,7 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 		return r, err
 	}
 	defer rep.Close()
+	rep.cfg = s.cfg
 	rp, err := rep.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
 		return r, err

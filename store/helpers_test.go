@@ -10,11 +10,33 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/evidence"
 )
 
 var testKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// testConfig is the agency configuration of the tests: the bundled AV matters
+// list and templates, and "note", a template with a single text field.
+func testConfig(t testing.TB) *casework.Config {
+	t.Helper()
+	ts, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := casework.ParseTemplate("note.json", []byte(`{"version":1,"id":"note","name":"便笺","name_en":"Note",
+		"sections":[{"title":"内容","fields":[{"key":"findings","label":"内容","type":"longtext","required":true}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts[note.ID] = note
+	m, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &casework.Config{Templates: ts, AVMatters: m}
+}
 
 // fixture is an initialised terminal in a temporary folder.
 type fixture struct {
@@ -37,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, casework.Shanghai)
-	s, err := Open(ctx, dir, Options{Now: func() time.Time { clock = clock.Add(time.Second); return clock }})
+	s, err := Open(ctx, dir, Options{Now: func() time.Time { clock = clock.Add(time.Second); return clock }, Config: testConfig(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func (s *Store) EventCount(ctx context.Context) (int, error) {
 
 // Officers lists the enrolled officers, admins first, then by id.
 func (s *Store) Officers(ctx context.Context) ([]casework.Officer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, credential_no, agency, roles FROM officers
+	rows, err := s.db.QueryContext(ctx, `SELECT `+officerColumns+` FROM officers
 		ORDER BY (',' || roles || ',' LIKE '%,admin,%') DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list officers: %w", err)

@@ -15,11 +15,14 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officers", "agencies", "terminals"}
+var projectionTables = []string{"event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
 func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload) error {
+	if err := indexCase(ctx, tx, body, p); err != nil { // order.go: the timeline's index
+		return err
+	}
 	// A rebased event applies its original's act at its own position but
 	// with the original's time; a conflicting one only its custody rows.
 	p, original, _ := casework.Effective(p)
@@ -36,9 +39,11 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		_, err = tx.ExecContext(ctx, "INSERT INTO agencies (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
 			p.Agency, p.Name)
 	case *casework.OfficerEnrolled:
-		_, err = tx.ExecContext(ctx, `INSERT INTO officers (id, name, credential_no, agency, roles, public_key, enrolled_by, enrolled_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.Officer, p.Name, p.CredentialNo, p.Agency, joinRoles(p.Roles), p.PublicKey, body.Actor, at)
+		err = projectEnrolled(ctx, tx, body, p, at)
+	case *casework.OfficerRevoked:
+		_, err = tx.ExecContext(ctx, "UPDATE officers SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL", at, p.Reason, p.Officer)
+	case *casework.OfficerRolesChanged:
+		_, err = tx.ExecContext(ctx, "UPDATE officers SET roles = ? WHERE id = ?", joinRoles(p.Roles), p.Officer)
 	case *casework.CaseOpened:
 		_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, number, title, act_type, agency, phase, opened_by, opened_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +86,21 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		}
 	}
 	return nil
+}
+
+// projectEnrolled: the first enrollment of an officer anywhere in the agency
+// makes the person; each enrollment adds their key on its terminal and
+// brings their credential and roles to what it says.
+func projectEnrolled(ctx context.Context, tx *sql.Tx, body evidence.Body, p *casework.OfficerEnrolled, at string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO officers (id, name, credential_no, agency, roles, public_key, enrolled_by, enrolled_at, valid_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET credential_no = excluded.credential_no,
+		roles = excluded.roles, valid_until = excluded.valid_until`,
+		p.Officer, p.Name, p.CredentialNo, p.Agency, joinRoles(p.Roles), p.PublicKey, body.Actor, at, p.ValidUntil); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO officer_keys (officer, terminal, public_key, enrolled_by, enrolled_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, p.Officer, body.Terminal, p.PublicKey, body.Actor, at)
+	return err
 }
 
 func projectFinalized(ctx context.Context, tx *sql.Tx, body evidence.Body, p *casework.DocFinalized, at string) error {
@@ -128,7 +148,7 @@ func (s *Store) RebuildProjections(ctx context.Context) error {
 		return fmt.Errorf("rebuild: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := rebuildProjectionsTx(ctx, tx); err != nil {
+	if err := s.rebuildProjectionsTx(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -137,39 +157,11 @@ func (s *Store) RebuildProjections(ctx context.Context) error {
 	return nil
 }
 
-// rebuildProjectionsTx is RebuildProjections inside the caller's transaction.
-func rebuildProjectionsTx(ctx context.Context, tx *sql.Tx) error {
-	for _, t := range projectionTables {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-			return fmt.Errorf("rebuild: empty %s: %w", t, err)
-		}
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT body FROM events ORDER BY id")
-	if err != nil {
-		return fmt.Errorf("rebuild: read events: %w", err)
-	}
-	var bodies [][]byte
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return fmt.Errorf("rebuild: read event: %w", err)
-		}
-		bodies = append(bodies, b)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("rebuild: read events: %w", err)
-	}
-	for _, raw := range bodies {
-		body, p, err := decodeEvent(raw)
-		if err != nil {
-			return fmt.Errorf("rebuild: %w", err)
-		}
-		if err := applyProjection(ctx, tx, body, p); err != nil {
-			return fmt.Errorf("rebuild: %w", err)
-		}
-	}
-	return nil
+// rebuildProjectionsTx is RebuildProjections inside the caller's
+// transaction: every event replayed, in the log order once the store holds
+// other terminals' events (order.go).
+func (s *Store) rebuildProjectionsTx(ctx context.Context, tx *sql.Tx) error {
+	return s.replayAll(ctx, tx)
 }
 
 func decodeEvent(raw []byte) (evidence.Body, casework.Payload, error) {
@@ -184,13 +176,26 @@ func decodeEvent(raw []byte) (evidence.Body, casework.Payload, error) {
 	return body, p, nil
 }
 
-// txState answers casework.State from the projections, inside a transaction.
-type txState struct{ tx *sql.Tx }
+// txState answers casework.State from the projections, inside a
+// transaction, for an act recorded by terminal under cfg.
+type txState struct {
+	tx       *sql.Tx
+	terminal string
+	cfg      *casework.Config
+}
+
+// officerColumns are what scanOfficer reads, in order.
+const officerColumns = "id, name, credential_no, agency, roles, valid_until, revoked_at IS NOT NULL, revoke_reason"
 
 func (s txState) Officer(ctx context.Context, id string) (casework.Officer, bool, error) {
-	return scanOfficer(s.tx.QueryRowContext(ctx,
-		"SELECT id, name, credential_no, agency, roles FROM officers WHERE id = ?", id))
+	return scanOfficer(s.tx.QueryRowContext(ctx, "SELECT "+officerColumns+" FROM officers WHERE id = ?", id))
 }
+
+func (s txState) EnrolledHere(ctx context.Context, id string) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM officer_keys WHERE officer = ? AND terminal = ?", id, s.terminal)
+}
+
+func (s txState) Config() *casework.Config { return s.cfg }
 
 func (s txState) OfficerCount(ctx context.Context) (int, error) {
 	var n int
@@ -205,8 +210,10 @@ func (s txState) Case(ctx context.Context, id string) (casework.Case, bool, erro
 	return c, found(err), notFoundIsNil(err)
 }
 
-func (s txState) StepExists(ctx context.Context, id string) (bool, error) {
-	return exists(ctx, s.tx, "SELECT 1 FROM steps WHERE id = ?", id)
+func (s txState) Step(ctx context.Context, id string) (casework.StepInfo, bool, error) {
+	var st casework.StepInfo
+	err := s.tx.QueryRowContext(ctx, "SELECT case_id, kind FROM steps WHERE id = ?", id).Scan(&st.Case, &st.Kind)
+	return st, found(err), notFoundIsNil(err)
 }
 
 func (s txState) Document(ctx context.Context, id string) (casework.DocumentRecord, bool, error) {
@@ -255,7 +262,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanOfficer(row rowScanner) (casework.Officer, bool, error) {
 	var o casework.Officer
 	var roles string
-	err := row.Scan(&o.ID, &o.Name, &o.CredentialNo, &o.Agency, &roles)
+	err := row.Scan(&o.ID, &o.Name, &o.CredentialNo, &o.Agency, &roles, &o.ValidUntil, &o.Revoked, &o.RevokeReason)
 	if err == nil {
 		o.Roles, err = casework.ParseRoles(roles)
 	}

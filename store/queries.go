@@ -143,11 +143,14 @@ type TerminalInfo struct {
 	ID, Name, Agency, AgencyName string
 }
 
-// Terminal returns the terminal the store belongs to.
+// Terminal returns the terminal the store belongs to: the one whose first
+// event is the first in the file (other terminals' events arrive later, by
+// the agency feed).
 func (s *Store) Terminal(ctx context.Context) (TerminalInfo, error) {
 	var t TerminalInfo
 	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.name, t.agency, coalesce(a.name, t.agency) FROM terminals t
-		LEFT JOIN agencies a ON a.id = t.agency ORDER BY t.since_seq LIMIT 1`).Scan(&t.ID, &t.Name, &t.Agency, &t.AgencyName)
+		LEFT JOIN agencies a ON a.id = t.agency
+		ORDER BY (SELECT e.id FROM events e WHERE e.terminal = t.id AND e.seq = 1) LIMIT 1`).Scan(&t.ID, &t.Name, &t.Agency, &t.AgencyName)
 	if err != nil {
 		return t, fmt.Errorf("read terminal: %w", err)
 	}

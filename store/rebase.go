@@ -95,7 +95,7 @@ func (s *Store) RebaseOnto(ctx context.Context, terminal evidence.KeyPair, r Reb
 			return res, fmt.Errorf("re-base: %w", err)
 		}
 	}
-	if err := rebuildProjectionsTx(ctx, tx); err != nil {
+	if err := s.rebuildProjectionsTx(ctx, tx); err != nil {
 		return res, fmt.Errorf("re-base: %w", err)
 	}
 	if res.Rebased, err = s.reappend(ctx, tx, terminal, r, locals); err != nil {
@@ -213,7 +213,7 @@ func (s *Store) reappend(ctx context.Context, tx *sql.Tx, terminal evidence.KeyP
 		if p.OriginalCoSigs == nil {
 			p.OriginalCoSigs = []evidence.CoSignature{}
 		}
-		if p.Conflict, err = conflictOf(ctx, tx, terminal, ev, body); err != nil {
+		if p.Conflict, err = s.conflictOf(ctx, tx, terminal, ev, body); err != nil {
 			return nil, err
 		}
 		seq++
@@ -229,8 +229,8 @@ func (s *Store) reappend(ctx context.Context, tx *sql.Tx, terminal evidence.KeyP
 
 // conflictOf says in words why an original would not take effect at its
 // new place, or "" when it does.
-func conflictOf(ctx context.Context, tx *sql.Tx, terminal evidence.KeyPair, ev evidence.Event, body evidence.Body) (string, error) {
-	keys, err := officerKeysTx(ctx, tx)
+func (s *Store) conflictOf(ctx context.Context, tx *sql.Tx, terminal evidence.KeyPair, ev evidence.Event, body evidence.Body) (string, error) {
+	keys, err := officerKeysTx(ctx, tx, terminal.ID())
 	if err != nil {
 		return "", err
 	}
@@ -247,7 +247,7 @@ func conflictOf(ctx context.Context, tx *sql.Tx, terminal evidence.KeyPair, ev e
 	if err != nil {
 		return "", fmt.Errorf("re-base: local event %d: %w", body.Seq, err)
 	}
-	err = checkLawful(ctx, tx, body.Actor, p, cosignerIDs(ev))
+	err = checkLawful(ctx, txState{tx, terminal.ID(), s.cfg}, actOf(ev, body, p))
 	switch {
 	case errors.Is(err, casework.ErrRule):
 		return err.Error(), nil
@@ -266,8 +266,9 @@ func cosignerIDs(ev evidence.Event) []string {
 	return ids
 }
 
-func officerKeysTx(ctx context.Context, tx *sql.Tx) (*evidence.Keys, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id, public_key FROM officers")
+// officerKeysTx is the ring of officer keys enrolled on terminal.
+func officerKeysTx(ctx context.Context, tx *sql.Tx, terminal string) (*evidence.Keys, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT officer, public_key FROM officer_keys WHERE terminal = ?", terminal)
 	if err != nil {
 		return nil, fmt.Errorf("re-base: read officer keys: %w", err)
 	}

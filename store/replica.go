@@ -50,7 +50,7 @@ func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*R
 	if err != nil {
 		return nil, Report{}, err
 	}
-	r.blobs, r.dir, r.now = s.blobs, s.dir, s.now
+	r.blobs, r.dir, r.now, r.cfg = s.blobs, s.dir, s.now, s.cfg
 	rp, err := r.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
 		r.Close()
@@ -61,12 +61,14 @@ func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*R
 
 // ReplicaOf builds a record from events that come from elsewhere (a case
 // file's events.jsonl), in a scratch folder under the system's temporary
-// folder, keeping only those that verify against trusted.
-func ReplicaOf(ctx context.Context, trusted *evidence.Keys, events func(fn func(evidence.Event) error) error) (*Replica, Report, error) {
+// folder, keeping only those that verify against trusted, judged by the
+// rules under cfg.
+func ReplicaOf(ctx context.Context, trusted *evidence.Keys, cfg *casework.Config, events func(fn func(evidence.Event) error) error) (*Replica, Report, error) {
 	r, err := newReplica(ctx, os.TempDir())
 	if err != nil {
 		return nil, Report{}, err
 	}
+	r.cfg = cfg
 	if r.blobs, err = OpenBlobStore(filepath.Join(r.scratch, BlobDir)); err != nil {
 		r.Close()
 		return nil, Report{}, err
@@ -169,7 +171,7 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 			rp.damaged.add(item, err)
 			return nil
 		}
-		if err := checkLawful(ctx, tx, body.Actor, p, cosignerIDs(se.Event)); err != nil {
+		if err := checkLawful(ctx, txState{tx, body.Terminal, r.cfg}, actOf(se.Event, body, p)); err != nil {
 			rp.refused = append(rp.refused, Problem{item, fmt.Errorf("signed, but the rules refuse it: %w", err)})
 			return nil
 		}

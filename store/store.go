@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"lawtrail/casework"
@@ -27,12 +26,17 @@ type Store struct {
 	dir   string
 	blobs *BlobStore
 	now   func() time.Time
+	cfg   *casework.Config
 }
 
 // Options adjust a Store. The zero value is the normal configuration.
 type Options struct {
 	// Now is the terminal clock; time.Now when nil.
 	Now func() time.Time
+	// Config is the agency configuration the rules consult (templates, the
+	// AV matters list). Without one, finalizing a document and marking a
+	// step text-only are refused: they cannot be judged.
+	Config *casework.Config
 }
 
 // Open opens (creating if needed) the store in dir and brings its schema up
@@ -51,7 +55,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, dir: dir, now: opt.Now}
+	s := &Store{db: db, dir: dir, now: opt.Now, cfg: opt.Config}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -158,7 +162,9 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	for i, c := range d.CoSigners {
 		cosigners[i] = c.Officer
 	}
-	if err := checkLawful(ctx, tx, d.Actor, d.Payload, cosigners); err != nil {
+	at := s.now().In(casework.Shanghai)
+	act := casework.Act{Actor: d.Actor, At: at, CoSigners: cosigners, Payload: d.Payload}
+	if err := checkLawful(ctx, txState{tx, terminal.ID(), s.cfg}, act); err != nil {
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
 	payload, err := json.Marshal(d.Payload)
@@ -167,7 +173,7 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	}
 	raw, err := evidence.EncodeBody(evidence.Body{
 		Version: evidence.BodyVersion, Terminal: terminal.ID(), Seq: seq, Prev: prev,
-		Time: s.now().In(casework.Shanghai), Actor: d.Actor, Type: d.Payload.EventType(),
+		Time: at, Actor: d.Actor, Type: d.Payload.EventType(),
 		Payload: payload, Blobs: d.Blobs,
 	})
 	if err != nil {
@@ -257,10 +263,11 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev evidence.Event, body eviden
 // checkLawful runs the rules an event must meet against the record as it
 // is in tx: at append time, and again when a replica replays the log (so
 // check and verify-bundle find a signed event the rules would refuse).
-func checkLawful(ctx context.Context, tx *sql.Tx, actor string, p casework.Payload, cosigners []string) error {
-	if _, final := p.(*casework.DocFinalized); final && !slices.Contains(cosigners, actor) {
-		// A finalized document is the officer's own act: their key signs it too.
-		return fmt.Errorf("%w: the acting officer %s must co-sign", casework.ErrRule, actor)
-	}
-	return casework.CheckRules(ctx, txState{tx}, actor, p)
+func checkLawful(ctx context.Context, st txState, a casework.Act) error {
+	return casework.CheckRules(ctx, st, a)
+}
+
+// actOf is the act an event records, as the rules see it.
+func actOf(ev evidence.Event, body evidence.Body, p casework.Payload) casework.Act {
+	return casework.Act{Actor: body.Actor, At: body.Time, CoSigners: cosignerIDs(ev), Payload: p}
 }

@@ -163,7 +163,7 @@ func TestRebuildEqualsIncrementalProjection(t *testing.T) {
 	f.append(t, footageDraft(f.admin, blob, 9, "DCIM/100MEDIA/same content, other name.MP4"))
 	f.append(t, Draft{Actor: f.admin, Payload: &casework.FootageCleared{Digest: blob, Policy: "after-local-verify",
 		SourceKey: fd.Payload.(*casework.FootageIngested).SourceKey}})
-	content := casework.DocumentContent{Doc: "d-1", Case: "c-1", Template: "onsite_record", TemplateVersion: 1, Version: 1,
+	content := casework.DocumentContent{Doc: "d-1", Case: "c-1", Template: "note", TemplateVersion: 1, Version: 1,
 		Fields: map[string]json.RawMessage{"findings": json.RawMessage(`"现场检查"`)}}
 	f.append(t, Draft{Actor: f.admin, Payload: &casework.DocDrafted{DocumentContent: content}})
 	h, _ := content.Hash()

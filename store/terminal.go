@@ -34,6 +34,7 @@ type TerminalSetup struct {
 	OfficerID    string
 	OfficerName  string
 	CredentialNo string
+	ValidUntil   string          // the credential's last valid day (YYYY-MM-DD); empty: none
 	Roles        []casework.Role // of the first officer; must include admin
 	Passphrase   []byte          // seals the terminal key
 	PIN          []byte          // seals the officer key
@@ -128,11 +129,22 @@ func setupDrafts(setup TerminalSetup) ([]Draft, setupKeys, error) {
 		{Payload: &casework.TerminalInitialized{Terminal: tk.ID(), Name: setup.TerminalName, Agency: setup.AgencyID, PublicKey: tk.Public}},
 		{Actor: setup.OfficerID, Payload: &casework.OfficerEnrolled{
 			Officer: setup.OfficerID, Name: setup.OfficerName, CredentialNo: setup.CredentialNo,
-			Agency: setup.AgencyID, Roles: setup.Roles, PublicKey: ok.Public,
+			Agency: setup.AgencyID, Roles: setup.Roles, PublicKey: ok.Public, ValidUntil: setup.ValidUntil,
 		}, CoSigners: []evidence.OfficerKey{{Officer: setup.OfficerID, Key: ok}}},
 		{Actor: setup.OfficerID, Payload: &casework.AgencyRegistered{Agency: setup.AgencyID, Name: setup.AgencyName}},
 	}
 	return drafts, k, nil
+}
+
+// SaveOfficerKey seals officer id's key with pin and writes it as the
+// officer's key file of dir, replacing an older file atomically (a changed
+// PIN) with an fsync before and after.
+func SaveOfficerKey(dir, id string, key evidence.KeyPair, pin []byte, kdf evidence.KDFParams, rnd io.Reader) error {
+	sealed, err := evidence.Seal(key, "officer", id, pin, kdf, rnd)
+	if err != nil {
+		return fmt.Errorf("seal the key of officer %s: %w", id, err)
+	}
+	return writeSealed(OfficerKeyPath(dir, id), sealed)
 }
 
 func writeSealed(path string, s *evidence.SealedKey) error {

@@ -1,0 +1,165 @@
+package terminal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"lawtrail/assets"
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/store"
+)
+
+// Terminal is an opened data folder: its record and the agency
+// configuration its rules use. Reading needs no secret; acting needs the
+// terminal unlocked (Unlock) and an officer logged in (Login).
+type Terminal struct {
+	dir string
+	st  *store.Store
+	cfg *casework.Config
+	now func() time.Time
+	kdf evidence.KDFParams
+}
+
+// Options adjust Open. The zero value is the normal configuration.
+type Options struct {
+	Now    func() time.Time // the terminal clock; time.Now when nil
+	Config *casework.Config // the agency configuration; the bundled one when nil
+	Create bool             // open a folder that holds no terminal yet (first run)
+	// KDF seals new officer keys and changed PINs; evidence.DefaultKDFParams
+	// when zero (tests pass cheaper ones).
+	KDF evidence.KDFParams
+}
+
+// BundledConfig is the configuration a terminal uses before its agency
+// publishes one: the templates and AV matters list built into lawtrail.
+func BundledConfig() (*casework.Config, error) {
+	ts, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("bundled templates: %w", err)
+	}
+	m, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		return nil, fmt.Errorf("bundled AV matters list: %w", err)
+	}
+	return &casework.Config{Templates: ts, AVMatters: m}, nil
+}
+
+// Open opens the terminal in dir. Unless opt.Create is set the folder must
+// hold a terminal already, so a mistyped path creates nothing.
+func Open(ctx context.Context, dir string, opt Options) (*Terminal, error) {
+	cfg := opt.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = BundledConfig(); err != nil {
+			return nil, err
+		}
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	sopt := store.Options{Now: now, Config: cfg}
+	open := store.OpenExisting
+	if opt.Create {
+		open = store.Open
+	}
+	st, err := open(ctx, dir, sopt)
+	if err != nil {
+		return nil, err
+	}
+	kdf := opt.KDF
+	if kdf == (evidence.KDFParams{}) {
+		kdf = evidence.DefaultKDFParams
+	}
+	return &Terminal{dir: dir, st: st, cfg: cfg, now: now, kdf: kdf}, nil
+}
+
+// Close closes the record.
+func (t *Terminal) Close() error { return t.st.Close() }
+
+// Store is the record, for reading (cases, footage, documents, the log).
+// Acts go through a Session.
+func (t *Terminal) Store() *store.Store { return t.st }
+
+// Config is the agency configuration in force.
+func (t *Terminal) Config() *casework.Config { return t.cfg }
+
+// Dir is the data folder.
+func (t *Terminal) Dir() string { return t.dir }
+
+// Now is the terminal clock.
+func (t *Terminal) Now() time.Time { return t.now() }
+
+// Desk is an unlocked terminal: its key is unsealed, so it can sign events,
+// and officers can log in.
+type Desk struct {
+	*Terminal
+	key  evidence.KeyPair
+	Info store.TerminalInfo
+}
+
+// Unlock unseals the terminal key with the passphrase.
+func (t *Terminal) Unlock(ctx context.Context, passphrase []byte) (*Desk, error) {
+	key, err := store.UnlockTerminal(t.dir, passphrase)
+	if err != nil {
+		return nil, wrongSecret(err, ErrWrongPassphrase)
+	}
+	info, err := t.st.Terminal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if info.ID != key.ID() {
+		return nil, fmt.Errorf("unlock: the key file is terminal %s, the record is terminal %s", key.ID(), info.ID)
+	}
+	return &Desk{Terminal: t, key: key, Info: info}, nil
+}
+
+// Key is the terminal's signing key (the sync client presents it).
+func (d *Desk) Key() evidence.KeyPair { return d.key }
+
+// Session is an officer logged in at an unlocked terminal: every act is
+// theirs, signed by the terminal and, where the act is their own
+// signature, by their key.
+type Session struct {
+	*Desk
+	Officer casework.Officer
+	key     evidence.KeyPair
+}
+
+// OfficerKey is the logged-in officer's key.
+func (s *Session) OfficerKey() evidence.KeyPair { return s.key }
+
+// append records drafts as the session officer's acts.
+func (s *Session) append(ctx context.Context, drafts ...store.Draft) ([]evidence.Event, error) {
+	for i := range drafts {
+		if drafts[i].Actor == "" {
+			drafts[i].Actor = s.Officer.ID
+		}
+	}
+	evs, err := s.st.Append(ctx, s.Desk.key, drafts...)
+	if err != nil {
+		return nil, Explain(err)
+	}
+	return evs, nil
+}
+
+// newID makes a random identifier such as c-1a2b3c4d5e6f: the one way ids
+// of cases, steps and documents are made on every front end.
+func newID(prefix string) string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // the system has no randomness: nothing can be signed safely
+	}
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// Init creates a terminal in dir (first run): its key, the first officer —
+// an admin — and the first signed events. See store.InitTerminal.
+func Init(ctx context.Context, dir string, setup store.TerminalSetup) error {
+	_, err := store.InitTerminal(ctx, dir, setup)
+	return err
+}
