@@ -129,8 +129,8 @@ func newTerminal(t testing.TB) *terminal {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "terminal")
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{
-		TerminalName: "t1", AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三",
-		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
+		TerminalName: "t1", AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三", CredentialNo: "35010000001",
+		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk, casework.RoleOfficer}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
 		KDF: fastKDF, Rand: rand.Reader,
 	})
 	if err != nil {
