@@ -182,11 +182,16 @@ type BlockedWriter struct {
 	Name     string `json:"name"`
 	At       uint64 `json:"log_index"` // the refused item's log index
 	Reason   string `json:"reason"`
+	// From is where its chain is asked for again: after the log index of
+	// its last event held (an event the hub left out sits before At).
+	From uint64 `json:"retry_from"`
 }
 
 // BlockedWriters lists the other terminals whose chains wait, by id.
 func (s *Store) BlockedWriters(ctx context.Context) ([]BlockedWriter, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name, blocked_at, blocked_reason FROM foreign_terminals WHERE blocked_at IS NOT NULL ORDER BY id")
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, blocked_at, blocked_reason,
+		coalesce((SELECT max(log_index) + 1 FROM foreign_events f WHERE f.terminal = t.id), 0)
+		FROM foreign_terminals t WHERE blocked_at IS NOT NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read blocked terminals: %w", err)
 	}
@@ -194,7 +199,7 @@ func (s *Store) BlockedWriters(ctx context.Context) ([]BlockedWriter, error) {
 	var out []BlockedWriter
 	for rows.Next() {
 		var b BlockedWriter
-		if err := rows.Scan(&b.Terminal, &b.Name, &b.At, &b.Reason); err != nil {
+		if err := rows.Scan(&b.Terminal, &b.Name, &b.At, &b.Reason, &b.From); err != nil {
 			return nil, fmt.Errorf("read blocked terminals: %w", err)
 		}
 		out = append(out, b)

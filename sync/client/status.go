@@ -29,7 +29,16 @@ type Status struct {
 	// Diverged is set when the last pass found this folder's chain diverging
 	// from the hub's (see `lawtrailctl sync recover`); nothing is sent then.
 	Diverged string `json:"diverged,omitempty"`
+	// AgencyCursor is where the agency feed goes on from (a log index).
+	AgencyCursor uint64 `json:"agency_cursor"`
+	// FeedRefusals are the latest agency feed items refused (nothing of
+	// them stored), and Blocked the terminals whose later items wait.
+	FeedRefusals []store.FeedRefusal   `json:"feed_refusals"`
+	Blocked      []store.BlockedWriter `json:"blocked_terminals"`
 }
+
+// maxStatusRefusals is how many refused feed items the status shows.
+const maxStatusRefusals = 20
 
 // ReadStatus reads the sync status of the terminal's store.
 func ReadStatus(ctx context.Context, st *store.Store, terminal string) (Status, error) {
@@ -52,6 +61,15 @@ func ReadStatus(ctx context.Context, st *store.Store, terminal string) (Status, 
 	s.HubLastSeq, s.Receipts, s.LastSuccess, s.LastError, s.LastErrorAt, s.FeedCursor =
 		ss.HubLastSeq, ss.Receipts, ss.LastSuccess, ss.LastError, ss.LastErrorAt, ss.FeedCursor
 	if s.Diverged, err = st.Diverged(ctx); err != nil {
+		return s, err
+	}
+	if s.AgencyCursor, err = st.AgencyCursor(ctx); err != nil {
+		return s, err
+	}
+	if s.FeedRefusals, err = st.FeedRefusals(ctx, maxStatusRefusals); err != nil {
+		return s, err
+	}
+	if s.Blocked, err = st.BlockedWriters(ctx); err != nil {
 		return s, err
 	}
 	if s.LocalLastSeq > s.HubLastSeq {

@@ -22,6 +22,9 @@ type Report struct {
 	Checkpoint   uint64   `json:"checkpoint_size"`
 	FeedItems    int      `json:"feed_items"`
 	Errors       []string `json:"errors,omitempty"`
+
+	// Agency is what the agency feed brought: other terminals' events.
+	Agency AgencyReport `json:"agency"`
 }
 
 // Once runs one sync pass: handshake, events, footage (unless metered),
@@ -56,11 +59,14 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if rep.FeedItems, err = c.pullFeed(ctx); err != nil {
 		return rep, err
 	}
+	var errs []error
+	if rep.Agency, err = c.pullAgency(ctx); err != nil { // agencyfeed.go
+		errs = append(errs, err)
+	}
 	pending, err := c.st.PendingBlobs(ctx)
 	if err != nil {
 		return rep, err
 	}
-	var errs []error
 	for _, b := range pending {
 		ok, err := c.fetchReceipt(ctx, b.Digest)
 		if err != nil {
