@@ -64,6 +64,9 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 	}
 	defer rep.Close()
 	rep.cfg = s.cfg
+	if trusted, rep.places, err = s.foreignSetup(ctx, trusted); err != nil { // chains.go
+		return r, err
+	}
 	rp, err := rep.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
 		return r, err

@@ -46,12 +46,15 @@ type fixture struct {
 	admin    string
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureNamed(t, "采集站-1") }
+
+// newFixtureNamed is a terminal of the same agency under another name.
+func newFixtureNamed(t testing.TB, name string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	key, err := InitTerminal(ctx, dir, TerminalSetup{
-		TerminalName: "采集站-1", AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三",
+		TerminalName: name, AgencyName: "某区市场监督管理局", OfficerID: "o-001", OfficerName: "张三",
 		CredentialNo: "35010000001", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer},
 		Passphrase: []byte("terminal pass"), PIN: []byte("123456"), KDF: testKDF, Rand: rand.Reader,
 	})

@@ -29,6 +29,9 @@ const replicaPrefix = "tmp-replica-"
 type Replica struct {
 	*Store
 	scratch string
+	// places, when the source holds other terminals' events, make the
+	// replica replay in the log order (order.go, chains.go).
+	places *logPlaces
 }
 
 // Close closes the replica's database and removes its scratch folder.
@@ -51,6 +54,10 @@ func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*R
 		return nil, Report{}, err
 	}
 	r.blobs, r.dir, r.now, r.cfg = s.blobs, s.dir, s.now, s.cfg
+	if trusted, r.places, err = s.foreignSetup(ctx, trusted); err != nil {
+		r.Close()
+		return nil, Report{}, err
+	}
 	rp, err := r.fill(ctx, trusted, s.eventsInOrder)
 	if err != nil {
 		r.Close()
@@ -150,11 +157,15 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 		return nil, fmt.Errorf("replica: begin: %w", err)
 	}
 	defer tx.Rollback()
-	keys := casework.NewEnrollingKeys(trusted)
-	v := evidence.NewChainVerifier(keys)
+	chains := newChainSet(trusted)
 	err = each(ctx, func(se StoredEvent) error {
 		rp.events++
 		item := fmt.Sprintf("event %s#%d", se.Terminal, se.Seq)
+		v, keys := chains.of(se.Terminal)
+		referenced := rp.referenced
+		if r.places != nil && r.places.writers[se.Terminal] {
+			referenced = map[evidence.Digest]string{} // another terminal's footage is not kept here
+		}
 		if v.Next(se.Terminal) < se.Seq {
 			// Rows are missing from the log itself; say so once and go on.
 			rp.damaged.add(item, fmt.Errorf("%w: events %d..%d are missing", evidence.ErrGap, v.Next(se.Terminal), se.Seq-1))
@@ -162,7 +173,7 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 				v.MarkDamaged(se.Terminal)
 			}
 		}
-		if err := checkOneEvent(v, keys, se, rp.referenced, item); err != nil {
+		if err := checkOneEvent(v, keys, se, referenced, item); err != nil {
 			rp.damaged.add(item, err)
 			return nil
 		}
@@ -170,6 +181,9 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 		if err != nil {
 			rp.damaged.add(item, err)
 			return nil
+		}
+		if r.places != nil { // judged and applied in the log order below
+			return insertEvent(ctx, tx, se.Event, body)
 		}
 		if err := checkLawful(ctx, txState{tx, body.Terminal, r.cfg}, actOf(se.Event, body, p)); err != nil {
 			rp.refused = append(rp.refused, Problem{item, fmt.Errorf("signed, but the rules refuse it: %w", err)})
@@ -183,10 +197,29 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 	if err != nil {
 		return nil, err
 	}
+	if r.places != nil {
+		if err := r.places.record(ctx, tx); err != nil {
+			return nil, err
+		}
+		if err := r.replayAll(ctx, tx); err != nil {
+			return nil, fmt.Errorf("replica: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("replica: commit: %w", err)
 	}
 	return rp, nil
+}
+
+// foreignSetup prepares verifying a store that holds other terminals'
+// events: their keys join trusted, and the replica replays in the log order.
+func (s *Store) foreignSetup(ctx context.Context, trusted *evidence.Keys) (*evidence.Keys, *logPlaces, error) {
+	places, err := s.logPlaces(ctx)
+	if err != nil || places == nil {
+		return trusted, nil, err
+	}
+	trusted, err = s.withForeignKeys(ctx, trusted)
+	return trusted, places, err
 }
 
 // eventsInOrder calls fn for every event in the order the log received

@@ -135,10 +135,14 @@ type PendingBlob struct {
 	Size   int64
 }
 
-// PendingBlobs lists footage without a receipt, smallest first.
+// PendingBlobs lists footage this terminal took in without a receipt,
+// smallest first (footage another terminal took in is that one's to send:
+// the agency feed brings its custody, not its bytes).
 func (s *Store) PendingBlobs(ctx context.Context) ([]PendingBlob, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size FROM footage f LEFT JOIN sync_receipts r ON r.digest = f.digest
-		WHERE r.digest IS NULL ORDER BY f.size, f.ingested_seq`)
+		WHERE r.digest IS NULL AND EXISTS (SELECT 1 FROM custody c WHERE c.digest = f.digest
+			AND c.type IN ('footage.ingested', 'event.rebased') AND c.terminal NOT IN (SELECT id FROM foreign_terminals))
+		ORDER BY f.size, f.ingested_seq`)
 	if err != nil {
 		return nil, fmt.Errorf("pending blobs: %w", err)
 	}
