@@ -32,6 +32,9 @@ func cmdCase(ctx context.Context, dir string, args []string, e env) error {
 			return err
 		}
 		defer st.Close()
+		if len(args) == 2 && args[1] == "--json" {
+			return printCasesJSON(ctx, st, e.stdout) // case_agency.go
+		}
 		cases, err := st.Cases(ctx)
 		if err != nil {
 			return err
@@ -129,5 +132,5 @@ func caseShow(ctx context.Context, dir string, args []string, e env) error {
 		}
 		tprintf(e.stdout, "  %s %s: %s (%s)\n", mark, d.Due.Format("2006-01-02"), d.What, d.Rule)
 	}
-	return nil
+	return printTimeline(ctx, st, args[0], e.stdout) // case_agency.go
 }

@@ -143,5 +143,6 @@ func syncStatus(ctx context.Context, dir string, args []string, e env) error {
 	tprintf(e.stdout, "hub %s\nevents waiting %d (local %d, hub %d)\nfootage waiting %d (%.1f MiB)\nreceipts %d\nlast success %s\nlast error %s %s\n",
 		s.Hub, s.PendingEvents, s.LocalLastSeq, s.HubLastSeq, s.PendingBlobs, float64(s.PendingBytes)/(1<<20), s.Receipts,
 		dash(s.LastSuccess), dash(s.LastErrorAt), s.LastError)
+	printAgencyStatus(s, e.stdout) // case_agency.go
 	return nil
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"lawtrail/casework"
+	"lawtrail/store"
+	"lawtrail/sync/client"
+)
+
+// caseListed is one case of `case list --json`: cases from every terminal
+// of the agency whose events this terminal holds, with the terminals that
+// wrote their events (this terminal first when it did).
+type caseListed struct {
+	ID            string   `json:"id"`
+	Number        string   `json:"number"`
+	Title         string   `json:"title"`
+	ActType       string   `json:"act_type"`
+	Phase         string   `json:"phase"`
+	OpenedBy      string   `json:"opened_by"`
+	OpenedAt      string   `json:"opened_at"`
+	Terminals     []string `json:"terminals"`
+	TerminalNames []string `json:"terminal_names"`
+}
+
+// printCasesJSON writes the case list as one JSON array on one line.
+func printCasesJSON(ctx context.Context, st *store.Store, w io.Writer) error {
+	cases, err := st.Cases(ctx)
+	if err != nil {
+		return err
+	}
+	terminals, err := st.CaseTerminals(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]caseListed, 0, len(cases))
+	for _, c := range cases {
+		lc := caseListed{ID: c.ID, Number: c.Number, Title: c.Title, ActType: string(c.ActType), Phase: string(c.Phase),
+			OpenedBy: c.OpenedBy, OpenedAt: c.OpenedAt.Format("2006-01-02T15:04:05Z07:00"), Terminals: []string{}, TerminalNames: []string{}}
+		for _, t := range terminals[c.ID] {
+			lc.Terminals = append(lc.Terminals, t.ID)
+			lc.TerminalNames = append(lc.TerminalNames, t.Name)
+		}
+		out = append(out, lc)
+	}
+	return json.NewEncoder(w).Encode(out)
+}
+
+// printTimeline writes a case's events from every terminal in the hub's
+// log order: log index (or "-" when the hub has not logged it yet), time,
+// terminal, officer, type, and the conflict the rules found, if any.
+func printTimeline(ctx context.Context, st *store.Store, caseID string, w io.Writer) error {
+	tl, err := st.Timeline(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	if len(tl) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "  timeline (hub log order; this terminal's unlogged events last):")
+	for _, e := range tl {
+		at := "-"
+		if e.LogIndex != nil {
+			at = fmt.Sprint(*e.LogIndex)
+		}
+		officer := e.Actor
+		if e.ActorName != "" {
+			officer = e.ActorName + " (" + e.Actor + ")"
+		}
+		tprintf(w, "    %6s  %s  %s [%s]  %s  %s", at, e.Time.In(casework.Shanghai).Format("2006-01-02 15:04:05"),
+			e.TerminalName, e.Terminal, officer, e.Type)
+		if e.Conflict != "" {
+			tprintf(w, "  CONFLICT: %s", e.Conflict)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// printAgencyStatus writes what `sync status` says of the agency feed.
+func printAgencyStatus(s client.Status, w io.Writer) {
+	tprintf(w, "agency feed at log index %d\n", s.AgencyCursor)
+	for _, b := range s.Blocked {
+		tprintf(w, "WAITING: terminal %s (%s) from log index %d: %s\n", b.Terminal, b.Name, b.At, b.Reason)
+	}
+	for _, r := range s.FeedRefusals {
+		tprintf(w, "REFUSED feed item %s#%d at log index %d (%s): %s\n", r.Terminal, r.Seq, r.LogIndex, r.At, r.Reason)
+	}
+}
