@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+
 	"lawtrail/sync/protocol"
 )
 
@@ -41,8 +44,9 @@ func (h *Hub) AgencyEvents(ctx context.Context, terminal string, from uint64, li
 	if cut {
 		ans.Next = ans.Events[len(ans.Events)-1].LogIndex + 1
 	}
+	nodes := nodeCache{q: h.db, hashes: map[compact.NodeID][]byte{}}
 	for i := range ans.Events {
-		if ans.Events[i].Inclusion, err = inclusionProof(ctx, h.db, ans.Events[i].LogIndex, cp.Size); err != nil {
+		if ans.Events[i].Inclusion, err = nodes.inclusionProof(ctx, ans.Events[i].LogIndex, cp.Size); err != nil {
 			return ans, err
 		}
 	}
@@ -120,4 +124,30 @@ func (h *Hub) writersOf(ctx context.Context, evs []protocol.AgencyEvent) ([]prot
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// nodeCache reads log nodes once per answer: the inclusion proofs of a
+// page's events, which sit close together in the log, share most nodes.
+type nodeCache struct {
+	q      querier
+	hashes map[compact.NodeID][]byte
+}
+
+func (c nodeCache) inclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
+	nodes, err := proof.Inclusion(index, size)
+	if err != nil {
+		return nil, fmt.Errorf("inclusion proof %d/%d: %w", index, size, err)
+	}
+	hashes := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		h, ok := c.hashes[id]
+		if !ok {
+			if h, err = nodeHash(ctx, c.q, id.Level, id.Index); err != nil {
+				return nil, err
+			}
+			c.hashes[id] = h
+		}
+		hashes[i] = h
+	}
+	return nodes.Rehash(hashes, hasher.HashChildren)
 }

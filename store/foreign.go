@@ -56,7 +56,7 @@ type ForeignResult struct {
 	Waiting    int  // of a writer whose chain waits on a refused item
 	Refused    int  // refused and recorded
 	Conflicts  int  // stored, but the rules object at their place in the log order
-	Rebuilt    bool // the projections were rebuilt in log order
+	Rebuilt    bool // the projections are to be rebuilt in the log order (FinishForeign)
 }
 
 // ErrNotForeign refuses an item of this terminal's own chain.
@@ -79,6 +79,9 @@ func (s *Store) ApplyForeign(ctx context.Context, b ForeignBatch) (ForeignResult
 	if err != nil {
 		return res, err
 	}
+	if err := tx.QueryRowContext(ctx, "SELECT replay_pending != 0 FROM sync_status WHERE id = 1").Scan(&a.rebuild); err != nil {
+		return res, fmt.Errorf("apply feed: %w", err)
+	}
 	if b.Retry != "" {
 		if _, err := tx.ExecContext(ctx, "UPDATE foreign_terminals SET blocked_at = NULL, blocked_reason = '' WHERE id = ?", b.Retry); err != nil {
 			return res, fmt.Errorf("apply feed: retry %s: %w", b.Retry, err)
@@ -90,7 +93,8 @@ func (s *Store) ApplyForeign(ctx context.Context, b ForeignBatch) (ForeignResult
 		}
 	}
 	if a.rebuild {
-		if err := s.replayAll(ctx, tx); err != nil {
+		// Rebuilt once, when the caller has taken every page (FinishForeign).
+		if _, err := tx.ExecContext(ctx, "UPDATE sync_status SET replay_pending = 1 WHERE id = 1"); err != nil {
 			return res, fmt.Errorf("apply feed: %w", err)
 		}
 		res.Rebuilt = true
@@ -104,6 +108,25 @@ func (s *Store) ApplyForeign(ctx context.Context, b ForeignBatch) (ForeignResult
 		return res, fmt.Errorf("apply feed: commit: %w", err)
 	}
 	return res, nil
+}
+
+// FinishForeign rebuilds the projections in the log order if a page of the
+// feed left that to be done (ApplyForeign defers it, so a pull of many pages
+// rebuilds once). The caller calls it when it has taken every page; it is
+// safe to call at any time.
+func (s *Store) FinishForeign(ctx context.Context) (rebuilt bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("finish feed: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, "SELECT replay_pending != 0 FROM sync_status WHERE id = 1").Scan(&rebuilt); err != nil || !rebuilt {
+		return false, err
+	}
+	if err := s.replayAll(ctx, tx); err != nil {
+		return false, fmt.Errorf("finish feed: %w", err)
+	}
+	return true, tx.Commit()
 }
 
 // foreignApplier applies the items of one batch inside its transaction.

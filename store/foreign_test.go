@@ -64,6 +64,9 @@ func (l *hubLog) pull(t *testing.T, f *fixture) ForeignResult {
 		t.Fatal(err)
 	}
 	l.pulled[f.terminal.ID()] = len(l.items)
+	if _, err := f.store.FinishForeign(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return res
 }
 
@@ -167,6 +170,9 @@ func TestForeignBadItemsRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if _, err := a.store.FinishForeign(ctx); err != nil {
+				t.Fatal(err)
+			}
 			if res.Refused != 1 || res.Applied != 1+6 || res.Waiting != len(items)-8 {
 				t.Fatalf("%+v: want B's first applied, one refused, B's rest waiting, C's 6 applied", res)
 			}
@@ -194,6 +200,9 @@ func TestForeignBadItemsRefused(t *testing.T) {
 			res, err = a.store.ApplyForeign(ctx, ForeignBatch{Items: retry, Retry: b.terminal.ID()})
 			if err != nil || res.Applied != 5 {
 				t.Fatalf("retry: %+v %v", res, err)
+			}
+			if _, err := a.store.FinishForeign(ctx); err != nil {
+				t.Fatal(err)
 			}
 			if got := strings.Join(caseIDs(t, a.store), ","); !strings.Contains(got, "c-1:") {
 				t.Fatalf("cases on A after the retry: %s", got)

@@ -129,6 +129,9 @@ func (s *Store) replayAll(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("rebuild: empty %s: %w", t, err)
 		}
 	}
+	if _, err := tx.ExecContext(ctx, "UPDATE sync_status SET replay_pending = 0 WHERE id = 1"); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
 	var foreign int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM foreign_events").Scan(&foreign); err != nil {
 		return fmt.Errorf("rebuild: %w", err)

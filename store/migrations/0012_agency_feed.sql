@@ -57,3 +57,6 @@ CREATE TABLE case_events (
 );
 CREATE INDEX case_events_case ON case_events (case_id);
 ALTER TABLE sync_status ADD COLUMN agency_cursor INTEGER NOT NULL DEFAULT 0;
+-- Set when a page of the feed was stored but the projections are to be
+-- rebuilt in the log order (once, when the pull ends, or on the next one).
+ALTER TABLE sync_status ADD COLUMN replay_pending INTEGER NOT NULL DEFAULT 0;

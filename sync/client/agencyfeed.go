@@ -45,8 +45,14 @@ func (r *AgencyReport) add(res store.ForeignResult) {
 // pullAgency brings the agency's events up to the kept checkpoint: first
 // the writers whose chains wait on a refused item, each from that item;
 // then the feed from the kept cursor.
-func (c *Client) pullAgency(ctx context.Context) (AgencyReport, error) {
-	var rep AgencyReport
+func (c *Client) pullAgency(ctx context.Context) (rep AgencyReport, err error) {
+	defer func() {
+		// The projections, if a page placed events before ones applied
+		// already, are rebuilt in the log order once, after every page.
+		if _, ferr := c.st.FinishForeign(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	cp, err := c.knownCheckpoint(ctx)
 	if err != nil || cp.Size == 0 {
 		return rep, err
