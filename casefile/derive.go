@@ -59,6 +59,9 @@ func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[
 		Name: info.Name, Agency: info.AgencyName}); err != nil {
 		return nil, err
 	}
+	if err := deriveOtherTerminals(ctx, st, files); err != nil { // agency.go
+		return nil, err
+	}
 	report, err := st.Report(ctx, caseID, env.Matters)
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", caseID, err)

@@ -117,6 +117,9 @@ func writeFiles(ctx context.Context, rep, live *store.Store, folder string, opt 
 	for name, b := range proofs {
 		files[name] = b
 	}
+	if err := addPlaces(ctx, rep, files); err != nil { // agency.go
+		return err
+	}
 	for name, b := range files {
 		if err := writeFile(folder, name, b); err != nil {
 			return err
@@ -158,8 +161,11 @@ func writeEvents(ctx context.Context, st *store.Store, path string) error {
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	err = st.Events(ctx, func(se store.StoredEvent) error { return enc.Encode(se.Event) })
+	own, err := st.Terminal(ctx)
 	if err != nil {
+		return err
+	}
+	if err := eachChain(ctx, st, own.ID, func(ev evidence.Event) error { return enc.Encode(ev) }); err != nil { // agency.go
 		return err
 	}
 	if err := w.Flush(); err != nil {
@@ -175,6 +181,11 @@ func writeFootage(ctx context.Context, st *store.Store, folder string, footage [
 		return err
 	}
 	for _, d := range footage {
+		if held, err := st.Blobs().Has(d); err != nil {
+			return fmt.Errorf("footage %s: %w", d, err)
+		} else if !held {
+			continue // another terminal's footage: the agency feed brings its custody, not its bytes
+		}
 		if err := copyBlob(ctx, st, d, filepath.Join(folder, "footage", d.String())); err != nil {
 			return fmt.Errorf("footage %s: %w", d, err)
 		}

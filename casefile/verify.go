@@ -56,6 +56,7 @@ type verification struct {
 	export   evidence.Body
 	exported *casework.CaseExported
 	chain    chainFacts
+	others   []bundleTerminal // other terminals whose chains the file holds (agency.go)
 }
 
 // chainFacts are what the verified events establish for the later checks,
@@ -78,6 +79,7 @@ func Verify(ctx context.Context, b *Bundle, opt VerifyOptions) (*Verified, error
 	if err := v.readTerminal(); err != nil {
 		return v.out, err
 	}
+	v.readOtherTerminals()
 	v.checkExport()
 	rep, err := v.checkEvents(ctx)
 	if err != nil {
@@ -219,6 +221,9 @@ func (v *verification) checkExport() {
 func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) {
 	trusted := &evidence.Keys{}
 	trusted.AddTerminal(evidence.KeyID(v.key), v.key)
+	for _, t := range v.others {
+		trusted.AddTerminal(t.Terminal, t.PublicKey)
+	}
 	var lineErr error
 	each := func(fn func(evidence.Event) error) error {
 		return eachLine(v.b, EventsFile, maxEventLine, func(n int, line []byte) error {
@@ -231,7 +236,7 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 		})
 	}
 	cfg := &casework.Config{Templates: v.opt.Env.Templates, AVMatters: v.opt.Env.Matters}
-	rep, report, err := store.ReplicaOf(ctx, trusted, cfg, each)
+	rep, report, err := store.ReplicaOfPlaced(ctx, trusted, cfg, v.readPlaces(), each)
 	if err != nil {
 		return nil, fmt.Errorf("case file: %w", err)
 	}
@@ -241,22 +246,29 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 	for _, p := range report.Problems {
 		v.out.problem("%s: %s", EventsFile, p)
 	}
-	if v.chain, err = factsOf(ctx, rep.Store); err != nil {
+	if v.chain, err = factsOf(ctx, rep.Store, evidence.KeyID(v.key)); err != nil {
 		rep.Close()
 		return nil, fmt.Errorf("case file: %w", err)
 	}
 	v.chain.events = report.Events
 	if lineErr == nil && report.OK() {
-		v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d events verify as one chain signed by terminal %s, every body canonical and every payload valid", report.Events, evidence.KeyID(v.key)))
+		if len(v.others) == 0 {
+			v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d events verify as one chain signed by terminal %s, every body canonical and every payload valid", report.Events, evidence.KeyID(v.key)))
+		} else {
+			v.out.Claims = append(v.out.Claims, fmt.Sprintf("%d events verify as %d chains, each signed by its terminal (%s and %d other(s)), every body canonical and every payload valid", report.Events, len(v.others)+1, evidence.KeyID(v.key), len(v.others)))
+		}
 	}
 	return rep, nil
 }
 
 // factsOf reads the chain's hashes and head and the footage in custody
 // from the replica of the verified events.
-func factsOf(ctx context.Context, rep *store.Store) (chainFacts, error) {
+func factsOf(ctx context.Context, rep *store.Store, own string) (chainFacts, error) {
 	c := chainFacts{hashes: map[uint64]evidence.Digest{}, custody: map[evidence.Digest]bool{}}
 	err := rep.Events(ctx, func(se store.StoredEvent) error {
+		if se.Terminal != own {
+			return nil // another terminal's chain: its facts are not the export's
+		}
 		c.last, c.lastHash = se.Seq, se.Event.Hash()
 		c.hashes[se.Seq] = c.lastHash
 		return nil

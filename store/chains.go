@@ -45,61 +45,98 @@ func (cs *chainSet) of(terminal string) (*evidence.ChainVerifier, *casework.Enro
 	return c.v, c.keys
 }
 
+// LogPlace is an event's place in the hub's log.
+type LogPlace struct {
+	Terminal string `json:"terminal"`
+	Seq      uint64 `json:"seq"`
+	LogIndex uint64 `json:"log_index"`
+}
+
 // logPlaces is what a replica needs to replay a store's events in the log
-// order: the foreign events' log indexes and the own events'
-// acknowledgments. Nil for a store without foreign events.
+// order: the places of its events (foreign events' log indexes, the own
+// events' acknowledged ones). Nil for a store without foreign events.
 type logPlaces struct {
-	foreign []foreignPlace
-	acks    []Ack
+	places  []LogPlace
 	writers map[string]bool // foreign terminals: their footage is not expected here
 }
 
-type foreignPlace struct {
-	terminal string
-	seq      uint64
-	logIndex uint64
-}
-
-// logPlaces reads the store's places, or nil when it holds no foreign event.
-func (s *Store) logPlaces(ctx context.Context) (*logPlaces, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, log_index FROM foreign_events ORDER BY log_index")
+// LogPlaces lists the hub's log place of every event that has one known,
+// by log index: other terminals' events as the feed brought them and this
+// terminal's as the hub acknowledged them.
+func (s *Store) LogPlaces(ctx context.Context) ([]LogPlace, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read log places: %w", err)
+	}
+	defer tx.Rollback()
+	own, err := ownTerminal(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT terminal, seq, log_index FROM foreign_events
+		UNION ALL SELECT ?, seq, log_index FROM sync_acks ORDER BY 3`, own)
 	if err != nil {
 		return nil, fmt.Errorf("read log places: %w", err)
 	}
 	defer rows.Close()
-	lp := &logPlaces{writers: map[string]bool{}}
+	var out []LogPlace
 	for rows.Next() {
-		var fp foreignPlace
-		if err := rows.Scan(&fp.terminal, &fp.seq, &fp.logIndex); err != nil {
+		var lp LogPlace
+		if err := rows.Scan(&lp.Terminal, &lp.Seq, &lp.LogIndex); err != nil {
 			return nil, fmt.Errorf("read log places: %w", err)
 		}
-		lp.foreign = append(lp.foreign, fp)
-		lp.writers[fp.terminal] = true
+		out = append(out, lp)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(lp.foreign) == 0 {
-		return nil, nil
-	}
-	if lp.acks, err = s.Acks(ctx); err != nil {
-		return nil, err
-	}
-	return lp, nil
+	return out, rows.Err()
 }
 
-// record writes the places into a replica's tables (inside its fill).
-func (lp *logPlaces) record(ctx context.Context, tx *sql.Tx) error {
-	for _, fp := range lp.foreign {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO foreign_events (terminal, seq, log_index, checkpoint_size, proof) VALUES (?, ?, ?, 0, '[]')",
-			fp.terminal, fp.seq, fp.logIndex); err != nil {
-			return fmt.Errorf("replica: log place of %s#%d: %w", fp.terminal, fp.seq, err)
+// logPlaces reads the store's places, or nil when it holds no foreign event.
+func (s *Store) logPlaces(ctx context.Context) (*logPlaces, error) {
+	var foreign int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM foreign_events").Scan(&foreign); err != nil || foreign == 0 {
+		return nil, err
+	}
+	places, err := s.LogPlaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	own, err := ownTerminal(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return newLogPlaces(places, own), nil
+}
+
+// newLogPlaces keeps places; writers are their terminals other than own
+// ("": the first place's terminal is not known to be own, all are kept).
+func newLogPlaces(places []LogPlace, own string) *logPlaces {
+	lp := &logPlaces{places: places, writers: map[string]bool{}}
+	for _, p := range places {
+		if p.Terminal != own {
+			lp.writers[p.Terminal] = true
 		}
 	}
-	for _, a := range lp.acks {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO sync_acks (seq, log_index, checkpoint_size, proof) VALUES (?, ?, ?, '[]')",
-			a.Seq, a.LogIndex, a.CheckpointSize); err != nil {
-			return fmt.Errorf("replica: acknowledgment of %d: %w", a.Seq, err)
+	return lp
+}
+
+// record writes the places into a replica's tables (inside its fill, after
+// the events): the own terminal's as acknowledgments, the others' as
+// foreign events' places. A place of an event the replica does not hold
+// (it did not verify) is left out.
+func (lp *logPlaces) record(ctx context.Context, tx *sql.Tx) error {
+	own, err := ownTerminal(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("replica: %w", err)
+	}
+	delete(lp.writers, own)
+	for _, p := range lp.places {
+		q := "INSERT INTO foreign_events (terminal, seq, log_index, checkpoint_size, proof) SELECT ?, ?, ?, 0, '[]' WHERE EXISTS (SELECT 1 FROM events WHERE terminal = ?1 AND seq = ?2)"
+		args := []any{p.Terminal, p.Seq, p.LogIndex}
+		if p.Terminal == own {
+			q = "INSERT INTO sync_acks (seq, log_index, checkpoint_size, proof) SELECT ?2, ?3, 0, '[]' WHERE EXISTS (SELECT 1 FROM events WHERE terminal = ?1 AND seq = ?2)"
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("replica: log place of %s#%d: %w", p.Terminal, p.Seq, err)
 		}
 	}
 	return nil
@@ -126,4 +163,35 @@ func (s *Store) withForeignKeys(ctx context.Context, trusted *evidence.Keys) (*e
 		}
 	}
 	return out, nil
+}
+
+// OtherTerminal is a terminal, other than this one, whose events the record
+// holds: its id, name, agency and key as its own terminal.initialized says.
+type OtherTerminal struct {
+	ID        string
+	Name      string
+	Agency    string
+	PublicKey []byte
+}
+
+// OtherTerminals lists the other terminals in the record, by id.
+func (s *Store) OtherTerminals(ctx context.Context) ([]OtherTerminal, error) {
+	own, err := ownTerminal(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name, agency, public_key FROM terminals WHERE id != ? ORDER BY id", own)
+	if err != nil {
+		return nil, fmt.Errorf("read other terminals: %w", err)
+	}
+	defer rows.Close()
+	var out []OtherTerminal
+	for rows.Next() {
+		var t OtherTerminal
+		if err := rows.Scan(&t.ID, &t.Name, &t.Agency, &t.PublicKey); err != nil {
+			return nil, fmt.Errorf("read other terminals: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }

@@ -71,11 +71,23 @@ func (s *Store) VerifiedReplica(ctx context.Context, trusted *evidence.Keys) (*R
 // folder, keeping only those that verify against trusted, judged by the
 // rules under cfg.
 func ReplicaOf(ctx context.Context, trusted *evidence.Keys, cfg *casework.Config, events func(fn func(evidence.Event) error) error) (*Replica, Report, error) {
+	return ReplicaOfPlaced(ctx, trusted, cfg, nil, events)
+}
+
+// ReplicaOfPlaced is ReplicaOf for events of several terminals (a case
+// file holding other terminals' chains, its own first): with their places
+// in the hub's log, the replica replays them in the log order and judges
+// each at its place, as the store that wrote them did (chains.go, order.go).
+// Without places it is ReplicaOf.
+func ReplicaOfPlaced(ctx context.Context, trusted *evidence.Keys, cfg *casework.Config, places []LogPlace, events func(fn func(evidence.Event) error) error) (*Replica, Report, error) {
 	r, err := newReplica(ctx, os.TempDir())
 	if err != nil {
 		return nil, Report{}, err
 	}
 	r.cfg = cfg
+	if len(places) > 0 {
+		r.places = newLogPlaces(places, "")
+	}
 	if r.blobs, err = OpenBlobStore(filepath.Join(r.scratch, BlobDir)); err != nil {
 		r.Close()
 		return nil, Report{}, err
