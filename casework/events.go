@@ -199,6 +199,10 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &OfficerRevoked{}
 	case TypeOfficerRolesChanged:
 		p = &OfficerRolesChanged{}
+	case TypeConfigPublished:
+		p = &ConfigPublished{}
+	case TypeFootageFetched:
+		p = &FootageFetched{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -194,3 +194,30 @@ func SuggestFootage(start, end time.Time, officers []string, spans []FootageSpan
 	})
 	return out
 }
+
+// TypeFootageFetched records that this terminal took in, from the hub, the
+// bytes of footage another terminal of the agency ingested (its custody came
+// by the agency feed): the bytes hashed to the digest while they arrived.
+const TypeFootageFetched = "footage.fetched"
+
+// FootageFetched is the custody record of footage fetched from the hub.
+type FootageFetched struct {
+	Digest evidence.Digest `json:"digest"`
+	Size   int64           `json:"size"`
+	From   string          `json:"from"`   // the hub: its key id and address
+	Source string          `json:"source"` // the terminal whose custody event first named it
+}
+
+// EventType names the payload's event type.
+func (FootageFetched) EventType() string { return TypeFootageFetched }
+
+// Validate checks the payload on its own.
+func (p FootageFetched) Validate() error {
+	switch {
+	case p.Digest.IsZero():
+		return fmt.Errorf("fetched footage: no digest")
+	case p.Size < 0:
+		return fmt.Errorf("fetched footage %s: negative size", p.Digest)
+	}
+	return firstError(checkText("fetched footage: hub", p.From, 300), checkID("fetched footage: source terminal", p.Source))
+}

@@ -65,10 +65,22 @@ type State interface {
 }
 
 // Config is an agency's configuration the rules consult: document templates
-// and the list of matters that must be recorded on audio/video.
+// and the list of matters that must be recorded on audio/video; with the
+// working-day calendar deadlines are counted on and the recorder profiles
+// docking reads (config.go: the bundled configuration overlaid by the
+// agency's published versions).
 type Config struct {
 	Templates Templates
 	AVMatters AVMatters
+	// Calendar is the built-in holiday table with the agency's patch, if any.
+	Calendar Calendar
+	// RecorderProfiles is the profiles file in force (device.ParseProfiles).
+	RecorderProfiles []byte
+	// CheckProfiles, when set, judges a published recorder profiles file
+	// (the parser lives in device, which casework does not import).
+	CheckProfiles func(raw []byte) error
+	// Versions is the published version in force per kind; absent: bundled.
+	Versions map[ConfigKind]int
 }
 
 // Act is one event about to be recorded, or replayed by a verifier: who
@@ -97,6 +109,8 @@ var actRoles = map[string][]Role{
 	TypeFootageIngested:     {RoleClerk, RoleOfficer},
 	TypeFootageCleared:      {RoleClerk, RoleOfficer},
 	TypeCaseExported:        Roles,
+	TypeConfigPublished:     {RoleAdmin},
+	TypeFootageFetched:      {RoleOfficer, RoleClerk, RoleReviewer, RoleHead, RoleSupervisor},
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -174,6 +188,12 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		}
 	case *FootageCleared:
 		return checkCleared(ctx, st, p)
+	case *ConfigPublished:
+		return checkConfig(st, p)
+	case *FootageFetched:
+		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
+			return refuse(err, "footage %s: no custody record of it here; only footage the agency recorded is fetched", p.Digest)
+		}
 	}
 	return nil
 }

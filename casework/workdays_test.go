@@ -62,17 +62,41 @@ func TestDeadlinesAcrossHolidays(t *testing.T) {
 	}
 }
 
-// A schedule published later arrives as a patch (here: a made-up day off).
-func TestPatchHolidays(t *testing.T) {
-	d := day(2027, 6, 30) // a Wednesday
-	if !IsWorkday(d) {
-		t.Fatal("30 June 2027 should be an ordinary Wednesday before the patch")
+// A schedule published later arrives as a patch (here: a made-up day off
+// and a make-up Saturday), as a calendar value: the built-in table and any
+// other calendar are unchanged.
+func TestHolidayPatchIsACalendarValue(t *testing.T) {
+	d, sat := day(2027, 6, 30), day(2027, 7, 3) // a Wednesday, a Saturday
+	if !IsWorkday(d) || IsWorkday(sat) {
+		t.Fatal("30 June 2027 should be an ordinary Wednesday and 3 July a Saturday before the patch")
 	}
-	// Format of HolidayUtil.Fix: day, name index, '1' for a day off, target day.
-	PatchHolidays(nil, "20270630"+"4"+"1"+"20270630")
-	defer PatchHolidays(nil, "20270630"+"~"+"1"+"20270630") // remove the patch again
-	if IsWorkday(d) {
-		t.Fatal("the patched day off is still a workday")
+	cal, err := ParseHolidays([]byte(`{"version":1,"days":[{"date":"2027-06-30","name":"测试假日","off":true},{"date":"2027-07-03","name":"测试假日","off":false}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.IsWorkday(d) || !cal.IsWorkday(sat) {
+		t.Fatal("the patched calendar ignores its patch")
+	}
+	if !IsWorkday(d) || !(Calendar{}).IsWorkday(d) {
+		t.Fatal("patching one calendar changed the built-in table")
+	}
+	end := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 23, 59, 59, 999999999, Shanghai) }
+	// 7 working days from Fri 2 July: the make-up Saturday counts, so the
+	// period ends on Mon 12 July, not Tue 13 July as by the built-in table.
+	if got, want := cal.ServiceOfDecision(day(2027, 7, 2)).Due, end(2027, 7, 12); !got.Equal(want) {
+		t.Errorf("patched: due %s, want %s", got, want)
+	}
+	if got, want := ServiceOfDecision(day(2027, 7, 2)).Due, end(2027, 7, 13); !got.Equal(want) {
+		t.Errorf("built-in: due %s, want %s", got, want)
+	}
+	for _, bad := range []string{`{"version":2,"days":[{"date":"2027-06-30","name":"x","off":true}]}`,
+		`{"version":1,"days":[]}`, `{"version":1,"days":[{"date":"2027-6-30","name":"x","off":true}]}`,
+		`{"version":1,"days":[{"date":"2027-06-30","name":"x","off":true},{"date":"2027-06-30","name":"x","off":false}]}`,
+		`{"version":1,"days":[{"date":"2027-06-30","name":"","off":true}]}`,
+		`{"version":1,"days":[{"date":"2027-06-30","name":"x","off":true,"extra":1}]}`} {
+		if _, err := ParseHolidays([]byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ func (s *Store) Report(ctx context.Context, caseID string, matters casework.AVMa
 // report builds one case's report from footage windows read once for all.
 func (s *Store) report(ctx context.Context, c CaseRow, windows []FootageWindow, matters casework.AVMatters) (CaseReport, error) {
 	r := CaseReport{Case: c}
+	cal, err := s.calendar(ctx) // config.go: the agency's holiday patch, if published
+	if err != nil {
+		return r, err
+	}
 	steps, err := s.Steps(ctx, c.ID)
 	if err != nil {
 		return r, err
@@ -65,20 +69,20 @@ func (s *Store) report(ctx context.Context, c CaseRow, windows []FootageWindow, 
 		r.Steps = append(r.Steps, sr)
 		switch st.Kind {
 		case casework.StepSeizure:
-			r.Deadlines = append(r.Deadlines, casework.SeizureTerm(st.Start, false))
+			r.Deadlines = append(r.Deadlines, cal.SeizureTerm(st.Start, false))
 		case casework.StepPreservation:
-			r.Deadlines = append(r.Deadlines, casework.DecisionOnPreservedEvidence(st.Start))
+			r.Deadlines = append(r.Deadlines, cal.DecisionOnPreservedEvidence(st.Start))
 		}
 	}
 	if r.Case.ActType == casework.ActPenalty && r.Case.Phase != casework.PhaseExecution {
-		r.Deadlines = append(r.Deadlines, casework.CaseLimit(r.Case.OpenedAt))
+		r.Deadlines = append(r.Deadlines, cal.CaseLimit(r.Case.OpenedAt))
 	}
 	if r.Documents, err = s.CaseDocuments(ctx, c.ID); err != nil {
 		return r, err
 	}
 	for _, d := range r.Documents {
 		if n := len(d.Versions); n > 0 {
-			r.Deadlines = append(r.Deadlines, casework.DocumentDeadlines(d.Template, d.Versions[n-1].Content.Fields)...)
+			r.Deadlines = append(r.Deadlines, cal.DocumentDeadlines(d.Template, d.Versions[n-1].Content.Fields)...)
 		}
 	}
 	return r, nil

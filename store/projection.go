@@ -15,7 +15,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals"}
+var projectionTables = []string{"event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it.
@@ -70,6 +70,8 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 	case *casework.StepFootageLinked:
 		_, err = tx.ExecContext(ctx, "INSERT INTO step_footage (step, digest, linked_by, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			p.Step, p.Digest.String(), body.Actor, at)
+	case *casework.ConfigPublished:
+		err = projectConfig(ctx, tx, body, p, at) // config.go
 	case *casework.FootageCleared:
 		k := p.SourceKey
 		_, err = tx.ExecContext(ctx, `UPDATE footage_sources SET cleared_seq = ?
@@ -195,7 +197,7 @@ func (s txState) EnrolledHere(ctx context.Context, id string) (bool, error) {
 	return exists(ctx, s.tx, "SELECT 1 FROM officer_keys WHERE officer = ? AND terminal = ?", id, s.terminal)
 }
 
-func (s txState) Config() *casework.Config { return s.cfg }
+func (s txState) Config() *casework.Config { return configInForce(s.tx, s.cfg) } // config.go
 
 func (s txState) OfficerCount(ctx context.Context) (int, error) {
 	var n int

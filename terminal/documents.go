@@ -20,7 +20,7 @@ type DocumentDraft struct {
 
 // content builds what the next version of a document would fix.
 func (s *Session) content(ctx context.Context, d DocumentDraft) (casework.DocumentContent, *evidence.Digest, error) {
-	t := s.cfg.Templates[d.Template]
+	t := s.Config().Templates[d.Template]
 	if t == nil {
 		return casework.DocumentContent{}, nil, badInput("no template %q", d.Template)
 	}
@@ -61,7 +61,7 @@ func (s *Session) SaveDraft(ctx context.Context, d DocumentDraft) (casework.Docu
 	if err != nil {
 		return c, err
 	}
-	if errs := s.cfg.Templates[c.Template].Check(c.Fields, true); len(errs) > 0 {
+	if errs := s.Config().Templates[c.Template].Check(c.Fields, true); len(errs) > 0 {
 		return c, casework.FieldErrors(errs)
 	}
 	_, err = s.append(ctx, store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}})
@@ -88,7 +88,7 @@ func (s *Session) finalize(ctx context.Context, d DocumentDraft, witnesses []Wit
 	if err != nil {
 		return Finalized{}, err
 	}
-	if errs := s.cfg.Templates[c.Template].Check(c.Fields, false); len(errs) > 0 {
+	if errs := s.Config().Templates[c.Template].Check(c.Fields, false); len(errs) > 0 {
 		return Finalized{}, casework.FieldErrors(errs)
 	}
 	hash, err := c.Hash()

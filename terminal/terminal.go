@@ -45,7 +45,8 @@ func BundledConfig() (*casework.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundled AV matters list: %w", err)
 	}
-	return &casework.Config{Templates: ts, AVMatters: m}, nil
+	return &casework.Config{Templates: ts, AVMatters: m, RecorderProfiles: assets.RecorderProfiles,
+		CheckProfiles: checkProfiles}, nil
 }
 
 // Open opens the terminal in dir. Unless opt.Create is set the folder must
@@ -85,8 +86,16 @@ func (t *Terminal) Close() error { return t.st.Close() }
 // Acts go through a Session.
 func (t *Terminal) Store() *store.Store { return t.st }
 
-// Config is the agency configuration in force.
-func (t *Terminal) Config() *casework.Config { return t.cfg }
+// Config is the agency configuration in force: the bundled one overlaid by
+// the latest version of each kind the agency published (config.go). Should
+// the record be unreadable, the bundled one.
+func (t *Terminal) Config() *casework.Config {
+	cfg, err := t.st.Config(context.Background())
+	if err != nil || cfg == nil {
+		return t.cfg
+	}
+	return cfg
+}
 
 // Dir is the data folder.
 func (t *Terminal) Dir() string { return t.dir }
