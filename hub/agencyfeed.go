@@ -71,19 +71,28 @@ func (h *Hub) checkpointOfSize(ctx context.Context, size uint64) (protocol.Check
 	return cp, json.Unmarshal([]byte(body), &cp)
 }
 
+// agencyPageQuery selects a page's events (from, below, agency, asker).
+// CROSS JOIN keeps events the outer loop, so the page walks
+// events_log_index from `from` and stops at the limit, whatever the
+// agencies' sizes, with no sort.
+const (
+	agencyPageQuery = `SELECT e.log_index, e.terminal, e.seq, e.body, e.sig, e.cosigs FROM events e CROSS JOIN terminals t ON t.id = e.terminal
+		WHERE e.log_index >= ? AND e.log_index < ? AND t.agency = ? AND e.terminal != ?`
+	agencyPageOrder = " ORDER BY e.log_index LIMIT ?"
+)
+
 // agencyPage reads the page's events: log index in [from, below), of a
 // terminal of agency other than the asking one (and writer's only, if
 // given), by log index, within limit and the byte budget; cut says more
 // events were due than the page holds.
 func (h *Hub) agencyPage(ctx context.Context, agency, terminal, writer string, from, below uint64, limit int) (_ []protocol.AgencyEvent, cut bool, _ error) {
-	q := `SELECT e.log_index, e.terminal, e.seq, e.body, e.sig, e.cosigs FROM events e JOIN terminals t ON t.id = e.terminal
-		WHERE e.log_index >= ? AND e.log_index < ? AND t.agency = ? AND e.terminal != ?`
+	q := agencyPageQuery
 	args := []any{from, below, agency, terminal}
 	if writer != "" {
 		q += " AND e.terminal = ?"
 		args = append(args, writer)
 	}
-	rows, err := h.db.QueryContext(ctx, q+" ORDER BY e.log_index LIMIT ?", append(args, limit+1)...)
+	rows, err := h.db.QueryContext(ctx, q+agencyPageOrder, append(args, limit+1)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("agency events from %d: %w", from, err)
 	}
