@@ -70,7 +70,9 @@ screenshots: deps
 	./scripts/screenshots.sh
 
 ## bench: the measured figures, each against a baseline measured in the same run
-## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source).
+## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source; the
+## agency feed's catch-up on 100,000 events against the own signed-append rate,
+## BenchmarkAgencyCatchUp in ./sync/client/, target ≥ 0.5).
 ## The docking benchmarks write about 8 GiB to the temp folder.
 bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
