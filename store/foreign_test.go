@@ -297,3 +297,56 @@ func TestConcurrentActsResolveByLogOrder(t *testing.T) {
 		})
 	}
 }
+
+// Footage another terminal took in arrives as custody, not bytes: A shows
+// it, does not try to send it, and check does not miss its blob.
+func TestForeignFootageIsCustodyOnly(t *testing.T) {
+	ctx := context.Background()
+	a, b := newFixtureNamed(t, "采集站-A"), newFixtureNamed(t, "采集站-B")
+	d, n, err := b.store.Blobs().Put(ctx, strings.NewReader("B's clip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.append(t, footageDraft(b.admin, d, n, "DCIM/B.MP4"))
+	log := newHubLog()
+	log.push(t, b)
+	if res := log.pull(t, a); res.Applied != 4 {
+		t.Fatalf("%+v", res)
+	}
+	custody, err := a.store.Custody(ctx, d)
+	if err != nil || len(custody) != 1 {
+		t.Fatalf("custody on A: %+v %v", custody, err)
+	}
+	if pending, err := a.store.PendingBlobs(ctx); err != nil || len(pending) != 0 {
+		t.Fatalf("A would send B's footage: %+v %v", pending, err)
+	}
+	if pending, err := b.store.PendingBlobs(ctx); err != nil || len(pending) != 1 {
+		t.Fatalf("B's own footage waits: %+v %v", pending, err)
+	}
+	if report, err := a.store.Check(ctx, a.trusted(t)); err != nil || !report.OK() {
+		t.Fatalf("check: %+v %v", report.Problems, err)
+	}
+}
+
+// Check names a foreign event edited in SQLite, as it does an own one.
+func TestCheckNamesAnEditedForeignEvent(t *testing.T) {
+	ctx := context.Background()
+	a, b := newFixtureNamed(t, "采集站-A"), newFixtureNamed(t, "采集站-B")
+	b.append(t, b.caseDrafts(3)...)
+	log := newHubLog()
+	log.push(t, b)
+	log.pull(t, a)
+	if _, err := a.store.db.Exec("DROP TRIGGER events_no_update"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.db.Exec("UPDATE events SET sig = zeroblob(64) WHERE terminal = ? AND seq = 5", b.terminal.ID()); err != nil {
+		t.Fatal(err)
+	}
+	report, err := a.store.Check(ctx, a.trusted(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.OK() || !strings.Contains(report.Problems[0].Item, b.terminal.ID()+"#5") {
+		t.Fatalf("check: %+v", report.Problems)
+	}
+}
