@@ -443,3 +443,8 @@ func checkDocument(ctx context.Context, st State, c DocumentContent, corrects *e
 	}
 	return nil
 }
+
+// RolesFor lists the roles that may record an event of type typ (none for a
+// type no rule allows), so an action layer can refuse early, before work
+// the append would throw away.
+func RolesFor(typ string) []Role { return slices.Clone(actRoles[typ]) }

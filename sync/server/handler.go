@@ -68,6 +68,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Upload paths go to tusd before the mux could clean and redirect
 	// them: blobs checks them as sent. tusd cuts a stalled body itself.
 	if strings.HasPrefix(r.URL.EscapedPath(), protocol.PathBlobs) {
+		if r.Method == http.MethodGet && !enrollConn {
+			h.enrolled(h.fetchBlob)(w, r) // blobfetch.go: its own stall limit, like an upload's
+			return
+		}
 		h.enrolled(h.blobs)(&answerDeadline{ResponseWriter: w, timeout: h.opt.RequestTimeout}, r)
 		return
 	}

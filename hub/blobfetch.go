@@ -1,0 +1,36 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"lawtrail/evidence"
+)
+
+// OpenAgencyBlob implements server.Backend: a blob the hub holds and an
+// accepted event of a terminal of terminal's agency names (the asking
+// terminal's own included). Any other digest is not found.
+func (h *Hub) OpenAgencyBlob(ctx context.Context, terminal string, d evidence.Digest) (io.ReadSeekCloser, bool, error) {
+	var n int
+	err := h.db.QueryRowContext(ctx, `SELECT count(*) FROM blobs b WHERE b.digest = ? AND EXISTS (
+		SELECT 1 FROM named_blobs n JOIN terminals w ON w.id = n.terminal JOIN terminals me ON me.agency = w.agency
+		WHERE n.digest = b.digest AND me.id = ?)`, d.String(), terminal).Scan(&n)
+	if err != nil {
+		return nil, false, fmt.Errorf("blob %s for %s: %w", d, terminal, err)
+	}
+	if n == 0 {
+		return nil, false, nil
+	}
+	f, err := os.Open(h.blobs.Path(d))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, fmt.Errorf("blob %s: received and receipted, but its file is missing (run lawtrail-hub check)", d)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("blob %s: %w", d, err)
+	}
+	return f, true, nil
+}

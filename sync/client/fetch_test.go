@@ -1,0 +1,203 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/sync/protocol"
+)
+
+// fetchSetup: terminal A of agency one took in a clip and sent it to the
+// hub; B of the same agency and C of another synced.
+func fetchSetup(t *testing.T, size int) (th *testHub, a, b, c *terminal, d evidence.Digest) {
+	t.Helper()
+	th = startHub(t, t.TempDir())
+	a = agencyTerminal(t, th, "采集站-A", agencyOne)
+	b = agencyTerminal(t, th, "采集站-B", agencyOne)
+	c = agencyTerminal(t, th, "采集站-C", agencyTwo)
+	d = a.addFootage(t, size)[0]
+	if rep := a.sync(t, Options{}); rep.BlobsSent != 1 {
+		t.Fatalf("A uploaded %d clips", rep.BlobsSent)
+	}
+	b.sync(t, Options{})
+	c.sync(t, Options{})
+	return th, a, b, c, d
+}
+
+func (tm *terminal) client(t testing.TB) *Client {
+	t.Helper()
+	cl, err := New(context.Background(), tm.store, tm.key, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// tempFiles lists what the blob store's temporary folder holds.
+func (tm *terminal) tempFiles(t testing.TB) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(tm.dir, store.BlobDir, "tmp", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestFetchFootageOfAnotherTerminal(t *testing.T) {
+	ctx := context.Background()
+	th, a, b, _, d := fetchSetup(t, 3<<20)
+	if held, _ := b.store.Blobs().Has(d); held {
+		t.Fatal("B holds A's bytes before fetching them")
+	}
+	f, err := b.client(t).FetchBlob(ctx, d, 3<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Size != 3<<20 || f.Held || f.From != evidence.KeyID(th.hub.PublicKey())+" "+th.url() {
+		t.Fatalf("fetched %+v", f)
+	}
+	if err := b.store.Blobs().Verify(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	// The custody event, and the record still checks on both sides.
+	if _, err := b.store.Append(ctx, b.key, store.Draft{Actor: "o-001", Blobs: []evidence.Digest{d},
+		Payload: &casework.FootageFetched{Digest: d, Size: f.Size, From: f.From, Source: a.key.ID()}}); err != nil {
+		t.Fatal(err)
+	}
+	b.sync(t, Options{})
+	a.sync(t, Options{})
+	b.check(t)
+	a.check(t)
+	if pend, _ := b.store.PendingBlobs(ctx); len(pend) != 0 {
+		t.Fatalf("B would upload fetched footage back: %v", pend)
+	}
+	// Asked again: held, nothing downloaded.
+	if f, err := b.client(t).FetchBlob(ctx, d, 3<<20); err != nil || !f.Held {
+		t.Fatalf("second fetch: %+v %v", f, err)
+	}
+}
+
+func TestFetchRefusesWrongBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		bytes func(orig []byte) []byte
+	}{
+		{"same size, one byte changed", func(o []byte) []byte { o[len(o)/2] ^= 1; return o }},
+		{"longer", func(o []byte) []byte { return append(o, make([]byte, 1<<20)...) }},
+		{"shorter", func(o []byte) []byte { return o[:len(o)-1] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			th, _, b, _, d := fetchSetup(t, 256<<10)
+			// The hub's copy is damaged: it serves other bytes.
+			p := th.hub.Blobs().Path(d)
+			orig, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(p, 0o600)
+			if err := os.WriteFile(p, tc.bytes(orig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err = b.client(t).FetchBlob(ctx, d, 256<<10)
+			if !errors.Is(err, ErrFetchMismatch) {
+				t.Fatalf("fetching damaged bytes: %v", err)
+			}
+			if held, _ := b.store.Blobs().Has(d); held {
+				t.Fatal("damaged bytes kept")
+			}
+			if left := b.tempFiles(t); len(left) != 0 {
+				t.Fatalf("temporary files left: %v", left)
+			}
+			// Without a size to hold it to, the hash still refuses them.
+			if _, err := b.client(t).FetchBlob(ctx, d, -1); !errors.Is(err, ErrFetchMismatch) {
+				t.Fatalf("fetching damaged bytes of unknown size: %v", err)
+			}
+			if left := b.tempFiles(t); len(left) != 0 {
+				t.Fatalf("temporary files left: %v", left)
+			}
+		})
+	}
+}
+
+func TestFetchRefusedOutsideTheAgency(t *testing.T) {
+	ctx := context.Background()
+	_, _, b, c, d := fetchSetup(t, 64<<10)
+	var nobody evidence.Digest
+	nobody[0] = 7
+	for _, tc := range []struct {
+		name string
+		tm   *terminal
+		d    evidence.Digest
+	}{
+		{"another agency's terminal", c, d},
+		{"a digest nobody named", b, nobody},
+	} {
+		_, err := tc.tm.client(t).FetchBlob(ctx, tc.d, -1)
+		var pe *protocol.Error
+		if !errors.Is(err, ErrNotOnHub) || !errors.As(err, &pe) || pe.Code != protocol.CodeNotFound {
+			t.Errorf("%s: %v, want not_found", tc.name, err)
+		}
+		if held, _ := tc.tm.store.Blobs().Has(tc.d); held || len(tc.tm.tempFiles(t)) != 0 {
+			t.Errorf("%s: something kept", tc.name)
+		}
+	}
+}
+
+// get sends GET path as tm over its pinned TLS connection, path as written.
+func (tm *terminal) get(t *testing.T, path string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	cl := tm.client(t)
+	req, err := http.NewRequest(http.MethodGet, cl.url(""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque = path // sent exactly as written, dot segments and escapes included
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestBlobPathsRefused(t *testing.T) {
+	_, a, b, _, d := fetchSetup(t, 64<<10)
+	for _, path := range []string{
+		"/v1/blobs/../../etc/passwd",
+		"/v1/blobs/..%2F..%2Fetc%2Fpasswd",
+		"/v1/blobs/%2e%2e/" + d.String(),
+		"/v1/blobs/" + d.String() + "/",
+		"/v1/blobs/" + d.String()[:63],
+		"/v1/blobs/" + string(bytes.ToUpper([]byte(d.String()))),
+		"/v1/blobs/" + d.String() + "%00",
+		"/v1/blobs/" + a.key.ID() + "-0123456789abcdef-0123456789ab",
+	} {
+		resp, body := b.get(t, path, nil)
+		if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(body, []byte(protocol.CodeMalformed)) {
+			t.Errorf("GET %s: %s %s", path, resp.Status, body)
+		}
+	}
+	// Range: the part asked for, from the hub's copy.
+	resp, body := b.get(t, "/v1/blobs/"+d.String(), http.Header{"Range": {"bytes=100-199"}})
+	want, _ := os.ReadFile(a.store.Blobs().Path(d))
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, want[100:200]) {
+		t.Fatalf("range: %s, %d bytes", resp.Status, len(body))
+	}
+}
