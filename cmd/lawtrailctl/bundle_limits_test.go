@@ -98,7 +98,7 @@ func TestVerifyBundleBoundedOnHostileZips(t *testing.T) {
 	zw.Close()
 	f.Close()
 	r = ctlLimited(t, nil, "verify-bundle", claim)
-	if r.code != 2 || !strings.Contains(r.stderr, "impossible") {
+	if r.code != exitProblems || !strings.Contains(r.stderr, "impossible") {
 		t.Fatalf("a zip claiming 4 GiB: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
@@ -115,7 +115,7 @@ func TestVerifyBundleBoundedOnHostileZips(t *testing.T) {
 	os.MkdirAll(filepath.Join(folder, "footage"), 0o700)
 	os.Symlink("/dev/zero", filepath.Join(folder, "footage", strings.Repeat("0", 64)))
 	r = ctlLimited(t, nil, "verify-bundle", folder)
-	if r.code != 2 || !strings.Contains(r.stderr, "not a regular file") {
+	if r.code != exitProblems || !strings.Contains(r.stderr, "not a regular file") {
 		t.Fatalf("a folder with a symlink to /dev/zero: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

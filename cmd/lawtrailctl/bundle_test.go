@@ -19,8 +19,9 @@ func caseWithDocument(t *testing.T) (dir, caseID, doc string) {
 	fields := filepath.Join(t.TempDir(), "fields.json")
 	os.WriteFile(fields, []byte(onsiteFields), 0o600)
 	doc = strings.TrimSpace(ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields).stdout)
-	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc); r.code != 0 {
-		t.Fatalf("finalize: %s", r.stdout)
+	enroll(t, dir, "o-002", "王五", "35010000002", wangPIN, "officer")
+	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc, "--pins", pinsFile(t, "o-002 "+wangPIN+"\n")); r.code != 0 {
+		t.Fatalf("finalize: %s %s", r.stdout, r.stderr)
 	}
 	return dir, caseID, doc
 }

@@ -29,6 +29,8 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 		t.Fatalf("case new: %s", r.stderr)
 	}
 	caseID := strings.TrimSpace(r.stdout)
+	enroll(t, dir, "o-002", "王五", "35010000002", wangPIN, "officer")
+	pins := pinsFile(t, "o-002 "+wangPIN+"\n")
 	if r := ctl(t, nil, "--data", dir, "doc", "templates"); r.code != 0 || !strings.Contains(r.stdout, "onsite_record") {
 		t.Fatalf("templates: %s", r.stdout)
 	}
@@ -39,7 +41,12 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 		t.Fatalf("doc new: %s %s", r.stdout, r.stderr)
 	}
 	doc := strings.TrimSpace(r.stdout)
-	r = ctl(t, pass, "--data", dir, "doc", "finalize", doc)
+	before := eventCount(t, dir)
+	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc); r.code != exitRefused || !strings.Contains(r.stderr, "did not co-sign") {
+		t.Fatalf("finalize without 王五's PIN: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	noteNothingStored(t, dir, before, "finalize without 王五's PIN")
+	r = ctl(t, pass, "--data", dir, "doc", "finalize", doc, "--pins", pins)
 	if r.code != 0 || !strings.Contains(r.stdout, "version 1 finalized") {
 		t.Fatalf("finalize: %s %s", r.stdout, r.stderr)
 	}
@@ -48,7 +55,7 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields, "--id", doc); r.code != 0 {
 		t.Fatalf("correction draft: %s %s", r.stdout, r.stderr)
 	}
-	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc); r.code != 0 || !strings.Contains(r.stdout, "version 2") {
+	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc, "--pins", pins); r.code != 0 || !strings.Contains(r.stdout, "version 2") {
 		t.Fatalf("correction: %s %s", r.stdout, r.stderr)
 	}
 	if r := ctl(t, nil, "--data", dir, "case", "show", caseID); r.code != 0 || !strings.Contains(r.stdout, "2 finalized version(s)") ||
@@ -78,17 +85,28 @@ func TestDocRefusals(t *testing.T) {
 	fields := filepath.Join(t.TempDir(), "fields.json")
 	os.WriteFile(fields, []byte(one), 0o600)
 	doc := strings.TrimSpace(ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields).stdout)
+	before := eventCount(t, dir)
 	r := ctl(t, pass, "--data", dir, "doc", "finalize", doc)
-	if r.code != 1 || !strings.Contains(r.stdout, "at least two officers") {
+	if r.code != exitRefused || !strings.Contains(r.stdout, "at least two officers") {
 		t.Fatalf("finalize with one officer on site: %d %s", r.code, r.stdout)
 	}
 	os.WriteFile(fields, []byte(`{"start_time": "yesterday"}`), 0o600)
-	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields); r.code != 1 {
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields); r.code != exitRefused ||
+		!strings.Contains(r.stdout, "FIELD start_time") {
 		t.Fatalf("malformed draft: %d %s", r.code, r.stdout)
 	}
-	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", "c-nope", "--template", "onsite_record", "--fields", fields); r.code == 0 {
-		t.Fatal("a document for an unknown case")
+	os.WriteFile(fields, []byte(`{}`), 0o600)
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", "c-nope", "--template", "onsite_record", "--fields", fields); r.code != exitRefused {
+		t.Fatalf("a document for an unknown case: %d %s", r.code, r.stderr)
 	}
+	os.WriteFile(fields, []byte(`{"start_time": `), 0o600)
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "onsite_record", "--fields", fields); r.code != exitUsage {
+		t.Fatalf("a fields file that is not JSON: %d %s", r.code, r.stderr)
+	}
+	if r := ctl(t, pass, "--data", dir, "doc", "new", "--case", caseID, "--template", "no_such", "--fields", fields); r.code != exitUsage {
+		t.Fatalf("an unknown template: %d %s", r.code, r.stderr)
+	}
+	noteNothingStored(t, dir, before, "refused documents")
 }
 
 // R5: the ledger exports to XLSX and CSV with a row per case.

@@ -103,7 +103,7 @@ func TestIngestCLI(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "BROKEN "+victim) {
 		t.Fatalf("verify of a tampered blob: %d %s", r.code, r.stdout)
 	}
-	if r = ctl(t, nil, "--data", dir, "footage", "verify", evidence.Sum([]byte("x")).String()); r.code != 2 {
+	if r = ctl(t, nil, "--data", dir, "footage", "verify", evidence.Sum([]byte("x")).String()); r.code != exitRefused {
 		t.Fatalf("verify of an unknown digest: %d", r.code)
 	}
 }
@@ -122,8 +122,8 @@ func TestIngestCLIRefusals(t *testing.T) {
 			t.Errorf("%v: code %d stderr %q", c, r.code, r.stderr)
 		}
 	}
-	if r := ctl(t, map[string]string{"LAWTRAIL_PASSPHRASE": "wrong"}, "--data", dir, "ingest", "--from", t.TempDir()); r.code != 2 ||
-		!strings.Contains(r.stderr, "wrong passphrase") {
+	if r := ctl(t, map[string]string{"LAWTRAIL_PASSPHRASE": "wrong"}, "--data", dir, "ingest", "--from", t.TempDir()); r.code != exitSecret ||
+		!strings.Contains(r.stderr, "wrong terminal passphrase") {
 		t.Fatalf("wrong passphrase: %d %q", r.code, r.stderr)
 	}
 }

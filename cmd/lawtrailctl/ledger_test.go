@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"lawtrail/terminal"
 )
 
 // ledgerCases opens three cases of different act types and returns the
@@ -59,14 +60,14 @@ func TestR5LedgerCellsAreTyped(t *testing.T) {
 	for r := 2; r <= 4; r++ {
 		row := records[r-1]
 		cell := func(col string) string {
-			v, err := f.GetCellValue(ledgerSheet, col+strconv.Itoa(r))
+			v, err := f.GetCellValue(terminal.LedgerSheet, col+strconv.Itoa(r))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return v
 		}
 		raw := func(col string) string {
-			v, err := f.GetCellValue(ledgerSheet, col+strconv.Itoa(r), excelize.Options{RawCellValue: true})
+			v, err := f.GetCellValue(terminal.LedgerSheet, col+strconv.Itoa(r), excelize.Options{RawCellValue: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestR5LedgerCellsAreTyped(t *testing.T) {
 			t.Errorf("row %d: opened is stored %q shown %q, want a date number shown %q", r, raw("E"), cell("E"), row[4])
 		}
 		for _, col := range []string{"F", "G", "H", "I", "L"} {
-			typ, err := f.GetCellType(ledgerSheet, col+strconv.Itoa(r))
+			typ, err := f.GetCellType(terminal.LedgerSheet, col+strconv.Itoa(r))
 			if err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 				t.Errorf("row %d column %s is stored as text (%v)", r, col, typ)
 			}
@@ -114,20 +115,6 @@ func TestR5EmptyLedgerDimension(t *testing.T) {
 	}
 	if out, err := openpyxlCheck(t, x, 0); err != nil {
 		t.Fatalf("openpyxl: %v\n%s", err, out)
-	}
-}
-
-// Spreadsheet dates have no zone: the ledger writes China Standard Time's
-// wall clock, whatever zone the terminal's clock reading came in.
-func TestLedgerDateIsShanghaiWallClock(t *testing.T) {
-	at := time.Date(2026, 11, 26, 17, 30, 45, 0, time.UTC) // 01:30 the next day in Shanghai
-	d := ledgerDate{At: at, WithClock: true}
-	if got, want := d.wallClock(), time.Date(2026, 11, 27, 1, 30, 0, 0, time.UTC); !got.Equal(want) || d.text() != "2026-11-27 01:30" {
-		t.Fatalf("wall clock %v %q, want %v", got, d.text(), want)
-	}
-	day := ledgerDate{At: at}
-	if got := day.wallClock(); !got.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)) || day.text() != "2026-11-27" {
-		t.Fatalf("date %v %q", got, day.text())
 	}
 }
 

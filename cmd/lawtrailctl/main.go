@@ -1,12 +1,23 @@
 // Command lawtrailctl is the headless terminal: the same record the app
-// keeps, driven from scripts. Every command takes --data DIR. Commands that
-// unseal a key read the passphrase from LAWTRAIL_PASSPHRASE (and an
-// officer's PIN from LAWTRAIL_PIN) or, at a terminal, ask for it.
+// keeps, driven from scripts. It is a thin front end over the action layer
+// (package terminal): each command, one file cmd_<name>.go in its table,
+// turns its flags into one call there and prints the result; the rules of
+// every act run inside the store's append, as for the app. Every command
+// takes --data DIR, has --help, and refuses stray arguments. Commands that
+// act unlock the terminal with LAWTRAIL_PASSPHRASE and log the officer in
+// (LAWTRAIL_OFFICER, default the first admin; LAWTRAIL_PIN), or ask at a
+// terminal.
 //
-// Exit codes: 0 success; 1 the record has problems (check); 2 usage or
-// operational error; 3 sync found this data folder's record diverging from
-// what the hub holds (restored from a backup, copied, or its tail cut):
-// nothing was sent — run `lawtrailctl sync recover`.
+// Exit codes, one scheme for every command:
+//
+//	0  done
+//	1  the record or a case file has problems (check, footage verify, verify-bundle)
+//	2  usage: unknown command or flag, missing or malformed argument, refused input file, no data folder
+//	3  sync found this data folder's record diverging from the hub's: nothing was sent (sync recover)
+//	4  refused by a rule or invalid values, or something named does not exist: nothing stored
+//	5  could not unlock or log in: wrong passphrase or PIN, locked out, officer unknown here
+//	6  incomplete: ingest left files undone, sync --once left footage waiting
+//	7  failed: I/O, device or network error
 package main
 
 import (
@@ -17,43 +28,27 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"lawtrail/casefile"
+	"lawtrail/casework"
 	"lawtrail/store"
 	"lawtrail/sync/client"
+	"lawtrail/terminal"
 )
 
-const usage = `usage: lawtrailctl [--data DIR] COMMAND [flags]
-
-commands:
-  init   --agency NAME --officer-id ID --officer-name NAME   create a terminal and its first (admin) officer
-  log    [--json]                                           print the event log
-  check                                                     verify chain, blobs and database; exit 0 only if all hold
-  ingest --from PATH [--officer ID] [--clear never|local|hub] [--progress json] [--clerk ID] [--serial S]
-                                                            copy, verify and sign every recorder file; exit 0 only if all are done
-  ingest --usb [--serial S] [--password-file F] [--clear …]  the same for the recorders on USB (MTP, mass storage, locked)
-  devices [--json] [--sync-time]                            the recorders on USB: kind, VID:PID, serial, identity, state
-  dock [--clear …] [--password-file F] [--progress json]    stay running; ingest every recorder that arrives on USB (SIGINT/SIGTERM stop)
-  footage list [--json]                                     one line per footage file
-  footage verify [DIGEST…]                                  re-hash blobs against their custody records
-  case new --number N --title T [--act penalty] | case list | case show ID | case export ID --out DIR|F.zip [--with-footage]
-                                                            case export signs case.exported (needs the passphrase)
-  ledger --out F.xlsx|F.csv                                  the enforcement ledger (执法台账): cases, documents, footage, AV gaps, deadlines
-  verify-bundle [--terminal-key K] [--hub-key K] [--tsa-cert F] DIR|ZIP
-                                                            check a case file: files, signed export, chain, derived files, hub proofs, timestamps
-  doc templates | doc new --case ID --template NAME --fields FILE.json | doc finalize DOC | doc show DOC | doc pdf DOC --out F.pdf
-                                                            enforcement documents: drafts, signed versions, corrections
-  hub join CODE                                             enroll with a hub (code from lawtrail-hub enroll)
-  sync [--once] [--rate BYTES/s] [--metered]                send events and footage to the hub, fetch receipts
-  sync status [--json]                                      what waits, what the hub confirmed, the last error
-  sync recover [--json]                                     re-base a restored or copied data folder onto the hub's chain, losing nothing
-
-environment:
-  LAWTRAIL_PASSPHRASE  terminal passphrase (non-interactive use)
-  LAWTRAIL_PIN         officer PIN (init: the first officer's new PIN; at least 6 digits, not the passphrase)
-  LAWTRAIL_OFFICER     officer acting (ingest's clerk, case export; default: the first admin)
-  LAWTRAIL_DATA        default data folder
-`
+// Exit codes (see the package doc and docs/OPERATIONS.md).
+const (
+	exitOK         = 0
+	exitProblems   = 1
+	exitUsage      = 2
+	exitDiverged   = 3
+	exitRefused    = 4
+	exitSecret     = 5
+	exitIncomplete = 6
+	exitFailed     = 7
+)
 
 // env is what a command reads from its surroundings; tests supply their own.
 type env struct {
@@ -69,82 +64,124 @@ func main() {
 	os.Exit(code)
 }
 
-// exitDiverged is the exit code of a sync that found the data folder's
-// record diverging from the hub's.
-const exitDiverged = 3
-
-// errProblems marks a command that ran but found the record damaged.
-var errProblems = errors.New("problems found")
+var (
+	// errProblems marks a command that ran but found the record damaged.
+	errProblems = errors.New("problems found")
+	// errIncomplete marks a command that did part of its work and should
+	// be run again (files left undone, footage still waiting).
+	errIncomplete = errors.New("incomplete")
+)
 
 func run(ctx context.Context, args []string, e env) int {
+	table := commandTable()
 	global := flag.NewFlagSet("lawtrailctl", flag.ContinueOnError)
-	global.SetOutput(e.stderr)
-	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
+	global.SetOutput(io.Discard)
 	dataDir := global.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
 	if err := global.Parse(args); err != nil {
-		return 2
-	}
-	if global.NArg() == 0 {
-		global.Usage()
-		return 2
-	}
-	dir := *dataDir
-	if dir == "" {
-		d, err := store.DefaultDir()
-		if err != nil {
-			fmt.Fprintln(e.stderr, "lawtrailctl:", err)
-			return 2
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(e.stdout, table)
+			return exitOK
 		}
-		dir = d
+		fmt.Fprintf(e.stderr, "lawtrailctl: %v\n", err)
+		return exitUsage
 	}
-	cmd, rest := global.Arg(0), global.Args()[1:]
-	var err error
-	switch cmd {
-	case "init":
-		err = cmdInit(ctx, dir, rest, e)
-	case "log":
-		err = cmdLog(ctx, dir, rest, e)
-	case "check":
-		err = cmdCheck(ctx, dir, rest, e)
-	case "ingest":
-		err = cmdIngest(ctx, dir, rest, e)
-	case "devices":
-		err = cmdDevices(ctx, rest, e)
-	case "dock":
-		err = cmdDock(ctx, dir, rest, e)
-	case "footage":
-		err = cmdFootage(ctx, dir, rest, e)
-	case "hub":
-		err = cmdHub(ctx, dir, rest, e)
-	case "doc":
-		err = cmdDoc(ctx, dir, rest, e)
-	case "case":
-		err = cmdCase(ctx, dir, rest, e)
-	case "verify-bundle":
-		err = cmdVerifyBundle(ctx, rest, e)
-	case "ledger":
-		err = cmdLedger(ctx, dir, rest, e)
-	case "sync":
-		err = cmdSync(ctx, dir, rest, e)
-	case "help":
-		fmt.Fprint(e.stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(e.stderr, "lawtrailctl: unknown command %q\n%s", cmd, usage)
-		return 2
+	args = global.Args()
+	if len(args) == 0 {
+		printUsage(e.stderr, table)
+		return exitUsage
+	}
+	if args[0] == "help" {
+		return help(table, args[1:], e)
+	}
+	c, rest, group := lookup(table, args)
+	if c == nil {
+		switch {
+		case group != "" && len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help"):
+			printGroupHelp(e.stdout, table, group)
+			return exitOK
+		case group != "" && len(rest) > 0:
+			fmt.Fprintf(e.stderr, "lawtrailctl %s: unknown command %q (want one of: %s)\n", group, rest[0], groupNames(table, group))
+		case group != "":
+			fmt.Fprintf(e.stderr, "lawtrailctl %s: which one? %s\n", group, groupNames(table, group))
+		default:
+			fmt.Fprintf(e.stderr, "lawtrailctl: unknown command %q (lawtrailctl help lists them)\n", args[0])
+		}
+		return exitUsage
+	}
+	pos, err := c.parse(rest)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printHelp(e.stdout)
+		return exitOK
+	}
+	if err == nil {
+		x := &call{dataFlag: *dataDir, e: e}
+		err = c.run(ctx, x, pos)
+		x.close()
+	}
+	code := codeOf(err)
+	var fields casework.FieldErrors
+	if errors.As(err, &fields) {
+		for _, f := range fields {
+			tprintf(e.stdout, "FIELD %s\n", f)
+		}
 	}
 	switch {
 	case err == nil:
-		return 0
-	case errors.Is(err, errProblems):
-		return 1
-	case errors.Is(err, client.ErrDiverged):
-		fmt.Fprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
-		return exitDiverged
-	case errors.Is(err, flag.ErrHelp):
-		return 0
+	case code == exitUsage:
+		tprintf(e.stderr, "lawtrailctl %s: %v\nusage: %s (lawtrailctl %s --help)\n", c.name, err, c.usageLine(), c.name)
+	case errors.Is(err, errProblems), errors.Is(err, errIncomplete):
+		// the command printed what is wrong or left
 	default:
-		tprintf(e.stderr, "lawtrailctl %s: %v\n", cmd, err)
-		return 2
+		tprintf(e.stderr, "lawtrailctl %s: %v\n", c.name, err)
 	}
+	return code
+}
+
+// help is `lawtrailctl help [COMMAND]`.
+func help(table []*command, args []string, e env) int {
+	if len(args) == 0 {
+		printUsage(e.stdout, table)
+		return exitOK
+	}
+	c, rest, group := lookup(table, args)
+	switch {
+	case c != nil && len(rest) == 0:
+		c.printHelp(e.stdout)
+		return exitOK
+	case group != "" && len(rest) == 0:
+		printGroupHelp(e.stdout, table, group)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "lawtrailctl help: no command %q\n", strings.Join(args, " "))
+	return exitUsage
+}
+
+// codeOf maps what a command returned to the exit-code scheme.
+func codeOf(err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.Is(err, errProblems), errors.Is(err, casefile.ErrBadArchive), errors.Is(err, casefile.ErrRecordDamaged):
+		return exitProblems
+	case errors.Is(err, errIncomplete):
+		return exitIncomplete
+	case errors.Is(err, client.ErrDiverged):
+		return exitDiverged
+	case errors.Is(err, store.ErrInitialized), errors.Is(err, store.ErrNoCase), errors.Is(err, store.ErrNoDocument),
+		errors.Is(err, store.ErrNoHub):
+		return exitRefused
+	}
+	switch terminal.Code(err) {
+	case terminal.CodeWrongPassphrase, terminal.CodeWrongPIN, terminal.CodeLocked, terminal.CodeNoOfficer, terminal.CodeNotEnrolledHere:
+		return exitSecret
+	case terminal.CodeRevoked, terminal.CodeCredentialExpired, terminal.CodeRole, terminal.CodeNotCoSigned, terminal.CodeFields,
+		terminal.CodeRule, terminal.CodeBadInput, terminal.CodeSecrets:
+		return exitRefused
+	case terminal.CodeNotTerminal:
+		return exitUsage
+	}
+	return exitFailed
 }

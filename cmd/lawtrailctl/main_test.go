@@ -31,7 +31,8 @@ var pass = map[string]string{"LAWTRAIL_PASSPHRASE": "终端口令 terminal", "LA
 
 func initTerminal(t *testing.T) string {
 	dir := filepath.Join(t.TempDir(), "data")
-	r := ctl(t, pass, "--data", dir, "init", "--agency", "某区市场监督管理局", "--officer-id", "o-001", "--officer-name", "张三")
+	r := ctl(t, pass, "--data", dir, "init", "--agency", "某区市场监督管理局", "--officer-id", "o-001", "--officer-name", "张三",
+		"--credential", "35010000001")
 	if r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
@@ -70,19 +71,21 @@ func TestInitRefusals(t *testing.T) {
 		name string
 		vars map[string]string
 		args []string
+		code int
 	}{
-		{"twice", pass, []string{"--data", dir, "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四"}},
-		{"no passphrase and no terminal", nil, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四"}},
-		{"missing officer", pass, []string{"--data", t.TempDir(), "init", "--agency", "x"}},
-		{"bad officer id", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "../o", "--officer-name", "李四"}},
-		{"roles without admin", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四", "--roles", "officer"}},
-		{"unknown role", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四", "--roles", "king"}},
+		{"twice", pass, []string{"--data", dir, "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四"}, exitRefused},
+		{"no passphrase and no terminal", nil, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四"}, exitUsage},
+		{"missing officer", pass, []string{"--data", t.TempDir(), "init", "--agency", "x"}, exitUsage},
+		{"bad officer id", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "../o", "--officer-name", "李四"}, exitUsage},
+		{"roles without admin", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四", "--roles", "officer"}, exitUsage},
+		{"unknown role", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四", "--roles", "king"}, exitUsage},
+		{"bad valid-until", pass, []string{"--data", t.TempDir(), "init", "--agency", "x", "--officer-id", "o2", "--officer-name", "李四", "--valid-until", "2026-13-01"}, exitUsage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ctl(t, tc.vars, tc.args...)
-			if r.code != 2 || r.stderr == "" {
-				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+			if r.code != tc.code || r.stderr == "" {
+				t.Fatalf("code %d (want %d), stderr %q", r.code, tc.code, r.stderr)
 			}
 		})
 	}
@@ -132,5 +135,36 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if r := ctl(t, nil, "--data", t.TempDir(), "frobnicate"); r.code != 2 {
 		t.Fatalf("unknown command: %d", r.code)
+	}
+}
+
+// wangPIN is the PIN of the second officer the tests enroll.
+const wangPIN = "975312"
+
+// enroll enrolls an officer by the first admin (o-001, whose PIN is pass's).
+func enroll(t *testing.T, dir, id, name, credential, pin, roles string, extra ...string) {
+	t.Helper()
+	vars := map[string]string{"LAWTRAIL_PASSPHRASE": pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_PIN": pass["LAWTRAIL_PIN"], "LAWTRAIL_NEW_PIN": pin}
+	args := append([]string{"--data", dir, "officer", "add", "--id", id, "--name", name, "--credential", credential, "--roles", roles}, extra...)
+	if r := ctl(t, vars, args...); r.code != 0 {
+		t.Fatalf("officer add %s: %d %s %s", id, r.code, r.stdout, r.stderr)
+	}
+}
+
+// eventCount is how many events the data folder holds (log --json lines).
+func eventCount(t *testing.T, dir string) int {
+	t.Helper()
+	r := ctl(t, nil, "--data", dir, "log", "--json")
+	if r.code != 0 {
+		t.Fatalf("log: %d %s", r.code, r.stderr)
+	}
+	return strings.Count(r.stdout, "\n")
+}
+
+// noteNothingStored fails the test when a refused command stored events.
+func noteNothingStored(t *testing.T, dir string, before int, what string) {
+	t.Helper()
+	if after := eventCount(t, dir); after != before {
+		t.Errorf("%s: %d event(s) stored by a refused command", what, after-before)
 	}
 }

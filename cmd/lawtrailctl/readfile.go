@@ -18,11 +18,12 @@ const (
 
 // readCapped reads a whole file of at most max bytes; a longer one (or an
 // endless one: a device, a FIFO that keeps writing) is refused after max+1
-// bytes, naming what it was for.
+// bytes, naming what it was for. A file that cannot be opened or is too
+// large is a usage error (exit 2).
 func readCapped(path, what string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, usagef("%s: %v", what, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
@@ -30,7 +31,7 @@ func readCapped(path, what string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s %s is larger than %d bytes: refused (is it the right file?)", what, path, max)
+		return nil, usagef("%s %s is larger than %d bytes: refused (is it the right file?)", what, path, max)
 	}
 	return b, nil
 }

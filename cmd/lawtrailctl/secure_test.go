@@ -37,19 +37,20 @@ func TestInitRefusesWeakSecrets(t *testing.T) {
 		name string
 		vars map[string]string
 		want string
+		code int
 	}{
-		{"one-character passphrase", map[string]string{"LAWTRAIL_PASSPHRASE": "p", "LAWTRAIL_PIN": "246810"}, "shorter than 10 characters"},
-		{"one-digit PIN", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass", "LAWTRAIL_PIN": "1"}, "shorter than 6 digits"},
-		{"PIN with letters", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass", "LAWTRAIL_PIN": "abcdefgh"}, "digits 0-9"},
-		{"PIN equals passphrase", map[string]string{"LAWTRAIL_PASSPHRASE": "2468101214", "LAWTRAIL_PIN": "2468101214"}, "equals the terminal passphrase"},
-		{"no PIN", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass"}, "set LAWTRAIL_PIN"},
+		{"one-character passphrase", map[string]string{"LAWTRAIL_PASSPHRASE": "p", "LAWTRAIL_PIN": "246810"}, "shorter than 10 characters", exitRefused},
+		{"one-digit PIN", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass", "LAWTRAIL_PIN": "1"}, "shorter than 6 digits", exitRefused},
+		{"PIN with letters", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass", "LAWTRAIL_PIN": "abcdefgh"}, "digits 0-9", exitRefused},
+		{"PIN equals passphrase", map[string]string{"LAWTRAIL_PASSPHRASE": "2468101214", "LAWTRAIL_PIN": "2468101214"}, "equals the terminal passphrase", exitRefused},
+		{"no PIN", map[string]string{"LAWTRAIL_PASSPHRASE": "terminal pass"}, "set LAWTRAIL_PIN", exitUsage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
 			r := ctl(t, tc.vars, initArgs(dir)...)
-			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-				t.Fatalf("code %d, stderr %q; want 2 and %q", r.code, r.stderr, tc.want)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("code %d, stderr %q; want %d and %q", r.code, r.stderr, tc.code, tc.want)
 			}
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {
 				t.Fatalf("a refused init left the data folder behind (%v)", err)

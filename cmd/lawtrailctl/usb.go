@@ -3,110 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
-	"text/tabwriter"
 	"time"
 
-	"lawtrail/assets"
-	"lawtrail/device/unlock"
 	"lawtrail/device/usb"
 	"lawtrail/ingest"
+	"lawtrail/terminal"
 )
-
-func newScanner() (*usb.Scanner, error) {
-	profiles, err := unlock.ParseProfiles(assets.LockedRecorders)
-	if err != nil {
-		return nil, err
-	}
-	return &usb.Scanner{Profiles: profiles}, nil
-}
-
-// deviceReport is one line of `devices`.
-type deviceReport struct {
-	usb.Device
-	USBID    string            `json:"vid_pid"` // "vvvv:pppp", as lsusb shows it
-	State    string            `json:"state"`
-	Identity *usb.UnlockReport `json:"identity,omitempty"`
-}
-
-func cmdDevices(ctx context.Context, args []string, e env) error {
-	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	asJSON := fs.Bool("json", false, "one JSON object per recorder")
-	syncTime := fs.Bool("sync-time", false, "set each locked recorder's clock from this terminal (after its footage is ingested: older files keep the old offset)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	sc, err := newScanner()
-	if err != nil {
-		return err
-	}
-	devs, err := sc.Scan(ctx)
-	if err != nil {
-		return err
-	}
-	var reports []deviceReport
-	for _, d := range devs {
-		r := deviceReport{Device: d, USBID: d.VIDPID(), State: "ready"}
-		switch {
-		case d.Problem != "":
-			r.State = "unreadable: " + d.Problem
-		case d.Kind == usb.KindLocked:
-			r.State = "locked (needs --password-file)"
-			if id, err := sc.Identify(ctx, d, usb.Options{}); err != nil {
-				r.State = "locked, not identified: " + err.Error()
-			} else {
-				r.Identity = id
-			}
-			if *syncTime && r.Identity != nil {
-				off, err := sc.SyncClock(ctx, d, usb.Options{})
-				if err != nil {
-					r.State += "; clock not set: " + err.Error()
-				} else {
-					r.State += fmt.Sprintf("; clock set (it was %+v off)", off)
-				}
-			}
-		}
-		reports = append(reports, r)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		for _, r := range reports {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(reports) == 0 {
-		fmt.Fprintln(e.stdout, "no recorder on USB")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PORT\tKIND\tVID:PID\tSERIAL\tIDENTITY\tSTATE")
-	for _, r := range reports {
-		tprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Kind, r.VIDPID(), r.Serial, identity(r), r.State)
-	}
-	return tw.Flush()
-}
-
-func identity(r deviceReport) string {
-	s := r.Manufacturer + " " + r.Product
-	if r.Inquiry != "" {
-		s += " [" + r.Inquiry + "]"
-	}
-	if id := r.Identity; id != nil {
-		s += fmt.Sprintf(" record: serial %s officer %s unit %s %s, battery %d%%, clock %+v",
-			id.Info.Serial, id.Info.OfficerID, id.Info.UnitCode, id.Info.UnitName, id.Battery, id.ClockOffset)
-	}
-	return s
-}
 
 // readPassword reads the admin password from a file only its owner can
 // read; the caller wipes the returned bytes.
@@ -116,10 +23,10 @@ func readPassword(path string) ([]byte, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("password file: %w", err)
+		return nil, usagef("password file: %v", err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("password file %s is readable by others (mode %v): chmod 600 it", path, st.Mode().Perm())
+		return nil, usagef("password file %s is readable by others (mode %v): chmod 600 it", path, st.Mode().Perm())
 	}
 	b, err := readCapped(path, "password file", maxPasswordFile)
 	if err != nil {
@@ -127,14 +34,14 @@ func readPassword(path string) ([]byte, error) {
 	}
 	p := bytes.TrimRight(b, "\r\n")
 	if len(p) == 0 {
-		return nil, fmt.Errorf("password file %s is empty", path)
+		return nil, usagef("password file %s is empty", path)
 	}
 	return p, nil
 }
 
 // ingestUSB docks every recorder on the bus (or the one with serial).
 func ingestUSB(ctx context.Context, dock *ingest.Dock, serial string, officer string, opt usb.Options, out *lineWriter) ([]ingest.Summary, error) {
-	sc, err := newScanner()
+	sc, err := terminal.NewUSBScanner()
 	if err != nil {
 		return nil, err
 	}

@@ -71,11 +71,11 @@ func TestUSBCommandsWithoutRecorders(t *testing.T) {
 	if r := ctl(t, nil, "devices"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
 		t.Errorf("devices: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if r := ctl(t, pass, "--data", dir, "ingest", "--usb"); r.code != 2 || !strings.Contains(r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
+	if r := ctl(t, pass, "--data", dir, "ingest", "--usb"); r.code != exitFailed || !strings.Contains(r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
 		t.Errorf("ingest --usb: %d %q", r.code, r.stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background()) // as SIGINT does
-	time.AfterFunc(700*time.Millisecond, cancel)
+	time.AfterFunc(4*time.Second, cancel)                   // after the clerk's login (argon2id twice)
 	var out, errs strings.Builder
 	code := run(ctx, []string{"--data", dir, "dock", "--interval", "100ms"}, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errs,
 		getenv: func(k string) string { return pass[k] }})

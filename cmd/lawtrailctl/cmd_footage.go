@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"lawtrail/evidence"
+	"lawtrail/store"
+	"lawtrail/terminal"
+)
+
+func cmdFootageList() *command {
+	c := newCommand("footage list", "[--json]", "one line per footage file: digest, size, recorder, officer, times, state", 0)
+	asJSON := c.flags.Bool("json", false, "one JSON object per footage file per line")
+	c.run = func(ctx context.Context, x *call, _ []string) error {
+		t, err := x.open(ctx)
+		if err != nil {
+			return err
+		}
+		return footageList(ctx, t.Store(), x.e, *asJSON)
+	}
+	return c
+}
+
+func footageList(ctx context.Context, st *store.Store, e env, asJSON bool) error {
+	enc := json.NewEncoder(e.stdout)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	if !asJSON {
+		fmt.Fprintln(tw, "DIGEST\tSIZE\tDEVICE\tOFFICER\tSTART\tEND\tINGESTED\tSTATE\tPATH")
+	}
+	err := st.Footage(ctx, func(it store.FootageItem) error {
+		if asJSON {
+			return enc.Encode(it)
+		}
+		_, err := tprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(it.Digest.String()), it.Size, it.DeviceSerial,
+			dash(it.Officer), dash(it.Start), dash(it.End), it.IngestedAt, it.State, it.OriginalPath)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !asJSON {
+		return tw.Flush()
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func cmdFootageVerify() *command {
+	c := newCommand("footage verify", "[DIGEST…]", "re-hash footage blobs against their custody records (all, or the digests given); exit 1 if any is broken", 0)
+	c.maxArgs = -1
+	c.run = func(ctx context.Context, x *call, args []string) error {
+		t, err := x.open(ctx)
+		if err != nil {
+			return err
+		}
+		return footageVerify(ctx, t.Store(), args, x.e)
+	}
+	return c
+}
+
+// footageVerify re-hashes blobs against their custody records: all footage,
+// or the digests given.
+func footageVerify(ctx context.Context, st *store.Store, args []string, e env) error {
+	known := map[evidence.Digest]store.FootageItem{}
+	var order []evidence.Digest
+	if err := st.Footage(ctx, func(it store.FootageItem) error {
+		known[it.Digest] = it
+		order = append(order, it.Digest)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		order = order[:0]
+		for _, a := range args {
+			d, err := evidence.ParseDigest(a)
+			if err != nil {
+				return usagef("DIGEST %q: %v", a, err)
+			}
+			if _, ok := known[d]; !ok {
+				return fmt.Errorf("%w: %s: no custody record names this digest", terminal.ErrBadInput, d)
+			}
+			order = append(order, d)
+		}
+	}
+	broken := 0
+	for _, d := range order {
+		if err := st.Blobs().Verify(ctx, d); err != nil {
+			broken++
+			tprintf(e.stdout, "BROKEN %s  %s: %v\n", d, known[d].OriginalPath, errors.Unwrap(err))
+			continue
+		}
+		tprintf(e.stdout, "ok     %s  %s\n", d, known[d].OriginalPath)
+	}
+	tprintf(e.stdout, "%d verified, %d broken\n", len(order)-broken, broken)
+	if broken > 0 {
+		return errProblems
+	}
+	return nil
+}
