@@ -236,3 +236,24 @@ func (s *Store) ForeignTerminalKeys(ctx context.Context) (map[string][]byte, err
 	}
 	return out, rows.Err()
 }
+
+// UnackedSeqs lists, by seq, up to limit of terminal's events at or below
+// upTo that hold no acknowledgment of their place in the hub's log (one
+// whose answer was lost: the hub holds it, the terminal never heard where).
+func (s *Store) UnackedSeqs(ctx context.Context, terminal string, upTo uint64, limit int) ([]uint64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT e.seq FROM events e LEFT JOIN sync_acks a ON a.seq = e.seq
+		WHERE e.terminal = ? AND e.seq <= ? AND a.seq IS NULL ORDER BY e.seq LIMIT ?`, terminal, upTo, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read unacknowledged events: %w", err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var seq uint64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("read unacknowledged events: %w", err)
+		}
+		out = append(out, seq)
+	}
+	return out, rows.Err()
+}

@@ -43,9 +43,10 @@ func (r *AgencyReport) add(res store.ForeignResult) {
 }
 
 // pullAgency brings the agency's events up to the kept checkpoint: first
-// the writers whose chains wait on a refused item, each from that item;
-// then the feed from the kept cursor.
-func (c *Client) pullAgency(ctx context.Context) (rep AgencyReport, err error) {
+// the log places of own events whose acknowledgment was lost, then the
+// writers whose chains wait on a refused item, then the feed from the kept
+// cursor.
+func (c *Client) pullAgency(ctx context.Context, hubLast uint64) (rep AgencyReport, err error) {
 	defer func() {
 		// The projections, if a page placed events before ones applied
 		// already, are rebuilt in the log order once, after every page.
@@ -55,6 +56,9 @@ func (c *Client) pullAgency(ctx context.Context) (rep AgencyReport, err error) {
 	}()
 	cp, err := c.knownCheckpoint(ctx)
 	if err != nil || cp.Size == 0 {
+		return rep, err
+	}
+	if err := c.fillAcks(ctx, hubLast, cp); err != nil { // acks.go
 		return rep, err
 	}
 	blocked, err := c.st.BlockedWriters(ctx)

@@ -330,3 +330,40 @@ func TestAgencyPageRefusedWhole(t *testing.T) {
 		})
 	}
 }
+
+// An answer to a batch lost after the hub stored it leaves the terminal
+// without the events' log places; the next pass learns them back (checked
+// against its own events and the log), so the log order places them where
+// the other terminals do.
+func TestLostAcknowledgmentsAreLearnt(t *testing.T) {
+	ctx := context.Background()
+	var cut atomic.Bool
+	cut.Store(true)
+	th := startHubRewriting(t, "POST", protocol.PathEvents, func(raw []byte) []byte {
+		if cut.Load() {
+			return []byte("{")
+		}
+		return raw
+	})
+	a := agencyTerminal(t, th, "采集站-A", agencyOne)
+	a.openCase(t, "c-a")
+	c, err := New(ctx, a.store, a.key, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Once(ctx); err == nil {
+		t.Fatal("a pass whose answer was cut succeeded")
+	}
+	if missing, _ := a.store.UnackedSeqs(ctx, a.key.ID(), 100, 100); len(missing) != 6 {
+		t.Fatalf("unacknowledged after the cut: %v", missing)
+	}
+	cut.Store(false)
+	a.sync(t, Options{})
+	if missing, _ := a.store.UnackedSeqs(ctx, a.key.ID(), 100, 100); len(missing) != 0 {
+		t.Fatalf("still unacknowledged: %v", missing)
+	}
+	places, err := a.store.LogPlaces(ctx)
+	if err != nil || len(places) != 6 || places[0].LogIndex != 0 || places[5].Seq != 6 {
+		t.Fatalf("places %+v %v", places, err)
+	}
+}

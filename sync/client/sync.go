@@ -60,7 +60,7 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 		return rep, err
 	}
 	var errs []error
-	if rep.Agency, err = c.pullAgency(ctx); err != nil { // agencyfeed.go
+	if rep.Agency, err = c.pullAgency(ctx, rep.HubLastSeq); err != nil { // agencyfeed.go
 		errs = append(errs, err)
 	}
 	pending, err := c.st.PendingBlobs(ctx)
