@@ -44,9 +44,10 @@ func commandTable() []*command {
 		cmdOfficerAdd(), cmdOfficerList(), cmdOfficerRoles(), cmdOfficerRevoke(), cmdOfficerPIN(),
 		cmdCaseNew(), cmdCaseList(), cmdCaseShow(), cmdCaseStep(), cmdCaseAdvance(), cmdCaseLink(), cmdCaseTextOnly(), cmdCaseExport(),
 		cmdDocTemplates(), cmdDocNew(), cmdDocFinalize(), cmdDocShow(), cmdDocPDF(),
-		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(),
+		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(),
 		cmdLedger(), cmdVerifyBundle(),
 		cmdHubJoin(), cmdSync(), cmdSyncStatus(), cmdSyncRecover(),
+		cmdConfigPublish(), cmdConfigShow(),
 	}
 }
 

@@ -171,7 +171,7 @@ func codeOf(err error) int {
 	case errors.Is(err, client.ErrDiverged):
 		return exitDiverged
 	case errors.Is(err, store.ErrInitialized), errors.Is(err, store.ErrNoCase), errors.Is(err, store.ErrNoDocument),
-		errors.Is(err, store.ErrNoHub):
+		errors.Is(err, store.ErrNoHub), errors.Is(err, store.ErrNoFootage), errors.Is(err, client.ErrNotOnHub):
 		return exitRefused
 	}
 	switch terminal.Code(err) {
