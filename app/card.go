@@ -52,18 +52,18 @@ func NewCard(u *UI) *Card {
 	}
 	c.Name = bigText(o.Name)
 	c.Credential = bigText(lang.X("card.credential", "No. {{.No}}", map[string]any{"No": credential}))
-	c.Agency = widget.NewLabelWithStyle(u.sess.Info.AgencyName, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	c.Agency = widget.NewLabelWithStyle(u.desk.Info.AgencyName, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	c.Validity = widget.NewLabelWithStyle(lang.L("card.validity"), fyne.TextAlignCenter, fyne.TextStyle{})
 	hub := ""
-	if link, err := u.sess.Store.Hub(u.ctx); err == nil {
+	if link, err := u.st().Hub(u.ctx); err == nil {
 		hub = link.URL
 	} else if !errors.Is(err, store.ErrNoHub) {
-		c.Validity.SetText(err.Error())
+		c.Validity.SetText(errText(err))
 	}
-	c.Payload = CredentialPayload(hub, o.ID, o.CredentialNo, evidence.KeyID(u.sess.OfficerKey.Public))
+	c.Payload = CredentialPayload(hub, o.ID, o.CredentialNo, evidence.KeyID(u.sess.OfficerKey().Public))
 	png, err := qrcode.Encode(c.Payload, qrcode.Medium, 512)
 	if err != nil {
-		c.Validity.SetText(err.Error())
+		c.Validity.SetText(errText(err))
 	}
 	c.QR = canvas.NewImageFromResource(fyne.NewStaticResource("credential-qr.png", png))
 	c.QR.FillMode = canvas.ImageFillContain

@@ -1,21 +1,23 @@
 package app
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"lawtrail/assets"
+	"lawtrail/casefile"
 	"lawtrail/casework"
+	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // Cases lists cases, creates them, and shows one case as a timeline of its
@@ -28,11 +30,13 @@ type Cases struct {
 	Create             *widget.Button
 	Status             *widget.Label
 	StepKind           *widget.Select
-	StepStart, StepEnd *widget.Entry
+	StepStart, StepEnd *DateTimePicker
 	StepNote           *widget.Entry
+	Present            *OfficerPicker // who was there; each other officer co-signs with their PIN
 	AddStep, Advance   *widget.Button
 	DocTemplate        *widget.Select
 	NewDoc             *widget.Button
+	Export, Ledger     *widget.Button  // the case file of the case open; the ledger of every case
 	Editor             *DocumentEditor // the last document opened, for tests
 	report             store.CaseReport
 	templates          casework.Templates
@@ -47,18 +51,18 @@ type Cases struct {
 	view               fyne.CanvasObject
 }
 
+// timeLayout shows a moment (never parsed: times are picked).
 const timeLayout = "2006-01-02 15:04"
 
 // NewCases builds the cases screen.
 func NewCases(u *UI) *Cases {
+	now := u.term.Now()
 	c := &Cases{Number: widget.NewEntry(), Title: widget.NewEntry(), Status: widget.NewLabel(""),
-		StepStart: widget.NewEntry(), StepEnd: widget.NewEntry(), StepNote: widget.NewEntry(), Timeline: container.NewVBox()}
+		StepStart: NewDateTimePicker(now.Add(-time.Hour)), StepEnd: NewDateTimePicker(now), StepNote: widget.NewEntry(),
+		Timeline: container.NewVBox(), Present: NewOfficerPicker(u, u.win)}
 	c.Status.Wrapping = fyne.TextWrapWord
-	if m, err := casework.ParseAVMatters(assets.AVMatters); err == nil {
-		c.matters = m
-	} else {
-		c.Status.SetText(err.Error())
-	}
+	cfg := u.term.Config()
+	c.matters, c.templates = cfg.AVMatters, cfg.Templates
 	var acts []string
 	for _, a := range casework.ActTypes {
 		acts = append(acts, lang.L("act."+string(a)))
@@ -72,15 +76,7 @@ func NewCases(u *UI) *Cases {
 	}
 	c.StepKind = widget.NewSelect(kinds, nil)
 	c.StepKind.SetSelectedIndex(0)
-	now := time.Now().In(casework.Shanghai)
-	c.StepStart.SetText(now.Add(-time.Hour).Format(timeLayout))
-	c.StepEnd.SetText(now.Format(timeLayout))
 	c.AddStep = widget.NewButton(lang.L("cases.step.add"), func() { c.addStep(u) })
-	if ts, err := casework.LoadTemplates(assets.Templates, "templates"); err == nil {
-		c.templates = ts
-	} else {
-		c.Status.SetText(err.Error())
-	}
 	var tplNames []string
 	for _, t := range c.templates.Sorted() {
 		tplNames = append(tplNames, t.Name)
@@ -89,6 +85,8 @@ func NewCases(u *UI) *Cases {
 	c.DocTemplate.PlaceHolder = lang.L("doc.template")
 	c.NewDoc = widget.NewButton(lang.L("doc.new"), func() { c.OpenEditor(u) })
 	c.Advance = widget.NewButton(lang.L("cases.advance"), func() { c.advance(u) })
+	c.Export = widget.NewButton(lang.L("cases.export"), func() { c.askExport(u) })
+	c.Ledger = widget.NewButton(lang.L("cases.ledger"), func() { c.askLedger(u) })
 	c.List = widget.NewList(func() int { return len(c.cases) },
 		func() fyne.CanvasObject { return widget.NewLabel("某市监罚〔2026〕000号 title") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -103,12 +101,12 @@ func NewCases(u *UI) *Cases {
 	}
 	newForm := widget.NewForm(widget.NewFormItem(lang.L("cases.number"), c.Number),
 		widget.NewFormItem(lang.L("cases.title"), c.Title), widget.NewFormItem(lang.L("cases.act"), c.ActType))
-	left := container.NewBorder(container.NewVBox(newForm, c.Create, c.Status, widget.NewSeparator()), nil, nil, nil, c.List)
+	left := container.NewBorder(container.NewVBox(newForm, c.Create, c.Status, widget.NewSeparator()), c.Ledger, nil, nil, c.List)
 	stepForm := widget.NewForm(widget.NewFormItem(lang.L("cases.step.kind"), c.StepKind),
-		widget.NewFormItem(lang.L("cases.step.start"), c.StepStart), widget.NewFormItem(lang.L("cases.step.end"), c.StepEnd),
-		widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
+		widget.NewFormItem(lang.L("cases.step.start"), c.StepStart.View()), widget.NewFormItem(lang.L("cases.step.end"), c.StepEnd.View()),
+		widget.NewFormItem(lang.L("cases.step.present"), c.Present.View()), widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
 	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), stepForm, container.NewGridWithColumns(2, c.AddStep, c.Advance),
-		container.NewBorder(nil, nil, nil, c.NewDoc, c.DocTemplate)),
+		container.NewBorder(nil, nil, nil, c.NewDoc, c.DocTemplate), c.Export),
 		nil, nil, container.NewVScroll(c.Timeline))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.4
@@ -125,18 +123,13 @@ func stepKinds() []casework.StepKind {
 		casework.StepDecision, casework.StepService, casework.StepExecution}
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
-// Reload reads the case list in the background.
+// Reload reads the case list (and who can co-sign) in the background.
 func (c *Cases) Reload(u *UI) {
-	background(func() ([]store.CaseRow, error) { return u.sess.Store.Cases(u.ctx) },
+	c.Present.Reload(u)
+	background(func() ([]store.CaseRow, error) { return u.st().Cases(u.ctx) },
 		func(rows []store.CaseRow, err error) {
 			if err != nil {
-				c.Status.SetText(err.Error())
+				c.Status.SetText(errText(err))
 				return
 			}
 			c.cases = rows
@@ -149,28 +142,29 @@ func (c *Cases) Reload(u *UI) {
 }
 
 func (c *Cases) createCase(u *UI) {
-	p := &casework.CaseOpened{Case: newID("c-"), Number: strings.TrimSpace(c.Number.Text), Title: strings.TrimSpace(c.Title.Text),
-		ActType: casework.ActTypes[max(0, c.ActType.SelectedIndex())], Agency: u.sess.Info.Agency}
-	c.record(u, p, func() {
+	n := terminal.NewCase{Number: c.Number.Text, Title: c.Title.Text, Act: casework.ActTypes[max(0, c.ActType.SelectedIndex())]}
+	c.act(u, func() error {
+		_, err := u.sess.OpenCase(u.ctx, n)
+		return err
+	}, func() {
 		c.Number.SetText("")
 		c.Title.SetText("")
 		c.Reload(u)
 	})
 }
 
-// record appends one event as the logged-in officer, then calls done.
-func (c *Cases) record(u *UI, p casework.Payload, done func()) {
-	if err := p.Validate(); err != nil {
-		c.Status.SetText(err.Error())
-		return
-	}
-	background(func() (struct{}, error) { return struct{}{}, u.sess.Append(u.ctx, store.Draft{Payload: p}) },
+// act runs one act of the logged-in officer through the action layer in
+// the background, then says it is recorded and calls done, or says why it
+// was refused (nothing is recorded then).
+func (c *Cases) act(u *UI, work func() error, done func()) {
+	background(func() (struct{}, error) { return struct{}{}, work() },
 		func(_ struct{}, err error) {
 			if err != nil {
-				c.Status.SetText(err.Error())
+				c.Status.SetText(errText(err))
 				return
 			}
 			c.Status.SetText(lang.L("cases.saved"))
+			u.acted()
 			done()
 		})
 }
@@ -183,15 +177,15 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 		spans  []store.FootageWindow
 	}
 	background(func() (loaded, error) {
-		report, err := u.sess.Store.Report(u.ctx, row.ID, c.matters)
+		report, err := u.st().Report(u.ctx, row.ID, c.matters)
 		if err != nil {
 			return loaded{}, err
 		}
-		spans, err := u.sess.Store.FootageWindows(u.ctx)
+		spans, err := u.st().FootageWindows(u.ctx)
 		return loaded{report, spans}, err
 	}, func(l loaded, err error) {
 		if err != nil {
-			c.Status.SetText(err.Error())
+			c.Status.SetText(errText(err))
 			return
 		}
 		c.report = l.report
@@ -257,7 +251,7 @@ func (c *Cases) drawTimeline(u *UI) {
 				reason.SetPlaceHolder(lang.L("cases.textonly.reason"))
 				step := st.ID
 				c.Timeline.Add(container.NewBorder(nil, nil, widget.NewLabel("        "), widget.NewButton(lang.L("cases.textonly.mark"), func() {
-					c.record(u, &casework.StepTextOnly{Step: step, Reason: strings.TrimSpace(reason.Text)}, func() { c.Open(u, row) })
+					c.act(u, func() error { return u.sess.MarkTextOnly(u.ctx, step, reason.Text) }, func() { c.Open(u, row) })
 				}), reason))
 			}
 			for _, s := range c.Suggestions[st.ID] {
@@ -265,7 +259,7 @@ func (c *Cases) drawTimeline(u *UI) {
 				label := lang.X("cases.suggest", "suggested", map[string]any{"Digest": s.Digest.String()[:12],
 					"Minutes": int(s.Overlap.Minutes()), "Officer": dashIfEmpty(s.Officer)})
 				c.Timeline.Add(container.NewHBox(widget.NewLabel("        "+label), widget.NewButton(lang.L("cases.link"), func() {
-					c.record(u, &casework.StepFootageLinked{Step: step, Digest: s.Digest}, func() { c.Open(u, row) })
+					c.act(u, func() error { return u.sess.LinkFootage(u.ctx, step, s.Digest) }, func() { c.Open(u, row) })
 				})))
 			}
 		}
@@ -277,17 +271,23 @@ func (c *Cases) addStep(u *UI) {
 		c.Status.SetText(lang.L("cases.pick"))
 		return
 	}
-	start, err1 := time.ParseInLocation(timeLayout, strings.TrimSpace(c.StepStart.Text), casework.Shanghai)
-	end, err2 := time.ParseInLocation(timeLayout, strings.TrimSpace(c.StepEnd.Text), casework.Shanghai)
-	if err1 != nil || err2 != nil {
-		c.Status.SetText(lang.X("cases.err.time", "Time as {{.Layout}}", map[string]any{"Layout": timeLayout}))
+	start, ok1 := c.StepStart.Time()
+	end, ok2 := c.StepEnd.Time()
+	if !ok1 || !ok2 {
+		c.Status.SetText(lang.L("cases.err.time"))
 		return
 	}
-	kind := stepKinds()[max(0, c.StepKind.SelectedIndex())]
 	row := *c.Selected
-	p := &casework.StepRecorded{Step: newID("s-"), Case: row.ID, Kind: kind, Start: start, End: end,
-		Officers: []string{u.sess.Officer.ID}, Note: strings.TrimSpace(c.StepNote.Text)}
-	c.record(u, p, func() { c.Open(u, row) })
+	n := terminal.NewStep{Case: row.ID, Kind: stepKinds()[max(0, c.StepKind.SelectedIndex())], Start: start, End: end,
+		Note: c.StepNote.Text, Officers: c.Present.IDs(), Witnesses: c.Present.Witnesses()}
+	c.Present.Reset() // the PINs were for this step only; a refusal asks again
+	c.act(u, func() error {
+		_, err := u.sess.RecordStep(u.ctx, n)
+		return err
+	}, func() {
+		c.StepNote.SetText("")
+		c.Open(u, row)
+	})
 }
 
 func (c *Cases) advance(u *UI) {
@@ -301,8 +301,9 @@ func (c *Cases) advance(u *UI) {
 		c.Status.SetText(lang.L("cases.last.phase"))
 		return
 	}
-	c.record(u, &casework.CasePhaseAdvanced{Case: row.ID, Phase: casework.Phases[i+1]}, func() {
-		row.Phase = casework.Phases[i+1]
+	next := casework.Phases[i+1]
+	c.act(u, func() error { return u.sess.AdvanceCase(u.ctx, row.ID, next) }, func() {
+		row.Phase = next
 		c.Selected = &row
 		c.Reload(u)
 		c.Open(u, row)
@@ -341,23 +342,102 @@ func (c *Cases) OpenEditor(u *UI) {
 		c.Status.SetText(lang.L("doc.template"))
 		return
 	}
-	caseID := c.Selected.ID
-	background(func() ([]casework.Officer, error) { return u.sess.Store.Officers(u.ctx) },
-		func(officers []casework.Officer, err error) {
+	w := u.app.NewWindow(tpl.Name)
+	c.Editor = NewDocumentEditor(u, w, c.Selected.ID, tpl)
+	c.Editor.StartAutosave(u)
+	ed := c.Editor
+	w.SetOnClosed(func() {
+		ed.Autosave(u) // what was typed is kept
+		ed.Stop()
+	})
+	w.SetContent(c.Editor.View())
+	w.Resize(fyne.NewSize(800, 900))
+	w.Show()
+}
+
+// askExport asks where to write the case file of the case open (a .zip
+// file, or a folder when the name has no .zip), then writes it.
+func (c *Cases) askExport(u *UI) {
+	if c.Selected == nil {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		os.Remove(path) // the dialog made it empty; the case file is written new
+		c.ExportCase(u, path)
+	}, u.win)
+	d.SetFileName(safeFileName(c.Selected.Number) + ".zip")
+	d.Show()
+}
+
+// ExportCase writes the case file of the case open to out and says where,
+// with the digest of its SHA256SUMS (what a recipient checks it against).
+func (c *Cases) ExportCase(u *UI, out string) {
+	if c.Selected == nil {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	x := terminal.CaseExport{Case: c.Selected.ID, Out: out, WithFootage: true}
+	c.Status.SetText(lang.L("cases.export.working"))
+	background(func() (casefile.Exported, error) { return u.sess.ExportCase(u.ctx, x) },
+		func(r casefile.Exported, err error) {
 			if err != nil {
-				c.Status.SetText(err.Error())
+				c.Status.SetText(errText(err))
 				return
 			}
-			c.Editor = NewDocumentEditor(u, caseID, tpl, officers)
-			c.Editor.StartAutosave(u)
-			ed := c.Editor
-			w := u.app.NewWindow(tpl.Name)
-			w.SetOnClosed(func() {
-				ed.Autosave(u) // what was typed is kept
-				ed.Stop()
-			})
-			w.SetContent(c.Editor.View())
-			w.Resize(fyne.NewSize(800, 900))
-			w.Show()
+			c.Status.SetText(lang.X("cases.exported", "", map[string]any{"Path": out, "Files": r.Files, "Sums": r.Sums.String()}))
+			u.acted()
 		})
+}
+
+// askLedger asks where to write the ledger (.xlsx or .csv), then writes it.
+func (c *Cases) askLedger(u *UI) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		c.WriteLedger(u, path)
+	}, u.win)
+	d.SetFileName(lang.L("cases.ledger.file") + "-" + u.term.Now().In(casework.Shanghai).Format("20060102") + ".xlsx")
+	d.Show()
+}
+
+// WriteLedger writes the ledger to path and says where, with how many
+// cases it holds and the file's SHA-256.
+func (c *Cases) WriteLedger(u *UI, path string) {
+	type written struct {
+		cases int
+		sum   string
+	}
+	background(func() (written, error) {
+		n, err := u.term.WriteLedger(u.ctx, path)
+		if err != nil {
+			return written{}, err
+		}
+		b, err := os.ReadFile(path)
+		return written{n, evidence.Sum(b).String()}, err
+	}, func(w written, err error) {
+		if err != nil {
+			c.Status.SetText(errText(err))
+			return
+		}
+		c.Status.SetText(lang.X("cases.ledger.written", "", map[string]any{"Path": path, "Cases": w.cases, "Sum": w.sum}))
+	})
+}
+
+// safeFileName keeps a case number usable as a file name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, s)
 }

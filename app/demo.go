@@ -7,13 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // Demo is a throwaway terminal with a simulated recorder, for `--demo`.
@@ -21,6 +21,7 @@ type Demo struct {
 	DataDir, Recorder string
 	Passphrase, PIN   string
 	Officer           string
+	SecondPIN         string // 李四 (o-002), the second officer on site
 }
 
 // PrepareDemo makes, under root, a recorder folder holding the demo clips
@@ -28,7 +29,7 @@ type Demo struct {
 // morning) and a terminal with one case whose step overlaps them.
 func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo, error) {
 	d := Demo{DataDir: filepath.Join(root, "data"), Recorder: filepath.Join(root, "DSJ-A8"),
-		Passphrase: "lawtrail-demo", PIN: "123456", Officer: "o-001"}
+		Passphrase: "lawtrail-demo", PIN: "123456", Officer: "o-001", SecondPIN: "654321"}
 	day := time.Now().In(casework.Shanghai).Add(-24 * time.Hour)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 10, 15, 0, 0, casework.Shanghai)
 	clips, err := fs.Glob(assets.DemoClips, "demo/*.mp4")
@@ -53,7 +54,7 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 			return d, err
 		}
 	}
-	key, err := store.InitTerminal(ctx, d.DataDir, store.TerminalSetup{
+	err = terminal.Init(ctx, d.DataDir, store.TerminalSetup{
 		TerminalName: "示范采集站", AgencyName: "示范区市场监督管理局", OfficerID: d.Officer, OfficerName: "张三",
 		CredentialNo: "35010000001", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer, casework.RoleClerk},
 		Passphrase: []byte(d.Passphrase), PIN: []byte(d.PIN), KDF: kdf, Rand: rand.Reader,
@@ -61,21 +62,34 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 	if err != nil {
 		return d, err
 	}
-	st, err := store.Open(ctx, d.DataDir, store.Options{})
+	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf})
 	if err != nil {
 		return d, err
 	}
-	defer st.Close()
-	info, err := st.Terminal(ctx)
+	defer t.Close()
+	desk, err := t.Unlock(ctx, []byte(d.Passphrase))
 	if err != nil {
 		return d, err
 	}
-	_, err = st.Append(ctx, key,
-		store.Draft{Actor: d.Officer, Payload: &casework.CaseOpened{Case: "c-demo", Number: "示市监罚〔" + fmt.Sprint(day.Year()) + "〕1号",
-			Title: "无照经营食品", ActType: casework.ActPenalty, Agency: info.Agency}},
-		store.Draft{Actor: d.Officer, Payload: &casework.CasePhaseAdvanced{Case: "c-demo", Phase: casework.PhaseInvestigation}},
-		store.Draft{Actor: d.Officer, Payload: &casework.StepRecorded{Step: "s-demo", Case: "c-demo", Kind: casework.StepOnSiteInspection,
-			Start: start.Add(2 * time.Minute), End: start.Add(20 * time.Minute), Officers: []string{d.Officer}, Note: "现场检查经营场所"}})
+	s, err := desk.Login(ctx, d.Officer, []byte(d.PIN))
+	if err != nil {
+		return d, err
+	}
+	// A second officer, so two can be named present on site.
+	if _, err := s.EnrollOfficer(ctx, terminal.NewOfficer{ID: "o-002", Name: "李四", CredentialNo: "35010000002",
+		Roles: []casework.Role{casework.RoleOfficer}, PIN: []byte(d.SecondPIN)}); err != nil {
+		return d, err
+	}
+	c, err := s.OpenCase(ctx, terminal.NewCase{Number: "示市监罚〔" + fmt.Sprint(day.Year()) + "〕1号", Title: "无照经营食品"})
+	if err != nil {
+		return d, err
+	}
+	if err := s.AdvanceCase(ctx, c.Case, casework.PhaseInvestigation); err != nil {
+		return d, err
+	}
+	_, err = s.RecordStep(ctx, terminal.NewStep{Case: c.Case, Kind: casework.StepOnSiteInspection,
+		Start: start.Add(2 * time.Minute), End: start.Add(20 * time.Minute), Note: "现场检查经营场所",
+		Witnesses: []terminal.Witness{{Officer: "o-002", PIN: []byte(d.SecondPIN)}}})
 	return d, err
 }
 
@@ -83,29 +97,22 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 // ("dock", "evidence", "cases", "card", "sync", "settings") and, on the
 // dock, starts docking the simulated recorder.
 func (u *UI) StartDemo(d Demo, tab string) {
-	background(func() (unlocked, error) {
-		return unlockTerminal(u.ctx, u.dir, []byte(d.Passphrase))
-	}, func(r unlocked, err error) {
+	background(func() (*terminal.Session, error) {
+		t, err := u.openTerminal()
+		if err != nil {
+			return nil, err
+		}
+		desk, err := t.Unlock(u.ctx, []byte(d.Passphrase))
+		if err != nil {
+			return nil, err
+		}
+		return desk.Login(u.ctx, d.Officer, []byte(d.PIN))
+	}, func(s *terminal.Session, err error) {
 		if err != nil {
 			u.show(errorView(err))
 			return
 		}
-		u.sess = &Session{Dir: u.dir, Store: r.st, Terminal: r.key, Info: r.info}
-		officers, err := r.st.Officers(u.ctx)
-		i := slices.IndexFunc(officers, func(o casework.Officer) bool { return o.ID == d.Officer })
-		if err != nil || i < 0 {
-			u.show(errorView(fmt.Errorf("demo officer %s: not enrolled (%v)", d.Officer, err)))
-			return
-		}
-		sk, err := store.ReadSealedKey(store.OfficerKeyPath(u.dir, d.Officer))
-		if err == nil {
-			u.sess.OfficerKey, err = sk.Unseal([]byte(d.PIN))
-		}
-		if err != nil {
-			u.show(errorView(err))
-			return
-		}
-		u.sess.Officer = officers[i]
+		u.desk, u.sess = s.Desk, s
 		u.showMain()
 		u.openTab(tab, d)
 	})

@@ -13,11 +13,11 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"lawtrail/assets"
 	"lawtrail/device"
 	"lawtrail/device/msc"
 	"lawtrail/evidence"
 	"lawtrail/ingest"
+	"lawtrail/terminal"
 )
 
 // Dock is the docking screen: one live card per recorder or folder, several
@@ -45,7 +45,9 @@ type RecorderCard struct {
 	Title, Serial, State, Rate *widget.Label
 	Progress                   *widget.ProgressBar
 	Errors                     *widget.Label
-	SyncLine                   *widget.Label // queued → uploading → hub-verified, for this recorder's files
+	SyncLine                   *widget.Label  // queued → uploading → hub-verified, for this recorder's files
+	SetClock                   *widget.Button // a locked recorder's clock set from the terminal's (shown when it can be)
+	ClockLine                  *widget.Label
 	digests                    []string
 	Summary                    ingest.Summary
 	Done                       bool
@@ -88,14 +90,7 @@ func (d *Dock) ingestDock(u *UI, label string, c *RecorderCard) (*ingest.Dock, e
 	if d.dock != nil && d.clear == u.settings.Clear {
 		return d.dock, nil
 	}
-	profiles, err := device.ParseProfiles(assets.RecorderProfiles)
-	if err != nil {
-		return nil, err
-	}
-	dock, err := ingest.NewDock(u.sess.Store, u.sess.Terminal, ingest.Options{
-		Clerk: u.sess.Officer.ID, Station: u.sess.Info.Name, Clear: u.settings.Clear, Profiles: profiles,
-		Progress: d.progress,
-	})
+	dock, err := u.sess.NewDock(terminal.DockOptions{Clear: u.settings.Clear, Progress: d.progress})
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +147,12 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 func newRecorderCard(folder string) *RecorderCard {
 	c := &RecorderCard{Title: widget.NewLabelWithStyle(folder, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		Serial: widget.NewLabel(""), State: widget.NewLabel(lang.L("state.detected")), Rate: widget.NewLabel(""),
-		Progress: widget.NewProgressBar(), Errors: widget.NewLabel(""), SyncLine: widget.NewLabel("")}
+		Progress: widget.NewProgressBar(), Errors: widget.NewLabel(""), SyncLine: widget.NewLabel(""),
+		SetClock: widget.NewButton(lang.L("dock.clock"), nil), ClockLine: widget.NewLabel("")}
 	c.Errors.Wrapping = fyne.TextWrapWord
-	c.box = widget.NewCard("", "", container.NewVBox(c.Title, c.Serial, c.State, c.Progress, c.Rate, c.SyncLine, c.Errors))
+	c.SetClock.Hide()
+	c.box = widget.NewCard("", "", container.NewVBox(c.Title, c.Serial, c.State, c.Progress, c.Rate, c.SyncLine, c.Errors,
+		container.NewHBox(c.SetClock, c.ClockLine)))
 	return c
 }
 
@@ -186,7 +184,7 @@ func (c *RecorderCard) apply(up ingest.Update) {
 func (c *RecorderCard) fail(err error) {
 	c.Done = true
 	c.State.SetText(lang.L("state.failed"))
-	c.Errors.SetText(err.Error())
+	c.Errors.SetText(errText(err))
 }
 
 func (c *RecorderCard) finish(s ingest.Summary, err error) {
@@ -209,7 +207,7 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 		problems = append(problems, lang.L("dock.kept")+" "+f.Path+": "+f.Err)
 	}
 	if err != nil {
-		problems = append(problems, err.Error())
+		problems = append(problems, errText(err))
 	}
 	c.Errors.SetText(strings.Join(problems, "\n"))
 }
@@ -227,13 +225,13 @@ func (c *RecorderCard) RefreshSync(u *UI) {
 			if err != nil {
 				return n, err
 			}
-			if ok, err := u.sess.Store.HasReceipt(u.ctx, d); err != nil {
+			if ok, err := u.st().HasReceipt(u.ctx, d); err != nil {
 				return n, err
 			} else if ok {
 				n.verified++
 				continue
 			}
-			if _, up, err := u.sess.Store.UploadOf(u.ctx, d); err != nil {
+			if _, up, err := u.st().UploadOf(u.ctx, d); err != nil {
 				return n, err
 			} else if up {
 				n.uploading++
@@ -244,7 +242,7 @@ func (c *RecorderCard) RefreshSync(u *UI) {
 		return n, nil
 	}, func(n counts, err error) {
 		if err != nil {
-			c.SyncLine.SetText(err.Error())
+			c.SyncLine.SetText(errText(err))
 			return
 		}
 		c.SyncLine.SetText(lang.X("dock.sync", "", map[string]any{"Queued": n.queued, "Uploading": n.uploading, "Verified": n.verified}))

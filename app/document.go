@@ -19,19 +19,20 @@ import (
 	"lawtrail/casefile"
 	"lawtrail/casework"
 	"lawtrail/docpdf"
-	"lawtrail/evidence"
-	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // DocumentEditor fills a document of a case from its template, on the
 // tablet: drafts are saved as events, finalizing makes a version co-signed
-// by the logged-in officer, signatures are taken on screen (or a refusal
-// with its witness), and the PDF of the latest version opens in the
-// system viewer.
+// by the logged-in officer and every other officer named present (each
+// types their PIN when ticked), signatures are taken on screen (or a
+// refusal with its witness), and the PDF of the latest version opens in
+// the system viewer.
 type DocumentEditor struct {
 	Template            *casework.Template
 	Case                string
-	DocID               string
+	DocID               string                                    // empty until the first draft or version is recorded
+	Officers            *OfficerPicker                            // the officers field of an on-site document, when the template has one
 	inputs              map[string]func() (json.RawMessage, bool) // read a field; false = left empty
 	Pads                map[string]*SignaturePad
 	setters             map[string]func(string)
@@ -42,6 +43,7 @@ type DocumentEditor struct {
 	// dirty is set by every edit; the autosave records a draft event when
 	// it is set (every AutosaveEvery) so nothing typed on site is lost.
 	dirty bool
+	win   fyne.Window // where the editor (and its PIN dialogs) show
 	stop  chan struct{}
 	view  fyne.CanvasObject
 }
@@ -85,9 +87,9 @@ func (ed *DocumentEditor) Stop() {
 
 func (ed *DocumentEditor) changed() { ed.dirty = true }
 
-// NewDocumentEditor builds the editor for a new document of caseID.
-func NewDocumentEditor(u *UI, caseID string, tpl *casework.Template, officers []casework.Officer) *DocumentEditor {
-	ed := &DocumentEditor{Template: tpl, Case: caseID, DocID: newID("d-"), inputs: map[string]func() (json.RawMessage, bool){},
+// NewDocumentEditor builds the editor for a new document of caseID in win.
+func NewDocumentEditor(u *UI, win fyne.Window, caseID string, tpl *casework.Template) *DocumentEditor {
+	ed := &DocumentEditor{win: win, Template: tpl, Case: caseID, inputs: map[string]func() (json.RawMessage, bool){},
 		Pads: map[string]*SignaturePad{}, setters: map[string]func(string){}, Status: widget.NewLabel("")}
 	ed.Status.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(widget.NewLabelWithStyle(tpl.Name, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}))
@@ -99,7 +101,7 @@ func NewDocumentEditor(u *UI, caseID string, tpl *casework.Template, officers []
 				label += " *"
 			}
 			form.Add(widget.NewLabel(label))
-			form.Add(ed.input(u, f, officers))
+			form.Add(ed.input(u, win, f))
 		}
 	}
 	ed.Save = widget.NewButton(lang.L("doc.save"), func() { ed.save(u) })
@@ -123,7 +125,7 @@ func (ed *DocumentEditor) Set(key, value string) {
 func jsonString(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 
 // input makes the widget for one field and registers how to read it.
-func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []casework.Officer) fyne.CanvasObject {
+func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField) fyne.CanvasObject {
 	text := func(multi bool) fyne.CanvasObject {
 		e := widget.NewEntry()
 		if multi {
@@ -162,30 +164,21 @@ func (ed *DocumentEditor) input(u *UI, f casework.TemplateField, officers []case
 		}
 		return container.NewVBox(name, id, addr)
 	case casework.FieldOfficers:
-		var labels []string
-		byLabel := map[string]casework.Officer{}
-		for _, o := range officers {
-			l := fmt.Sprintf("%s（%s）", o.Name, o.CredentialNo)
-			labels = append(labels, l)
-			byLabel[l] = o
-		}
-		g := widget.NewCheckGroup(labels, func([]string) { ed.changed() })
-		for l, o := range byLabel {
-			if o.ID == u.sess.Officer.ID {
-				g.SetSelected([]string{l})
-			}
-		}
+		// Only officers enrolled here can be named: the document names
+		// them as the record knows them (name, id, credential) and each
+		// co-signs it with their PIN.
+		p := NewOfficerPicker(u, win)
+		p.OnChanged = ed.changed
+		ed.Officers = p
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
 			var list []map[string]string
-			for _, l := range g.Selected {
-				o := byLabel[l]
+			for _, o := range p.Present() {
 				list = append(list, map[string]string{"name": o.Name, "id": o.ID, "credential": o.CredentialNo})
 			}
 			b, _ := json.Marshal(list)
-			return b, len(list) > 0
+			return b, true
 		}
-		ed.setters[f.Key] = func(v string) { g.SetSelected(strings.Split(v, ",")) }
-		return g
+		return p.View()
 	case casework.FieldItems, casework.FieldQA:
 		e := widget.NewMultiLineEntry()
 		e.OnChanged = func(string) { ed.changed() }
@@ -255,16 +248,17 @@ func (ed *DocumentEditor) Values() map[string]json.RawMessage {
 	return v
 }
 
-func (ed *DocumentEditor) content(version int) casework.DocumentContent {
-	return casework.DocumentContent{Doc: ed.DocID, Case: ed.Case, Template: ed.Template.ID,
-		TemplateVersion: ed.Template.Version, Version: version, Fields: ed.Values()}
+func (ed *DocumentEditor) draft() terminal.DocumentDraft {
+	return terminal.DocumentDraft{Doc: ed.DocID, Case: ed.Case, Template: ed.Template.ID, Fields: ed.Values()}
 }
 
-func (ed *DocumentEditor) problems(errs []casework.FieldError) bool {
-	if len(errs) == 0 {
+// problems shows field errors by their labels; false when err holds none.
+func (ed *DocumentEditor) problems(err error) bool {
+	var errs casework.FieldErrors
+	if !errors.As(err, &errs) || len(errs) == 0 {
 		return false
 	}
-	var lines []string
+	lines := []string{lang.L("doc.problems")}
 	for _, e := range errs {
 		label := e.Key
 		for _, f := range ed.Template.Fields() {
@@ -278,71 +272,65 @@ func (ed *DocumentEditor) problems(errs []casework.FieldError) bool {
 	return true
 }
 
-func (ed *DocumentEditor) save(u *UI) {
-	c := ed.content(ed.Finalized + 1)
-	if ed.problems(ed.Template.Check(c.Fields, true)) {
-		return
+func (ed *DocumentEditor) refused(err error) {
+	if !ed.problems(err) {
+		ed.Status.SetText(errText(err))
 	}
-	ed.dirty = false
-	ed.record(u, store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}}, lang.L("doc.saved"), nil)
 }
 
-func (ed *DocumentEditor) finalize(u *UI) {
-	c := ed.content(ed.Finalized + 1)
-	if ed.problems(ed.Template.Check(c.Fields, false)) {
-		return
-	}
-	hash, err := c.Hash()
-	if err != nil {
-		ed.Status.SetText(err.Error())
-		return
-	}
-	p := &casework.DocFinalized{DocumentContent: c, ContentHash: hash}
-	background(func() (store.DocumentRow, error) { return u.sess.Store.Document(u.ctx, ed.DocID) },
-		func(d store.DocumentRow, err error) {
-			if err == nil && d.Finalized > 0 {
-				last, _ := evidence.ParseDigest(d.LastHash)
-				p.Corrects = &last
-			} else if err != nil && !errors.Is(err, store.ErrNoDocument) {
-				ed.Status.SetText(err.Error())
+func (ed *DocumentEditor) save(u *UI) {
+	d := ed.draft()
+	ed.dirty = false
+	background(func() (casework.DocumentContent, error) { return u.sess.SaveDraft(u.ctx, d) },
+		func(c casework.DocumentContent, err error) {
+			if err != nil {
+				ed.refused(err)
 				return
 			}
-			draft := store.Draft{Payload: &casework.DocDrafted{DocumentContent: c}}
-			final := store.Draft{Payload: p, CoSigners: []evidence.OfficerKey{{Officer: u.sess.Officer.ID, Key: u.sess.OfficerKey}}}
-			ed.record(u, draft, "", func() {
-				ed.record(u, final, lang.X("doc.finalized", "", map[string]any{"Version": c.Version, "Hash": hash.String()[:16]}),
-					func() { ed.Finalized = c.Version })
-			})
+			ed.DocID = c.Doc
+			ed.Status.SetText(lang.L("doc.saved"))
+			u.acted()
 		})
 }
 
-func (ed *DocumentEditor) record(u *UI, d store.Draft, ok string, then func()) {
-	background(func() (struct{}, error) { return struct{}{}, u.sess.Append(u.ctx, d) },
-		func(_ struct{}, err error) {
+func (ed *DocumentEditor) finalize(u *UI) {
+	d := ed.draft()
+	var witnesses []terminal.Witness
+	if ed.Officers != nil {
+		witnesses = ed.Officers.Witnesses()
+	}
+	background(func() (terminal.Finalized, error) { return u.sess.FinalizeDocument(u.ctx, d, witnesses) },
+		func(f terminal.Finalized, err error) {
 			if err != nil {
-				ed.Status.SetText(err.Error())
+				if ed.Officers != nil && terminal.Code(err) != terminal.CodeFields {
+					ed.Officers.Reset() // each officer confirms again
+				}
+				ed.refused(err)
 				return
 			}
-			if ok != "" {
-				ed.Status.SetText(ok)
+			if ed.Officers != nil {
+				ed.Officers.Reset()
 			}
-			if then != nil {
-				then()
-			}
+			ed.DocID, ed.Finalized = f.Content.Doc, f.Content.Version
+			ed.Status.SetText(lang.X("doc.finalized", "", map[string]any{"Version": f.Content.Version, "Hash": f.Hash.String()[:16]}))
+			u.acted()
 		})
 }
 
 // RenderPDF renders the latest finalized version to a file and returns it.
 func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
-	d, err := u.sess.Store.Document(u.ctx, ed.DocID)
+	if ed.DocID == "" {
+		return "", said(lang.L("doc.notfinal"))
+	}
+	d, err := u.st().Document(u.ctx, ed.DocID)
 	if err != nil {
 		return "", err
 	}
 	if len(d.Versions) == 0 {
-		return "", errors.New(lang.L("doc.notfinal"))
+		return "", said(lang.L("doc.notfinal"))
 	}
 	v := d.Versions[len(d.Versions)-1]
-	in, err := casefile.PDFInput(u.sess.Info.AgencyName, v, assets.FontRegularTTF)
+	in, err := casefile.PDFInput(u.desk.Info.AgencyName, v, assets.FontRegularTTF)
 	if err != nil {
 		return "", err
 	}
@@ -357,7 +345,7 @@ func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
 func (ed *DocumentEditor) openPDF(u *UI) {
 	background(func() (string, error) { return ed.RenderPDF(u) }, func(path string, err error) {
 		if err != nil {
-			ed.Status.SetText(err.Error())
+			ed.Status.SetText(errText(err))
 			return
 		}
 		ed.LastPDF = path

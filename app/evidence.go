@@ -50,7 +50,7 @@ func NewEvidence(u *UI) *Evidence {
 	}
 	e.Open = widget.NewButton(lang.L("evidence.open"), func() {
 		if e.current != nil {
-			u.app.OpenURL(&url.URL{Scheme: "file", Path: u.sess.Store.Blobs().Path(e.current.Digest)})
+			u.app.OpenURL(&url.URL{Scheme: "file", Path: u.st().Blobs().Path(e.current.Digest)})
 		}
 	})
 	e.Open.Disable()
@@ -84,14 +84,14 @@ func dashIfEmpty(s string) string {
 func (e *Evidence) Reload(u *UI) {
 	background(func() ([]store.FootageItem, error) {
 		var items []store.FootageItem
-		err := u.sess.Store.Footage(u.ctx, func(it store.FootageItem) error {
+		err := u.st().Footage(u.ctx, func(it store.FootageItem) error {
 			items = append(items, it)
 			return nil
 		})
 		return items, err
 	}, func(items []store.FootageItem, err error) {
 		if err != nil {
-			e.Detail.SetText(err.Error())
+			e.Detail.SetText(errText(err))
 			return
 		}
 		e.SetItems(items)
@@ -136,11 +136,11 @@ func (e *Evidence) showDetail(u *UI, it store.FootageItem) {
 	e.current = &it
 	e.Open.Enable()
 	background(func() (string, error) {
-		trail, err := u.sess.Store.Custody(u.ctx, it.Digest)
+		trail, err := u.st().Custody(u.ctx, it.Digest)
 		if err != nil {
 			return "", err
 		}
-		receipt, err := u.sess.Store.HasReceipt(u.ctx, it.Digest)
+		receipt, err := u.st().HasReceipt(u.ctx, it.Digest)
 		if err != nil {
 			return "", err
 		}
@@ -160,7 +160,7 @@ func (e *Evidence) showDetail(u *UI, it store.FootageItem) {
 		return b.String(), nil
 	}, func(text string, err error) {
 		if err != nil {
-			text = err.Error()
+			text = errText(err)
 		}
 		e.Detail.SetText(text)
 	})

@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lawtrail/casework"
-	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // FirstRun creates the terminal: agency, terminal name, first (admin)
@@ -60,17 +60,22 @@ func NewFirstRun(u *UI) *FirstRun {
 // View returns the screen.
 func (f *FirstRun) View() fyne.CanvasObject { return f.view }
 
-func (f *FirstRun) check() error {
+// check says what is wrong with the form, in the officer's words ("" when
+// nothing is).
+func (f *FirstRun) check() string {
 	switch {
 	case f.Agency.Text == "" || f.OfficerID.Text == "" || f.OfficerName.Text == "":
-		return errors.New(lang.L("firstrun.err.required"))
+		return lang.L("firstrun.err.required")
 	case f.Passphrase.Text != f.Passphrase2.Text:
-		return errors.New(lang.L("firstrun.err.passphrase2"))
+		return lang.L("firstrun.err.passphrase2")
 	case f.PIN.Text != f.PIN2.Text:
-		return errors.New(lang.L("firstrun.err.pin2"))
+		return lang.L("firstrun.err.pin2")
 	}
 	// The same rule lawtrailctl init applies, in the officer's words.
-	return secretError(store.CheckSecrets([]byte(f.Passphrase.Text), []byte(f.PIN.Text)))
+	if err := store.CheckSecrets([]byte(f.Passphrase.Text), []byte(f.PIN.Text)); err != nil {
+		return secretText(err)
+	}
+	return ""
 }
 
 // secretErrors name the translated text of each refusal of a secret or of
@@ -87,20 +92,20 @@ var secretErrors = []struct {
 	{store.ErrDataDirUnsafe, "firstrun.err.folder.open"},
 }
 
-// secretError turns a typed refusal into the officer's language, keeping
-// the detail; other errors pass as they are.
-func secretError(err error) error {
+// secretText says a refusal of a secret or of the data folder in the
+// officer's language, keeping the detail; other errors go through errText.
+func secretText(err error) string {
 	for _, se := range secretErrors {
 		if errors.Is(err, se.err) {
-			return fmt.Errorf("%s (%w)", lang.L(se.key), err)
+			return fmt.Sprintf("%s (%v)", lang.L(se.key), err)
 		}
 	}
-	return err
+	return errText(err)
 }
 
 func (f *FirstRun) create(u *UI) {
-	if err := f.check(); err != nil {
-		f.Status.SetText(err.Error())
+	if problem := f.check(); problem != "" {
+		f.Status.SetText(problem)
 		return
 	}
 	f.Submit.Disable()
@@ -111,18 +116,18 @@ func (f *FirstRun) create(u *UI) {
 		Roles:      []casework.Role{casework.RoleAdmin, casework.RoleOfficer, casework.RoleClerk},
 		Passphrase: []byte(f.Passphrase.Text), PIN: []byte(f.PIN.Text), KDF: u.kdf(), Rand: rand.Reader,
 	}
-	background(func() (evidence.KeyPair, error) {
+	background(func() (struct{}, error) {
 		// A folder made beforehand, open to others, becomes private; one
 		// that is another user's is refused.
 		if _, err := store.SecureDataDir(u.dir); err != nil {
-			return evidence.KeyPair{}, err
+			return struct{}{}, err
 		}
-		return store.InitTerminal(u.ctx, u.dir, setup)
+		return struct{}{}, terminal.Init(u.ctx, u.dir, setup)
 	},
-		func(_ evidence.KeyPair, err error) {
+		func(_ struct{}, err error) {
 			if err != nil {
 				f.Submit.Enable()
-				f.Status.SetText(secretError(err).Error())
+				f.Status.SetText(secretText(err))
 				return
 			}
 			u.showUnlock()

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // holdUI makes the test goroutine the UI goroutine: Fyne's test driver
@@ -56,10 +59,63 @@ func recorderCard(t *testing.T, n int) string {
 	return root
 }
 
-// The whole path a newcomer takes: first run → unlock → login (with a wrong
-// PIN and the lockout) → dock a recorder until its files are signed →
-// create a case → record a step → link the suggested footage → the
-// credential card carries the right QR payload → the evidence list filters.
+// testClock is a terminal clock the test moves; it ticks a second per
+// reading, and is safe for the background work that reads it.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// answerPINDialog waits for a dialog with a password entry on win, types
+// text into it and taps the button labelled button.
+func answerPINDialog(t *testing.T, win fyne.Window, text, button string) {
+	t.Helper()
+	var e *widget.Entry
+	eventually(t, "the PIN dialog", func() bool {
+		if top := win.Canvas().Overlays().Top(); top != nil {
+			e = findPasswordEntry(top)
+		}
+		return e != nil
+	})
+	test.Type(e, text)
+	b := findButton(win.Canvas().Overlays().Top(), button)
+	if b == nil {
+		t.Fatalf("no %q button on the dialog", button)
+	}
+	test.Tap(b)
+	eventually(t, "the dialog to close", func() bool { return win.Canvas().Overlays().Top() == nil })
+}
+
+func eventCount(t *testing.T, u *UI) int {
+	t.Helper()
+	n, err := u.st().EventCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The whole path a newcomer takes: first run → unlock → login (with wrong
+// PINs and the lockout, kept by the terminal) → dock a recorder until its
+// files are signed → create a case → record a step (times picked, not
+// typed) → link the suggested footage → enroll a second officer on the 人员
+// screen → a step with both present, 李四 confirming with their PIN (a
+// wrong one refused, translated, nothing recorded) → a 现场笔录 naming both,
+// finalized with both PINs → the credential card's QR → the evidence list
+// filters → 李四, not an admin, sees no way to enroll anyone.
 func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	a := test.NewTempApp(t)
 	defer holdUI()()
@@ -70,8 +126,8 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	u := New(context.Background(), a, win, dir)
 	u.KDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
-	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	u.guard = PINGuard{MaxFailures: 3, LockFor: time.Minute, Now: func() time.Time { return clock }}
+	clock := &testClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	u.Now = clock.Now
 	u.Start()
 	if u.firstRun == nil {
 		t.Fatal("a new folder did not open on the first-run screen")
@@ -101,21 +157,29 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 
 	l := u.login
 	eventually(t, "the officer list", func() bool { return l.Officer.Selected != "" })
-	for i := 0; i < 3; i++ {
+	for i := 1; i <= terminal.MaxPINFailures; i++ {
 		test.Type(l.PIN, "000000")
 		test.Tap(l.Submit)
-		eventually(t, "a refusal", func() bool { return l.Status.Text != "" && l.Submit.Disabled() == false })
+		eventually(t, "a refusal", func() bool { return l.Status.Text != "" && !l.Submit.Disabled() })
+		if i < terminal.MaxPINFailures {
+			want := errText(&terminal.WrongPINError{Officer: "o-001", Left: terminal.MaxPINFailures - i})
+			if l.Status.Text != want {
+				t.Fatalf("wrong PIN %d: status %q, want %q", i, l.Status.Text, want)
+			}
+			l.Status.SetText("")
+		}
 	}
-	if locked, _ := u.guard.Locked(); !locked {
-		t.Fatal("three wrong PINs did not lock login")
+	if !saysLocked(l.Status.Text) {
+		t.Fatalf("five wrong PINs: status %q, want the lock said", l.Status.Text)
 	}
+	l.Status.SetText("")
 	l.PIN.SetText("123456")
 	test.Tap(l.Submit)
-	time.Sleep(100 * time.Millisecond)
-	if u.main != nil {
-		t.Fatal("logged in while locked")
+	eventually(t, "the refusal while locked", func() bool { return l.Status.Text != "" })
+	if u.main != nil || !saysLocked(l.Status.Text) {
+		t.Fatalf("the right PIN while locked: status %q", l.Status.Text)
 	}
-	clock = clock.Add(2 * time.Minute)
+	clock.add(terminal.PINLockFor)
 	l.PIN.SetText("123456")
 	test.Tap(l.Submit)
 	eventually(t, "the main screen", func() bool { return u.main != nil })
@@ -142,8 +206,13 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	eventually(t, "the new case in the list", func() bool { return c.List.Length() == 1 })
 	fyne.DoAndWait(func() { c.List.Select(0) })
 	eventually(t, "the case to open", func() bool { return c.Selected != nil })
-	c.StepStart.SetText("2026-11-20 10:20")
-	c.StepEnd.SetText("2026-11-20 10:40")
+	if _, ok := c.StepStart.Time(); !ok {
+		t.Fatal("the step's start is not preset")
+	}
+	fyne.DoAndWait(func() {
+		c.StepStart.Set(time.Date(2026, 11, 20, 10, 20, 0, 0, casework.Shanghai))
+		c.StepEnd.Set(time.Date(2026, 11, 20, 10, 40, 0, 0, casework.Shanghai))
+	})
 	test.Tap(c.AddStep)
 	eventually(t, "the step and its suggestions", func() bool { return len(c.Steps) == 1 && len(c.Suggestions[c.Steps[0].ID]) == 3 })
 	if cov := c.Coverage[c.Steps[0].ID]; cov.Complete() {
@@ -158,12 +227,49 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	eventually(t, "the footage link", func() bool { return len(c.Steps) == 1 && len(c.Steps[0].Footage) == 1 })
 	eventually(t, "the step's AV coverage", func() bool { return c.Coverage[c.Steps[0].ID].Complete() })
 
-	// Fill and finalize a 现场笔录 with on-screen signatures, then its PDF.
-	second, _ := evidence.GenerateKeyPair(rand.Reader)
-	if err := u.sess.Append(context.Background(), store.Draft{Payload: &casework.OfficerEnrolled{Officer: "o-002", Name: "王五",
-		CredentialNo: "35010000002", Agency: u.sess.Info.Agency, Roles: []casework.Role{casework.RoleOfficer}, PublicKey: second.Public}}); err != nil {
-		t.Fatal(err)
+	// The admin enrolls 李四 on the 人员 screen; 李四 types their own PIN.
+	li := enrollOnScreen(t, u)
+
+	// A step with both present: a wrong PIN for 李四 is refused and said
+	// in words, nothing recorded; with the right one both co-sign.
+	tickPresent := func(p *OfficerPicker, win fyne.Window, pin string) {
+		t.Helper()
+		eventually(t, "李四 among the officers present", func() bool { return slices.Contains(p.Group.Options, li) })
+		fyne.DoAndWait(func() { p.Group.SetSelected([]string{li}) })
+		answerPINDialog(t, win, pin, lang.L("present.confirm"))
+		if ids := p.IDs(); len(ids) != 2 || ids[1] != "o-002" {
+			t.Fatalf("officers present %v", ids)
+		}
 	}
+	tickPresent(c.Present, win, "000000")
+	before := eventCount(t, u)
+	c.Status.SetText("")
+	test.Tap(c.AddStep)
+	eventually(t, "the refusal of 李四's wrong PIN", func() bool { return c.Status.Text != "" })
+	if want := errText(&terminal.WrongPINError{Officer: "o-002", Left: terminal.MaxPINFailures - 1}); c.Status.Text != want {
+		t.Fatalf("wrong PIN for 李四: status %q, want %q", c.Status.Text, want)
+	}
+	if n := eventCount(t, u); n != before {
+		t.Fatalf("a refused step recorded %d events", n-before)
+	}
+	if len(c.Present.Group.Selected) != 0 {
+		t.Fatal("after a refusal 李四 is still ticked: the next try would not ask the PIN again")
+	}
+	tickPresent(c.Present, win, liPIN)
+	test.Tap(c.AddStep)
+	eventually(t, "the step of both officers", func() bool { return len(c.Steps) == 2 })
+	var both store.StepRow
+	for _, st := range c.Steps {
+		if len(st.Officers) == 2 {
+			both = st
+		}
+	}
+	if strings.Join(both.Officers, ",") != "o-001,o-002" {
+		t.Fatalf("steps %+v: none names both officers", c.Steps)
+	}
+
+	// Fill and finalize a 现场笔录 naming both, with on-screen signatures
+	// and both PINs, then its PDF.
 	fyne.DoAndWait(func() { c.DocTemplate.SetSelected("现场笔录") })
 	test.Tap(c.NewDoc)
 	eventually(t, "the document editor", func() bool { return c.Editor != nil })
@@ -179,7 +285,7 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 		for key, v := range map[string]string{"doc_no": "示市监现〔2026〕12号", "start_time": "2026-11-20 10:20", "end_time": "2026-11-20 10:40",
 			"place": "某路1号", "party": "某某食品店", "recorder": "张三", "party_answer": "清楚", "findings": "店内存放无标签散装白酒三桶。",
 			"av_note": "执法记录仪全程记录", "credential_shown": "true", "rights_explained": "true",
-			"officers": "张三（35010000001）,王五（35010000002）", "party_signature": "李四", "officer_signatures": "张三"} {
+			"party_signature": "王某", "officer_signatures": "张三"} {
 			ed.Set(key, v)
 		}
 		for _, pad := range ed.Pads {
@@ -190,14 +296,27 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 		}
 	})
 	// What was typed is autosaved as a draft event.
-	before, _ := u.sess.Store.EventCount(context.Background())
+	before = eventCount(t, u)
 	fyne.DoAndWait(func() { ed.Autosave(u) })
-	eventually(t, "the autosaved draft", func() bool {
-		n, _ := u.sess.Store.EventCount(context.Background())
-		return n == before+1
-	})
+	eventually(t, "the autosaved draft", func() bool { return eventCount(t, u) == before+1 })
+	ed.Status.SetText("")
+	test.Tap(ed.Finalize)
+	eventually(t, "the refusal of a 现场笔录 naming one officer", func() bool { return ed.Status.Text != "" })
+	if ed.Finalized != 0 {
+		t.Fatal("a 现场笔录 naming one officer was finalized")
+	}
+	tickPresent(ed.Officers, ed.win, liPIN)
 	test.Tap(ed.Finalize)
 	eventually(t, "the finalized document", func() bool { return ed.Finalized == 1 })
+	doc, err := u.st().Document(context.Background(), ed.DocID)
+	if err != nil || len(doc.Versions) != 1 {
+		t.Fatalf("document %s: %v", ed.DocID, err)
+	}
+	var named []map[string]string
+	json.Unmarshal(doc.Versions[0].Content.Fields["officers"], &named)
+	if len(named) != 2 || named[1]["id"] != "o-002" || named[1]["credential"] != "35010000002" || named[1]["name"] != "李四" {
+		t.Fatalf("the 现场笔录 names %v", named)
+	}
 	pdfPath, err := ed.RenderPDF(u)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +327,7 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	os.Remove(pdfPath)
 
 	// The credential card's QR carries the officer, credential and key.
-	want := CredentialPayload("", "o-001", "35010000001", evidence.KeyID(u.sess.OfficerKey.Public))
+	want := CredentialPayload("", "o-001", "35010000001", evidence.KeyID(u.sess.OfficerKey().Public))
 	if m.Card.Payload != want || m.Card.QR.Resource == nil {
 		t.Fatalf("credential payload %q, want %q", m.Card.Payload, want)
 	}
@@ -221,6 +340,77 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	m.Evidence.Reload(u)
 	fyne.DoAndWait(func() { m.Evidence.Filter.SetText("〔2026〕12号") })
 	eventually(t, "the filter by case number", func() bool { return len(m.Evidence.Shown()) == 1 })
+
+	// 李四 is an enforcement officer, not an admin: the 人员 screen is a
+	// list for them, with no way to enroll anyone.
+	u.showLogin()
+	eventually(t, "the login list", func() bool { return len(u.login.Officer.Options) == 2 })
+	fyne.DoAndWait(func() { u.login.Officer.SetSelected(u.login.Officer.Options[1]) })
+	test.Type(u.login.PIN, liPIN)
+	test.Tap(u.login.Submit)
+	eventually(t, "李四's main screen", func() bool { return u.main != nil && u.sess != nil && u.sess.Officer.ID == "o-002" })
+	o := u.main.Settings.Officers
+	eventually(t, "the officers list", func() bool { return len(o.Rows) == 2 })
+	if o.Add.Visible() || findButton(o.View(), lang.L("officers.add")) != nil || findButton(o.View(), lang.L("officers.revoke")) != nil {
+		t.Fatal("a non-admin is offered to enroll or revoke officers")
+	}
+}
+
+const liPIN = "246813"
+
+// saysLocked reports whether text is the translated lockout of o-001 (at
+// whatever time the lock ends).
+func saysLocked(text string) bool {
+	mark := time.Date(2000, 1, 1, 1, 2, 3, 0, time.UTC)
+	before, after, _ := strings.Cut(errText(&terminal.LockedError{Officer: "o-001", Until: mark}), mark.Format(time.TimeOnly))
+	return strings.HasPrefix(text, before) && strings.HasSuffix(text, after) && len(text) > len(before)+len(after)
+}
+
+// enrollOnScreen has the admin enroll 李四 (o-002) on 设置 → 人员, the way
+// an admin does it: the form, a valid-until date picked, roles ticked, 李四
+// typing their own PIN twice. It returns 李四's label in officer pickers.
+func enrollOnScreen(t *testing.T, u *UI) string {
+	t.Helper()
+	m := u.main
+	fyne.DoAndWait(func() { m.Tabs.SelectIndex(5); m.Settings.Tabs.SelectIndex(1) })
+	o := m.Settings.Officers
+	eventually(t, "the officers list", func() bool { return len(o.Rows) == 1 })
+	if !o.Add.Visible() {
+		t.Fatal("the admin is not offered to enroll an officer")
+	}
+	if line := officerLine(o.Rows[0]); !strings.Contains(line, casework.RoleAdmin.Label()) || !strings.Contains(line, lang.L("officers.here")) {
+		t.Fatalf("the admin's line %q", line)
+	}
+	test.Tap(o.Add)
+	f := o.Adding
+	if f == nil {
+		t.Fatal("no enrollment form")
+	}
+	until := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
+	fyne.DoAndWait(func() {
+		f.ValidUntil.SetDate(&until)
+		f.Roles.SetSelected([]string{casework.RoleOfficer.Label(), casework.RoleClerk.Label()})
+	})
+	test.Type(f.ID, "o-002")
+	test.Type(f.Name, "李四")
+	test.Type(f.Credential, "35010000002")
+	test.Type(f.PIN, liPIN)
+	test.Type(f.PIN2, liPIN)
+	b := findButton(u.win.Canvas().Overlays().Top(), lang.L("officers.add.submit"))
+	if b == nil {
+		t.Fatal("no enroll button on the form")
+	}
+	test.Tap(b)
+	eventually(t, "李四 in the list", func() bool { return len(o.Rows) == 2 })
+	li := o.Rows[1]
+	if li.ID != "o-002" || !li.Here || li.ValidUntil != "2027-12-31" || len(li.Roles) != 2 || li.Revoked {
+		t.Fatalf("李四 enrolled as %+v", li)
+	}
+	if !strings.Contains(o.Status.Text, "李四") {
+		t.Fatalf("status after enrolling: %q", o.Status.Text)
+	}
+	fyne.DoAndWait(func() { m.Tabs.SelectIndex(2) })
+	return officerLabel(li.Officer)
 }
 
 // findObject returns the first object inside o (containers and widgets'
@@ -251,29 +441,4 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		return ok && b.Text == text
 	}).(*widget.Button)
 	return b
-}
-
-func TestPINGuardLocksAndUnlocks(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	g := PINGuard{Now: func() time.Time { return now }}
-	for i := 0; i < 4; i++ {
-		if g.Failed() {
-			t.Fatalf("locked after %d failures", i+1)
-		}
-	}
-	if !g.Failed() {
-		t.Fatal("five failures did not lock")
-	}
-	if locked, until := g.Locked(); !locked || !until.Equal(now.Add(5*time.Minute)) {
-		t.Fatalf("locked %v until %v", locked, until)
-	}
-	now = now.Add(5 * time.Minute)
-	if locked, _ := g.Locked(); locked {
-		t.Fatal("still locked after the lock time")
-	}
-	g.Failed()
-	g.Succeeded()
-	if g.Remaining() != 5 {
-		t.Fatalf("a success did not reset the count: %d left", g.Remaining())
-	}
 }

@@ -17,13 +17,15 @@ type Main struct {
 	Card     *Card
 	Sync     *SyncScreen
 	Settings *SettingsScreen
-	view     fyne.CanvasObject
+	// SyncBadge is the sync state in one line, always in view.
+	SyncBadge *widget.Label
+	view      fyne.CanvasObject
 }
 
 // NewMain builds the main screen for the logged-in officer.
 func NewMain(u *UI) *Main {
 	m := &Main{Dock: NewDock(u), Evidence: NewEvidence(u), Cases: NewCases(u), Card: NewCard(u),
-		Sync: NewSyncScreen(u), Settings: NewSettingsScreen(u)}
+		Sync: NewSyncScreen(u), Settings: NewSettingsScreen(u), SyncBadge: widget.NewLabel("")}
 	m.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("tab.dock"), theme.DownloadIcon(), m.Dock.View()),
 		container.NewTabItemWithIcon(lang.L("tab.evidence"), theme.FileVideoIcon(), m.Evidence.View()),
@@ -40,16 +42,17 @@ func NewMain(u *UI) *Main {
 			m.Cases.Reload(u)
 		case m.Sync.View():
 			m.Sync.Reload(u)
+		case m.Settings.View():
+			m.Settings.Officers.Reload(u)
 		}
 	}
 	who := widget.NewLabelWithStyle(lang.X("main.acting", "Acting: {{.Officer}}", map[string]any{"Officer": officerName(u.sess.Officer)}),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	shared := widget.NewLabel(lang.L("main.shared"))
 	switchBtn := widget.NewButtonWithIcon(lang.L("main.switch"), theme.LogoutIcon(), func() {
-		u.sess.Officer, u.sess.OfficerKey = zeroOfficer()
 		u.showLogin()
 	})
-	top := container.NewBorder(nil, nil, nil, switchBtn, container.NewVBox(who, shared))
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(switchBtn, m.SyncBadge), container.NewVBox(who, shared))
 	m.view = container.NewBorder(container.NewPadded(top), nil, nil, nil, m.Tabs)
 	return m
 }

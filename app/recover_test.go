@@ -26,7 +26,7 @@ func syncedFolder(t *testing.T, h *hubtest.Hub, dir string) evidence.KeyPair {
 	t.Helper()
 	ctx := context.Background()
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t1", AgencyName: agencyName,
-		OfficerID: "o-001", OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer},
+		OfficerID: "o-001", OfficerName: "张三", CredentialNo: "35010000001", Roles: []casework.Role{casework.RoleAdmin, casework.RoleOfficer},
 		Passphrase: []byte("terminal passphrase"), PIN: []byte("123456"), KDF: hubtest.FastKDF, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
@@ -134,17 +134,17 @@ func TestUIRecoversARestoredDataFolder(t *testing.T) {
 		}
 	}()
 	eventually(t, "a clean sync", func() bool {
-		st, err := client.ReadStatus(context.Background(), u.sess.Store, key.ID())
+		st, err := client.ReadStatus(context.Background(), u.st(), key.ID())
 		last = st
-		head, _, herr := u.sess.Store.Head(context.Background(), key.ID())
+		head, _, herr := u.st().Head(context.Background(), key.ID())
 		hubState, serr := h.State(context.Background(), key.ID())
 		return err == nil && herr == nil && serr == nil && st.Diverged == "" && st.PendingEvents == 0 && hubState.LastSeq == head
 	})
-	cases, err := u.sess.Store.Cases(context.Background())
+	cases, err := u.st().Cases(context.Background())
 	if err != nil || len(cases) != 3 {
 		t.Fatalf("cases after recovery: %d %v (want c-1, c-2 from the hub, c-3 re-based)", len(cases), err)
 	}
-	r, err := u.sess.Store.Check(context.Background(), mustKeys(t, dir))
+	r, err := u.st().Check(context.Background(), mustKeys(t, dir))
 	if err != nil || !r.OK() {
 		t.Fatalf("check after recovery: %v %v", r.Problems, err)
 	}

@@ -9,14 +9,16 @@ import (
 	"lawtrail/ingest"
 )
 
-// SettingsScreen shows the data folder and sets the clear policy, the
-// metered-link switch and the theme. The language follows the system
-// (LANG=zh_CN.UTF-8 or en_US.UTF-8).
+// SettingsScreen has two tabs: 通用 (the data folder, the clear policy,
+// the metered-link switch and the theme; the language follows the system,
+// LANG=zh_CN.UTF-8 or en_US.UTF-8) and 人员 (the officers).
 type SettingsScreen struct {
-	Policy  *widget.RadioGroup
-	Metered *widget.Check
-	Dark    *widget.Check
-	view    fyne.CanvasObject
+	Tabs     *container.AppTabs
+	Policy   *widget.RadioGroup
+	Metered  *widget.Check
+	Dark     *widget.Check
+	Officers *OfficersScreen
+	view     fyne.CanvasObject
 }
 
 var policies = []ingest.Policy{ingest.ClearNever, ingest.ClearLocal, ingest.ClearHubReceipt}
@@ -54,9 +56,13 @@ func NewSettingsScreen(u *UI) *SettingsScreen {
 	s.Dark.SetChecked(u.settings.Dark)
 	dir := widget.NewLabel(lang.X("welcome.data", "Data folder: {{.Dir}}", map[string]any{"Dir": u.dir}))
 	dir.Wrapping = fyne.TextWrapBreak
-	s.view = container.NewVScroll(container.NewVBox(dir, widget.NewSeparator(),
+	general := container.NewVScroll(container.NewVBox(dir, widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("settings.policy"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.Policy,
 		widget.NewSeparator(), s.Metered, s.Dark, widget.NewLabel(lang.L("settings.language"))))
+	s.Officers = NewOfficersScreen(u)
+	s.Tabs = container.NewAppTabs(container.NewTabItem(lang.L("settings.general"), general),
+		container.NewTabItem(lang.L("settings.officers"), s.Officers.View()))
+	s.view = s.Tabs
 	return s
 }
 

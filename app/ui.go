@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,6 +14,7 @@ import (
 
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // UI is the terminal app in one window: first run, unlock, login, then the
@@ -23,14 +25,21 @@ type UI struct {
 	win      fyne.Window
 	dir      string
 	ctx      context.Context
-	sess     *Session
-	guard    PINGuard
+	term     *terminal.Terminal // the data folder, open from unlock on
+	desk     *terminal.Desk     // the unlocked terminal
+	sess     *terminal.Session  // the officer logged in (every act is theirs)
 	settings Settings
-	// KDF seals new keys (first run); tests lower it.
+	// KDF seals new keys (first run, new officers, changed PINs); tests
+	// lower it.
 	KDF evidence.KDFParams
+	// Now is the terminal clock (time.Now when nil); tests set it to
+	// step over the PIN lockout.
+	Now  func() time.Time
+	sync *backgroundSync
 	// Bus is where USB recorders arrive (nil: no USB docking); tests set
 	// a fake before the main screen shows.
 	Bus      RecorderBus
+	busErr   error // why there is no USB bus
 	stopMain context.CancelFunc
 	// screens, kept for tests
 	firstRun *FirstRun
@@ -41,7 +50,8 @@ type UI struct {
 
 // New builds the UI for the data folder dir in win.
 func New(ctx context.Context, a fyne.App, win fyne.Window, dir string) *UI {
-	u := &UI{app: a, win: win, dir: dir, ctx: ctx, settings: loadSettings(a.Preferences()), Bus: defaultBus()}
+	u := &UI{app: a, win: win, dir: dir, ctx: ctx, settings: loadSettings(a.Preferences())}
+	u.Bus, u.busErr = defaultBus()
 	a.Settings().SetTheme(NewTheme(u.settings.Dark))
 	return u
 }
@@ -72,6 +82,7 @@ func (u *UI) showUnlock() {
 }
 
 func (u *UI) showLogin() {
+	u.sess = nil
 	if u.stopMain != nil {
 		u.stopMain() // the officer leaves: stop docking in their name
 		u.stopMain = nil
@@ -85,6 +96,8 @@ func (u *UI) showMain() {
 	u.stopMain = cancel
 	u.main = NewMain(u)
 	u.show(u.main.View())
+	u.main.Sync.Reload(u)
+	u.startSync()
 	u.main.Dock.watchUSB(ctx, u, u.main.Dock.USBStatus)
 }
 
@@ -113,7 +126,7 @@ func background[T any](work func() (T, error), done func(T, error)) {
 
 // errorView is a screen that says what went wrong.
 func errorView(err error) fyne.CanvasObject {
-	l := widget.NewLabel(fmt.Sprintf("%s\n%v", lang.L("error.title"), err))
+	l := widget.NewLabel(fmt.Sprintf("%s\n%s", lang.L("error.title"), errText(err)))
 	l.Wrapping = fyne.TextWrapWord
 	return container.NewPadded(l)
 }
@@ -131,9 +144,25 @@ func (u *UI) kdf() evidence.KDFParams {
 	return u.KDF
 }
 
-// Close releases the session.
+// openTerminal opens the data folder through the action layer, once.
+func (u *UI) openTerminal() (*terminal.Terminal, error) {
+	if u.term != nil {
+		return u.term, nil
+	}
+	t, err := terminal.Open(u.ctx, u.dir, terminal.Options{Now: u.Now, KDF: u.kdf()})
+	if err != nil {
+		return nil, err
+	}
+	u.term = t
+	return t, nil
+}
+
+// st is the record, for reading.
+func (u *UI) st() *store.Store { return u.term.Store() }
+
+// Close releases the data folder.
 func (u *UI) Close() {
-	if u.sess != nil && u.sess.Store != nil {
-		u.sess.Store.Close()
+	if u.term != nil {
+		u.term.Close()
 	}
 }

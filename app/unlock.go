@@ -1,16 +1,12 @@
 package app
 
 import (
-	"context"
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"lawtrail/evidence"
-	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // Unlock opens the terminal with its passphrase, once per start of the app
@@ -38,41 +34,23 @@ func NewUnlock(u *UI) *Unlock {
 // View returns the screen.
 func (s *Unlock) View() fyne.CanvasObject { return s.view }
 
-type unlocked struct {
-	key  evidence.KeyPair
-	st   *store.Store
-	info store.TerminalInfo
-}
-
-// unlockTerminal unseals the terminal key with pass and opens the store.
-func unlockTerminal(ctx context.Context, dir string, pass []byte) (unlocked, error) {
-	key, err := store.UnlockTerminal(dir, pass)
-	if err != nil {
-		return unlocked{}, err
-	}
-	st, err := store.OpenExisting(ctx, dir, store.Options{})
-	if err != nil {
-		return unlocked{}, err
-	}
-	info, err := st.Terminal(ctx)
-	if err != nil {
-		st.Close()
-		return unlocked{}, err
-	}
-	return unlocked{key, st, info}, nil
-}
-
 func (s *Unlock) submit(u *UI) {
 	s.Submit.Disable()
 	s.Status.SetText(lang.L("unlock.working"))
 	pass := []byte(s.Passphrase.Text)
-	background(func() (unlocked, error) { return unlockTerminal(u.ctx, u.dir, pass) }, func(r unlocked, err error) {
+	background(func() (*terminal.Desk, error) {
+		t, err := u.openTerminal()
+		if err != nil {
+			return nil, err
+		}
+		return t.Unlock(u.ctx, pass)
+	}, func(d *terminal.Desk, err error) {
 		s.Submit.Enable()
 		if err != nil {
-			s.Status.SetText(fmt.Sprint(err))
+			s.Status.SetText(errText(err))
 			return
 		}
-		u.sess = &Session{Dir: u.dir, Store: r.st, Terminal: r.key, Info: r.info}
+		u.desk = d
 		u.showLogin()
 	})
 }

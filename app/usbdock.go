@@ -12,10 +12,10 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"lawtrail/assets"
 	"lawtrail/device/unlock"
 	"lawtrail/device/usb"
 	"lawtrail/ingest"
+	"lawtrail/terminal"
 )
 
 // RecorderBus is where recorders arrive: the USB bus (*usb.Scanner), or a
@@ -25,13 +25,20 @@ type RecorderBus interface {
 	Open(ctx context.Context, d usb.Device, opt usb.Options) (*usb.Recorder, error)
 }
 
-// defaultBus is the machine's USB bus with the shipped unlock profiles.
-func defaultBus() RecorderBus {
-	profiles, err := unlock.ParseProfiles(assets.LockedRecorders)
+// ClockSetter is a bus that can set a locked recorder's clock from the
+// terminal's (*usb.Scanner, as `lawtrailctl devices --sync-time` does).
+type ClockSetter interface {
+	SyncClock(ctx context.Context, d usb.Device, opt usb.Options) (time.Duration, error)
+}
+
+// defaultBus is the machine's USB bus with the shipped unlock profiles; an
+// error in them is said on the dock screen, not swallowed.
+func defaultBus() (RecorderBus, error) {
+	sc, err := terminal.NewUSBScanner()
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return &usb.Scanner{Profiles: profiles}
+	return sc, nil
 }
 
 // usbWatch docks every recorder that arrives on the bus while the main
@@ -52,6 +59,9 @@ type usbWatch struct {
 func (d *Dock) watchUSB(ctx context.Context, u *UI, status *widget.Label) {
 	if u.Bus == nil {
 		status.SetText(lang.L("usb.none"))
+		if u.busErr != nil {
+			status.SetText(lang.L("usb.none") + "\n" + errText(u.busErr))
+		}
 		return
 	}
 	w := &usbWatch{ctx: ctx, u: u, d: d, status: status}
@@ -60,7 +70,7 @@ func (d *Dock) watchUSB(ctx context.Context, u *UI, status *widget.Label) {
 }
 
 func (w *usbWatch) scanError(err error) {
-	msg := err.Error()
+	msg := errText(err)
 	if errors.Is(err, usb.ErrNoUSB) {
 		msg = lang.L("usb.noaccess")
 	}
@@ -149,7 +159,7 @@ func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb
 	background(func() (ingest.Summary, error) {
 		defer cancel()
 		defer clear(password)
-		rec, err := w.u.Bus.Open(rctx, dev, usb.Options{Password: password, MountDir: filepath.Join(w.u.dir, "mnt")})
+		rec, err := w.u.Bus.Open(rctx, dev, w.u.term.USBOptions(password))
 		if err != nil {
 			return ingest.Summary{}, err
 		}
@@ -162,7 +172,7 @@ func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb
 		return dock.Ingest(rctx, ingest.Recorder{Source: rec.Source, Label: label})
 	}, func(s ingest.Summary, err error) {
 		if errors.Is(err, unlock.ErrWrongPassword) {
-			err = errors.New(lang.L("usb.wrongpassword"))
+			err = said(lang.L("usb.wrongpassword"))
 		}
 		defer w.finished(dev)
 		if err != nil && s.Files == 0 {
@@ -170,5 +180,32 @@ func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb
 			return
 		}
 		c.finish(s, err)
+		if dev.Kind == usb.KindLocked {
+			w.offerClock(c, dev)
+		}
 	})
+}
+
+// offerClock shows the card's "set the clock" button for a locked recorder
+// whose footage is in (files recorded before keep the old offset, which
+// their custody events carry).
+func (w *usbWatch) offerClock(c *RecorderCard, dev usb.Device) {
+	cs, ok := w.u.Bus.(ClockSetter)
+	if !ok {
+		return
+	}
+	c.SetClock.OnTapped = func() {
+		c.SetClock.Disable()
+		c.ClockLine.SetText(lang.L("dock.clock.working"))
+		background(func() (time.Duration, error) { return cs.SyncClock(w.ctx, dev, w.u.term.USBOptions(nil)) },
+			func(off time.Duration, err error) {
+				c.SetClock.Enable()
+				if err != nil {
+					c.ClockLine.SetText(lang.X("dock.clock.failed", "", map[string]any{"Error": errText(err)}))
+					return
+				}
+				c.ClockLine.SetText(lang.X("dock.clock.done", "", map[string]any{"Offset": off.Round(time.Second).String()}))
+			})
+	}
+	c.SetClock.Show()
 }

@@ -30,6 +30,17 @@ type fakeBus struct {
 	folders  map[string]string // device ID → folder
 	password string
 	ended    chan struct{}
+	clockSet chan usb.Device // recorders whose clock was set
+	clockErr error
+}
+
+// SyncClock plays a locked recorder's clock being set: 1h23m behind.
+func (f *fakeBus) SyncClock(_ context.Context, d usb.Device, _ usb.Options) (time.Duration, error) {
+	if f.clockErr != nil {
+		return 0, f.clockErr
+	}
+	f.clockSet <- d
+	return -83 * time.Minute, nil
 }
 
 func (f *fakeBus) Watch(ctx context.Context, _ time.Duration, fn func(usb.Event), _ func(error)) error {
@@ -76,7 +87,7 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	kdf := evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	if _, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t", AgencyName: "某局", OfficerID: "o-001",
-		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader}); err != nil {
+		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader}); err != nil {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
@@ -88,7 +99,7 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	u := New(ctx, a, win, dir)
 	mtp := usb.Device{Bus: 1, Address: 2, Port: "1-1", VID: 0x46f4, PID: 4, Kind: usb.KindMTP, Serial: "DSJ1234", Manufacturer: "ZFY", Product: "DSJ"}
 	locked := usb.Device{Bus: 1, Address: 3, Port: "1-2", VID: 0x1d6b, PID: 0x104, Kind: usb.KindLocked, Serial: "DSJ5678"}
-	bus := &fakeBus{events: make(chan usb.Event, 8), password: "admin-8888", ended: make(chan struct{}),
+	bus := &fakeBus{events: make(chan usb.Event, 8), password: "admin-8888", ended: make(chan struct{}), clockSet: make(chan usb.Device, 1),
 		folders: map[string]string{mtp.ID(): recorderCard(t, 2), locked.ID(): recorderCard(t, 3)}}
 	u.Bus = bus
 	u.Start()
@@ -132,6 +143,27 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	if c := d.Cards[2]; c.Summary.Copied != 3 || c.Errors.Text != "" || !strings.Contains(c.Title.Text, "87%") ||
 		!strings.Contains(c.Title.Text, "-1h23m0s") {
 		t.Fatalf("unlocked card: %q copied %d errors %q", c.Title.Text, c.Summary.Copied, c.Errors.Text)
+	}
+
+	// The locked recorder's card sets its clock (once its footage is in);
+	// an MTP recorder's card does not offer it. A failure is said.
+	c := d.Cards[2]
+	if !c.SetClock.Visible() || d.Cards[0].SetClock.Visible() {
+		t.Fatalf("clock button: locked card %v, MTP card %v", c.SetClock.Visible(), d.Cards[0].SetClock.Visible())
+	}
+	test.Tap(c.SetClock)
+	eventually(t, "the clock set", func() bool { return c.ClockLine.Text != lang.L("dock.clock.working") && c.ClockLine.Text != "" })
+	if got := <-bus.clockSet; got.Serial != "DSJ5678" {
+		t.Fatalf("clock set on %q", got.Serial)
+	}
+	if want := lang.X("dock.clock.done", "", map[string]any{"Offset": "-1h23m0s"}); c.ClockLine.Text != want {
+		t.Fatalf("clock line %q, want %q", c.ClockLine.Text, want)
+	}
+	bus.clockErr = fmt.Errorf("recorder %s: no answer", locked.Port)
+	test.Tap(c.SetClock)
+	eventually(t, "the clock failure", func() bool { return strings.Contains(c.ClockLine.Text, "no answer") })
+	if want := lang.X("dock.clock.failed", "", map[string]any{"Error": errText(bus.clockErr)}); c.ClockLine.Text != want {
+		t.Fatalf("clock failure said as %q, want %q", c.ClockLine.Text, want)
 	}
 
 	u.showLogin()

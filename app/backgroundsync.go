@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2/lang"
+
+	"lawtrail/store"
+	"lawtrail/sync/client"
+)
+
+// SyncEvery is how often the app syncs by itself once the terminal joined
+// a hub; every act recorded also starts a pass at once.
+const SyncEvery = 60 * time.Second
+
+// backgroundSync keeps the terminal in sync while it is unlocked: a pass
+// every SyncEvery and right after each act (or a tap on "sync now"), with
+// the state after each pass shown on the sync tab and the indicator of the
+// main screen. No officer's PIN is needed: the terminal key speaks to the
+// hub.
+type backgroundSync struct {
+	kick chan struct{}
+}
+
+// startSync starts the background sync for the unlocked terminal, once.
+func (u *UI) startSync() {
+	if u.sync != nil {
+		return
+	}
+	u.sync = &backgroundSync{kick: make(chan struct{}, 1)}
+	go u.sync.run(u.ctx, u)
+}
+
+// syncSoon asks for a pass as soon as the one running (if any) ends.
+func (u *UI) syncSoon() {
+	if u.sync == nil {
+		return
+	}
+	select {
+	case u.sync.kick <- struct{}{}:
+	default: // one is asked for already
+	}
+}
+
+// acted is called after every act recorded: the hub hears of it soon.
+func (u *UI) acted() { u.syncSoon() }
+
+func (b *backgroundSync) run(ctx context.Context, u *UI) {
+	t := time.NewTicker(SyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-b.kick:
+		}
+		err := b.pass(ctx, u)
+		st, serr := u.desk.SyncStatus(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		uiDo(func() { u.showSyncState(st, errors.Join(err, serr)) })
+	}
+}
+
+// pass syncs once if the terminal joined a hub; nothing otherwise.
+func (b *backgroundSync) pass(ctx context.Context, u *UI) error {
+	if _, err := u.st().Hub(ctx); errors.Is(err, store.ErrNoHub) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	c, err := u.desk.SyncClient(ctx, client.Options{Metered: u.settings.Metered})
+	if err != nil {
+		return err
+	}
+	_, err = c.Once(ctx) // the outcome is recorded: the status says it
+	return err
+}
+
+// showSyncState shows the state after a pass on the sync tab and in the
+// main screen's indicator.
+func (u *UI) showSyncState(st client.Status, err error) {
+	if u.main == nil {
+		return
+	}
+	u.main.Sync.show(u, st, err)
+	u.main.SyncBadge.SetText(syncBadge(st))
+	u.main.Dock.RefreshSync(u)
+}
+
+// syncBadge is the one-line state of the indicator.
+func syncBadge(st client.Status) string {
+	switch {
+	case !st.Joined:
+		return lang.L("sync.badge.off")
+	case st.Diverged != "":
+		return lang.L("sync.badge.diverged")
+	case st.LastError != "" && st.LastErrorAt >= st.LastSuccess:
+		return lang.X("sync.badge.error", "", map[string]any{"Events": st.PendingEvents, "Blobs": st.PendingBlobs})
+	case st.PendingEvents > 0 || st.PendingBlobs > 0:
+		return lang.X("sync.badge.waiting", "", map[string]any{"Events": st.PendingEvents, "Blobs": st.PendingBlobs})
+	}
+	return lang.X("sync.badge.ok", "", map[string]any{"Success": dashIfEmpty(st.LastSuccess)})
+}

@@ -1,0 +1,154 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+	"lawtrail/terminal"
+)
+
+// demoUI starts the demo terminal (张三 admin, 李四 officer, one case)
+// logged in as 张三, with no recorder docked.
+func demoUI(t *testing.T) (*UI, Demo, fyne.Window) {
+	t.Helper()
+	d, err := PrepareDemo(context.Background(), t.TempDir(), evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	if err := LoadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+	win := a.NewWindow("lawtrail")
+	u := New(context.Background(), a, win, d.DataDir)
+	u.Bus = nil
+	t.Cleanup(u.Close)
+	d.Recorder = ""
+	u.StartDemo(d, "")
+	return u, d, win
+}
+
+// An admin changes 李四's roles and revokes 李四 with a reason, confirmed;
+// 李四's login is then refused in words, and nothing of a cancelled revoke
+// is recorded.
+func TestUIRevokeOfficer(t *testing.T) {
+	defer holdUI()()
+	u, d, win := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	o := u.main.Settings.Officers
+	eventually(t, "the officers list", func() bool { return len(o.Rows) == 2 })
+
+	tapOverlay := func(label string) {
+		t.Helper()
+		var top fyne.CanvasObject
+		eventually(t, "a dialog with "+label, func() bool {
+			top = win.Canvas().Overlays().Top()
+			return top != nil && findButton(top, label) != nil
+		})
+		test.Tap(findButton(top, label))
+	}
+	liRow := func() terminal.OfficerRow { return o.Rows[1] }
+	if liRow().ID != "o-002" {
+		t.Fatalf("rows %+v", o.Rows)
+	}
+
+	// Roles: 李四 becomes an evidence clerk as well.
+	fyne.DoAndWait(func() { o.showRoles(u, liRow()) })
+	g := findCheckGroup(win.Canvas().Overlays().Top())
+	fyne.DoAndWait(func() { g.SetSelected([]string{casework.RoleOfficer.Label(), casework.RoleClerk.Label()}) })
+	tapOverlay(lang.L("officers.roles.submit"))
+	eventually(t, "the roles changed", func() bool { return len(o.Rows) == 2 && len(liRow().Roles) == 2 })
+
+	// A revoke cancelled at the confirmation records nothing.
+	before := eventCount(t, u)
+	test.Tap(findButton(o.View(), lang.L("officers.revoke")))
+	e := findEntry(win.Canvas().Overlays().Top())
+	test.Type(e, "调离执法岗位")
+	tapOverlay(lang.L("officers.revoke"))
+	tapOverlay(lang.L("No"))
+	if eventCount(t, u) != before || liRow().Revoked {
+		t.Fatal("a cancelled revoke recorded something")
+	}
+	test.Tap(findButton(o.View(), lang.L("officers.revoke")))
+	test.Type(findEntry(win.Canvas().Overlays().Top()), "调离执法岗位")
+	tapOverlay(lang.L("officers.revoke"))
+	tapOverlay(lang.L("Yes"))
+	eventually(t, "李四 revoked", func() bool { return len(o.Rows) == 2 && liRow().Revoked })
+	if line := officerLine(liRow()); !strings.Contains(line, "调离执法岗位") {
+		t.Fatalf("revoked line %q", line)
+	}
+
+	// 李四 can no longer log in: said in words, with the reason.
+	u.showLogin()
+	l := u.login
+	eventually(t, "the login list", func() bool { return len(l.Officer.Options) == 2 })
+	fyne.DoAndWait(func() { l.Officer.SetSelected(l.Officer.Options[1]) })
+	test.Type(l.PIN, d.SecondPIN)
+	test.Tap(l.Submit)
+	eventually(t, "the refusal", func() bool { return l.Status.Text != "" })
+	if u.main != nil && u.sess != nil || !says(l.Status.Text, "err.revoked") ||
+		!strings.Contains(l.Status.Text, "调离执法岗位") {
+		t.Fatalf("revoked login: %q", l.Status.Text)
+	}
+}
+
+// The case file and the ledger are written from the app, and the screen
+// says where, with the digest to check them by.
+func TestUIExportsCaseFileAndLedger(t *testing.T) {
+	defer holdUI()()
+	u, _, _ := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	c := u.main.Cases
+	c.Reload(u)
+	eventually(t, "the demo case", func() bool { return c.List.Length() == 1 })
+	fyne.DoAndWait(func() { c.List.Select(0) })
+	eventually(t, "the case to open", func() bool { return c.Selected != nil })
+	out := filepath.Join(t.TempDir(), "case.zip")
+	c.ExportCase(u, out)
+	eventually(t, "the export", func() bool { return strings.Contains(c.Status.Text, out) })
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
+		t.Fatalf("case file: %v", err)
+	}
+	if !strings.Contains(c.Status.Text, "SHA256SUMS") {
+		t.Fatalf("export status %q names no digest", c.Status.Text)
+	}
+	ledger := filepath.Join(t.TempDir(), "ledger.xlsx")
+	c.WriteLedger(u, ledger)
+	eventually(t, "the ledger", func() bool { return strings.Contains(c.Status.Text, ledger) })
+	b, err := os.ReadFile(ledger)
+	if err != nil || !strings.Contains(c.Status.Text, evidence.Sum(b).String()) {
+		t.Fatalf("ledger status %q: %v", c.Status.Text, err)
+	}
+	c.WriteLedger(u, filepath.Join(t.TempDir(), "ledger.txt"))
+	eventually(t, "the refusal of a .txt ledger", func() bool { return !strings.Contains(c.Status.Text, ledger) })
+	if !says(c.Status.Text, "err.bad_input") {
+		t.Fatalf("a .txt ledger: %q", c.Status.Text)
+	}
+}
+
+// says reports whether text is the translated message key around some
+// detail.
+func says(text, key string) bool {
+	before, after, _ := strings.Cut(lang.X(key, "", map[string]any{"Detail": "\x00"}), "\x00")
+	return strings.HasPrefix(text, before) && strings.HasSuffix(text, after) && len(text) > len(before)+len(after)
+}
+
+func findEntry(o fyne.CanvasObject) *widget.Entry {
+	e, _ := findObject(o, func(c fyne.CanvasObject) bool { _, ok := c.(*widget.Entry); return ok }).(*widget.Entry)
+	return e
+}
+
+func findCheckGroup(o fyne.CanvasObject) *widget.CheckGroup {
+	g, _ := findObject(o, func(c fyne.CanvasObject) bool { _, ok := c.(*widget.CheckGroup); return ok }).(*widget.CheckGroup)
+	return g
+}
