@@ -46,6 +46,13 @@ type bundleFootage struct {
 // derives them again from the bundle's events and compares.
 func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	// The templates and AV list in force in this record: env's overlaid by
+	// the agency's published versions, which the chains carry (config.published).
+	if cfg, err := st.Config(ctx); err != nil {
+		return nil, err
+	} else if cfg != nil {
+		env.Templates, env.Matters = cfg.Templates, cfg.AVMatters
+	}
 	info, err := st.Terminal(ctx)
 	if err != nil {
 		return nil, err

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"lawtrail/assets"
+	"lawtrail/casefile"
 	"lawtrail/casework"
 	"lawtrail/hub/hubtest"
 	"lawtrail/store"
@@ -286,5 +288,61 @@ func TestConfigPublishedOnOneTerminalIsInForceOnAnother(t *testing.T) {
 	}
 	if _, err := os.Stat(b.Dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A document finalized under a published template: the case file is
+// derived with that template, and a verifier holding only the bundled
+// templates derives the same files (the published version is in the chain).
+func TestCaseFileWithAPublishedTemplateVerifies(t *testing.T) {
+	ctx := context.Background()
+	f := terminaltest.New(t)
+	f.Enroll(t, "o-002", "李四", "35010000002", liPIN, casework.RoleOfficer)
+	if _, err := f.Admin.PublishConfig(ctx, terminal.ConfigFile{Content: bundledTemplate(t, "onsite_record", 2, "现场笔录（新版）")}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Admin.OpenCase(ctx, terminal.NewCase{Number: "示〔2026〕3号", Title: "无照经营"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin, err := f.Admin.FinalizeDocument(ctx, terminal.DocumentDraft{Case: c.Case, Template: "onsite_record", Fields: onsite(both)},
+		[]terminal.Witness{{Officer: "o-002", PIN: []byte(liPIN)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fin.Content.TemplateVersion != 2 {
+		t.Fatalf("finalized under template version %d, want the published 2", fin.Content.TemplateVersion)
+	}
+	out := filepath.Join(t.TempDir(), "case")
+	if _, err := f.Admin.ExportCase(ctx, terminal.CaseExport{Case: c.Case, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := casefile.OpenBundle(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bundled, err := terminal.BundledConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := casefile.Verify(ctx, b, casefile.VerifyOptions{Env: casefile.Env{Matters: bundled.AVMatters, Templates: bundled.Templates, Font: assets.FontRegularTTF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Problems) > 0 {
+		t.Fatalf("the case file does not verify: %v", v.Problems)
+	}
+	// The paper copy is laid out by the published version.
+	pdfs, _ := filepath.Glob(filepath.Join(out, "documents", "*.pdf"))
+	if len(pdfs) != 1 {
+		t.Fatalf("documents: %v", pdfs)
+	}
+	text, err := exec.Command("pdftotext", pdfs[0], "-").Output()
+	if err != nil {
+		t.Skipf("pdftotext: %v", err)
+	}
+	if !strings.Contains(strings.ReplaceAll(string(text), " ", ""), "现场笔录（新版）") {
+		t.Fatalf("the PDF is not laid out by the published template:\n%.300s", text)
 	}
 }
