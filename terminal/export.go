@@ -9,8 +9,9 @@ import (
 )
 
 // CaseFileEnv is what a case file is derived with on this terminal: the
-// AV matters list and templates in force and the bundled font. A verifier
-// derives the same files with the same values.
+// bundled AV matters list and templates (a case file's own chains carry the
+// agency's published versions, which the derivation lays over these) and
+// the bundled font. A verifier derives the same files with the same values.
 func (t *Terminal) CaseFileEnv() casefile.Env {
 	return casefile.Env{Matters: t.cfg.AVMatters, Templates: t.cfg.Templates, Font: assets.FontRegularTTF}
 }

@@ -17,7 +17,7 @@ import (
 // Ledger is the enforcement ledger (执法台账) as of now: one row a case,
 // with its documents, footage, AV gaps and nearest deadline.
 func (t *Terminal) Ledger(ctx context.Context, now time.Time) ([]store.LedgerRow, error) {
-	rows, err := t.st.Ledger(ctx, t.cfg.AVMatters, now)
+	rows, err := t.st.Ledger(ctx, t.Config().AVMatters, now)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
