@@ -14,7 +14,11 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   export.json           终端签名的 case.exported 事件：body（base64）中的 payload.sha256sums
                         是 SHA256SUMS 文件的 SHA-256，由此把案卷中每个文件固定在终端签名上
   terminal.json         导出终端的 Ed25519 公钥：public_key（32 字节，base64）和 public_key_pem（openssl 用）
-  events.jsonl          终端的全部签名事件，每行 {"body": base64, "sig": base64, "cosigs": [...]}，按序号排列
+  events.jsonl          终端的全部签名事件，每行 {"body": base64, "sig": base64, "cosigs": [...]}，按序号排列；
+                        案件在本机构其他终端上继续办理时，先列本终端的链，再依次列其他终端各自完整的链
+  terminals.json        （仅多终端案卷）其他终端的 id、名称和公钥，取自它们各自的 terminal.initialized 事件
+  places.jsonl          （仅多终端案卷）每个事件在中心日志中的位置（terminal、seq、log_index）：
+                        投影按此顺序重放，冲突（同一文书版本在两台终端定稿等）按日志顺序判定
   case.json             案件、步骤（音像要求、覆盖与缺口）和期限 —— 由事件推导
   footage.json          本案关联的音像文件：摘要、大小、来源、保管链 —— 由事件推导
   footage/<sha256>      音像文件本身（导出时选择附带时才有），文件名即其内容的 SHA-256
@@ -29,7 +33,8 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
 二、公钥从哪里来（重要）
   案卷里的公钥只是副本。请从案卷之外取得可信的公钥并与之比对：
   - 中心公钥：由区司法局公布（lawtrail-hub key 打印），应与 log/hub.json 的 hub_key 相同；
-  - 终端公钥：中心的终端登记册（lawtrail-hub terminals）中该终端 id 的公钥，应与 terminal.json 相同。
+  - 终端公钥：中心的终端登记册（lawtrail-hub terminals）中该终端 id 的公钥，应与 terminal.json 相同；
+    terminals.json 中的每个其他终端同样比对。
   密钥格式：Ed25519 原始公钥 32 字节（RFC 8032）；PEM 为 SubjectPublicKeyInfo，
   即 DER 前缀 302a300506032b6570032100 加 32 字节公钥。
 
@@ -42,7 +47,9 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
        openssl pkeyutl -verify -pubin -inkey terminal.pem -rawin -in export.body -sigfile export.sig
      并确认 jq -r .payload.sha256sums export.body 等于 sha256sum SHA256SUMS 的结果，
      jq -r .type export.body 为 case.exported，jq -r .terminal export.body 为 terminal.json 的 terminal。
-  3. 事件签名与链：对 events.jsonl 的每一行，同第 2 步核验 body 的签名；
+  3. 事件签名与链（多终端案卷：每个终端的链分别核验，各用 terminal.json 或 terminals.json 中该终端的公钥，
+     官员联署用该终端自己的链中 officer.enrolled 登记的公钥；以下的"最后一行"指本终端链的最后一行）：
+     对 events.jsonl 的每一行，同第 2 步核验 body 的签名；
      body 的 seq 从 1 起连续；prev 等于上一行 body 的 SHA-256（第一行为 64 个 0）；
      export.body 的 seq 大于最后一行的 seq（若正好大 1，其 prev 等于最后一行 body 的 SHA-256）。
   4. 中心检查点：对 log/checkpoints/N.note，前三行（各以换行结尾）是被签名的文本，
