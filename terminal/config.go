@@ -185,3 +185,17 @@ func checkProfiles(raw []byte) error {
 	_, err := device.ParseProfiles(raw)
 	return err
 }
+
+// RecorderProfiles are the recorder file-name profiles in force: the
+// agency's published version, else the bundled file.
+func (t *Terminal) RecorderProfiles() (*device.Profiles, error) {
+	cfg := t.Config()
+	if cfg == nil || cfg.RecorderProfiles == nil {
+		return BundledRecorderProfiles()
+	}
+	ps, err := device.ParseProfiles(cfg.RecorderProfiles)
+	if err != nil {
+		return nil, fmt.Errorf("recorder profiles in force (published version %d): %w", cfg.Versions[casework.ConfigRecorderProfiles], err)
+	}
+	return ps, nil
+}

@@ -238,6 +238,9 @@ func TestPublishedRecorderProfilesAreInForce(t *testing.T) {
 	if got := string(f.Terminal.Config().RecorderProfiles); !strings.Contains(got, "agency copy") {
 		t.Fatalf("profiles in force: %.80s", got)
 	}
+	if _, err := f.Terminal.RecorderProfiles(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A configuration published on terminal A is in force on terminal B of the

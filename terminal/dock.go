@@ -31,7 +31,7 @@ type DockOptions struct {
 // limit on concurrent copies holds across them.
 func (s *Session) NewDock(o DockOptions) (*ingest.Dock, error) {
 	if o.Profiles == nil {
-		ps, err := BundledRecorderProfiles()
+		ps, err := s.RecorderProfiles() // config.go: published or bundled
 		if err != nil {
 			return nil, err
 		}
