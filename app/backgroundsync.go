@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"lawtrail/casework"
 	"lawtrail/store"
 	"lawtrail/sync/client"
 )
@@ -88,21 +89,32 @@ func (u *UI) showSyncState(st client.Status, err error) {
 		return
 	}
 	u.main.Sync.show(u, st, err)
-	u.main.SyncBadge.SetText(syncBadge(st))
+	u.main.SyncBadge.SetText(syncBadge(st, err != nil))
 	u.main.Dock.RefreshSync(u)
 }
 
-// syncBadge is the one-line state of the indicator.
-func syncBadge(st client.Status) string {
+// syncBadge is the one-line state of the indicator; failed says the last
+// pass failed.
+func syncBadge(st client.Status, failed bool) string {
 	switch {
 	case !st.Joined:
 		return lang.L("sync.badge.off")
 	case st.Diverged != "":
 		return lang.L("sync.badge.diverged")
-	case st.LastError != "" && st.LastErrorAt >= st.LastSuccess:
+	case failed:
 		return lang.X("sync.badge.error", "", map[string]any{"Events": st.PendingEvents, "Blobs": st.PendingBlobs})
 	case st.PendingEvents > 0 || st.PendingBlobs > 0:
 		return lang.X("sync.badge.waiting", "", map[string]any{"Events": st.PendingEvents, "Blobs": st.PendingBlobs})
 	}
-	return lang.X("sync.badge.ok", "", map[string]any{"Success": dashIfEmpty(st.LastSuccess)})
+	return lang.X("sync.badge.ok", "", map[string]any{"Success": shortTime(st.LastSuccess)})
+}
+
+// shortTime shows a recorded RFC 3339 time as China Standard Time's
+// month, day and minute ("—" when there is none).
+func shortTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return dashIfEmpty(s)
+	}
+	return t.In(casework.Shanghai).Format("01-02 15:04")
 }

@@ -148,6 +148,23 @@ func TestUIRecoversARestoredDataFolder(t *testing.T) {
 	if err != nil || !r.OK() {
 		t.Fatalf("check after recovery: %v %v", r.Problems, err)
 	}
+
+	// From now on the app syncs by itself: a case opened on the screen
+	// reaches the hub with no tap on "sync now", and the indicator says so.
+	c := u.main.Cases
+	test.Type(c.Number, "c-4")
+	test.Type(c.Title, "无证经营")
+	test.Tap(c.Create)
+	eventually(t, "the case sent by the background sync", func() bool {
+		head, _, herr := u.st().Head(context.Background(), key.ID())
+		hubState, serr := h.State(context.Background(), key.ID())
+		return herr == nil && serr == nil && head > 0 && hubState.LastSeq == head && c.List.Length() == 4
+	})
+	eventually(t, "the indicator", func() bool {
+		st, err := client.ReadStatus(context.Background(), u.st(), key.ID())
+		return err == nil && st.PendingEvents == 0 &&
+			u.main.SyncBadge.Text == lang.X("sync.badge.ok", "", map[string]any{"Success": shortTime(st.LastSuccess)})
+	})
 }
 
 func mustKeys(t *testing.T, dir string) *evidence.Keys {

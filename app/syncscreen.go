@@ -55,7 +55,7 @@ func (s *SyncScreen) Reload(u *UI) {
 			}
 			s.show(u, st, nil)
 			if u.main != nil {
-				u.main.SyncBadge.SetText(syncBadge(st))
+				u.main.SyncBadge.SetText(syncBadge(st, st.LastError != "" && st.LastErrorAt > st.LastSuccess))
 			}
 		})
 }
