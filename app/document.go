@@ -15,10 +15,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"lawtrail/assets"
-	"lawtrail/casefile"
 	"lawtrail/casework"
-	"lawtrail/docpdf"
 	"lawtrail/terminal"
 )
 
@@ -322,23 +319,14 @@ func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
 	if ed.DocID == "" {
 		return "", said(lang.L("doc.notfinal"))
 	}
-	d, err := u.st().Document(u.ctx, ed.DocID)
-	if err != nil {
-		return "", err
-	}
-	if len(d.Versions) == 0 {
+	if ed.Finalized == 0 {
 		return "", said(lang.L("doc.notfinal"))
 	}
-	v := d.Versions[len(d.Versions)-1]
-	in, err := casefile.PDFInput(u.desk.Info.AgencyName, v, assets.FontRegularTTF)
+	pdf, version, err := u.term.DocumentPDF(u.ctx, ed.DocID, 0)
 	if err != nil {
 		return "", err
 	}
-	pdf, err := docpdf.Render(ed.Template, in)
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", ed.DocID, v.Content.Version))
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", ed.DocID, version))
 	return out, os.WriteFile(out, pdf, 0o600)
 }
 
