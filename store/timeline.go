@@ -6,20 +6,26 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"lawtrail/evidence"
 )
 
 // TimelineEntry is one event of a case, from whichever terminal wrote it.
 type TimelineEntry struct {
-	Terminal     string    `json:"terminal"`
-	TerminalName string    `json:"terminal_name"`
-	Own          bool      `json:"own"` // written by this terminal
-	Seq          uint64    `json:"seq"`
-	LogIndex     *uint64   `json:"log_index,omitempty"` // nil: not logged by the hub (yet)
-	Actor        string    `json:"actor"`
-	ActorName    string    `json:"actor_name"`
-	Type         string    `json:"type"`
-	Time         time.Time `json:"time"` // the writing terminal's clock
-	Conflict     string    `json:"conflict,omitempty"`
+	Terminal     string  `json:"terminal"`
+	TerminalName string  `json:"terminal_name"`
+	Own          bool    `json:"own"` // written by this terminal
+	Seq          uint64  `json:"seq"`
+	LogIndex     *uint64 `json:"log_index,omitempty"` // nil: not logged by the hub (yet)
+	Actor        string  `json:"actor"`
+	ActorName    string  `json:"actor_name"`
+	// CoSigners are the officers whose own keys co-sign it (everyone
+	// present at a step, the signers of a document), with their names.
+	CoSigners     []string  `json:"cosigners"`
+	CoSignerNames []string  `json:"cosigner_names"`
+	Type          string    `json:"type"`
+	Time          time.Time `json:"time"` // the writing terminal's clock
+	Conflict      string    `json:"conflict,omitempty"`
 }
 
 // Timeline lists every event of a case from every terminal, in the hub's
@@ -35,7 +41,7 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]TimelineEntry, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.terminal, e.seq, e.body, coalesce(f.log_index, a.log_index, -1),
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.terminal, e.seq, e.body, e.cosigs, coalesce(f.log_index, a.log_index, -1),
 		coalesce(t.name, ft.name, ''), coalesce(c.reason, '')
 		FROM case_events ce JOIN events e ON e.terminal = ce.terminal AND e.seq = ce.seq
 		LEFT JOIN foreign_events f ON f.terminal = e.terminal AND f.seq = e.seq
@@ -56,9 +62,20 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]TimelineEntry, e
 	for rows.Next() {
 		var p placed
 		var raw []byte
+		var cosigs string
 		var pos int64
-		if err := rows.Scan(&p.id, &p.Terminal, &p.Seq, &raw, &pos, &p.TerminalName, &p.Conflict); err != nil {
+		if err := rows.Scan(&p.id, &p.Terminal, &p.Seq, &raw, &cosigs, &pos, &p.TerminalName, &p.Conflict); err != nil {
 			return nil, fmt.Errorf("timeline of %s: %w", caseID, err)
+		}
+		var cs []evidence.CoSignature
+		if err := jsonUnmarshal(cosigs, &cs); err != nil {
+			return nil, fmt.Errorf("timeline of %s: %s#%d: co-signatures: %w", caseID, p.Terminal, p.Seq, err)
+		}
+		p.CoSigners = []string{}
+		for _, c := range cs {
+			if c.Officer != "" && !slices.Contains(p.CoSigners, c.Officer) {
+				p.CoSigners = append(p.CoSigners, c.Officer)
+			}
 		}
 		body, _, err := decodeEvent(raw)
 		if err != nil {
@@ -94,17 +111,27 @@ func (s *Store) Timeline(ctx context.Context, caseID string) ([]TimelineEntry, e
 	})
 	entries := make([]TimelineEntry, len(out))
 	names := map[string]string{}
+	nameOf := func(id string) (string, error) {
+		if name, ok := names[id]; ok {
+			return name, nil
+		}
+		var name string
+		err := notFoundIsNil(tx.QueryRowContext(ctx, "SELECT name FROM officers WHERE id = ?", id).Scan(&name))
+		names[id] = name
+		return name, err
+	}
 	for i, p := range out {
+		var err error
 		if p.Actor != "" {
-			if _, ok := names[p.Actor]; !ok {
-				var name string
-				err := tx.QueryRowContext(ctx, "SELECT name FROM officers WHERE id = ?", p.Actor).Scan(&name)
-				if err = notFoundIsNil(err); err != nil {
-					return nil, fmt.Errorf("timeline of %s: %w", caseID, err)
-				}
-				names[p.Actor] = name
+			if p.ActorName, err = nameOf(p.Actor); err != nil {
+				return nil, fmt.Errorf("timeline of %s: %w", caseID, err)
 			}
-			p.ActorName = names[p.Actor]
+		}
+		p.CoSignerNames = make([]string, len(p.CoSigners))
+		for j, id := range p.CoSigners {
+			if p.CoSignerNames[j], err = nameOf(id); err != nil {
+				return nil, fmt.Errorf("timeline of %s: %w", caseID, err)
+			}
 		}
 		entries[i] = p.TimelineEntry
 	}

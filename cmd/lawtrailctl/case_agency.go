@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"lawtrail/casework"
 	"lawtrail/store"
@@ -72,6 +73,15 @@ func printTimeline(ctx context.Context, st *store.Store, caseID string, w io.Wri
 		}
 		tprintf(w, "    %6s  %s  %s [%s]  %s  %s", at, e.Time.In(casework.Shanghai).Format("2006-01-02 15:04:05"),
 			e.TerminalName, e.Terminal, officer, e.Type)
+		var with []string
+		for i, id := range e.CoSigners {
+			if id != e.Actor {
+				with = append(with, e.CoSignerNames[i]+" ("+id+")")
+			}
+		}
+		if len(with) > 0 {
+			tprintf(w, "  co-signed by %s", strings.Join(with, ", "))
+		}
 		if e.Conflict != "" {
 			tprintf(w, "  CONFLICT: %s", e.Conflict)
 		}
