@@ -123,6 +123,9 @@ func (c *Client) download(ctx context.Context, d evidence.Digest, size int64, w 
 	if err != nil {
 		return n, watch.explain(ctx, fmt.Errorf("read: %w", err))
 	}
+	if cause := context.Cause(ctx); cause != nil { // cut: the body may end as if complete
+		return n, watch.explain(ctx, cause)
+	}
 	if n > limit || (size >= 0 && n != size) {
 		return n, fmt.Errorf("%w: %d bytes arrived, the custody record says %d", ErrFetchMismatch, n, size)
 	}

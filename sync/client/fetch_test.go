@@ -5,15 +5,23 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
+	"lawtrail/hub"
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
+	"lawtrail/sync/server"
 )
 
 // fetchSetup: terminal A of agency one took in a clip and sent it to the
@@ -199,5 +207,88 @@ func TestBlobPathsRefused(t *testing.T) {
 	want, _ := os.ReadFile(a.store.Blobs().Path(d))
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, want[100:200]) {
 		t.Fatalf("range: %s, %d bytes", resp.Status, len(body))
+	}
+}
+
+// A hub that answers a fetch with an endless stream (no Content-Length):
+// the terminal stops after the custody record's size, keeps nothing, and
+// holds no more memory than its copy buffer while it reads.
+func TestFetchFromAnEndlessHub(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent atomic.Int64
+	var stall atomic.Bool
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, protocol.PathBlobs) {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if stall.Load() {
+			w.Write(make([]byte, 1000))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		buf := make([]byte, 64<<10)
+		for r.Context().Err() == nil {
+			n, err := w.Write(buf)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := serveHub(t, h, dir, l, handler)
+	a := agencyTerminal(t, th, "采集站-A", agencyOne)
+	b := agencyTerminal(t, th, "采集站-B", agencyOne)
+	d := a.addFootage(t, 1<<20)[0]
+	a.sync(t, Options{})
+	b.sync(t, Options{})
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = b.client(t).FetchBlob(ctx, d, 1<<20)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrFetchMismatch) {
+		t.Fatalf("an endless answer: %v", err)
+	}
+	if held, _ := b.store.Blobs().Has(d); held || len(b.tempFiles(t)) != 0 {
+		t.Fatal("something of an endless answer kept")
+	}
+	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 8<<20 {
+		t.Fatalf("the heap grew by %d bytes reading an endless answer", grew)
+	}
+	// What the hub wrote before the terminal hung up: the clip's size and
+	// what the sockets' buffers took, not an unbounded stream.
+	if n := sent.Load(); n > 1<<20+64<<20 {
+		t.Fatalf("the terminal read on: the hub wrote %d bytes", n)
+	}
+	// A hub that stops sending mid-answer is cut at the stall limit.
+	stall.Store(true)
+	cl, err := New(ctx, b.store, b.key, Options{Timeout: 5 * time.Second, StallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = cl.FetchBlob(ctx, d, 1<<20)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "no progress") || time.Since(start) > 4*time.Second {
+		t.Fatalf("a stalled answer: %v after %s", err, time.Since(start))
+	}
+	if held, _ := b.store.Blobs().Has(d); held || len(b.tempFiles(t)) != 0 {
+		t.Fatal("something of a stalled answer kept")
 	}
 }
