@@ -94,7 +94,8 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 }
 
 // StartDemo unlocks and logs in as the demo officer, then opens tab
-// ("dock", "evidence", "cases", "card", "sync", "settings") and, on the
+// ("dock", "evidence", "cases", "document", "card", "sync", "settings",
+// "officers") and, on the
 // dock, starts docking the simulated recorder.
 func (u *UI) StartDemo(d Demo, tab string) {
 	background(func() (*terminal.Session, error) {
@@ -162,6 +163,9 @@ func (u *UI) openTab(tab string, d Demo) {
 			m.Sync.Reload(u)
 		case "settings":
 			m.Tabs.SelectIndex(5)
+		case "officers":
+			m.Tabs.SelectIndex(5)
+			m.Settings.Tabs.SelectIndex(1)
 		}
 	}
 }

@@ -25,7 +25,7 @@ shoot() { # name, width, height, seconds to wait, args…
 fresh=$(mktemp -d)
 shoot firstrun 1024 720 4 --data "$fresh/data"
 rm -rf "$fresh"
-for tab in dock evidence cases card sync settings; do
+for tab in dock evidence cases card sync settings officers; do
 	shoot "$tab" 1024 720 9 --demo --tab "$tab"
 done
 # the 现场笔录 being filled (its own window over the case screen)
