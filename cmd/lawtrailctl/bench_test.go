@@ -29,7 +29,7 @@ func BenchmarkIngestPeakRSS(b *testing.B) {
 		writeBig(b, filepath.Join(card, "DCIM", "20261120_101530_0001.MP4"), 2<<30)
 		exec.Command("sync").Run()
 		cmd := exec.Command(os.Args[0], "--data", dir, "ingest", "--from", card, "--progress", "json")
-		cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"])
+		cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_PIN="+pass["LAWTRAIL_PIN"])
 		out, _ := cmd.StdoutPipe()
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)

@@ -30,6 +30,10 @@ func cmdVerifyBundle() *command {
 	return c
 }
 
+// errBadCaseFile is a case file that could not even be read through (a
+// hostile archive, an endless line): a problem of the case file, exit 1.
+var errBadCaseFile = errors.New("case file cannot be verified")
+
 func verifyBundle(ctx context.Context, path string, e env, termKey, hubKey, tsaCert string) error {
 	var opt casefile.VerifyOptions
 	var err error
@@ -53,12 +57,12 @@ func verifyBundle(ctx context.Context, path string, e env, termKey, hubKey, tsaC
 	}
 	b, err := casefile.OpenBundle(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errBadCaseFile, err)
 	}
 	defer b.Close()
 	r, err := casefile.Verify(ctx, b, opt)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errBadCaseFile, err)
 	}
 	for _, c := range r.Claims {
 		fmt.Fprintf(e.stdout, "ok: %s\n", termSafe(c))

@@ -141,7 +141,7 @@ func TestIngestSurvivesKills(t *testing.T) {
 	kills := 0
 	for round := 0; kills < 20 && round < 60; round++ {
 		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"])
+		cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_PIN="+pass["LAWTRAIL_PIN"])
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {

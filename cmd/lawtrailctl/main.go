@@ -164,7 +164,7 @@ func codeOf(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
-	case errors.Is(err, errProblems), errors.Is(err, casefile.ErrBadArchive), errors.Is(err, casefile.ErrRecordDamaged):
+	case errors.Is(err, errProblems), errors.Is(err, errBadCaseFile), errors.Is(err, casefile.ErrBadArchive), errors.Is(err, casefile.ErrRecordDamaged):
 		return exitProblems
 	case errors.Is(err, errIncomplete):
 		return exitIncomplete
