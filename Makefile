@@ -93,3 +93,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzContainers -fuzztime 60s ./device/mtp/
 	$(GO) test -run '^$$' -fuzz FuzzGarbageReplies -fuzztime 60s ./device/unlock/
 	$(GO) test -run '^$$' -fuzz FuzzCompatID -fuzztime 60s ./device/usb/
+	$(GO) test -run '^$$' -fuzz FuzzParseConfigContent -fuzztime 60s ./casework/
