@@ -32,6 +32,7 @@ func twoDigits(n int) []string {
 func NewDateTimePicker(t time.Time) *DateTimePicker {
 	p := &DateTimePicker{Date: widget.NewDateEntry(), Hour: widget.NewSelect(twoDigits(24), nil),
 		Minute: widget.NewSelect(twoDigits(60), nil)}
+	p.Hour.PlaceHolder, p.Minute.PlaceHolder = "--", "--"
 	p.Set(t)
 	p.view = container.NewBorder(nil, nil, nil, container.NewHBox(p.Hour, widget.NewLabel(":"), p.Minute), p.Date)
 	return p

@@ -386,6 +386,9 @@ func enrollOnScreen(t *testing.T, u *UI) string {
 	if f == nil {
 		t.Fatal("no enrollment form")
 	}
+	if b := findButton(u.win.Canvas().Overlays().Top(), lang.L("officers.add.submit")); b == nil || b.Disabled() {
+		t.Fatal("with no valid-until date (no end) the enroll button is not offered")
+	}
 	until := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
 	fyne.DoAndWait(func() {
 		f.ValidUntil.SetDate(&until)
@@ -397,8 +400,8 @@ func enrollOnScreen(t *testing.T, u *UI) string {
 	test.Type(f.PIN, liPIN)
 	test.Type(f.PIN2, liPIN)
 	b := findButton(u.win.Canvas().Overlays().Top(), lang.L("officers.add.submit"))
-	if b == nil {
-		t.Fatal("no enroll button on the form")
+	if b == nil || b.Disabled() {
+		t.Fatal("no enroll button on the form, or it is disabled")
 	}
 	test.Tap(b)
 	eventually(t, "李四 in the list", func() bool { return len(o.Rows) == 2 })

@@ -160,9 +160,13 @@ func (s *OfficersScreen) showAdd(u *UI) {
 	f.ValidUntil.SetPlaceHolder(lang.L("officers.valid.none"))
 	f.PIN.SetPlaceHolder(lang.L("officers.pin.own"))
 	s.Adding = f
+	// Wrapped, so the form does not refuse an empty date (no end): the
+	// date entry's own validator wants one.
+	validUntil := container.NewBorder(nil, nil, nil, widget.NewButton(lang.L("officers.valid.clear"), func() { f.ValidUntil.SetDate(nil) }),
+		f.ValidUntil)
 	items := []*widget.FormItem{
-		widget.NewFormItem(lang.L("firstrun.officer.id"), f.ID), widget.NewFormItem(lang.L("firstrun.officer.name"), f.Name),
-		widget.NewFormItem(lang.L("firstrun.credential"), f.Credential), widget.NewFormItem(lang.L("officers.valid.until"), f.ValidUntil),
+		widget.NewFormItem(lang.L("officers.id"), f.ID), widget.NewFormItem(lang.L("officers.name"), f.Name),
+		widget.NewFormItem(lang.L("officers.credential.no"), f.Credential), widget.NewFormItem(lang.L("officers.valid.until"), validUntil),
 		widget.NewFormItem(lang.L("officers.roles"), f.Roles),
 		widget.NewFormItem(lang.L("officers.pin.new"), f.PIN), widget.NewFormItem(lang.L("officers.pin.again"), f.PIN2),
 	}
