@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -42,7 +43,10 @@ type Fetched struct {
 // FetchBlob brings the bytes of footage d from the hub into the blob store.
 // size is what the custody record says (negative: not known; the hub's size
 // is then taken, up to protocol.MaxBlobSize). A blob the store holds and
-// that verifies is not fetched again.
+// that verifies is not fetched again. A download cut by the network or a
+// stall keeps what arrived (blobs/tmp/partial-fetch<digest>) and the next
+// call asks only for the rest (Range); bytes that turn out not to match are
+// removed with the partial copy.
 func (c *Client) FetchBlob(ctx context.Context, d evidence.Digest, size int64) (Fetched, error) {
 	f := Fetched{Digest: d, Size: size, From: c.HubName()}
 	blobs := c.st.Blobs()
@@ -56,28 +60,36 @@ func (c *Client) FetchBlob(ctx context.Context, d evidence.Digest, size int64) (
 		f.Size, f.Held = fi.Size(), true
 		return f, nil
 	}
-	tmp, err := blobs.TempFile()
+	path, err := blobs.PartialPath("fetch" + d.String())
+	if err != nil {
+		return f, err
+	}
+	part, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return f, fmt.Errorf("fetch %s: %w", d, err)
 	}
+	keep := false // a cut download keeps its partial copy; a refused one does not
 	committed := false
 	defer func() {
 		if !committed {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			part.Close()
+			if !keep {
+				os.Remove(path)
+			}
 		}
 	}()
-	n, err := c.download(ctx, d, size, tmp)
+	n, err := c.resume(ctx, d, size, part)
 	if err != nil {
+		keep = errors.Is(err, ErrTimeout) || (!errors.Is(err, ErrFetchMismatch) && !errors.Is(err, ErrNotOnHub) && n > 0)
 		return f, fmt.Errorf("fetch %s: %w", d, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := part.Sync(); err != nil {
 		return f, fmt.Errorf("fetch %s: fsync: %w", d, err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := part.Close(); err != nil {
 		return f, fmt.Errorf("fetch %s: close: %w", d, err)
 	}
-	if err := blobs.Adopt(ctx, tmp.Name(), d); err != nil { // re-reads the copy from disk
+	if err := blobs.Adopt(ctx, path, d); err != nil { // re-reads the copy from disk
 		return f, fmt.Errorf("fetch %s: %w", d, err)
 	}
 	committed = true
@@ -90,51 +102,108 @@ func (c *Client) HubName() string {
 	return evidence.KeyID(c.hub.HubKey) + " " + c.hub.URL
 }
 
-// download streams the hub's bytes of d into w, hashing them, and returns
-// how many arrived. Only the 32 KiB copy buffer is held.
-func (c *Client) download(ctx context.Context, d evidence.Digest, size int64, w io.Writer) (int64, error) {
-	ctx, watch := c.watchDownload(ctx, d)
-	defer watch.stop()
-	path := protocol.PathBlobs + d.String()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(path), nil)
+// resume hashes what a partial copy holds already and downloads the rest
+// into it; it returns the copy's length.
+func (c *Client) resume(ctx context.Context, d evidence.Digest, size int64, part *os.File) (int64, error) {
+	h := sha256.New()
+	have, err := io.Copy(h, part)
 	if err != nil {
-		return 0, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, watch.explain(ctx, err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return 0, fmt.Errorf("%w: %w", ErrNotOnHub, decodeAnswer(resp, nil))
-	case resp.StatusCode != http.StatusOK:
-		return 0, decodeAnswer(resp, nil)
+		return 0, fmt.Errorf("read the partial copy: %w", err)
 	}
 	limit := int64(protocol.MaxBlobSize)
 	if size >= 0 {
 		limit = size
 	}
-	if resp.ContentLength > limit || (size >= 0 && resp.ContentLength >= 0 && resp.ContentLength != size) {
-		return 0, fmt.Errorf("%w: the hub sends %d bytes, the custody record says %d", ErrFetchMismatch, resp.ContentLength, size)
+	if have > limit {
+		if have, err = restart(part, h); err != nil {
+			return 0, err
+		}
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(&progressReader{r: resp.Body, watch: watch}, limit+1))
-	if err != nil {
-		return n, watch.explain(ctx, fmt.Errorf("read: %w", err))
+	if size < 0 || have < size {
+		if have, err = c.download(ctx, d, limit, part, h, have); err != nil {
+			return have, err
+		}
 	}
-	if cause := context.Cause(ctx); cause != nil { // cut: the body may end as if complete
-		return n, watch.explain(ctx, cause)
-	}
-	if n > limit || (size >= 0 && n != size) {
-		return n, fmt.Errorf("%w: %d bytes arrived, the custody record says %d", ErrFetchMismatch, n, size)
+	if size >= 0 && have != size {
+		return have, fmt.Errorf("%w: %d bytes arrived, the custody record says %d", ErrFetchMismatch, have, size)
 	}
 	var got evidence.Digest
 	h.Sum(got[:0])
 	if got != d {
-		return n, fmt.Errorf("%w: the %d bytes hash to %s", ErrFetchMismatch, n, got)
+		return have, fmt.Errorf("%w: the %d bytes hash to %s", ErrFetchMismatch, have, got)
 	}
-	return n, nil
+	return have, nil
+}
+
+// restart empties a partial copy and its hash.
+func restart(part *os.File, h hash.Hash) (int64, error) {
+	if err := part.Truncate(0); err != nil {
+		return 0, fmt.Errorf("restart the partial copy: %w", err)
+	}
+	if _, err := part.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("restart the partial copy: %w", err)
+	}
+	h.Reset()
+	return 0, nil
+}
+
+// download asks the hub for d from byte have on and appends what arrives to
+// part, hashing it into h; it returns the copy's new length. Only the 32 KiB
+// copy buffer is held, and at most limit bytes are taken in all.
+func (c *Client) download(ctx context.Context, d evidence.Digest, limit int64, part *os.File, h hash.Hash, have int64) (int64, error) {
+	ctx, watch := c.watchDownload(ctx, d)
+	defer watch.stop()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(protocol.PathBlobs+d.String()), nil)
+	if err != nil {
+		return have, err
+	}
+	if have > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
+		req.Header.Set("If-Range", `"`+d.String()+`"`)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return have, watch.explain(ctx, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return have, fmt.Errorf("%w: %w", ErrNotOnHub, decodeAnswer(resp, nil))
+	case resp.StatusCode == http.StatusPartialContent && have > 0:
+		if start, total, ok := contentRange(resp.Header.Get("Content-Range")); !ok || start != have || total > limit {
+			return have, fmt.Errorf("%w: the hub answers range %q to bytes=%d-", ErrFetchMismatch, resp.Header.Get("Content-Range"), have)
+		}
+	case resp.StatusCode == http.StatusOK:
+		if have, err = restart(part, h); err != nil {
+			return have, err
+		}
+	default:
+		return have, decodeAnswer(resp, nil)
+	}
+	if resp.ContentLength > limit-have {
+		return have, fmt.Errorf("%w: the hub sends %d more bytes after %d, the custody record says %d in all", ErrFetchMismatch, resp.ContentLength, have, limit)
+	}
+	n, err := io.Copy(io.MultiWriter(part, h), io.LimitReader(&progressReader{r: resp.Body, watch: watch}, limit-have+1))
+	have += n
+	if err != nil {
+		return have, watch.explain(ctx, fmt.Errorf("read: %w", err))
+	}
+	if cause := context.Cause(ctx); cause != nil { // cut: the body may end as if complete
+		return have, watch.explain(ctx, cause)
+	}
+	if have > limit {
+		return have, fmt.Errorf("%w: more than the %d bytes the custody record says", ErrFetchMismatch, limit)
+	}
+	return have, nil
+}
+
+// contentRange reads "bytes START-END/TOTAL".
+func contentRange(v string) (start, total int64, ok bool) {
+	var end int64
+	if _, err := fmt.Sscanf(v, "bytes %d-%d/%d", &start, &end, &total); err != nil || start < 0 || end < start || total <= end {
+		return 0, 0, false
+	}
+	return start, total, true
 }
 
 // downloadWatch cuts a download that makes no progress for the client's

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -225,15 +226,26 @@ func TestFetchFromAnEndlessHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent atomic.Int64
-	var stall atomic.Bool
+	var mode atomic.Value // "endless", "stall" (the first 100 KiB, then nothing), "serve"
+	mode.Store("endless")
+	var ranges []string
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, protocol.PathBlobs) {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, protocol.PathBlobs) || mode.Load() == "serve" {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, protocol.PathBlobs) {
+				ranges = append(ranges, r.Header.Get("Range"))
+			}
 			inner.ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		if stall.Load() {
-			w.Write(make([]byte, 1000))
+		if mode.Load() == "stall" {
+			content, err := os.ReadFile(h.Blobs().Path(mustDigest(r.URL.Path[len(protocol.PathBlobs):])))
+			if err != nil {
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Length", itoa64(len(content)))
+			w.Write(content[:100<<10])
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
 			return
@@ -277,8 +289,9 @@ func TestFetchFromAnEndlessHub(t *testing.T) {
 	if n := sent.Load(); n > 1<<20+64<<20 {
 		t.Fatalf("the terminal read on: the hub wrote %d bytes", n)
 	}
-	// A hub that stops sending mid-answer is cut at the stall limit.
-	stall.Store(true)
+	// A hub that stops sending mid-answer is cut at the stall limit; what
+	// arrived is kept for the next attempt, which asks for the rest.
+	mode.Store("stall")
 	cl, err := New(ctx, b.store, b.key, Options{Timeout: 5 * time.Second, StallTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +301,31 @@ func TestFetchFromAnEndlessHub(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "no progress") || time.Since(start) > 4*time.Second {
 		t.Fatalf("a stalled answer: %v after %s", err, time.Since(start))
 	}
-	if held, _ := b.store.Blobs().Has(d); held || len(b.tempFiles(t)) != 0 {
-		t.Fatal("something of a stalled answer kept")
+	if held, _ := b.store.Blobs().Has(d); held {
+		t.Fatal("a stalled answer's bytes taken in")
+	}
+	if left := b.tempFiles(t); len(left) != 1 || !strings.Contains(left[0], "partial-fetch") {
+		t.Fatalf("temporary files after a cut: %v", left)
+	}
+	mode.Store("serve")
+	f, err := b.client(t).FetchBlob(ctx, d, 1<<20)
+	if err != nil || f.Size != 1<<20 {
+		t.Fatalf("resumed fetch: %+v %v", f, err)
+	}
+	if len(ranges) != 1 || ranges[0] != "bytes=102400-" {
+		t.Fatalf("the resumed fetch asked for %q, want the rest after 100 KiB", ranges)
+	}
+	if err := b.store.Blobs().Verify(ctx, d); err != nil || len(b.tempFiles(t)) != 0 {
+		t.Fatalf("after resuming: %v, temporary files %v", err, b.tempFiles(t))
 	}
 }
+
+func mustDigest(s string) evidence.Digest {
+	d, err := evidence.ParseDigest(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func itoa64(n int) string { return strconv.Itoa(n) }
