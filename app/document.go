@@ -136,6 +136,20 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 	switch f.Type {
 	case casework.FieldLongText:
 		return text(true)
+	case casework.FieldDateTime:
+		// Picked on a calendar with hour and minute lists, set to now.
+		p := NewDateTimePicker(u.term.Now())
+		p.OnChanged(ed.changed)
+		ed.setters[f.Key] = func(v string) {
+			if t, err := time.ParseInLocation(timeLayout, v, casework.Shanghai); err == nil {
+				p.Set(t)
+			}
+		}
+		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
+			t, ok := p.Time()
+			return jsonString(t.Format(timeLayout)), ok
+		}
+		return p.View()
 	case casework.FieldConfirm:
 		c := widget.NewCheck(lang.L("doc.confirmed"), func(bool) { ed.changed() })
 		ed.setters[f.Key] = func(v string) { c.SetChecked(v == "true") }

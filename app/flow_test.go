@@ -312,6 +312,9 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	if err != nil || len(doc.Versions) != 1 {
 		t.Fatalf("document %s: %v", ed.DocID, err)
 	}
+	if got := string(doc.Versions[0].Content.Fields["start_time"]); got != `"2026-11-20 10:20"` {
+		t.Fatalf("start time picked as %s", got)
+	}
 	var named []map[string]string
 	json.Unmarshal(doc.Versions[0].Content.Fields["officers"], &named)
 	if len(named) != 2 || named[1]["id"] != "o-002" || named[1]["credential"] != "35010000002" || named[1]["name"] != "李四" {
@@ -391,7 +394,7 @@ func enrollOnScreen(t *testing.T, u *UI) string {
 	}
 	until := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
 	fyne.DoAndWait(func() {
-		f.ValidUntil.SetDate(&until)
+		f.ValidUntil.Set(&until)
 		f.Roles.SetSelected([]string{casework.RoleOfficer.Label(), casework.RoleClerk.Label()})
 	})
 	test.Type(f.ID, "o-002")

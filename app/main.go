@@ -25,7 +25,7 @@ type Main struct {
 // NewMain builds the main screen for the logged-in officer.
 func NewMain(u *UI) *Main {
 	m := &Main{Dock: NewDock(u), Evidence: NewEvidence(u), Cases: NewCases(u), Card: NewCard(u),
-		Sync: NewSyncScreen(u), Settings: NewSettingsScreen(u), SyncBadge: widget.NewLabel("")}
+		Sync: NewSyncScreen(u), Settings: NewSettingsScreen(u), SyncBadge: widget.NewLabel(lang.L("sync.badge.off"))}
 	m.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("tab.dock"), theme.DownloadIcon(), m.Dock.View()),
 		container.NewTabItemWithIcon(lang.L("tab.evidence"), theme.FileVideoIcon(), m.Evidence.View()),
@@ -49,6 +49,7 @@ func NewMain(u *UI) *Main {
 	who := widget.NewLabelWithStyle(lang.X("main.acting", "Acting: {{.Officer}}", map[string]any{"Officer": officerName(u.sess.Officer)}),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	shared := widget.NewLabel(lang.L("main.shared"))
+	shared.Wrapping = fyne.TextWrapWord
 	switchBtn := widget.NewButtonWithIcon(lang.L("main.switch"), theme.LogoutIcon(), func() {
 		u.showLogin()
 	})

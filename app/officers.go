@@ -34,7 +34,7 @@ type OfficersScreen struct {
 // OfficerForm is what enrolling an officer asks.
 type OfficerForm struct {
 	ID, Name, Credential *widget.Entry
-	ValidUntil           *widget.DateEntry // empty: no end
+	ValidUntil           *DateField // empty: no end
 	Roles                *widget.CheckGroup
 	PIN, PIN2            *widget.Entry
 }
@@ -154,16 +154,13 @@ func (s *OfficersScreen) officerAct(u *UI, work func() error, ok string) {
 
 func (s *OfficersScreen) showAdd(u *UI) {
 	f := &OfficerForm{ID: widget.NewEntry(), Name: widget.NewEntry(), Credential: widget.NewEntry(),
-		ValidUntil: widget.NewDateEntry(), Roles: roleChoices([]casework.Role{casework.RoleOfficer}),
+		ValidUntil: NewDateField(lang.L("officers.valid.none")), Roles: roleChoices([]casework.Role{casework.RoleOfficer}),
 		PIN: widget.NewPasswordEntry(), PIN2: widget.NewPasswordEntry()}
 	f.ID.SetPlaceHolder("o-002")
-	f.ValidUntil.SetPlaceHolder(lang.L("officers.valid.none"))
 	f.PIN.SetPlaceHolder(lang.L("officers.pin.own"))
 	s.Adding = f
-	// Wrapped, so the form does not refuse an empty date (no end): the
-	// date entry's own validator wants one.
-	validUntil := container.NewBorder(nil, nil, nil, widget.NewButton(lang.L("officers.valid.clear"), func() { f.ValidUntil.SetDate(nil) }),
-		f.ValidUntil)
+	validUntil := container.NewBorder(nil, nil, nil, widget.NewButton(lang.L("officers.valid.clear"), func() { f.ValidUntil.Set(nil) }),
+		f.ValidUntil.Button)
 	items := []*widget.FormItem{
 		widget.NewFormItem(lang.L("officers.id"), f.ID), widget.NewFormItem(lang.L("officers.name"), f.Name),
 		widget.NewFormItem(lang.L("officers.credential.no"), f.Credential), widget.NewFormItem(lang.L("officers.valid.until"), validUntil),
@@ -187,9 +184,7 @@ func (s *OfficersScreen) enroll(u *UI, f *OfficerForm) {
 	}
 	n := terminal.NewOfficer{ID: strings.TrimSpace(f.ID.Text), Name: strings.TrimSpace(f.Name.Text),
 		CredentialNo: strings.TrimSpace(f.Credential.Text), Roles: chosenRoles(f.Roles), PIN: []byte(f.PIN.Text)}
-	if d := f.ValidUntil.Date; d != nil && strings.TrimSpace(f.ValidUntil.Text) != "" {
-		n.ValidUntil = d.Format(casework.DateLayout)
-	}
+	n.ValidUntil = f.ValidUntil.Text() // YYYY-MM-DD (casework.DateLayout), "" for no end
 	ok := lang.X("officers.added", "", map[string]any{"Officer": n.Name + "（" + n.ID + "）"})
 	s.officerAct(u, func() error {
 		defer clear(n.PIN)
