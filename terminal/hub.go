@@ -16,7 +16,11 @@ import (
 // JoinHub enrolls this terminal with its hub using a one-time code from
 // `lawtrail-hub enroll`, pins the hub and records it. The hub knows the
 // terminal by the terminal's name. A terminal joins one hub.
+// A code that is not one (mistyped, truncated) is ErrBadInput.
 func (d *Desk) JoinHub(ctx context.Context, code string) (protocol.EnrollResponse, error) {
+	if _, err := protocol.ParseEnrollCode(code); err != nil {
+		return protocol.EnrollResponse{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
 	resp, err := client.Join(ctx, d.st, d.key, code, d.Info.Name)
 	if err != nil {
 		return resp, fmt.Errorf("join hub: %w", err)

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+
+	"lawtrail/sync/protocol"
 )
 
 func cmdHubJoin() *command {
 	c := newCommand("hub join", "CODE", "enroll this terminal with a hub (the one-time code from lawtrail-hub enroll)", 1)
 	c.detail = "Needs only the terminal passphrase. The hub knows the terminal by its name."
 	c.run = func(ctx context.Context, x *call, args []string) error {
+		if _, err := protocol.ParseEnrollCode(args[0]); err != nil {
+			return usagef("CODE: %v", err)
+		}
 		d, err := x.desk(ctx)
 		if err != nil {
 			return err

@@ -132,3 +132,16 @@ func TestExitCodeOfEachKindOfError(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped or endless enrollment code is a usage error, refused before
+// the passphrase is asked or anything is stored.
+func TestHubJoinRefusesAMalformedCode(t *testing.T) {
+	dir := initTerminal(t)
+	before := eventCount(t, dir)
+	for _, code := range []string{"LT1-nope", strings.Repeat("A", 1<<20), ""} {
+		if r := ctl(t, nil, "--data", dir, "hub", "join", code); r.code != exitUsage || !strings.Contains(r.stderr, "CODE") {
+			t.Errorf("hub join %.20q: exit %d %q", code, r.code, r.stderr)
+		}
+	}
+	noteNothingStored(t, dir, before, "hub join with a malformed code")
+}
