@@ -53,7 +53,11 @@ func NewCard(u *UI) *Card {
 	c.Name = bigText(o.Name)
 	c.Credential = bigText(lang.X("card.credential", "No. {{.No}}", map[string]any{"No": credential}))
 	c.Agency = widget.NewLabelWithStyle(u.desk.Info.AgencyName, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	c.Validity = widget.NewLabelWithStyle(lang.L("card.validity"), fyne.TextAlignCenter, fyne.TextStyle{})
+	validity := lang.L("card.validity")
+	if o.ValidUntil != "" {
+		validity = lang.X("card.valid.until", "", map[string]any{"Until": o.ValidUntil})
+	}
+	c.Validity = widget.NewLabelWithStyle(validity, fyne.TextAlignCenter, fyne.TextStyle{})
 	hub := ""
 	if link, err := u.st().Hub(u.ctx); err == nil {
 		hub = link.URL

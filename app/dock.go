@@ -130,7 +130,10 @@ func (d *Dock) StartDocking(u *UI, folder string) *RecorderCard {
 		return c
 	}
 	label, _ := filepath.Abs(folder)
-	c.onFinish = func() { c.RefreshSync(u) }
+	c.onFinish = func() {
+		c.RefreshSync(u)
+		u.acted() // the custody events go to the hub soon
+	}
 	dock, err := d.ingestDock(u, label, c)
 	if err != nil {
 		fsys.Close()

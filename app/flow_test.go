@@ -352,6 +352,9 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	test.Type(u.login.PIN, liPIN)
 	test.Tap(u.login.Submit)
 	eventually(t, "李四's main screen", func() bool { return u.main != nil && u.sess != nil && u.sess.Officer.ID == "o-002" })
+	if want := lang.X("card.valid.until", "", map[string]any{"Until": "2027-12-31"}); u.main.Card.Validity.Text != want {
+		t.Fatalf("李四's credential card says %q, want %q", u.main.Card.Validity.Text, want)
+	}
 	o := u.main.Settings.Officers
 	eventually(t, "the officers list", func() bool { return len(o.Rows) == 2 })
 	if o.Add.Visible() || findButton(o.View(), lang.L("officers.add")) != nil || findButton(o.View(), lang.L("officers.revoke")) != nil {

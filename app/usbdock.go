@@ -148,7 +148,10 @@ func (w *usbWatch) askPassword(ctx context.Context, cancel context.CancelFunc, d
 func (w *usbWatch) dock(rctx context.Context, cancel context.CancelFunc, dev usb.Device, password []byte) {
 	c := w.d.addCard(usbTitle(dev))
 	label := filepath.Join("usb", dev.Port) + " " + dev.VIDPID()
-	c.onFinish = func() { c.RefreshSync(w.u) }
+	c.onFinish = func() {
+		c.RefreshSync(w.u)
+		w.u.acted()
+	}
 	dock, err := w.d.ingestDock(w.u, label, c)
 	if err != nil {
 		cancel()
