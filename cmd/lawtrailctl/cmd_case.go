@@ -118,7 +118,8 @@ func cmdCaseStep() *command {
 	c.detail = `Times are "2006-01-02 15:04" in China Standard Time, or RFC 3339.
 --officers names everyone present (default: the acting officer and those in
 --pins); each of them other than the acting officer co-signs with their PIN
-from --pins FILE (lines "officer-id PIN", mode 600). Kinds: ` + stepKinds()
+from --pins FILE (lines "officer-id PIN", mode 600).
+Kinds: ` + stepKinds()
 	kind := c.flags.String("kind", "", "what was done, e.g. onsite_inspection, interview, seizure (required)")
 	start := c.flags.String("start", "", "when it began (required)")
 	end := c.flags.String("end", "", "when it ended (required)")

@@ -27,8 +27,9 @@ type command struct {
 	run              func(ctx context.Context, x *call, args []string) error
 }
 
-// newCommand starts a table entry taking exactly the positional arguments
-// named in args (e.g. "CASE PHASE"), none when args is empty.
+// newCommand starts a table entry: its name ("case advance"), the synopsis
+// of what follows it ("CASE PHASE"), a one-line summary, and how many
+// positional arguments it takes exactly (set maxArgs for more).
 func newCommand(name, synopsis, summary string, nargs int) *command {
 	c := &command{name: name, synopsis: synopsis, summary: summary, minArgs: nargs, maxArgs: nargs,
 		flags: flag.NewFlagSet(name, flag.ContinueOnError)}
@@ -168,7 +169,7 @@ func groupNames(table []*command, group string) string {
 func printUsage(w io.Writer, table []*command) {
 	fmt.Fprint(w, "usage: lawtrailctl [--data DIR] COMMAND [arguments and flags]\n\ncommands:\n")
 	for _, c := range table {
-		fmt.Fprintf(w, "  %s %s\n      %s\n", c.name, c.synopsis, c.summary)
+		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(c.name+" "+c.synopsis), c.summary)
 	}
 	fmt.Fprint(w, usageTail)
 }
