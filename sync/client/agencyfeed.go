@@ -156,6 +156,10 @@ func checkAgencyPage(page protocol.AgencyEvents, cp protocol.Checkpoint, hubKey 
 	return nil
 }
 
+// maxWriterName bounds the name a hub gives a writer (the hub enrolls names
+// of at most a few dozen characters).
+const maxWriterName = 256
+
 // foreignItems turns a checked page into the store's items, each with its
 // writer's pinned key; an item whose inclusion proof fails, or whose
 // writer the page does not name, is marked refused.
@@ -168,8 +172,12 @@ func (c *Client) foreignItems(cp protocol.Checkpoint, page protocol.AgencyEvents
 	for i, e := range page.Events {
 		w, named := writers[e.Terminal]
 		proof, _ := json.Marshal(e.Inclusion)
+		name := w.Name
+		if len(name) > maxWriterName {
+			name = "" // the hub's word only; the writer's own terminal.initialized names it
+		}
 		it := store.ForeignItem{Event: e.Event, Terminal: e.Terminal, Seq: e.Seq, LogIndex: e.LogIndex,
-			CheckpointSize: cp.Size, Inclusion: proof, WriterKey: w.PublicKey, WriterName: w.Name}
+			CheckpointSize: cp.Size, Inclusion: proof, WriterKey: w.PublicKey, WriterName: name}
 		h := e.Event.Hash()
 		switch {
 		case !named || len(w.PublicKey) != ed25519.PublicKeySize:

@@ -26,6 +26,20 @@ const (
 // (o-001, 张三) is an admin and an enforcement officer, joined to th.
 func agencyTerminal(t testing.TB, th *testHub, name, agency string) *terminal {
 	t.Helper()
+	tm := officerTerminal(t, name, agency)
+	code, err := th.hub.IssueCode(context.Background(), th.url(), agency, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Join(context.Background(), tm.store, tm.key, code.String(), name); err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// officerTerminal is agencyTerminal before it joins a hub.
+func officerTerminal(t testing.TB, name, agency string) *terminal {
+	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "terminal")
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{
@@ -41,15 +55,7 @@ func agencyTerminal(t testing.TB, th *testHub, name, agency string) *terminal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	tm := &terminal{dir: dir, store: s, key: key}
-	code, err := th.hub.IssueCode(ctx, th.url(), agency, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Join(ctx, s, key, code.String(), name); err != nil {
-		t.Fatal(err)
-	}
-	return tm
+	return &terminal{dir: dir, store: s, key: key}
 }
 
 // openCase records case id with a step on tm.
