@@ -19,8 +19,8 @@ import (
 
 // touch is one thing an event reads or writes: "case:ID", "phase:ID",
 // "step:ID", "doc:ID", "footage:DIGEST", "source:…", "officer:ID",
-// "agency:ID", "terminal:ID", or "*" (anything: a type this code does not
-// know).
+// "agency:ID", "terminal:ID", "config:KIND" (what the rules consult), or
+// "*" (anything: a type this code does not know).
 type touch struct {
 	key   string
 	write bool
@@ -67,6 +67,7 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 		}
 	case *casework.StepTextOnly:
 		w("step:" + p.Step)
+		r("config:" + string(casework.ConfigAVMatters))
 	case *casework.StepFootageLinked:
 		r("step:" + p.Step)
 		w("link:" + p.Step + "/" + p.Digest.String())
@@ -75,11 +76,16 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 		out = append(out, docTouches(p.DocumentContent)...)
 	case *casework.DocFinalized:
 		out = append(out, docTouches(p.DocumentContent)...)
+		r("config:" + string(casework.ConfigTemplates))
 	case *casework.FootageIngested:
 		w("footage:" + p.Digest.String())
 		w("source:" + sourceKey(p.SourceKey))
 	case *casework.FootageCleared:
 		w("source:" + sourceKey(p.SourceKey))
+	case *casework.FootageFetched:
+		r("footage:" + p.Digest.String()) // custody only
+	case *casework.ConfigPublished:
+		w("config:" + string(p.Kind)) // the rules of later acts read it
 	default:
 		w("*")
 	}
