@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"lawtrail/assets"
+	"lawtrail/casework"
 	"lawtrail/device"
 	"lawtrail/device/unlock"
 	"lawtrail/device/usb"
@@ -29,7 +30,15 @@ type DockOptions struct {
 // (the station is the terminal's name, on every front end), signed by the
 // terminal key. One Dock serves every recorder of the session, so its
 // limit on concurrent copies holds across them.
+//
+// An officer whose roles cannot record custody (the clerk role, or the
+// officer role with a valid credential) is refused here, before gigabytes
+// are copied only to have every custody record refused; the rule at append
+// stays the authority.
 func (s *Session) NewDock(o DockOptions) (*ingest.Dock, error) {
+	if err := s.mayDock(); err != nil {
+		return nil, err
+	}
 	if o.Profiles == nil {
 		ps, err := s.RecorderProfiles() // config.go: published or bundled
 		if err != nil {
@@ -43,6 +52,23 @@ func (s *Session) NewDock(o DockOptions) (*ingest.Dock, error) {
 		return nil, fmt.Errorf("dock: %w", err)
 	}
 	return d, nil
+}
+
+// mayDock is the rule for footage.ingested as it applies to the session
+// officer (casework's actRoles: clerk, or officer with a valid credential).
+func (s *Session) mayDock() error {
+	o := s.Officer
+	switch {
+	case casework.HasRole(o.Roles, casework.RoleClerk):
+		return nil
+	case !casework.HasRole(o.Roles, casework.RoleOfficer):
+		return fmt.Errorf("%w: %w: %s (%s) holds %v; docking recorders needs the clerk or officer role", casework.ErrRule, casework.ErrRole,
+			o.Name, o.ID, o.Roles)
+	case !o.CredentialValidAt(s.now()):
+		return fmt.Errorf("%w: %w: %s (%s) may dock recorders as an officer only with a valid enforcement credential", casework.ErrRule,
+			casework.ErrCredentialExpired, o.Name, o.ID)
+	}
+	return nil
 }
 
 // BundledRecorderProfiles are the file-name profiles shipped with lawtrail.

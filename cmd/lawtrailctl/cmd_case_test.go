@@ -136,3 +136,21 @@ func TestIncompleteAndFailedExitCodes(t *testing.T) {
 		t.Fatalf("ledger into a missing folder: exit %d %q", r.code, r.stderr)
 	}
 }
+
+// A clerk is refused before the copy when their roles cannot record
+// custody: nothing stored, no footage copied.
+func TestIngestRefusesAnOfficerWhoMayNotDock(t *testing.T) {
+	dir := initTerminal(t)
+	enroll(t, dir, "o-005", "钱八", "", "975310", "reviewer")
+	card := t.TempDir()
+	makeCard(t, card, 2, 0)
+	before := eventCount(t, dir)
+	r := ctl(t, as("", "975310"), "--data", dir, "ingest", "--from", card, "--clerk", "o-005")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "needs the clerk or officer role") {
+		t.Fatalf("ingest by a reviewer: exit %d %q", r.code, r.stderr)
+	}
+	noteNothingStored(t, dir, before, "ingest by a reviewer")
+	if blobs, _ := filepath.Glob(filepath.Join(dir, "blobs", "*", "*")); len(blobs) != 0 {
+		t.Errorf("a refused docking copied %d blobs", len(blobs))
+	}
+}
