@@ -198,6 +198,7 @@ exit codes:
   1  the record or a case file has problems (check, footage verify, verify-bundle)
   2  usage: unknown command or flag, a missing or malformed argument, a refused
      input file (too large, readable by others), no data folder (run init first)
+     or one other users own or can write
   3  sync: this data folder's record diverges from the hub's; nothing was sent
      (run lawtrailctl sync recover)
   4  refused: a rule (role, revoked officer, expired credential, missing

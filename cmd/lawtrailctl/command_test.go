@@ -111,6 +111,8 @@ func TestExitCodeOfEachKindOfError(t *testing.T) {
 		{fmt.Errorf("footage verify: %w", errProblems), exitProblems},
 		{usagef("--out is required"), exitUsage},
 		{fmt.Errorf("open: %w", store.ErrNotInitialized), exitUsage},
+		{fmt.Errorf("open store: %w", store.ErrDataDirUnsafe), exitUsage},
+		{fmt.Errorf("init: %w", store.ErrDataDirNotOwned), exitUsage},
 		{fmt.Errorf("sync: %w", client.ErrDiverged), exitDiverged},
 		{fmt.Errorf("append: %w: %w: x", casework.ErrRule, casework.ErrRole), exitRefused},
 		{fmt.Errorf("append: %w: %w: x", casework.ErrRule, casework.ErrCredentialExpired), exitRefused},

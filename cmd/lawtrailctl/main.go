@@ -12,7 +12,7 @@
 //
 //	0  done
 //	1  the record or a case file has problems (check, footage verify, verify-bundle)
-//	2  usage: unknown command or flag, missing or malformed argument, refused input file, no data folder
+//	2  usage: unknown command or flag, missing or malformed argument, refused input file, no data folder or one not private
 //	3  sync found this data folder's record diverging from the hub's: nothing was sent (sync recover)
 //	4  refused by a rule or invalid values, or something named does not exist: nothing stored
 //	5  could not unlock or log in: wrong passphrase or PIN, locked out, officer unknown here
@@ -162,7 +162,7 @@ func codeOf(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.Is(err, store.ErrDataDirUnsafe), errors.Is(err, store.ErrDataDirNotOwned):
 		return exitUsage
 	case errors.Is(err, errProblems), errors.Is(err, errBadCaseFile), errors.Is(err, casefile.ErrBadArchive), errors.Is(err, casefile.ErrRecordDamaged):
 		return exitProblems
