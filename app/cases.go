@@ -282,6 +282,7 @@ func (c *Cases) addStep(u *UI) {
 		Note: c.StepNote.Text, Officers: c.Present.IDs(), Witnesses: c.Present.Witnesses()}
 	c.Present.Reset() // the PINs were for this step only; a refusal asks again
 	c.act(u, func() error {
+		defer forget(n.Witnesses)
 		_, err := u.sess.RecordStep(u.ctx, n)
 		return err
 	}, func() {

@@ -310,7 +310,10 @@ func (ed *DocumentEditor) finalize(u *UI) {
 	if ed.Officers != nil {
 		witnesses = ed.Officers.Witnesses()
 	}
-	background(func() (terminal.Finalized, error) { return u.sess.FinalizeDocument(u.ctx, d, witnesses) },
+	background(func() (terminal.Finalized, error) {
+		defer forget(witnesses)
+		return u.sess.FinalizeDocument(u.ctx, d, witnesses)
+	},
 		func(f terminal.Finalized, err error) {
 			if err != nil {
 				if ed.Officers != nil && terminal.Code(err) != terminal.CodeFields {

@@ -171,3 +171,10 @@ func (p *OfficerPicker) Reset() {
 		p.OnChanged()
 	}
 }
+
+// forget wipes the PINs of witnesses once their act is done.
+func forget(witnesses []terminal.Witness) {
+	for _, w := range witnesses {
+		clear(w.PIN)
+	}
+}

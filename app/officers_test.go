@@ -31,6 +31,7 @@ func demoUI(t *testing.T) (*UI, Demo, fyne.Window) {
 	}
 	win := a.NewWindow("lawtrail")
 	u := New(context.Background(), a, win, d.DataDir)
+	u.KDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	u.Bus = nil
 	t.Cleanup(u.Close)
 	d.Recorder = ""
@@ -151,4 +152,53 @@ func findEntry(o fyne.CanvasObject) *widget.Entry {
 func findCheckGroup(o fyne.CanvasObject) *widget.CheckGroup {
 	g, _ := findObject(o, func(c fyne.CanvasObject) bool { _, ok := c.(*widget.CheckGroup); return ok }).(*widget.CheckGroup)
 	return g
+}
+
+// Anyone changes their own PIN: a wrong current PIN is refused in words,
+// two new PINs that differ are refused, then the new PIN logs in and the
+// old one no longer does.
+func TestUIChangeOwnPIN(t *testing.T) {
+	defer holdUI()()
+	u, d, win := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	o := u.main.Settings.Officers
+	change := func(old, pin, again string) {
+		t.Helper()
+		o.Status.SetText("")
+		test.Tap(o.ChangePIN)
+		top := win.Canvas().Overlays().Top()
+		var entries []*widget.Entry
+		findObject(top, func(c fyne.CanvasObject) bool {
+			if e, ok := c.(*widget.Entry); ok && e.Password {
+				entries = append(entries, e)
+			}
+			return false
+		})
+		if len(entries) != 3 {
+			t.Fatalf("%d PIN entries on the dialog", len(entries))
+		}
+		for i, s := range []string{old, pin, again} {
+			test.Type(entries[i], s)
+		}
+		test.Tap(findButton(top, lang.L("officers.pin.submit")))
+		eventually(t, "the answer", func() bool { return o.Status.Text != "" })
+	}
+	change("000000", "975311", "975311")
+	if want := errText(&terminal.WrongPINError{Officer: d.Officer, Left: terminal.MaxPINFailures - 1}); o.Status.Text != want {
+		t.Fatalf("wrong current PIN: %q, want %q", o.Status.Text, want)
+	}
+	change(d.PIN, "975311", "975312")
+	if o.Status.Text != lang.L("firstrun.err.pin2") {
+		t.Fatalf("two new PINs that differ: %q", o.Status.Text)
+	}
+	change(d.PIN, "975311", "975311")
+	if o.Status.Text != lang.L("officers.pin.done") {
+		t.Fatalf("change: %q", o.Status.Text)
+	}
+	if _, err := u.desk.Login(context.Background(), d.Officer, []byte(d.PIN)); terminal.Code(err) != terminal.CodeWrongPIN {
+		t.Fatalf("the old PIN after the change: %v", err)
+	}
+	if _, err := u.desk.Login(context.Background(), d.Officer, []byte("975311")); err != nil {
+		t.Fatalf("the new PIN: %v", err)
+	}
 }
