@@ -11,14 +11,17 @@ import (
 	"lawtrail/evidence"
 )
 
-// OpenAgencyBlob implements server.Backend: a blob the hub holds and an
-// accepted event of a terminal of terminal's agency names (the asking
-// terminal's own included). Any other digest is not found.
+// OpenAgencyBlob implements server.Backend: a blob a terminal of terminal's
+// agency sent (the asking terminal included) — it holds the receipt, which
+// the hub signs only for bytes that an accepted event of that terminal names
+// and that hashed to the digest. Naming a digest is not enough: a terminal
+// could name any digest it learnt in an event of its own. Any other digest
+// is not found.
 func (h *Hub) OpenAgencyBlob(ctx context.Context, terminal string, d evidence.Digest) (io.ReadSeekCloser, bool, error) {
 	var n int
 	err := h.db.QueryRowContext(ctx, `SELECT count(*) FROM blobs b WHERE b.digest = ? AND EXISTS (
-		SELECT 1 FROM named_blobs n JOIN terminals w ON w.id = n.terminal JOIN terminals me ON me.agency = w.agency
-		WHERE n.digest = b.digest AND me.id = ?)`, d.String(), terminal).Scan(&n)
+		SELECT 1 FROM receipts r JOIN terminals w ON w.id = r.terminal JOIN terminals me ON me.agency = w.agency
+		WHERE r.digest = b.digest AND me.id = ?)`, d.String(), terminal).Scan(&n)
 	if err != nil {
 		return nil, false, fmt.Errorf("blob %s for %s: %w", d, terminal, err)
 	}

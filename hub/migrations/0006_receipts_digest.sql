@@ -1,2 +1,2 @@
--- GET /v1/blobs/<digest> asks which terminals named a digest.
-CREATE INDEX named_blobs_digest ON named_blobs (digest);
+-- GET /v1/blobs/<digest> asks which terminals hold a receipt for a digest.
+CREATE INDEX receipts_digest ON receipts (digest);

@@ -143,12 +143,27 @@ func TestFetchRefusedOutsideTheAgency(t *testing.T) {
 	_, _, b, c, d := fetchSetup(t, 64<<10)
 	var nobody evidence.Digest
 	nobody[0] = 7
+	// C, of the other agency, learnt the digest (from a case file, say) and
+	// names it in a custody event of its own: naming is not having sent the
+	// bytes, so the hub still does not serve them to C.
+	if _, err := c.store.Append(ctx, c.key, store.Draft{Actor: "o-001", Blobs: []evidence.Digest{d}, Payload: &casework.FootageIngested{
+		Digest: d, SourceKey: casework.SourceKey{DeviceSerial: "X", Path: "DCIM/x.MP4", Size: 64 << 10,
+			ModTime: time.Date(2026, 11, 20, 10, 0, 0, 0, casework.Shanghai)}, Clerk: "o-001", Station: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := New(ctx, c.store, c.key, Options{Metered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		tm   *terminal
 		d    evidence.Digest
 	}{
-		{"another agency's terminal", c, d},
+		{"another agency's terminal that named the digest itself", c, d},
 		{"a digest nobody named", b, nobody},
 	} {
 		_, err := tc.tm.client(t).FetchBlob(ctx, tc.d, -1)

@@ -67,9 +67,9 @@ type Backend interface {
 	// quarantines those of its (signature-checked) events that are not
 	// the hub's and do not continue the hub's chain.
 	RecordDivergence(ctx context.Context, terminal string, rep protocol.DivergenceReport, events []Verified) (protocol.DivergenceRecorded, error)
-	// OpenAgencyBlob opens a blob the hub holds for terminal to fetch: one an
-	// accepted event of a terminal of terminal's agency names; found is false
-	// for any other digest, whether held or not (blobfetch.go).
+	// OpenAgencyBlob opens a blob the hub holds for terminal to fetch: one a
+	// terminal of terminal's agency sent (it holds the receipt); found is
+	// false for any other digest, whether held or not (blobfetch.go).
 	OpenAgencyBlob(ctx context.Context, terminal string, digest evidence.Digest) (blob io.ReadSeekCloser, found bool, err error)
 	// UploadDir is where tus keeps uploads in progress (the blob store's
 	// file system, so a finished upload moves in by rename).

@@ -12,8 +12,8 @@ import (
 // fetchBlob serves GET /v1/blobs/<digest>: footage another terminal of the
 // asking terminal's agency took in (or the asker itself), for a terminal
 // that holds its custody through the agency feed but not its bytes. Only a
-// blob the hub holds and an accepted event of a terminal of the same agency
-// names is served; every other digest is not_found, the same answer whether
+// blob a terminal of the same agency sent (and holds the receipt of) is
+// served; every other digest is not_found, the same answer whether
 // the blob exists for another agency or not at all, so nothing about another
 // agency's footage is disclosed. Range requests are served (a cut download
 // resumes); the bytes stream from the file, and the terminal hashes every
