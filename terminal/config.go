@@ -146,7 +146,7 @@ type ConfigState struct {
 	Kind      casework.ConfigKind `json:"kind"`
 	Published bool                `json:"published"`          // false: the bundled file
 	Version   int                 `json:"version,omitempty"`  // the published version
-	Note      string              `json:"note,omitempty"`     //
+	Note      string              `json:"note,omitempty"`     // why, as the admin wrote it
 	Officer   string              `json:"officer,omitempty"`  // the admin who published it
 	Terminal  string              `json:"terminal,omitempty"` // where it was recorded
 	At        string              `json:"at,omitempty"`       // when
