@@ -138,10 +138,14 @@ func TestIncompleteAndFailedExitCodes(t *testing.T) {
 }
 
 // A clerk is refused before the copy when their roles cannot record
-// custody: nothing stored, no footage copied.
-func TestIngestRefusesAnOfficerWhoMayNotDock(t *testing.T) {
-	dir := initTerminal(t)
+// custody: nothing stored, no footage copied. A clerk who may dock logs in
+// with their own PIN; custody records name them and the terminal's name as
+// the station (never the host name); another --station is refused.
+func TestIngestClerkAndStation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	mustRun(t, dir, pass, "init", "--agency", "某区市场监督管理局", "--officer-id", "o-001", "--officer-name", "张三", "--terminal-name", "采集站-7")
 	enroll(t, dir, "o-005", "钱八", "", "975310", "reviewer")
+	enroll(t, dir, "o-006", "孙九", "", "975311", "clerk")
 	card := t.TempDir()
 	makeCard(t, card, 2, 0)
 	before := eventCount(t, dir)
@@ -149,8 +153,28 @@ func TestIngestRefusesAnOfficerWhoMayNotDock(t *testing.T) {
 	if r.code != exitRefused || !strings.Contains(r.stderr, "needs the clerk or officer role") {
 		t.Fatalf("ingest by a reviewer: exit %d %q", r.code, r.stderr)
 	}
-	noteNothingStored(t, dir, before, "ingest by a reviewer")
+	refused(t, dir, as("o-006", "975311"), exitUsage, "--station", "ingest", "--from", card, "--station", "host-1")
+	noteNothingStored(t, dir, before, "refused dockings")
 	if blobs, _ := filepath.Glob(filepath.Join(dir, "blobs", "*", "*")); len(blobs) != 0 {
 		t.Errorf("a refused docking copied %d blobs", len(blobs))
+	}
+	mustRun(t, dir, as("o-006", "975311"), "ingest", "--from", card, "--serial", "DSJ1234")
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, nil, "log", "--json")), "\n") {
+		var l struct {
+			Type, Actor string
+			Payload     struct{ Clerk, Station string }
+		}
+		json.Unmarshal([]byte(line), &l)
+		if l.Type != "footage.ingested" {
+			continue
+		}
+		n++
+		if l.Actor != "o-006" || l.Payload.Clerk != "o-006" || l.Payload.Station != "采集站-7" {
+			t.Errorf("custody by %s, clerk %s at station %q; want o-006 at 采集站-7", l.Actor, l.Payload.Clerk, l.Payload.Station)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d custody records, want 2", n)
 	}
 }

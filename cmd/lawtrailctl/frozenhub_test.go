@@ -43,7 +43,7 @@ func TestSyncAgainstAFrozenHubEndsInTime(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	took := time.Since(start)
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() == 0 || guard.Err() != nil {
+	if !errors.As(err, &exit) || exit.ExitCode() != exitFailed || guard.Err() != nil {
 		t.Fatalf("sync against a frozen hub: %v after %s\n%s", err, took, out)
 	}
 	if !strings.Contains(string(out), "hub timeout") || !strings.Contains(string(out), "within 2s") {
