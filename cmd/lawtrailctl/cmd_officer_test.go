@@ -121,3 +121,27 @@ func TestOfficerCommandsCLI(t *testing.T) {
 		t.Fatalf("check: %d %s", r.code, r.stdout)
 	}
 }
+
+// A script that starts lawtrailctl afresh for each guess gets no more
+// tries than the app: five wrong PINs lock the officer (exit 5), and then
+// the right PIN is refused too until the lock ends; nothing is stored.
+func TestPINLockoutAcrossProcesses(t *testing.T) {
+	dir := initTerminal(t)
+	enroll(t, dir, "o-002", "李四", "35010000002", liPIN, "officer")
+	before := eventCount(t, dir)
+	newCase := []string{"--data", dir, "case", "new", "--number", "1", "--title", "t"}
+	for i := 1; i <= 5; i++ {
+		r := ctlProcess(t, as("o-002", "00000"+string(rune('0'+i))), newCase...)
+		want := "tries left"
+		if i == 5 {
+			want = "locked until"
+		}
+		if r.code != exitSecret || !strings.Contains(r.stderr, want) {
+			t.Fatalf("wrong PIN %d: exit %d %q", i, r.code, r.stderr)
+		}
+	}
+	if r := ctlProcess(t, as("o-002", liPIN), newCase...); r.code != exitSecret || !strings.Contains(r.stderr, "locked until") {
+		t.Fatalf("the right PIN while locked: exit %d %q", r.code, r.stderr)
+	}
+	noteNothingStored(t, dir, before, "logins while guessing")
+}
