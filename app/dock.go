@@ -179,7 +179,7 @@ func (c *RecorderCard) apply(up ingest.Update) {
 		c.digests = append(c.digests, up.Digest)
 	}
 	if up.State == ingest.StateFailed {
-		c.Errors.SetText(strings.TrimSpace(c.Errors.Text + "\n" + up.Path + ": " + up.Error))
+		c.Errors.SetText(strings.TrimSpace(c.Errors.Text + "\n" + fileFailed(up.Path, up.Error)))
 	}
 	c.Rate.SetText(line)
 }
@@ -204,7 +204,7 @@ func (c *RecorderCard) finish(s ingest.Summary, err error) {
 		"Rate": fmt.Sprintf("%.1f", s.MiBps())}))
 	var problems []string
 	for _, f := range s.Failed {
-		problems = append(problems, f.Path+": "+f.Err)
+		problems = append(problems, fileFailed(f.Path, f.Err))
 	}
 	for _, f := range s.ClearErrs {
 		problems = append(problems, lang.L("dock.kept")+" "+f.Path+": "+f.Err)
@@ -259,4 +259,10 @@ func (d *Dock) RefreshSync(u *UI) {
 			c.RefreshSync(u)
 		}
 	}
+}
+
+// fileFailed says that one file of a recorder was not taken in, and why
+// (the pipeline's own words as the detail).
+func fileFailed(path, why string) string {
+	return lang.X("dock.file.failed", "{{.Path}}: {{.Error}}", map[string]any{"Path": path, "Error": why})
 }
