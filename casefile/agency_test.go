@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -121,12 +123,22 @@ func TestCaseFileAcrossTerminals(t *testing.T) {
 		if len(clips) != 1 {
 			t.Fatalf("%s's file carries %d clips, want its own one", name, len(clips))
 		}
+		// The README procedure, with standard tools only, checks each chain.
+		_, self, _, _ := runtime.Caller(0)
+		script := filepath.Join(filepath.Dir(self), "..", "scripts", "verify-bundle.sh")
+		if text, err := exec.Command("bash", script, out).CombinedOutput(); err != nil ||
+			!strings.Contains(string(text), "verify as 2 chains, each signed by its terminal") || !strings.Contains(string(text), "all steps held") {
+			t.Fatalf("the README procedure on %s's file: %v\n%s", name, err, text)
+		}
 		// Another terminal's event forged in the file: named, not believed.
 		forged := forgeOtherEvent(t, events, term.key.ID())
 		os.WriteFile(filepath.Join(out, EventsFile), forged, 0o600)
 		casefiletest.Resum(t, out)
 		if v := verifyFolder(t, out, testEnv(t)); v.OK() {
 			t.Fatalf("%s's file with another terminal's event forged verifies", name)
+		}
+		if text, err := exec.Command("bash", script, out).CombinedOutput(); err == nil {
+			t.Fatalf("the README procedure passed a forged event of another terminal:\n%s", text)
 		}
 	}
 }
