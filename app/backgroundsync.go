@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -22,7 +23,8 @@ const SyncEvery = 60 * time.Second
 // main screen. No officer's PIN is needed: the terminal key speaks to the
 // hub.
 type backgroundSync struct {
-	kick chan struct{}
+	kick    chan struct{}
+	metered atomic.Bool // the settings' switch, read off the UI goroutine
 }
 
 // startSync starts the background sync for the unlocked terminal, once.
@@ -31,6 +33,7 @@ func (u *UI) startSync() {
 		return
 	}
 	u.sync = &backgroundSync{kick: make(chan struct{}, 1)}
+	u.sync.metered.Store(u.settings.Metered)
 	go u.sync.run(u.ctx, u)
 }
 
@@ -74,7 +77,7 @@ func (b *backgroundSync) pass(ctx context.Context, u *UI) error {
 	} else if err != nil {
 		return err
 	}
-	c, err := u.desk.SyncClient(ctx, client.Options{Metered: u.settings.Metered})
+	c, err := u.desk.SyncClient(ctx, client.Options{Metered: b.metered.Load()})
 	if err != nil {
 		return err
 	}
@@ -117,4 +120,11 @@ func shortTime(s string) string {
 		return dashIfEmpty(s)
 	}
 	return t.In(casework.Shanghai).Format("01-02 15:04")
+}
+
+// setMetered tells the background sync the metered-link switch changed.
+func (u *UI) setMetered(on bool) {
+	if u.sync != nil {
+		u.sync.metered.Store(on)
+	}
 }

@@ -46,6 +46,7 @@ func NewSettingsScreen(u *UI) *SettingsScreen {
 	s.Metered = widget.NewCheck(lang.L("settings.metered"), func(on bool) {
 		u.settings.Metered = on
 		u.settings.save(u.app.Preferences())
+		u.setMetered(on)
 	})
 	s.Metered.SetChecked(u.settings.Metered)
 	s.Dark = widget.NewCheck(lang.L("settings.dark"), func(on bool) {
