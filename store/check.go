@@ -55,6 +55,11 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 	if err := s.checkSQLite(ctx, &r); err != nil {
 		return r, err
 	}
+	// A sync pass cut after storing feed pages leaves their rebuild in the
+	// log order pending (foreign.go): derived state only, done first.
+	if _, err := s.FinishForeign(ctx); err != nil {
+		return r, err
+	}
 	// One pass verifies every event and rebuilds the derived tables from
 	// the ones that hold, in a replica the tables are then compared with.
 	removeStaleReplicas(s.dir)

@@ -350,3 +350,27 @@ func TestCheckNamesAnEditedForeignEvent(t *testing.T) {
 		t.Fatalf("check: %+v", report.Problems)
 	}
 }
+
+// A pass cut after a page that deferred its rebuild leaves the projections
+// stale; check does the rebuild first, then finds nothing wrong.
+func TestCheckFinishesAPendingRebuild(t *testing.T) {
+	ctx := context.Background()
+	a, b := newFixtureNamed(t, "采集站-A"), newFixtureNamed(t, "采集站-B")
+	b.append(t, b.caseDrafts(4)...)
+	log := newHubLog()
+	log.push(t, b)
+	res, err := a.store.ApplyForeign(ctx, ForeignBatch{Items: log.pending(a), Next: uint64(len(log.items))})
+	if err != nil || !res.Rebuilt {
+		t.Fatalf("%+v %v: A's own unlogged enrollment of o-001 sits after B's acts", res, err)
+	}
+	if ids := caseIDs(t, a.store); len(ids) != 0 {
+		t.Fatalf("projected before the rebuild: %v", ids)
+	}
+	report, err := a.store.Check(ctx, a.trusted(t))
+	if err != nil || !report.OK() {
+		t.Fatalf("check: %+v %v", report.Problems, err)
+	}
+	if ids := caseIDs(t, a.store); len(ids) != 1 {
+		t.Fatalf("after check: %v", ids)
+	}
+}
