@@ -83,6 +83,10 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 		}
 		n, err := c.uploadBlob(ctx, b)
 		rep.BytesSent += n
+		held := heldAlready(err)
+		if held {
+			err = nil // the hub holds these bytes from another terminal: the receipt is ours
+		}
 		if err != nil {
 			errs = append(errs, err)
 			rep.BlobsWaiting++
@@ -91,7 +95,9 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 			}
 			continue
 		}
-		rep.BlobsSent++
+		if !held {
+			rep.BlobsSent++
+		}
 		// The outcome comes from the receipt, never from the upload's answer.
 		if ok, err := c.fetchReceipt(ctx, b.Digest); err != nil || !ok {
 			rep.BlobsWaiting++
@@ -184,4 +190,12 @@ func (c *Client) Run(ctx context.Context, every time.Duration, report func(Repor
 		case <-time.After(wait):
 		}
 	}
+}
+
+// heldAlready reports an upload the hub refused because it holds the bytes
+// already (another terminal of the agency docked the same clip); the hub has
+// then given this terminal its own receipt.
+func heldAlready(err error) bool {
+	var pe *protocol.Error
+	return errors.As(err, &pe) && pe.Code == protocol.CodeAlreadyReceived
 }

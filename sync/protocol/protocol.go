@@ -183,20 +183,23 @@ func (e *Error) Error() string {
 
 // Error codes.
 const (
-	CodeMalformed      = "malformed"       // a request or event body that does not parse
-	CodeTooLarge       = "too_large"       // a request over the limits above
-	CodeBadSignature   = "bad_signature"   // an event not signed by its terminal (or officer)
-	CodeBrokenChain    = "broken_chain"    // prev does not link to the hub's last event
-	CodeGap            = "gap"             // the batch does not start at last_seq+1 or skips
-	CodeFork           = "fork"            // a known seq with another body: quarantined
-	CodeWrongTerminal  = "wrong_terminal"  // an event of another terminal in this connection
-	CodeNotEnrolled    = "not_enrolled"    // the client key is not an enrolled terminal
-	CodeRevoked        = "revoked"         // the terminal was revoked
-	CodeBadCode        = "bad_code"        // enrollment code unknown, used or expired
-	CodeUnnamedBlob    = "unnamed_blob"    // a blob no accepted event of this terminal names
-	CodeDigestMismatch = "digest_mismatch" // uploaded bytes do not hash to the named digest
-	CodeNotFound       = "not_found"
-	CodeInternal       = "internal"
+	CodeMalformed = "malformed" // a request or event body that does not parse
+	// CodeAlreadyReceived refuses an upload of bytes the hub holds: the
+	// terminal has a receipt for them (ask for it), none are sent again.
+	CodeAlreadyReceived = "already_received"
+	CodeTooLarge        = "too_large"       // a request over the limits above
+	CodeBadSignature    = "bad_signature"   // an event not signed by its terminal (or officer)
+	CodeBrokenChain     = "broken_chain"    // prev does not link to the hub's last event
+	CodeGap             = "gap"             // the batch does not start at last_seq+1 or skips
+	CodeFork            = "fork"            // a known seq with another body: quarantined
+	CodeWrongTerminal   = "wrong_terminal"  // an event of another terminal in this connection
+	CodeNotEnrolled     = "not_enrolled"    // the client key is not an enrolled terminal
+	CodeRevoked         = "revoked"         // the terminal was revoked
+	CodeBadCode         = "bad_code"        // enrollment code unknown, used or expired
+	CodeUnnamedBlob     = "unnamed_blob"    // a blob no accepted event of this terminal names
+	CodeDigestMismatch  = "digest_mismatch" // uploaded bytes do not hash to the named digest
+	CodeNotFound        = "not_found"
+	CodeInternal        = "internal"
 )
 
 // ParseUint reads a query parameter that must be a non-negative integer.

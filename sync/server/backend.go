@@ -50,6 +50,10 @@ type Backend interface {
 	// StoreBlob moves an uploaded file into the content-addressed store
 	// after re-hashing it against digest, logs it and signs a receipt.
 	StoreBlob(ctx context.Context, terminal string, digest evidence.Digest, path string) (protocol.Receipt, error)
+	// GrantHeldReceipt gives terminal its own receipt for a blob the hub
+	// already holds (uploaded by another terminal), when size matches;
+	// found is false when no such blob is held.
+	GrantHeldReceipt(ctx context.Context, terminal string, digest evidence.Digest, size int64) (protocol.Receipt, bool, error)
 	// Receipt returns the receipt of a blob for the terminal.
 	Receipt(ctx context.Context, terminal string, digest evidence.Digest) (protocol.Receipt, bool, error)
 	// InclusionProof proves leaf index is in the log of size (at most the

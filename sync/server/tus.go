@@ -80,7 +80,13 @@ func (h *Handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 		return resp, tusd.FileInfoChanges{}, err
 	}
 	if held {
-		resp, err := tusRefusal(http.StatusConflict, "already_received", d.String()+" is held already; ask for its receipt")
+		// The same bytes came from another terminal (a clip docked twice):
+		// this terminal gets its own receipt and sends nothing.
+		if _, _, err := h.backend.GrantHeldReceipt(ev.Context, terminal, d, ev.Upload.Size); err != nil {
+			resp, err := tusRefusal(http.StatusBadRequest, protocol.CodeMalformed, err.Error())
+			return resp, tusd.FileInfoChanges{}, err
+		}
+		resp, err := tusRefusal(http.StatusConflict, protocol.CodeAlreadyReceived, d.String()+" is held already; ask for its receipt")
 		return resp, tusd.FileInfoChanges{}, err
 	}
 	suffix := make([]byte, 6)
