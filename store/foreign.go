@@ -115,18 +115,15 @@ func (s *Store) ApplyForeign(ctx context.Context, b ForeignBatch) (ForeignResult
 // rebuilds once). The caller calls it when it has taken every page; it is
 // safe to call at any time.
 func (s *Store) FinishForeign(ctx context.Context) (rebuilt bool, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("finish feed: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, "SELECT replay_pending != 0 FROM sync_status WHERE id = 1").Scan(&rebuilt); err != nil || !rebuilt {
+	if err := s.db.QueryRowContext(ctx, "SELECT replay_pending != 0 FROM sync_status WHERE id = 1").Scan(&rebuilt); err != nil || !rebuilt {
 		return false, err
 	}
-	if err := s.replayAll(ctx, tx); err != nil {
+	// Replayed in a scratch database and swapped in (aside.go): the
+	// record's own writes wait only for the swap.
+	if err := s.rebuildAside(ctx); err != nil {
 		return false, fmt.Errorf("finish feed: %w", err)
 	}
-	return true, tx.Commit()
+	return true, nil
 }
 
 // foreignApplier applies the items of one batch inside its transaction.

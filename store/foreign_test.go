@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -372,5 +373,53 @@ func TestCheckFinishesAPendingRebuild(t *testing.T) {
 	}
 	if ids := caseIDs(t, a.store); len(ids) != 1 {
 		t.Fatalf("after check: %v", ids)
+	}
+}
+
+// The rebuild runs aside while the terminal keeps working: its own acts
+// recorded meanwhile are applied on top of the swapped-in tables, and
+// another terminal's events recorded meanwhile make the swap a rebuild in
+// place; either way the projections are what a full rebuild gives.
+func TestRebuildAsideWhileWorking(t *testing.T) {
+	for _, meanwhile := range []string{"own acts", "another page"} {
+		t.Run(meanwhile, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := newFixtureNamed(t, "采集站-A"), newFixtureNamed(t, "采集站-B")
+			b.append(t, b.caseDrafts(4)...)
+			log := newHubLog()
+			log.push(t, b)
+			first := log.pending(a)
+			if res, err := a.store.ApplyForeign(ctx, ForeignBatch{Items: first[:5]}); err != nil || !res.Rebuilt {
+				t.Fatalf("%+v %v", res, err)
+			}
+			rep, err := newReplica(ctx, a.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rep.Close()
+			rep.cfg = a.store.cfg
+			last, err := rep.replayCopyOf(ctx, filepath.Join(a.dir, DatabaseFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if meanwhile == "own acts" {
+				a.append(t, a.caseDrafts(9)...)
+			} else if _, err := a.store.ApplyForeign(ctx, ForeignBatch{Items: first[5:]}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.store.swapIn(ctx, filepath.Join(rep.scratch, DatabaseFile), last); err != nil {
+				t.Fatal(err)
+			}
+			got := dumpProjections(t, a.store.db)
+			if err := a.store.RebuildProjections(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if want := dumpProjections(t, a.store.db); got != want {
+				t.Fatalf("swapped in:\n%s\nfull rebuild:\n%s", got, want)
+			}
+			if ids := caseIDs(t, a.store); len(ids) != map[string]int{"own acts": 2, "another page": 1}[meanwhile] {
+				t.Fatalf("cases %v", ids)
+			}
+		})
 	}
 }
