@@ -202,8 +202,7 @@ func checkAct(ctx context.Context, st State, a Act) error {
 // type allows; an enforcement act needs a valid credential.
 func checkActor(ctx context.Context, st State, a Act) error {
 	typ := a.Payload.EventType()
-	allowed, known := actRoles[typ]
-	if !known {
+	if _, known := actRoles[typ]; !known {
 		return refuse(nil, "no rule allows recording an event of type %q", typ)
 	}
 	if e, ok := a.Payload.(*OfficerEnrolled); ok {
@@ -225,6 +224,19 @@ func checkActor(ctx context.Context, st State, a Act) error {
 	if err != nil || !found {
 		return refuse(err, "actor %s is not an enrolled officer", a.Actor)
 	}
+	return MayRecord(o, typ, a.At)
+}
+
+// MayRecord says whether officer o, as the record knows them, may record an
+// event of type typ at time at: not revoked, holding a role the type allows,
+// and — where only the officer role allows it — a valid credential. Front
+// ends ask it to refuse early (before copying footage, say); the append
+// asks it again and is the authority.
+func MayRecord(o Officer, typ string, at time.Time) error {
+	allowed, known := actRoles[typ]
+	if !known {
+		return refuse(nil, "no rule allows recording an event of type %q", typ)
+	}
 	if o.Revoked {
 		return fmt.Errorf("%w: %w: %s (%s) may no longer act: %s", ErrRule, ErrRevoked, o.Name, o.ID, o.RevokeReason)
 	}
@@ -237,7 +249,7 @@ func checkActor(ctx context.Context, st State, a Act) error {
 	if len(holds) == 0 {
 		return fmt.Errorf("%w: %w: %s (%s) holds %v; %s needs one of %v", ErrRule, ErrRole, o.Name, o.ID, o.Roles, typ, allowed)
 	}
-	if slices.Equal(holds, []Role{RoleOfficer}) && !o.CredentialValidAt(a.At) {
+	if slices.Equal(holds, []Role{RoleOfficer}) && !o.CredentialValidAt(at) {
 		return expired(o)
 	}
 	return nil

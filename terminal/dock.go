@@ -55,20 +55,9 @@ func (s *Session) NewDock(o DockOptions) (*ingest.Dock, error) {
 }
 
 // mayDock is the rule for footage.ingested as it applies to the session
-// officer (casework's actRoles: clerk, or officer with a valid credential).
+// officer now (casework.MayRecord: clerk, or officer with a valid credential).
 func (s *Session) mayDock() error {
-	o := s.Officer
-	switch {
-	case casework.HasRole(o.Roles, casework.RoleClerk):
-		return nil
-	case !casework.HasRole(o.Roles, casework.RoleOfficer):
-		return fmt.Errorf("%w: %w: %s (%s) holds %v; docking recorders needs the clerk or officer role", casework.ErrRule, casework.ErrRole,
-			o.Name, o.ID, o.Roles)
-	case !o.CredentialValidAt(s.now()):
-		return fmt.Errorf("%w: %w: %s (%s) may dock recorders as an officer only with a valid enforcement credential", casework.ErrRule,
-			casework.ErrCredentialExpired, o.Name, o.ID)
-	}
-	return nil
+	return casework.MayRecord(s.Officer, casework.TypeFootageIngested, s.now())
 }
 
 // BundledRecorderProfiles are the file-name profiles shipped with lawtrail.
