@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
@@ -32,6 +33,9 @@ type AgencyReport struct {
 	Waiting   int `json:"waiting"`
 	Conflicts int `json:"conflicts"`
 	Pages     int `json:"pages"`
+	// RebuildMillis is how long the projections' rebuild in the log order
+	// took, when the pass needed one (the app's writes wait meanwhile).
+	RebuildMillis int64 `json:"rebuild_ms,omitempty"`
 }
 
 func (r *AgencyReport) add(res store.ForeignResult) {
@@ -50,8 +54,13 @@ func (c *Client) pullAgency(ctx context.Context, hubLast uint64) (rep AgencyRepo
 	defer func() {
 		// The projections, if a page placed events before ones applied
 		// already, are rebuilt in the log order once, after every page.
-		if _, ferr := c.st.FinishForeign(ctx); ferr != nil && err == nil {
+		start := time.Now()
+		rebuilt, ferr := c.st.FinishForeign(ctx)
+		if ferr != nil && err == nil {
 			err = ferr
+		}
+		if rebuilt {
+			rep.RebuildMillis = max(1, time.Since(start).Milliseconds())
 		}
 	}()
 	cp, err := c.knownCheckpoint(ctx)
