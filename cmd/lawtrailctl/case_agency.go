@@ -100,3 +100,14 @@ func printAgencyStatus(s client.Status, w io.Writer) {
 		tprintf(w, "REFUSED feed item %s#%d at log index %d (%s): %s\n", r.Terminal, r.Seq, r.LogIndex, r.At, r.Reason)
 	}
 }
+
+// printAgencyPass adds what a pass took from the agency feed to its line.
+func printAgencyPass(a client.AgencyReport, w io.Writer) {
+	if a.Applied+a.Refused+a.Waiting+a.Conflicts == 0 {
+		return
+	}
+	tprintf(w, ", other terminals' events %d (refused %d, waiting %d, conflicts %d)", a.Applied, a.Refused, a.Waiting, a.Conflicts)
+	if a.RebuildMillis > 0 {
+		tprintf(w, ", rebuilt in log order in %.1f s", float64(a.RebuildMillis)/1000)
+	}
+}

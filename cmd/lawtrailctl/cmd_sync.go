@@ -55,6 +55,7 @@ func syncRun(ctx context.Context, x *call, opt client.Options, once bool, every 
 	report := func(rep client.Report, err error) {
 		tprintf(e.stdout, "%s events sent %d (hub at %d), footage sent %d (%.1f MiB), receipts %d, waiting %d",
 			time.Now().Format(time.TimeOnly), rep.EventsSent, rep.HubLastSeq, rep.BlobsSent, float64(rep.BytesSent)/(1<<20), rep.Receipts, rep.BlobsWaiting)
+		printAgencyPass(rep.Agency, e.stdout) // case_agency.go
 		if err != nil {
 			tprintf(e.stdout, "; error: %v", err)
 		}
