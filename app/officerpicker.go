@@ -25,6 +25,7 @@ type OfficerPicker struct {
 	byLabel   map[string]casework.Officer
 	pins      map[string][]byte
 	quiet     bool // changing the selection from code, not by a tap
+	loads     int  // Reloads asked for: only the latest one's answer is shown
 	view      fyne.CanvasObject
 }
 
@@ -56,8 +57,13 @@ func officerLabel(o casework.Officer) string {
 // Reload lists the officers who can co-sign here: enrolled on this
 // tablet, not revoked, other than the one logged in.
 func (p *OfficerPicker) Reload(u *UI) {
+	p.loads++
+	load := p.loads
 	background(func() ([]terminal.OfficerRow, error) { return u.term.Officers(u.ctx) },
 		func(rows []terminal.OfficerRow, err error) {
+			if load != p.loads {
+				return // a later reload answers (an earlier one finishing last would show stale officers)
+			}
 			if err != nil {
 				return // the picker stays as it was; acts still need only the officer logged in
 			}

@@ -28,6 +28,7 @@ type OfficersScreen struct {
 	// Adding is the enrollment form while its dialog is open (for tests).
 	Adding *OfficerForm
 	admin  bool
+	loads  int // Reloads asked for: only the latest one's answer is shown
 	view   fyne.CanvasObject
 }
 
@@ -63,8 +64,13 @@ func (s *OfficersScreen) View() fyne.CanvasObject { return s.view }
 
 // Reload reads the officers in the background.
 func (s *OfficersScreen) Reload(u *UI) {
+	s.loads++
+	load := s.loads
 	background(func() ([]terminal.OfficerRow, error) { return u.term.Officers(u.ctx) },
 		func(rows []terminal.OfficerRow, err error) {
+			if load != s.loads {
+				return // a later reload answers
+			}
 			if err != nil {
 				s.Status.SetText(errText(err))
 				return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,5 +201,58 @@ func TestUIChangeOwnPIN(t *testing.T) {
 	}
 	if _, err := u.desk.Login(context.Background(), d.Officer, []byte("975311")); err != nil {
 		t.Fatalf("the new PIN: %v", err)
+	}
+}
+
+// A second officer who cannot co-sign is refused in words and nothing is
+// recorded: an expired credential, a locked PIN; a revoked officer is not
+// offered at all.
+func TestUIWitnessRefusals(t *testing.T) {
+	defer holdUI()()
+	u, _, win := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	ctx := context.Background()
+	enroll := func(id, name, validUntil string) {
+		t.Helper()
+		if _, err := u.sess.EnrollOfficer(ctx, terminal.NewOfficer{ID: id, Name: name, CredentialNo: "3501" + id[2:], ValidUntil: validUntil,
+			Roles: []casework.Role{casework.RoleOfficer}, PIN: []byte("864200")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enroll("o-003", "王五", "2020-01-01")
+	enroll("o-004", "赵六", "")
+	for i := 0; i < terminal.MaxPINFailures; i++ {
+		u.desk.Login(ctx, "o-004", []byte("000000"))
+	}
+	if err := u.sess.RevokeOfficer(ctx, "o-002", "调离"); err != nil {
+		t.Fatal(err)
+	}
+	c := u.main.Cases
+	c.Reload(u)
+	eventually(t, "the demo case and the officers", func() bool {
+		return c.List.Length() == 1 && len(c.Present.Group.Options) == 2
+	})
+	for _, l := range c.Present.Group.Options {
+		if strings.Contains(l, "李四") {
+			t.Fatal("a revoked officer is offered as present")
+		}
+	}
+	fyne.DoAndWait(func() { c.List.Select(0) })
+	eventually(t, "the case to open", func() bool { return c.Selected != nil })
+	for _, tc := range []struct{ name, key string }{{"王五", "err.credential_expired"}, {"赵六", "err.locked"}} {
+		i := slices.IndexFunc(c.Present.Group.Options, func(l string) bool { return strings.Contains(l, tc.name) })
+		fyne.DoAndWait(func() { c.Present.Group.SetSelected([]string{c.Present.Group.Options[i]}) })
+		answerPINDialog(t, win, "864200", lang.L("present.confirm"))
+		before := eventCount(t, u)
+		c.Status.SetText("")
+		test.Tap(c.AddStep)
+		eventually(t, "the refusal", func() bool { return c.Status.Text != "" })
+		ok := says(c.Status.Text, tc.key)
+		if tc.key == "err.locked" {
+			ok = strings.Contains(c.Status.Text, "o-004") && !says(c.Status.Text, "err.other")
+		}
+		if !ok || eventCount(t, u) != before {
+			t.Errorf("%s present: status %q (want %s), %d events recorded", tc.name, c.Status.Text, tc.key, eventCount(t, u)-before)
+		}
 	}
 }
