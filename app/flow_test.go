@@ -366,9 +366,12 @@ const liPIN = "246813"
 
 // saysLocked reports whether text is the translated lockout of o-001 (at
 // whatever time the lock ends).
-func saysLocked(text string) bool {
+func saysLocked(text string) bool { return saysLockedFor(text, "o-001") }
+
+// saysLockedFor is saysLocked for officer.
+func saysLockedFor(text, officer string) bool {
 	mark := time.Date(2000, 1, 1, 1, 2, 3, 0, time.UTC)
-	before, after, _ := strings.Cut(errText(&terminal.LockedError{Officer: "o-001", Until: mark}), mark.Format(time.TimeOnly))
+	before, after, _ := strings.Cut(errText(&terminal.LockedError{Officer: officer, Until: mark}), mark.Format(time.TimeOnly))
 	return strings.HasPrefix(text, before) && strings.HasSuffix(text, after) && len(text) > len(before)+len(after)
 }
 

@@ -249,7 +249,7 @@ func TestUIWitnessRefusals(t *testing.T) {
 		eventually(t, "the refusal", func() bool { return c.Status.Text != "" })
 		ok := says(c.Status.Text, tc.key)
 		if tc.key == "err.locked" {
-			ok = strings.Contains(c.Status.Text, "o-004") && !says(c.Status.Text, "err.other")
+			ok = saysLockedFor(c.Status.Text, "o-004")
 		}
 		if !ok || eventCount(t, u) != before {
 			t.Errorf("%s present: status %q (want %s), %d events recorded", tc.name, c.Status.Text, tc.key, eventCount(t, u)-before)
