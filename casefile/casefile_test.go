@@ -41,7 +41,7 @@ func caseWithFootage(t *testing.T) (*store.Store, evidence.KeyPair, string) {
 	dir := filepath.Join(t.TempDir(), "terminal")
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "采集站-1", AgencyName: "某区市场监督管理局",
 		OfficerID: "o-001", OfficerName: "张三", CredentialNo: "35010000001",
-		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk, casework.RoleOfficer},
+		Roles:      []casework.Role{casework.RoleAdmin, casework.RoleClerk, casework.RoleOfficer},
 		Passphrase: []byte("terminal passphrase"), PIN: []byte("246810"), KDF: hubtest.FastKDF, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
