@@ -10,7 +10,9 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // Evidence lists every footage file — a virtualized list, smooth with
@@ -50,7 +52,7 @@ func NewEvidence(u *UI) *Evidence {
 	}
 	e.Open = widget.NewButton(lang.L("evidence.open"), func() {
 		if e.current != nil {
-			u.app.OpenURL(&url.URL{Scheme: "file", Path: u.st().Blobs().Path(e.current.Digest)})
+			e.open(u, e.current.Digest)
 		}
 	})
 	e.Open.Disable()
@@ -63,6 +65,30 @@ func NewEvidence(u *UI) *Evidence {
 
 // View returns the screen.
 func (e *Evidence) View() fyne.CanvasObject { return e.view }
+
+// open hands a clip to the system's player. A clip docked on another
+// terminal of the agency (its custody came by the feed, its bytes did not)
+// is first fetched from the hub, verified and recorded as fetched by the
+// officer logged in.
+func (e *Evidence) open(u *UI, d evidence.Digest) {
+	path := u.st().Blobs().Path(d)
+	if has, err := u.st().Blobs().Has(d); err == nil && has {
+		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+		return
+	}
+	e.Open.Disable()
+	e.Detail.SetText(lang.L("evidence.fetching"))
+	background(func() (terminal.FetchedFootage, error) { return u.sess.FetchFootage(u.ctx, d.String()) },
+		func(_ terminal.FetchedFootage, err error) {
+			e.Open.Enable()
+			if err != nil {
+				e.Detail.SetText(errText(err))
+				return
+			}
+			e.Detail.SetText(lang.L("evidence.fetched"))
+			u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+		})
+}
 
 func rowText(it store.FootageItem) string {
 	start := it.Start

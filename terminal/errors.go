@@ -8,6 +8,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/sync/client"
 )
 
 // Errors a person can act on. Front ends map each (with Code) to translated
@@ -58,6 +59,9 @@ const (
 	CodeBadInput          = "bad_input"
 	CodeSecrets           = "weak_secret"
 	CodeNotTerminal       = "not_a_terminal"
+	CodeNoFootage         = "no_footage"
+	CodeNotOnHub          = "not_on_hub"
+	CodeFetchMismatch     = "fetch_mismatch"
 	CodeOther             = "other"
 )
 
@@ -98,6 +102,12 @@ func Code(err error) string {
 		return CodeSecrets
 	case errors.Is(err, store.ErrNotInitialized):
 		return CodeNotTerminal
+	case errors.Is(err, store.ErrNoFootage):
+		return CodeNoFootage
+	case errors.Is(err, client.ErrNotOnHub):
+		return CodeNotOnHub
+	case errors.Is(err, client.ErrFetchMismatch):
+		return CodeFetchMismatch
 	}
 	return CodeOther
 }

@@ -3,7 +3,6 @@ package terminal
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
@@ -32,11 +31,8 @@ func (s *Session) FetchFootage(ctx context.Context, digest string) (FetchedFoota
 	if err != nil {
 		return out, badInput("footage %q: %v", digest, err)
 	}
-	if allowed := casework.RolesFor(casework.TypeFootageFetched); !slices.ContainsFunc(allowed, func(r casework.Role) bool {
-		return casework.HasRole(s.Officer.Roles, r)
-	}) {
-		return out, fmt.Errorf("%w: %w: %s (%s) holds %v; fetching footage needs one of %v", casework.ErrRule, casework.ErrRole,
-			s.Officer.Name, s.Officer.ID, s.Officer.Roles, allowed)
+	if err := casework.MayRecord(s.Officer, casework.TypeFootageFetched, s.now()); err != nil {
+		return out, err
 	}
 	origin, err := s.st.FootageOrigin(ctx, d)
 	if err != nil {
