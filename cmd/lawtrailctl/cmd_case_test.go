@@ -150,7 +150,7 @@ func TestIngestClerkAndStation(t *testing.T) {
 	makeCard(t, card, 2, 0)
 	before := eventCount(t, dir)
 	r := ctl(t, as("", "975310"), "--data", dir, "ingest", "--from", card, "--clerk", "o-005")
-	if r.code != exitRefused || !strings.Contains(r.stderr, "needs the clerk or officer role") {
+	if r.code != exitRefused || !strings.Contains(r.stderr, "footage.ingested needs one of [clerk officer]") {
 		t.Fatalf("ingest by a reviewer: exit %d %q", r.code, r.stderr)
 	}
 	refused(t, dir, as("o-006", "975311"), exitUsage, "--station", "ingest", "--from", card, "--station", "host-1")
