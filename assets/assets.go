@@ -49,6 +49,12 @@ var DemoClips embed.FS
 //go:embed lists/av-matters.json
 var AVMatters []byte
 
+// MajorDecisions is the shipped example list of major enforcement decisions
+// and the review policy (重大执法决定法制审核事项清单), casework.ParseMajorList reads it.
+//
+//go:embed lists/major-decisions.json
+var MajorDecisions []byte
+
 // Templates holds templates/*.json, the document types (casework.LoadTemplates).
 //
 //go:embed templates/*.json

@@ -17,7 +17,8 @@ import (
 type Env struct {
 	Matters   casework.AVMatters
 	Templates map[string]*casework.Template
-	Font      []byte // TrueType, for PDFs
+	Major     *casework.MajorList // the bundled list of major decisions (published ones come with the events)
+	Font      []byte              // TrueType, for PDFs
 }
 
 type bundleTerminal struct {

@@ -235,7 +235,7 @@ func (v *verification) checkEvents(ctx context.Context) (*store.Replica, error) 
 			return fn(ev)
 		})
 	}
-	cfg := &casework.Config{Templates: v.opt.Env.Templates, AVMatters: v.opt.Env.Matters}
+	cfg := &casework.Config{Templates: v.opt.Env.Templates, AVMatters: v.opt.Env.Matters, MajorList: v.opt.Env.Major}
 	rep, report, err := store.ReplicaOfPlaced(ctx, trusted, cfg, v.readPlaces(), each)
 	if err != nil {
 		return nil, fmt.Errorf("case file: %w", err)

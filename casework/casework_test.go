@@ -104,6 +104,11 @@ type memState struct {
 	steps    map[string]StepInfo
 	sources  map[string]SourceRecord
 	config   *Config
+	// legal review (review_test.go)
+	decisions    map[string]Decision     // by case
+	reviews      map[string]ReviewRecord // by case
+	participants map[string][]string     // by case
+	docs         map[string]DocumentRecord
 }
 
 func (m *memState) Officer(_ context.Context, id string) (Officer, bool, error) {
@@ -122,8 +127,32 @@ func (m *memState) Step(_ context.Context, id string) (StepInfo, bool, error) {
 	s, ok := m.steps[id]
 	return s, ok, nil
 }
-func (m *memState) Document(context.Context, string) (DocumentRecord, bool, error) {
-	return DocumentRecord{}, false, nil
+func (m *memState) Document(_ context.Context, id string) (DocumentRecord, bool, error) {
+	d, ok := m.docs[id]
+	return d, ok, nil
+}
+
+func (m *memState) Decision(_ context.Context, c string) (Decision, bool, error) {
+	d, ok := m.decisions[c]
+	return d, ok, nil
+}
+
+func (m *memState) Review(_ context.Context, id string) (ReviewRecord, bool, error) {
+	for _, r := range m.reviews {
+		if r.ID == id {
+			return r, true, nil
+		}
+	}
+	return ReviewRecord{}, false, nil
+}
+
+func (m *memState) CaseReview(_ context.Context, c string) (ReviewRecord, bool, error) {
+	r, ok := m.reviews[c]
+	return r, ok, nil
+}
+
+func (m *memState) CaseParticipants(_ context.Context, c string) ([]string, error) {
+	return m.participants[c], nil
 }
 
 func (m *memState) FootageExists(_ context.Context, d string) (bool, error) { return false, nil }

@@ -29,10 +29,11 @@ const (
 	ConfigAVMatters        ConfigKind = "av_matters"        // the AV matters list (ParseAVMatters)
 	ConfigHolidays         ConfigKind = "holidays"          // a holiday patch (ParseHolidays)
 	ConfigRecorderProfiles ConfigKind = "recorder_profiles" // recorder file-name profiles (device.ParseProfiles)
+	ConfigMajorList        ConfigKind = "major_list"        // the list of major decisions and review policy (ParseMajorList)
 )
 
 // ConfigKinds lists every kind, in the order they are shown.
-var ConfigKinds = []ConfigKind{ConfigTemplates, ConfigAVMatters, ConfigHolidays, ConfigRecorderProfiles}
+var ConfigKinds = []ConfigKind{ConfigTemplates, ConfigAVMatters, ConfigHolidays, ConfigRecorderProfiles, ConfigMajorList}
 
 // MaxConfigContent bounds a published file: it travels inside one event
 // body (at most 1 MiB, base64 makes it 4/3 larger).
@@ -81,6 +82,8 @@ func ParseConfigContent(kind ConfigKind, raw []byte) (any, error) {
 		return ParseAVMatters(raw)
 	case ConfigHolidays:
 		return ParseHolidays(raw)
+	case ConfigMajorList:
+		return ParseMajorList(raw)
 	case ConfigRecorderProfiles:
 		if !json.Valid(raw) {
 			return nil, fmt.Errorf("recorder profiles: not a JSON value")
@@ -161,6 +164,8 @@ func Overlay(base *Config, published []Published) (*Config, error) {
 			cfg.Calendar = v
 		case []byte:
 			cfg.RecorderProfiles = v
+		case *MajorList:
+			cfg.MajorList = v
 		}
 		cfg.Versions[p.Kind] = p.Version
 	}

@@ -94,4 +94,6 @@ type DocumentRecord struct {
 	Case      string
 	Finalized int             // finalized versions so far
 	LastHash  evidence.Digest // content hash of the latest finalized version
+	// Draft is the draft being worked on, if any (nil once finalized).
+	Draft *DocumentContent
 }

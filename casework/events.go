@@ -203,6 +203,20 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &ConfigPublished{}
 	case TypeFootageFetched:
 		p = &FootageFetched{}
+	case TypeDecisionProposed:
+		p = &DecisionProposed{}
+	case TypeReviewSubmitted:
+		p = &ReviewSubmitted{}
+	case TypeReviewAssigned:
+		p = &ReviewAssigned{}
+	case TypeReviewExtended:
+		p = &ReviewExtended{}
+	case TypeReviewOpinion:
+		p = &ReviewOpinion{}
+	case TypeReviewDisputed:
+		p = &ReviewDisputed{}
+	case TypeReviewResolved:
+		p = &ReviewResolved{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

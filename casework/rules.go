@@ -62,6 +62,16 @@ type State interface {
 	// Config is the agency configuration in force: templates and lists. Nil
 	// when none is known; the acts that need one are then refused.
 	Config() *Config
+	// Decision is a case's proposed decision as it stands: the latest of
+	// case.decision_proposed and a decision document's draft or version.
+	Decision(ctx context.Context, caseID string) (Decision, bool, error)
+	// Review is the latest round of a review; CaseReview the case's review.
+	Review(ctx context.Context, id string) (ReviewRecord, bool, error)
+	CaseReview(ctx context.Context, caseID string) (ReviewRecord, bool, error)
+	// CaseParticipants lists the officers who took part in a case: opened
+	// it, recorded or were present at a step, signed or were named in a
+	// document, submitted its decision for review (a reviewer recuses).
+	CaseParticipants(ctx context.Context, caseID string) ([]string, error)
 }
 
 // Config is an agency's configuration the rules consult: document templates
@@ -79,6 +89,9 @@ type Config struct {
 	// CheckProfiles, when set, judges a published recorder profiles file
 	// (the parser lives in device, which casework does not import).
 	CheckProfiles func(raw []byte) error
+	// MajorList is the list of major decisions and the review policy; nil:
+	// none known (every decision is then not major).
+	MajorList *MajorList
 	// Versions is the published version in force per kind; absent: bundled.
 	Versions map[ConfigKind]int
 }
@@ -111,6 +124,13 @@ var actRoles = map[string][]Role{
 	TypeCaseExported:        Roles,
 	TypeConfigPublished:     {RoleAdmin},
 	TypeFootageFetched:      {RoleOfficer, RoleClerk, RoleReviewer, RoleHead, RoleSupervisor},
+	TypeDecisionProposed:    {RoleOfficer},
+	TypeReviewSubmitted:     {RoleOfficer},
+	TypeReviewAssigned:      {RoleHead, RoleReviewer},
+	TypeReviewExtended:      {RoleHead},
+	TypeReviewOpinion:       {RoleReviewer},
+	TypeReviewDisputed:      {RoleOfficer},
+	TypeReviewResolved:      {RoleHead},
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -154,6 +174,7 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		if err := CheckAdvance(c.Phase, p.Phase); err != nil {
 			return refuse(nil, "case %s: %v", p.Case, err)
 		}
+		return gateAdvance(ctx, st, p)
 	case *StepRecorded:
 		return checkStep(ctx, st, a, p)
 	case *OfficerEnrolled:
@@ -176,7 +197,10 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		if err := checkDocument(ctx, st, p.DocumentContent, p.Corrects, true); err != nil {
 			return err
 		}
-		return checkSigned(ctx, st, a, p)
+		if err := checkSigned(ctx, st, a, p); err != nil {
+			return err
+		}
+		return gateFinalized(ctx, st, p)
 	case *StepTextOnly:
 		return checkTextOnly(ctx, st, p)
 	case *StepFootageLinked:
@@ -190,6 +214,8 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkCleared(ctx, st, p)
 	case *ConfigPublished:
 		return checkConfig(st, p)
+	case *DecisionProposed, *ReviewSubmitted, *ReviewAssigned, *ReviewExtended, *ReviewOpinion, *ReviewDisputed, *ReviewResolved:
+		return checkReviewAct(ctx, st, a) // reviewrules.go
 	case *FootageFetched:
 		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
 			return refuse(err, "footage %s: no custody record of it here; only footage the agency recorded is fetched", p.Digest)

@@ -35,10 +35,11 @@ const (
 	FieldConfirm   FieldType = "confirm"   // true; a required confirmation must be true
 	FieldQA        FieldType = "qa"        // [{"q", "a"}]
 	FieldSignature FieldType = "signature" // {"signer", "strokes": [[x, y, …]]} or {"refused": reason, "witness"}
+	FieldDecision  FieldType = "decision"  // the proposed decision (decision.go): {"act", "party_kind", "penalties", …}
 )
 
 var fieldTypes = []FieldType{FieldText, FieldLongText, FieldDateTime, FieldParty, FieldOfficers, FieldMoney,
-	FieldItems, FieldChoice, FieldConfirm, FieldQA, FieldSignature}
+	FieldItems, FieldChoice, FieldConfirm, FieldQA, FieldSignature, FieldDecision}
 
 // TemplateField is one field of a template.
 type TemplateField struct {
@@ -282,6 +283,10 @@ func checkValue(t *Template, f TemplateField, raw json.RawMessage, draft bool) s
 		return checkList(raw, draft, f.Required, []string{"q", "a"}, []string{"q", "a"})
 	case FieldSignature:
 		return checkSignature(raw, draft)
+	case FieldDecision:
+		if _, err := ParseDecision(raw); err != nil {
+			return err.Error()
+		}
 	}
 	return ""
 }

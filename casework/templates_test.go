@@ -38,6 +38,8 @@ func sampleValue(f TemplateField) string {
 		return `[{"q":"你与本店是什么关系？","a":"我是店主。"}]`
 	case FieldSignature:
 		return `{"signer":"李四","strokes":[[0,0,10,12,20,5]]}`
+	case FieldDecision:
+		return `{"act":"penalty","party_kind":"organisation","penalties":[{"kind":"fine","amount_yuan":12000.5}]}`
 	}
 	return `"内容"`
 }

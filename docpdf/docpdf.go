@@ -152,6 +152,10 @@ func format(t casework.FieldType, raw json.RawMessage) string {
 		return strings.Join(lines, "")
 	case casework.FieldMoney:
 		return strings.Trim(string(raw), `"`) + " 元"
+	case casework.FieldDecision:
+		if d, err := casework.ParseDecision(raw); err == nil {
+			return d.Describe()
+		}
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {

@@ -17,6 +17,9 @@ type DocumentRow struct {
 	ID, Case, Template string
 	TemplateVersion    int
 	Draft              map[string]json.RawMessage // nil when the latest state is finalized
+	// DraftContent is the latest draft whole (its step, template version),
+	// nil when the latest state is finalized.
+	DraftContent *casework.DocumentContent
 	Finalized          int
 	LastHash           string
 	Versions           []DocumentVersion
@@ -38,9 +41,9 @@ var ErrNoDocument = errors.New("no such document")
 // Document reads a document with every finalized version.
 func (s *Store) Document(ctx context.Context, id string) (DocumentRow, error) {
 	d := DocumentRow{ID: id}
-	var draft sql.NullString
-	err := s.db.QueryRowContext(ctx, "SELECT case_id, template, template_version, draft, finalized, last_hash FROM documents WHERE id = ?", id).
-		Scan(&d.Case, &d.Template, &d.TemplateVersion, &draft, &d.Finalized, &d.LastHash)
+	var draft, content sql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT case_id, template, template_version, draft, draft_content, finalized, last_hash FROM documents WHERE id = ?", id).
+		Scan(&d.Case, &d.Template, &d.TemplateVersion, &draft, &content, &d.Finalized, &d.LastHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fmt.Errorf("document %s: %w", id, ErrNoDocument)
 	}
@@ -49,6 +52,12 @@ func (s *Store) Document(ctx context.Context, id string) (DocumentRow, error) {
 	}
 	if draft.Valid {
 		if err := json.Unmarshal([]byte(draft.String), &d.Draft); err != nil {
+			return d, fmt.Errorf("document %s draft: %w", id, err)
+		}
+	}
+	if content.Valid {
+		d.DraftContent = &casework.DocumentContent{}
+		if err := json.Unmarshal([]byte(content.String), d.DraftContent); err != nil {
 			return d, fmt.Errorf("document %s draft: %w", id, err)
 		}
 	}

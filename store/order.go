@@ -137,7 +137,7 @@ func (s *Store) replayAll(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("rebuild: %w", err)
 	}
 	if foreign == 0 {
-		return replayArrival(ctx, tx)
+		return replayArrival(ctx, tx, s.cfg)
 	}
 	own, err := ownTerminal(ctx, tx)
 	if err != nil {
@@ -160,7 +160,7 @@ func (s *Store) replayAll(ctx context.Context, tx *sql.Tx) error {
 }
 
 // replayArrival applies every event in the order the log received them.
-func replayArrival(ctx context.Context, tx *sql.Tx) error {
+func replayArrival(ctx context.Context, tx *sql.Tx, cfg *casework.Config) error {
 	rows, err := tx.QueryContext(ctx, "SELECT body FROM events ORDER BY id")
 	if err != nil {
 		return fmt.Errorf("rebuild: read events: %w", err)
@@ -182,7 +182,7 @@ func replayArrival(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return fmt.Errorf("rebuild: %w", err)
 		}
-		if err := applyProjection(ctx, tx, body, p); err != nil {
+		if err := applyProjection(ctx, tx, cfg, body, p); err != nil {
 			return fmt.Errorf("rebuild: %w", err)
 		}
 	}
@@ -199,7 +199,7 @@ func (s *Store) replayOne(ctx context.Context, tx *sql.Tx, ev evidence.Event, bo
 		return "", fmt.Errorf("judge %s#%d: %w", body.Terminal, body.Seq, err)
 	}
 	if err == nil {
-		perr := inSavepoint(ctx, tx, func() error { return applyProjection(ctx, tx, body, p) })
+		perr := inSavepoint(ctx, tx, func() error { return applyProjection(ctx, tx, s.cfg, body, p) })
 		if perr == nil {
 			return "", nil
 		}
@@ -289,6 +289,20 @@ func caseOf(ctx context.Context, q queryRower, p casework.Payload) (string, erro
 		step = p.Step
 	case *casework.StepFootageLinked:
 		step = p.Step
+	case *casework.DecisionProposed:
+		return p.Case, nil
+	case *casework.ReviewSubmitted:
+		return p.Case, nil
+	case *casework.ReviewAssigned:
+		return reviewCase(ctx, q, p.Review)
+	case *casework.ReviewExtended:
+		return reviewCase(ctx, q, p.Review)
+	case *casework.ReviewOpinion:
+		return reviewCase(ctx, q, p.Review)
+	case *casework.ReviewDisputed:
+		return reviewCase(ctx, q, p.Review)
+	case *casework.ReviewResolved:
+		return reviewCase(ctx, q, p.Review)
 	default:
 		return "", nil
 	}

@@ -15,11 +15,12 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
+var projectionTables = []string{"review_rounds", "reviews", "case_decisions", "event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
 
 // applyProjection updates the derived tables for one event, inside the
-// transaction that inserts it.
-func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload) error {
+// transaction that inserts it; cfg is the bundled configuration (which
+// templates carry a decision is read from the configuration in force).
+func applyProjection(ctx context.Context, tx *sql.Tx, cfg *casework.Config, body evidence.Body, p casework.Payload) error {
 	if err := indexCase(ctx, tx, body, p); err != nil { // order.go: the timeline's index
 		return err
 	}
@@ -60,9 +61,11 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		err = projectFootage(ctx, tx, body, p)
 	case *casework.DocDrafted:
 		fields, _ := json.Marshal(p.Fields)
-		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, case_id, template, template_version, draft, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, template_version = excluded.template_version,
-			updated_at = excluded.updated_at`, p.Doc, p.Case, p.Template, p.TemplateVersion, string(fields), at)
+		content, _ := json.Marshal(p.DocumentContent)
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, case_id, template, template_version, draft, draft_content, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, draft_content = excluded.draft_content,
+			template_version = excluded.template_version, updated_at = excluded.updated_at`,
+			p.Doc, p.Case, p.Template, p.TemplateVersion, string(fields), string(content), at)
 	case *casework.DocFinalized:
 		err = projectFinalized(ctx, tx, body, p, at)
 	case *casework.StepTextOnly:
@@ -77,6 +80,9 @@ func applyProjection(ctx context.Context, tx *sql.Tx, body evidence.Body, p case
 		_, err = tx.ExecContext(ctx, `UPDATE footage_sources SET cleared_seq = ?
 			WHERE device_serial = ? AND path = ? AND size = ? AND mtime_ns = ?`,
 			body.Seq, k.DeviceSerial, []byte(k.RawPath()), k.Size, k.ModTime.UnixNano())
+	}
+	if err == nil {
+		err = projectReview(ctx, tx, cfg, body, p, at) // reviews.go
 	}
 	if err != nil {
 		return fmt.Errorf("project %s#%d (%s): %w", body.Terminal, body.Seq, body.Type, err)
@@ -112,7 +118,7 @@ func projectFinalized(ctx context.Context, tx *sql.Tx, body evidence.Body, p *ca
 		corrects = p.Corrects.String()
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, case_id, template, template_version, draft, finalized, last_hash, updated_at)
-		VALUES (?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = NULL, finalized = excluded.finalized,
+		VALUES (?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET draft = NULL, draft_content = NULL, finalized = excluded.finalized,
 		last_hash = excluded.last_hash, updated_at = excluded.updated_at`,
 		p.Doc, p.Case, p.Template, p.TemplateVersion, p.Version, p.ContentHash.String(), at); err != nil {
 		return err
@@ -221,9 +227,16 @@ func (s txState) Step(ctx context.Context, id string) (casework.StepInfo, bool, 
 func (s txState) Document(ctx context.Context, id string) (casework.DocumentRecord, bool, error) {
 	var r casework.DocumentRecord
 	var last string
-	err := s.tx.QueryRowContext(ctx, "SELECT case_id, finalized, last_hash FROM documents WHERE id = ?", id).Scan(&r.Case, &r.Finalized, &last)
+	var draft sql.NullString
+	err := s.tx.QueryRowContext(ctx, "SELECT case_id, finalized, last_hash, draft_content FROM documents WHERE id = ?", id).Scan(&r.Case, &r.Finalized, &last, &draft)
 	if err != nil {
 		return r, false, notFoundIsNil(err)
+	}
+	if draft.Valid {
+		r.Draft = &casework.DocumentContent{}
+		if err := json.Unmarshal([]byte(draft.String), r.Draft); err != nil {
+			return r, false, fmt.Errorf("document %s: draft: %w", id, err)
+		}
 	}
 	if last != "" {
 		r.LastHash, err = evidence.ParseDigest(last)

@@ -204,7 +204,7 @@ func (r *Replica) fill(ctx context.Context, trusted *evidence.Keys, each func(co
 		if err := insertEvent(ctx, tx, se.Event, body); err != nil {
 			return fmt.Errorf("replica: %w", err)
 		}
-		return applyProjection(ctx, tx, body, p)
+		return applyProjection(ctx, tx, r.cfg, body, p)
 	})
 	if err != nil {
 		return nil, err

@@ -187,7 +187,7 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	if err := insertEvent(ctx, tx, ev, body); err != nil {
 		return evidence.Event{}, err
 	}
-	if err := applyProjection(ctx, tx, body, d.Payload); err != nil {
+	if err := applyProjection(ctx, tx, s.cfg, body, d.Payload); err != nil {
 		return evidence.Event{}, err
 	}
 	return ev, nil

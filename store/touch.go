@@ -57,6 +57,9 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 	case *casework.CasePhaseAdvanced:
 		r("case:" + p.Case)
 		w("phase:" + p.Case)
+		r("decision:" + p.Case) // the review gate (casework/reviewrules.go)
+		r("review:" + p.Case)
+		r("config:" + string(casework.ConfigMajorList))
 	case *casework.CaseExported:
 		r("case:" + p.Case)
 	case *casework.StepRecorded:
@@ -77,6 +80,36 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 	case *casework.DocFinalized:
 		out = append(out, docTouches(p.DocumentContent)...)
 		r("config:" + string(casework.ConfigTemplates))
+		r("review:" + p.Case)
+		r("config:" + string(casework.ConfigMajorList))
+	case *casework.DecisionProposed:
+		r("case:" + p.Case)
+		w("decision:" + p.Case)
+	case *casework.ReviewSubmitted:
+		r("case:" + p.Case)
+		r("phase:" + p.Case)
+		r("decision:" + p.Case)
+		w("review:" + p.Case)
+		r("config:" + string(casework.ConfigMajorList))
+		r("config:" + string(casework.ConfigHolidays))
+		if p.Doc != "" {
+			r("doc:" + p.Doc)
+		}
+		for _, m := range p.Material {
+			if m.Ref != "" {
+				r("doc:" + m.Ref)
+			} else {
+				r("footage:" + m.Digest.String())
+			}
+		}
+		if p.ApprovedBy != "" {
+			r("officer:" + p.ApprovedBy)
+		}
+	case *casework.ReviewAssigned, *casework.ReviewExtended, *casework.ReviewOpinion, *casework.ReviewDisputed, *casework.ReviewResolved:
+		// They name the review, not its case, and the recusal rule reads
+		// everyone who took part in the case: treated as touching anything
+		// (a rebuild in log order when one interleaves; reviews are rare).
+		w("*")
 	case *casework.FootageIngested:
 		w("footage:" + p.Digest.String())
 		w("source:" + sourceKey(p.SourceKey))
@@ -93,7 +126,7 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 }
 
 func docTouches(c casework.DocumentContent) []touch {
-	out := []touch{{"case:" + c.Case, false}, {"doc:" + c.Doc, true}}
+	out := []touch{{"case:" + c.Case, false}, {"doc:" + c.Doc, true}, {"decision:" + c.Case, true}}
 	if c.Step != "" {
 		out = append(out, touch{"step:" + c.Step, false})
 	}

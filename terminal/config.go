@@ -76,7 +76,8 @@ func (s *Session) PublishConfig(ctx context.Context, f ConfigFile) (casework.Con
 
 // KindOf tells a configuration file's kind from its shape: a template or a
 // list of templates, an AV matters list ("mandatory"), a holiday patch
-// ("days"), recorder profiles ("profiles").
+// ("days"), recorder profiles ("profiles"), the list of major decisions
+// ("criteria").
 func KindOf(content []byte) (casework.ConfigKind, error) {
 	trimmed := bytes.TrimSpace(content)
 	if len(trimmed) > 0 && trimmed[0] == '[' {
@@ -95,6 +96,8 @@ func KindOf(content []byte) (casework.ConfigKind, error) {
 		return casework.ConfigHolidays, nil
 	case keys["profiles"] != nil:
 		return casework.ConfigRecorderProfiles, nil
+	case keys["criteria"] != nil:
+		return casework.ConfigMajorList, nil
 	}
 	return "", fmt.Errorf("%w: %w (give the kind: one of %v)", ErrBadInput, ErrConfigKind, casework.ConfigKinds)
 }

@@ -86,12 +86,12 @@ func TestPublishedTemplateIsInForce(t *testing.T) {
 	}
 	check("after publishing")
 	// A second template joins the first; the first stays.
-	if _, err := f.Admin.PublishConfig(ctx, terminal.ConfigFile{Content: bundledTemplate(t, "penalty_decision", 2, "行政处罚决定书（新版）")}); err != nil {
+	if _, err := f.Admin.PublishConfig(ctx, terminal.ConfigFile{Content: bundledTemplate(t, "penalty_decision", 3, "行政处罚决定书（新版）")}); err != nil {
 		t.Fatal(err)
 	}
 	check("after a second template")
-	if v := f.Terminal.Config().Templates["penalty_decision"].Version; v != 2 {
-		t.Fatalf("penalty_decision version %d in force, want 2", v)
+	if v := f.Terminal.Config().Templates["penalty_decision"].Version; v != 3 {
+		t.Fatalf("penalty_decision version %d in force, want 3", v)
 	}
 	// A draft of the new version is checked against it: the rules read the
 	// configuration in force.

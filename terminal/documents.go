@@ -118,5 +118,9 @@ func (s *Session) FinalizeLatestDraft(ctx context.Context, doc string, witnesses
 	if row.Draft == nil {
 		return Finalized{}, badInput("document %s has no draft since its last version", doc)
 	}
-	return s.finalize(ctx, DocumentDraft{Doc: row.ID, Case: row.Case, Template: row.Template, Fields: row.Draft}, witnesses, false)
+	step := ""
+	if row.DraftContent != nil {
+		step = row.DraftContent.Step
+	}
+	return s.finalize(ctx, DocumentDraft{Doc: row.ID, Case: row.Case, Step: step, Template: row.Template, Fields: row.Draft}, witnesses, false)
 }

@@ -62,6 +62,8 @@ const (
 	CodeNoFootage         = "no_footage"
 	CodeNotOnHub          = "not_on_hub"
 	CodeFetchMismatch     = "fetch_mismatch"
+	CodeReviewRequired    = "review_required"
+	CodeRecused           = "recused"
 	CodeOther             = "other"
 )
 
@@ -83,6 +85,10 @@ func Code(err error) string {
 		return CodeRevoked
 	case errors.Is(err, casework.ErrCredentialExpired):
 		return CodeCredentialExpired
+	case errors.Is(err, casework.ErrReviewRequired):
+		return CodeReviewRequired
+	case errors.Is(err, casework.ErrRecused):
+		return CodeRecused
 	case errors.Is(err, casework.ErrRole):
 		return CodeRole
 	case errors.Is(err, casework.ErrNotCoSigned):

@@ -13,7 +13,7 @@ import (
 // agency's published versions, which the derivation lays over these) and
 // the bundled font. A verifier derives the same files with the same values.
 func (t *Terminal) CaseFileEnv() casefile.Env {
-	return casefile.Env{Matters: t.cfg.AVMatters, Templates: t.cfg.Templates, Font: assets.FontRegularTTF}
+	return casefile.Env{Matters: t.cfg.AVMatters, Templates: t.cfg.Templates, Major: t.cfg.MajorList, Font: assets.FontRegularTTF}
 }
 
 // CaseExport is what exporting a case file needs.
@@ -45,5 +45,5 @@ func BundledCaseFileEnv() (casefile.Env, error) {
 	if err != nil {
 		return casefile.Env{}, err
 	}
-	return casefile.Env{Matters: cfg.AVMatters, Templates: cfg.Templates, Font: assets.FontRegularTTF}, nil
+	return casefile.Env{Matters: cfg.AVMatters, Templates: cfg.Templates, Major: cfg.MajorList, Font: assets.FontRegularTTF}, nil
 }

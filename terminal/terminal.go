@@ -35,7 +35,8 @@ type Options struct {
 }
 
 // BundledConfig is the configuration a terminal uses before its agency
-// publishes one: the templates and AV matters list built into lawtrail.
+// publishes one: the templates, AV matters list and list of major
+// decisions built into lawtrail.
 func BundledConfig() (*casework.Config, error) {
 	ts, err := casework.LoadTemplates(assets.Templates, "templates")
 	if err != nil {
@@ -45,7 +46,11 @@ func BundledConfig() (*casework.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundled AV matters list: %w", err)
 	}
-	return &casework.Config{Templates: ts, AVMatters: m, RecorderProfiles: assets.RecorderProfiles,
+	major, err := casework.ParseMajorList(assets.MajorDecisions)
+	if err != nil {
+		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
+	}
+	return &casework.Config{Templates: ts, AVMatters: m, MajorList: major, RecorderProfiles: assets.RecorderProfiles,
 		CheckProfiles: checkProfiles}, nil
 }
 
