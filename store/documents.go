@@ -20,9 +20,9 @@ type DocumentRow struct {
 	// DraftContent is the latest draft whole (its step, template version),
 	// nil when the latest state is finalized.
 	DraftContent *casework.DocumentContent
-	Finalized          int
-	LastHash           string
-	Versions           []DocumentVersion
+	Finalized    int
+	LastHash     string
+	Versions     []DocumentVersion
 }
 
 // DocumentVersion is one finalized, signed version.
