@@ -14,7 +14,7 @@
 //	1  the record or a case file has problems (check, footage verify, verify-bundle)
 //	2  usage: unknown command or flag, missing or malformed argument, refused input file, no data folder or one not private
 //	3  sync found this data folder's record diverging from the hub's: nothing was sent (sync recover)
-//	4  refused by a rule or invalid values, or something named does not exist: nothing stored
+//	4  refused by a rule (legal review required, a reviewer who must recuse, …) or invalid values, or something named does not exist: nothing stored
 //	5  could not unlock or log in: wrong passphrase or PIN, locked out, officer unknown here
 //	6  incomplete: ingest left files undone, sync --once left footage waiting
 //	7  failed: I/O, device or network error
@@ -178,7 +178,7 @@ func codeOf(err error) int {
 	case terminal.CodeWrongPassphrase, terminal.CodeWrongPIN, terminal.CodeLocked, terminal.CodeNoOfficer, terminal.CodeNotEnrolledHere:
 		return exitSecret
 	case terminal.CodeRevoked, terminal.CodeCredentialExpired, terminal.CodeRole, terminal.CodeNotCoSigned, terminal.CodeFields,
-		terminal.CodeRule, terminal.CodeBadInput, terminal.CodeSecrets:
+		terminal.CodeRule, terminal.CodeBadInput, terminal.CodeSecrets, terminal.CodeReviewRequired, terminal.CodeRecused:
 		return exitRefused
 	case terminal.CodeNotTerminal:
 		return exitUsage
