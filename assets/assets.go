@@ -60,6 +60,14 @@ var MajorDecisions []byte
 //go:embed templates/*.json
 var Templates embed.FS
 
+// ReviewForms holds review/*.json, the two forms of legal review
+// (法制审核意见书, 集体讨论记录) as casework templates. They are not document
+// types an officer drafts: the record fills them from a review round's
+// signed events (casefile), so they are kept apart from Templates.
+//
+//go:embed review/*.json
+var ReviewForms embed.FS
+
 // LockedRecorders are the vendor-unlock profiles (device/unlock).
 //
 //go:embed profiles/locked-recorders.json
