@@ -64,8 +64,8 @@ type UnreviewedDecision struct {
 
 // Turnaround is how long review rounds took from submission to opinion.
 type Turnaround struct {
-	Rounds                     int
-	MedianHours, MaxHours      float64
+	Rounds                      int
+	MedianHours, MaxHours       float64
 	MedianWorkdays, MaxWorkdays int
 }
 
