@@ -80,6 +80,9 @@ func derived(ctx context.Context, st *store.Store, caseID string, env Env) (map[
 	if err := deriveDocuments(ctx, st, caseID, info.AgencyName, env, files); err != nil {
 		return nil, err
 	}
+	if err := deriveReviews(ctx, st, caseID, env.Font, files); err != nil { // review.go
+		return nil, err
+	}
 	items, err := caseFootage(ctx, st, report)
 	if err != nil {
 		return nil, err

@@ -327,10 +327,47 @@ func (v *verification) checkDerived(ctx context.Context, rep *store.Store) error
 			bad++
 		}
 	}
+	bad += v.unwantedReviewFiles(want)
 	if bad == 0 {
-		v.out.Claims = append(v.out.Claims, fmt.Sprintf("terminal.json, case.json, footage.json and %d document files (JSON, PDF rendered again, signature PNGs) are exactly what the signed events give", len(want)-3))
+		v.out.Claims = append(v.out.Claims, derivedClaim(want))
 	}
 	return nil
+}
+
+// unwantedReviewFiles names review files no signed event gives: a
+// reviews.json in the file of a case never submitted, a form of a round
+// with no opinion or no collective discussion.
+func (v *verification) unwantedReviewFiles(want map[string][]byte) int {
+	names, _ := fs.Glob(v.b, ReviewsDir+"/*")
+	if _, err := fs.Stat(v.b, ReviewsFile); err == nil {
+		names = append(names, ReviewsFile)
+	}
+	bad := 0
+	for _, name := range names {
+		if _, ok := want[name]; !ok {
+			v.out.problem("%s: no signed review event gives this file", name)
+			bad++
+		}
+	}
+	return bad
+}
+
+// derivedClaim says which derived files matched.
+func derivedClaim(want map[string][]byte) string {
+	docs, reviews := 0, 0
+	for name := range want {
+		switch {
+		case strings.HasPrefix(name, "documents/"):
+			docs++
+		case name == ReviewsFile || strings.HasPrefix(name, ReviewsDir+"/"):
+			reviews++
+		}
+	}
+	claim := fmt.Sprintf("terminal.json, case.json, footage.json and %d document files (JSON, PDF rendered again, signature PNGs)", docs)
+	if reviews > 0 {
+		claim += fmt.Sprintf(", and %d files of legal review (reviews.json, 法制审核意见书 and 集体讨论记录 rendered again)", reviews)
+	}
+	return claim + " are exactly what the signed events give"
 }
 
 // checkFootage: every footage file hashes to its name and is in custody.
