@@ -10,6 +10,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/store"
 	"lawtrail/sync/client"
+	"lawtrail/terminal"
 )
 
 // caseListed is one case of `case list --json`: cases from every terminal
@@ -110,4 +111,52 @@ func printAgencyPass(a client.AgencyReport, w io.Writer) {
 	if a.RebuildMillis > 0 {
 		tprintf(w, ", rebuilt in log order in %.1f s", float64(a.RebuildMillis)/1000)
 	}
+}
+
+// caseShown is `case show --json`: the case, its steps and documents in
+// short, and what legal review knows of it (its proposed decision, major or
+// not and by which criteria, the review's rounds).
+type caseShown struct {
+	ID        string      `json:"id"`
+	Number    string      `json:"number"`
+	Title     string      `json:"title"`
+	ActType   string      `json:"act_type"`
+	Phase     string      `json:"phase"`
+	Steps     []stepShown `json:"steps"`
+	Documents []docShown  `json:"documents"`
+	caseReview
+}
+
+type stepShown struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Footage int    `json:"footage"`
+}
+
+type docShown struct {
+	ID       string `json:"id"`
+	Template string `json:"template"`
+	Versions int    `json:"versions"`
+	Draft    bool   `json:"draft"`
+}
+
+// printCaseJSON writes caseShown as one JSON object.
+func printCaseJSON(ctx context.Context, t *terminal.Terminal, id string, w io.Writer) error {
+	r, err := t.Store().Report(ctx, id, t.Config().AVMatters)
+	if err != nil {
+		return fmt.Errorf("case %s: %w", id, err)
+	}
+	cr, err := caseReviewOf(ctx, t, id) // cmd_review.go
+	if err != nil {
+		return err
+	}
+	out := caseShown{ID: r.Case.ID, Number: r.Case.Number, Title: r.Case.Title, ActType: string(r.Case.ActType), Phase: string(r.Case.Phase),
+		Steps: []stepShown{}, Documents: []docShown{}, caseReview: cr}
+	for _, s := range r.Steps {
+		out.Steps = append(out.Steps, stepShown{ID: s.ID, Kind: string(s.Kind), Footage: len(s.Footage)})
+	}
+	for _, d := range r.Documents {
+		out.Documents = append(out.Documents, docShown{ID: d.ID, Template: d.Template, Versions: len(d.Versions), Draft: d.Draft != nil})
+	}
+	return json.NewEncoder(w).Encode(out)
 }

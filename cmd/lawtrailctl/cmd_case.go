@@ -62,13 +62,69 @@ func cmdCaseList() *command {
 }
 
 func cmdCaseShow() *command {
-	c := newCommand("case show", "CASE", "a case: steps with AV coverage and gaps, documents, deadlines, its timeline across terminals", 1)
+	c := newCommand("case show", "CASE [--json]",
+		"a case: steps with AV coverage and gaps, documents, deadlines, its decision and legal review, its timeline across terminals", 1)
+	asJSON := c.flags.Bool("json", false, "one JSON object: the case, its documents, its decision (major, criteria) and review rounds")
 	c.run = func(ctx context.Context, x *call, args []string) error {
 		t, err := x.open(ctx)
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return printCaseJSON(ctx, t, args[0], x.e.stdout) // case_agency.go
+		}
 		return printCase(ctx, t, args[0], x.e)
+	}
+	return c
+}
+
+func cmdCaseDecision() *command {
+	c := newCommand("case decision", "CASE [--file F.json]",
+		"set a case's proposed decision (拟作出的决定) from a JSON file; says whether it is major and by which criteria", 1)
+	c.detail = `The file is one JSON object, e.g.
+  {"act":"penalty","party_kind":"organisation","penalties":[{"kind":"fine","amount_yuan":200000}]}
+fields: act, party_kind (individual, organisation), penalties (kind, amount_yuan
+in yuan with at most two decimals, object), hearing (requested, held),
+crime_transfer, flags (public_interest, social_impact, complex), summary.
+Unknown fields or malformed amounts are refused (exit 2). Without --file the
+decision as it stands (the case's, or its draft decision document's) is
+shown. A drafted decision document states the decision from then on.`
+	file := c.flags.String("file", "", "the proposed decision, a JSON object")
+	c.run = func(ctx context.Context, x *call, args []string) error {
+		if err := checkID("case", args[0]); err != nil {
+			return err
+		}
+		if *file != "" {
+			raw, err := readCapped(*file, "--file", maxDecisionFile)
+			if err != nil {
+				return err
+			}
+			d, err := casework.ParseDecision(raw)
+			if err != nil {
+				return usagef("--file %s: %v", *file, err)
+			}
+			s, err := x.session(ctx, "")
+			if err != nil {
+				return err
+			}
+			if err := s.ProposeDecision(ctx, args[0], d); err != nil {
+				return err
+			}
+		}
+		t, err := x.open(ctx)
+		if err != nil {
+			return err
+		}
+		cr, err := caseReviewOf(ctx, t, args[0])
+		if err != nil {
+			return err
+		}
+		if cr.Decision == nil {
+			return fmt.Errorf("%w: case %s states no proposed decision yet (give --file, or draft the decision document)", terminal.ErrBadInput, args[0])
+		}
+		tprintf(x.e.stdout, "case %s:\n", args[0])
+		printCaseReview(x.e.stdout, cr)
+		return nil
 	}
 	return c
 }
@@ -109,6 +165,11 @@ func printCase(ctx context.Context, t *terminal.Terminal, id string, e env) erro
 		}
 		tprintf(e.stdout, "  %s %s: %s (%s)\n", mark, d.Due.Format("2006-01-02"), d.What, d.Rule)
 	}
+	cr, err := caseReviewOf(ctx, t, id)
+	if err != nil {
+		return err
+	}
+	printCaseReview(e.stdout, cr)
 	return printTimeline(ctx, st, id, e.stdout) // case_agency.go
 }
 

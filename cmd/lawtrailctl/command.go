@@ -43,9 +43,11 @@ func commandTable() []*command {
 	return []*command{
 		cmdInit(), cmdLog(), cmdCheck(),
 		cmdOfficerAdd(), cmdOfficerList(), cmdOfficerRoles(), cmdOfficerRevoke(), cmdOfficerPIN(),
-		cmdCaseNew(), cmdCaseList(), cmdCaseShow(), cmdCaseStep(), cmdCaseAdvance(), cmdCaseLink(), cmdCaseTextOnly(), cmdCaseExport(),
+		cmdCaseNew(), cmdCaseList(), cmdCaseShow(), cmdCaseStep(), cmdCaseAdvance(), cmdCaseLink(), cmdCaseTextOnly(), cmdCaseDecision(), cmdCaseExport(),
 		cmdDocTemplates(), cmdDocNew(), cmdDocFinalize(), cmdDocShow(), cmdDocPDF(),
 		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(),
+		cmdReviewSubmit(), cmdReviewList(), cmdReviewShow(), cmdReviewAssign(), cmdReviewExtend(), cmdReviewOpinion(),
+		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(),
 		cmdLedger(), cmdVerifyBundle(),
 		cmdHubJoin(), cmdSync(), cmdSyncStatus(), cmdSyncRecover(),
 		cmdConfigPublish(), cmdConfigShow(),
