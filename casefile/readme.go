@@ -23,6 +23,10 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
   footage.json          本案关联的音像文件：摘要、大小、来源、保管链 —— 由事件推导
   footage/<sha256>      音像文件本身（导出时选择附带时才有），文件名即其内容的 SHA-256
   documents/            每份文书的每个定稿版本：JSON（含 content_hash）、PDF、屏幕签名的 PNG
+  reviews.json          （仅经过法制审核的案件）审核的每一轮：送审的决定、送审人、审核人员、审核清单、
+                        审核意见、异议和负责人的处理 —— 由事件推导
+  reviews/              每一轮的法制审核意见书（<审核编号>-r<轮次>-opinion.pdf），以及经集体讨论处理异议的
+                        集体讨论记录（<审核编号>-r<轮次>-collective.pdf）—— 由事件推导
   log/hub.json          中心（hub）的 Ed25519 公钥：hub_key、hub_key_pem、签名笔记验证密钥
   log/checkpoints/N.note  中心签名的日志检查点（C2SP signed-note 格式：来源、大小、base64 根哈希）
   log/inclusion.jsonl   每个已被中心接收的事件：日志位置和对检查点 N 的 RFC 6962 包含证明
@@ -75,7 +79,8 @@ const readme = `执法案卷（lawtrail 导出）— 核验说明
 
 四、lawtrailctl verify-bundle 额外核验
   事件格式的规范性与各类事件内容的合法性；文书 content_hash 的重新计算；由事件重新推导
-  case.json、footage.json、terminal.json、每份文书的 JSON、PDF 与签名 PNG，并逐字节比对；
+  case.json、footage.json、terminal.json、每份文书的 JSON、PDF 与签名 PNG，以及 reviews.json、
+  法制审核意见书和集体讨论记录，并逐字节比对；
   --terminal-key / --hub-key 指定可信公钥时与之比对；时间戳令牌的签名与摘要，--tsa-cert 指定时间戳机构的
   根证书时核验证书链，否则只用令牌自带的证书（并注明）。它只报告实际核验过的内容。
 
