@@ -38,6 +38,7 @@ type Cases struct {
 	NewDoc             *widget.Button
 	Export, Ledger     *widget.Button  // the case file of the case open; the ledger of every case
 	Editor             *DocumentEditor // the last document opened, for tests
+	Review             *CaseReview     // the case's decision and its legal review
 	report             store.CaseReport
 	templates          casework.Templates
 	Timeline           *fyne.Container
@@ -59,7 +60,7 @@ func NewCases(u *UI) *Cases {
 	now := u.term.Now()
 	c := &Cases{Number: widget.NewEntry(), Title: widget.NewEntry(), Status: widget.NewLabel(""),
 		StepStart: NewDateTimePicker(now.Add(-time.Hour)), StepEnd: NewDateTimePicker(now), StepNote: widget.NewEntry(),
-		Timeline: container.NewVBox(), Present: NewOfficerPicker(u, u.win)}
+		Timeline: container.NewVBox(), Present: NewOfficerPicker(u, u.win), Review: NewCaseReview()}
 	c.Status.Wrapping = fyne.TextWrapWord
 	cfg := u.term.Config()
 	c.matters, c.templates = cfg.AVMatters, cfg.Templates
@@ -175,20 +176,26 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 	type loaded struct {
 		report store.CaseReport
 		spans  []store.FootageWindow
+		review caseReviewState
 	}
 	background(func() (loaded, error) {
 		report, err := u.st().Report(u.ctx, row.ID, c.matters)
 		if err != nil {
 			return loaded{}, err
 		}
+		review, err := loadCaseReview(u.ctx, u, row.ID, report.Documents)
+		if err != nil {
+			return loaded{}, err
+		}
 		spans, err := u.st().FootageWindows(u.ctx)
-		return loaded{report, spans}, err
+		return loaded{report, spans, review}, err
 	}, func(l loaded, err error) {
 		if err != nil {
 			c.Status.SetText(errText(err))
 			return
 		}
 		c.report = l.report
+		c.Review.state = l.review
 		c.Steps = nil
 		c.Suggestions = map[string][]casework.Suggestion{}
 		c.Coverage = map[string]casework.Coverage{}
@@ -224,6 +231,7 @@ func (c *Cases) drawTimeline(u *UI) {
 		c.Timeline.Add(widget.NewLabel(lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
 			"Days": int(time.Until(d.Due).Hours() / 24)})))
 	}
+	c.drawReview(u, row)
 	current := slices.Index(casework.Phases, row.Phase)
 	for i, ph := range casework.Phases {
 		mark := "○"
@@ -344,9 +352,18 @@ func (c *Cases) OpenEditor(u *UI) {
 		return
 	}
 	w := u.app.NewWindow(tpl.Name)
-	c.Editor = NewDocumentEditor(u, w, c.Selected.ID, tpl)
+	row := *c.Selected
+	c.Editor = NewDocumentEditor(u, w, row.ID, tpl)
 	c.Editor.StartAutosave(u)
 	ed := c.Editor
+	if ed.Decision != nil {
+		ed.Decision.SetAct(row.ActType)
+	}
+	ed.OnSaved = func() { // the case view shows the decision and its review as they now stand
+		if c.Selected != nil && c.Selected.ID == row.ID {
+			c.Open(u, *c.Selected)
+		}
+	}
 	w.SetOnClosed(func() {
 		ed.Autosave(u) // what was typed is kept
 		ed.Stop()

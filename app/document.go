@@ -30,6 +30,7 @@ type DocumentEditor struct {
 	Case                string
 	DocID               string                                    // empty until the first draft or version is recorded
 	Officers            *OfficerPicker                            // the officers field of an on-site document, when the template has one
+	Decision            *DecisionInput                            // the decision field of a decision document, when the template has one
 	inputs              map[string]func() (json.RawMessage, bool) // read a field; false = left empty
 	Pads                map[string]*SignaturePad
 	setters             map[string]func(string)
@@ -37,6 +38,9 @@ type DocumentEditor struct {
 	Status              *widget.Label
 	Finalized           int
 	LastPDF             string
+	// OnSaved is called after a draft or a version is recorded (the case
+	// view shows the decision and its review as they now stand).
+	OnSaved func()
 	// dirty is set by every edit; the autosave records a draft event when
 	// it is set (every AutosaveEvery) so nothing typed on site is lost.
 	dirty bool
@@ -190,6 +194,15 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 			return b, true
 		}
 		return p.View()
+	case casework.FieldDecision:
+		// The decision as data: what the list of major decisions is
+		// evaluated on and legal review fixes.
+		d := NewDecisionInput()
+		d.OnChanged = ed.changed
+		ed.Decision = d
+		ed.setters[f.Key] = d.SetJSON
+		ed.inputs[f.Key] = d.JSON
+		return d.View()
 	case casework.FieldItems, casework.FieldQA:
 		e := widget.NewMultiLineEntry()
 		e.OnChanged = func(string) { ed.changed() }
@@ -301,6 +314,7 @@ func (ed *DocumentEditor) save(u *UI) {
 			ed.DocID = c.Doc
 			ed.Status.SetText(lang.L("doc.saved"))
 			u.acted()
+			ed.saved()
 		})
 }
 
@@ -328,7 +342,14 @@ func (ed *DocumentEditor) finalize(u *UI) {
 			ed.DocID, ed.Finalized = f.Content.Doc, f.Content.Version
 			ed.Status.SetText(lang.X("doc.finalized", "", map[string]any{"Version": f.Content.Version, "Hash": f.Hash.String()[:16]}))
 			u.acted()
+			ed.saved()
 		})
+}
+
+func (ed *DocumentEditor) saved() {
+	if ed.OnSaved != nil {
+		ed.OnSaved()
+	}
 }
 
 // RenderPDF renders the latest finalized version to a file and returns it.

@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/casework"
 )
 
 // Main is the screen after login: who is acting, and the work tabs.
@@ -14,6 +16,7 @@ type Main struct {
 	Dock     *Dock
 	Evidence *Evidence
 	Cases    *Cases
+	Review   *ReviewDesk // 法制审核: for reviewers and heads only (nil otherwise)
 	Card     *Card
 	Sync     *SyncScreen
 	Settings *SettingsScreen
@@ -30,16 +33,27 @@ func NewMain(u *UI) *Main {
 		container.NewTabItemWithIcon(lang.L("tab.dock"), theme.DownloadIcon(), m.Dock.View()),
 		container.NewTabItemWithIcon(lang.L("tab.evidence"), theme.FileVideoIcon(), m.Evidence.View()),
 		container.NewTabItemWithIcon(lang.L("tab.cases"), theme.DocumentIcon(), m.Cases.View()),
+	)
+	roles := u.sess.Officer.Roles
+	if casework.HasRole(roles, casework.RoleReviewer) || casework.HasRole(roles, casework.RoleHead) {
+		m.Review = NewReviewDesk(u)
+		m.Tabs.Append(container.NewTabItemWithIcon(lang.L("tab.review"), theme.ConfirmIcon(), m.Review.View()))
+	}
+	for _, t := range []*container.TabItem{
 		container.NewTabItemWithIcon(lang.L("tab.card"), theme.AccountIcon(), m.Card.View()),
 		container.NewTabItemWithIcon(lang.L("tab.sync"), theme.UploadIcon(), m.Sync.View()),
 		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), m.Settings.View()),
-	)
+	} {
+		m.Tabs.Append(t)
+	}
 	m.Tabs.OnSelected = func(t *container.TabItem) {
 		switch t.Content {
 		case m.Evidence.View():
 			m.Evidence.Reload(u)
 		case m.Cases.View():
 			m.Cases.Reload(u)
+		case m.reviewView():
+			m.Review.Reload(u)
 		case m.Sync.View():
 			m.Sync.Reload(u)
 		case m.Settings.View():
@@ -56,6 +70,14 @@ func NewMain(u *UI) *Main {
 	top := container.NewBorder(nil, nil, nil, container.NewVBox(switchBtn, m.SyncBadge), container.NewVBox(who, shared))
 	m.view = container.NewBorder(container.NewPadded(top), nil, nil, nil, m.Tabs)
 	return m
+}
+
+// reviewView is the reviewer's desk, nil when the officer has none.
+func (m *Main) reviewView() fyne.CanvasObject {
+	if m.Review == nil {
+		return nil
+	}
+	return m.Review.View()
 }
 
 // View returns the screen.
