@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"lawtrail/casework"
@@ -19,11 +20,18 @@ type LedgerRow struct {
 	AVGaps           int // steps the AV list requires filming that have gaps
 	NextDeadline     *casework.Deadline
 	OverdueDeadlines int
+	// Major: the case's proposed decision, as it stands, is major under
+	// the list given (重大执法决定); false when no decision is stated.
+	Major bool
+	// Review is the latest round of the case's legal review (nil: never
+	// submitted); its Round is how many rounds there were.
+	Review *casework.ReviewRecord
 }
 
 // Ledger builds the ledger rows from each case's Report, judging AV
-// coverage with matters and deadlines at now.
-func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time.Time) ([]LedgerRow, error) {
+// coverage with matters, deadlines at now and major decisions by the list
+// major (nil: none is major).
+func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, major *casework.MajorList, now time.Time) ([]LedgerRow, error) {
 	cases, err := s.Cases(ctx)
 	if err != nil {
 		return nil, err
@@ -55,7 +63,29 @@ func (s *Store) Ledger(ctx context.Context, matters casework.AVMatters, now time
 				row.NextDeadline = &r.Deadlines[i]
 			}
 		}
+		if err := s.ledgerReview(ctx, &row, c.ID, major); err != nil {
+			return nil, err
+		}
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// ledgerReview fills a row's major decision and legal review.
+func (s *Store) ledgerReview(ctx context.Context, row *LedgerRow, caseID string, major *casework.MajorList) error {
+	d, has, err := caseDecision(ctx, s.db, caseID)
+	if err != nil {
+		return fmt.Errorf("ledger: case %s: %w", caseID, err)
+	}
+	if has {
+		row.Major, _ = major.Evaluate(d)
+	}
+	r, found, err := latestRoundOf(ctx, s.db, "case_id", caseID)
+	if err != nil {
+		return fmt.Errorf("ledger: case %s: %w", caseID, err)
+	}
+	if found {
+		row.Review = &r
+	}
+	return nil
 }

@@ -15,9 +15,10 @@ import (
 )
 
 // Ledger is the enforcement ledger (执法台账) as of now: one row a case,
-// with its documents, footage, AV gaps and nearest deadline.
+// with its documents, footage, AV gaps, nearest deadline, whether its
+// decision is major under the list in force, and its legal review.
 func (t *Terminal) Ledger(ctx context.Context, now time.Time) ([]store.LedgerRow, error) {
-	rows, err := t.st.Ledger(ctx, t.Config().AVMatters, now)
+	rows, err := t.st.Ledger(ctx, t.Config().AVMatters, t.Config().MajorList, now)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
@@ -49,7 +50,8 @@ func (t *Terminal) WriteLedger(ctx context.Context, path string) (int, error) {
 	return len(rows), nil
 }
 
-var ledgerHeader = []string{"案号", "案由", "执法类别", "阶段", "立案时间", "环节数", "已定稿文书", "关联音像", "音像缺口环节", "最近期限", "期限依据", "已超期"}
+var ledgerHeader = []string{"案号", "案由", "执法类别", "阶段", "立案时间", "环节数", "已定稿文书", "关联音像", "音像缺口环节", "最近期限", "期限依据", "已超期",
+	"重大", "法制审核轮次", "法制审核结论"}
 
 // ledgerDate is a date cell: a real date in the spreadsheet (a number with a
 // date format), the same text in the CSV. Times are China Standard Time's
@@ -85,10 +87,34 @@ func ledgerRows(rows []store.LedgerRow) [][]any {
 		if r.NextDeadline != nil {
 			next, rule = ledgerDate{At: r.NextDeadline.Due}, r.NextDeadline.Rule
 		}
+		major := "否"
+		if r.Major {
+			major = "是"
+		}
+		var rounds, conclusion any
+		if r.Review != nil {
+			rounds, conclusion = r.Review.Round, reviewConclusion(*r.Review)
+		}
 		out = append(out, []any{r.Number, r.Title, r.ActType.Label(), r.Phase.Label(), ledgerDate{At: r.OpenedAt, WithClock: true},
-			r.Steps, r.Documents, r.Footage, r.AVGaps, next, rule, r.OverdueDeadlines})
+			r.Steps, r.Documents, r.Footage, r.AVGaps, next, rule, r.OverdueDeadlines, major, rounds, conclusion})
 	}
 	return out
+}
+
+// reviewConclusion is where a case's legal review stands, as the ledger
+// says it: the latest round's opinion, and a head's resolution of a dispute.
+func reviewConclusion(r casework.ReviewRecord) string {
+	switch {
+	case r.Pending() && r.Reviewer == "":
+		return "待分配审核人员"
+	case r.Pending():
+		return "审核中"
+	case r.Resolution != "":
+		return r.Outcome.Label() + "；负责人决定：" + r.Resolution.Label()
+	case r.Disputed:
+		return r.Outcome.Label() + "；异议待负责人处理"
+	}
+	return r.Outcome.Label()
 }
 
 // csvText keeps a text cell text when a spreadsheet program opens the CSV:
@@ -228,7 +254,7 @@ func writeLedgerRow(x *excelize.File, styles ledgerStyles, r int, row []any) err
 
 // layoutLedger widens the columns and keeps the header row in view.
 func layoutLedger(x *excelize.File) error {
-	widths := map[string]float64{"A": 24, "B": 30, "C": 12, "D": 10, "E": 17, "J": 12, "K": 24}
+	widths := map[string]float64{"A": 24, "B": 30, "C": 12, "D": 10, "E": 17, "J": 12, "K": 24, "N": 12, "O": 40}
 	for col, w := range widths {
 		if err := x.SetColWidth(LedgerSheet, col, col, w); err != nil {
 			return err
