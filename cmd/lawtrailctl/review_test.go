@@ -15,7 +15,7 @@ import (
 
 // The officers of the review tests and their PINs.
 var (
-	asLi   = map[string]string{"LAWTRAIL_OFFICER": "o-002", "LAWTRAIL_PIN": liPINCLI}  // 李四, handling officer
+	asLi   = map[string]string{"LAWTRAIL_OFFICER": "o-002", "LAWTRAIL_PIN": liPINCLI} // 李四, handling officer
 	asWang = map[string]string{"LAWTRAIL_OFFICER": "o-003", "LAWTRAIL_PIN": "246803"} // 王五, legal reviewer
 	asZhao = map[string]string{"LAWTRAIL_OFFICER": "o-004", "LAWTRAIL_PIN": "246804"} // 赵六, head
 )
