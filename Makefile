@@ -89,6 +89,8 @@ lint:
 ## fuzz: run each fuzzer for a while (make test runs only their seed corpora).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
+	$(GO) test -run '^$$' -fuzz FuzzParseDecision -fuzztime 60s ./casework/
+	$(GO) test -run '^$$' -fuzz FuzzParseMajorList -fuzztime 60s ./casework/
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/
 	$(GO) test -run '^$$' -fuzz FuzzContainers -fuzztime 60s ./device/mtp/
 	$(GO) test -run '^$$' -fuzz FuzzGarbageReplies -fuzztime 60s ./device/unlock/

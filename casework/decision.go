@@ -172,16 +172,25 @@ func (p Penalty) Yuan() *big.Rat {
 // spelling.
 func ParseDecision(raw []byte) (Decision, error) {
 	var d Decision
+	if err := decodeStrict(raw, &d); err != nil {
+		return d, fmt.Errorf("decision: %w", err)
+	}
+	return d, d.Validate()
+}
+
+// decodeStrict reads exactly one JSON value into v: names v knows only,
+// numbers kept as written (json.Number), nothing after it.
+func decodeStrict(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
-	if err := dec.Decode(&d); err != nil {
-		return d, fmt.Errorf("decision: %w", err)
+	if err := dec.Decode(v); err != nil {
+		return err
 	}
 	if dec.More() {
-		return d, fmt.Errorf("decision: data after the JSON value")
+		return fmt.Errorf("data after the JSON value")
 	}
-	return d, d.Validate()
+	return nil
 }
 
 // Canonical is the decision's one encoding; two decisions are the same

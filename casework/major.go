@@ -1,7 +1,6 @@
 package casework
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -64,14 +63,8 @@ const MaxCriteria = 200
 // ParseMajorList reads a list strictly and checks it.
 func ParseMajorList(raw []byte) (*MajorList, error) {
 	var l MajorList
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(&l); err != nil {
+	if err := decodeStrict(raw, &l); err != nil {
 		return nil, fmt.Errorf("major decisions list: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("major decisions list: data after the JSON value")
 	}
 	if err := l.validate(); err != nil {
 		return nil, fmt.Errorf("major decisions list: %w", err)
