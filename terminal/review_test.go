@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/terminal"
 	"lawtrail/terminal/terminaltest"
@@ -257,3 +258,35 @@ func checkStore(t *testing.T, f *terminaltest.Fixture) {
 		t.Fatalf("check: %v", rep.Problems)
 	}
 }
+
+// An agency whose published list asks a head's approval of every
+// submission: without it the submission is refused; the head approving
+// with their own PIN co-signs it; a wrong PIN records nothing.
+func TestHeadApprovalWhereThePolicyAsks(t *testing.T) {
+	ctx := context.Background()
+	d := newReviewDesk(t)
+	list := strings.Replace(string(assets.MajorDecisions), `"head_approval": false`, `"head_approval": true`, 1)
+	list = strings.Replace(list, `"version": 1`, `"version": 2`, 1)
+	if _, err := d.f.Admin.PublishConfig(ctx, terminal.ConfigFile{Content: []byte(list)}); err != nil {
+		t.Fatal(err)
+	}
+	if !d.f.Terminal.Config().MajorList.Review.HeadApproval {
+		t.Fatal("the published list is not in force")
+	}
+	draft, err := d.officer.SaveDraft(ctx, penaltyDraft(d.caseID, "", "200000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
+	wantCode(t, "a submission without the head's approval", err, terminal.CodeRule)
+	_, err = d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc, Approver: &terminal.Witness{Officer: "o-004", PIN: []byte("000000")}})
+	wantCode(t, "the head's wrong PIN", err, terminal.CodeWrongPIN)
+	_, err = d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc, Approver: &terminal.Witness{Officer: "o-003", PIN: []byte("246803")}})
+	wantCode(t, "a reviewer approving as head", err, terminal.CodeRole)
+	sub, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc, Approver: &terminal.Witness{Officer: "o-004", PIN: []byte("246804")}})
+	if err != nil || sub.ApprovedBy != "o-004" {
+		t.Fatalf("approved submission %+v: %v", sub, err)
+	}
+	checkStore(t, d.f)
+}
+
