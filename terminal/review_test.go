@@ -289,4 +289,3 @@ func TestHeadApprovalWhereThePolicyAsks(t *testing.T) {
 	}
 	checkStore(t, d.f)
 }
-
