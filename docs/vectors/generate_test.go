@@ -160,7 +160,7 @@ func drafts() []draft {
 		panic(err)
 	}
 	t := terminalKey.pair.ID()
-	return []draft{
+	return append([]draft{
 		{name: "terminal-initialized", about: "seq 1: prev is 64 zeros; UTC time is written with Z; no actor; a []byte payload field is standard base64 with padding",
 			time:    time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC),
 			payload: &casework.TerminalInitialized{Terminal: t, Name: "采集站-1", Agency: agency, PublicKey: terminalKey.pair.Public}},
@@ -191,6 +191,54 @@ func drafts() []draft {
 		{name: "doc-finalized", about: "co-signed by the officer; the payload carries the content_hash of the documents vector",
 			time: time.Date(2026, 11, 26, 12, 0, 0, 0, cst), actor: "o-001", cosign: true,
 			payload: &casework.DocFinalized{DocumentContent: content, ContentHash: hash}},
+	}, reviewDrafts(hash)...)
+}
+
+// decision is the decision of the legal review vectors: amounts are
+// numbers kept as written (1999.50 keeps its trailing zero), empty fields
+// left out, a penalty object with <>& escaped.
+func decision() casework.Decision {
+	return casework.Decision{Act: casework.ActPenalty, PartyKind: casework.PartyOrganisation, Penalties: []casework.Penalty{
+		{Kind: casework.PenaltyFine, AmountYuan: "200000"},
+		{Kind: casework.PenaltyConfiscateIncome, AmountYuan: "1999.50"},
+		{Kind: casework.PenaltyRevokeLicence, Object: "食品经营许可证<JY1>&副本"},
+	}, Hearing: casework.HearingHeld, CrimeTransfer: true, Flags: []casework.Flag{casework.FlagPublicInterest},
+		Summary: "罚款二十万元，没收违法所得，吊销许可证"}
+}
+
+// reviewDrafts are one event of each type of legal review (docs/EVENTS.md,
+// "Legal review"), each co-signed by its actor as the rules ask. The
+// vectors check the encoding; the rules (roles, rounds, recusal) are not
+// what they show: every act here is by o-001.
+func reviewDrafts(docHash evidence.Digest) []draft {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, cst) }
+	const r = "r-1"
+	return []draft{
+		{name: "case-decision-proposed", about: "a decision object: amount_yuan is a JSON number kept as written (1999.50 is not 1999.5); hearing, crime_transfer, flags and summary set; object escapes <>&",
+			time: at(12, 5), actor: "o-001", cosign: true, payload: &casework.DecisionProposed{Case: "c-1", Decision: decision()}},
+		{name: "review-submitted", about: "round 1 with the draft fixed by its content hash, material (a document with ref, footage without), major as ids, due as a date; approved_by and note left out",
+			time: at(12, 10), actor: "o-001", cosign: true, payload: &casework.ReviewSubmitted{Review: r, Case: "c-1", Round: 1,
+				Decision: decision(), Major: []string{"fine-organisation", "revoke-licence", "hearing-held", "crime-transfer", "public-interest"},
+				Doc: "d-1", DocHash: &docHash, Material: []casework.Material{{Kind: "document", Ref: "d-1", Digest: docHash},
+					{Kind: "footage", Digest: footage}}, Due: "2026-12-03"}},
+		{name: "review-assigned", about: "a reviewer named for round 1",
+			time: at(12, 15), actor: "o-001", cosign: true, payload: &casework.ReviewAssigned{Review: r, Round: 1, Reviewer: "o-003"}},
+		{name: "review-extended", about: "a new due date with its reason",
+			time: at(12, 20), actor: "o-001", cosign: true, payload: &casework.ReviewExtended{Review: r, Round: 1, Due: "2026-12-10", Reason: "需补充调取检验报告"}},
+		{name: "review-opinion", about: "the seven checklist items in order, a note only where written; outcome problems with problems and changes",
+			time: at(12, 25), actor: "o-001", cosign: true, payload: &casework.ReviewOpinion{Review: r, Round: 1, Outcome: casework.OutcomeProblems,
+				Checklist: []casework.ChecklistEntry{{Item: casework.CheckSubject, Finding: casework.FindingOK},
+					{Item: casework.CheckProcedure, Finding: casework.FindingOK}, {Item: casework.CheckFacts, Finding: casework.FindingOK},
+					{Item: casework.CheckBasis, Finding: casework.FindingProblem, Note: "裁量过重，未说明从重理由"},
+					{Item: casework.CheckAuthority, Finding: casework.FindingOK}, {Item: casework.CheckDocuments, Finding: casework.FindingOK},
+					{Item: casework.CheckCrimeTrans, Finding: casework.FindingNA, Note: "已另行移送"}},
+				Problems: "罚款数额与裁量基准不符", Changes: "按基准调整"}},
+		{name: "review-disputed", about: "the handling unit disputes round 1",
+			time: at(12, 30), actor: "o-001", cosign: true, payload: &casework.ReviewDisputed{Review: r, Round: 1, Reason: "从重情节已在卷"}},
+		{name: "review-resolved", about: "a head's resolution with the record of a collective discussion",
+			time: at(12, 35), actor: "o-001", cosign: true, payload: &casework.ReviewResolved{Review: r, Round: 1,
+				Resolution: casework.ResolutionProceed, Decision: "经集体讨论，按原决定执行",
+				Collective: &casework.Collective{Held: "2026-11-26", Attendees: []string{"赵六", "王五", "李四"}, Conclusion: "证据充分，按原决定执行。"}}},
 	}
 }
 

@@ -54,18 +54,38 @@ def _pairs(pairs):
     return Obj(pairs)
 
 
+class Num:
+    """A number with a fraction or exponent, kept as written: only an amount
+    in yuan (amount_yuan) may be one, and it is never read as a double."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return self.text
+
+    def __eq__(self, other):
+        return isinstance(other, Num) and other.text == self.text
+
+    __hash__ = None
+
+
 def _no_float(s):
     raise Refused("number %s is not an integer" % s)
 
 
 def parse(raw):
-    """Strict parse: UTF-8, no duplicate names, integers only."""
+    """Strict parse: UTF-8, no duplicate names; a non-integer number is kept
+    as its text (Num) for the one field that may hold one."""
     try:
         text = raw.decode("utf-8", errors="strict")
     except UnicodeDecodeError:
         raise Refused("not UTF-8")
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_float=_no_float, parse_constant=_no_float)
+        return json.loads(text, object_pairs_hook=_pairs, parse_float=Num, parse_constant=_no_float)
     except Refused:
         raise
     except ValueError as e:
@@ -102,6 +122,8 @@ def enc(v):
         return "false"
     if v is None:
         return "null"
+    if isinstance(v, Num):
+        return str(v)
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
@@ -150,6 +172,35 @@ def b64(s, what, size=None):
     return b
 
 
+AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _amount(v):
+    # an integer, or a decimal kept as written (Num); never an exponent
+    if isinstance(v, Num) or (isinstance(v, int) and not isinstance(v, bool)):
+        return AMOUNT.match(str(v)) is not None
+    return False
+
+
+def _each(schema, what):
+    """A kind: a list of objects, each of the given fields."""
+    def check(v):
+        need(isinstance(v, list), "%s is not a list" % what)
+        for i, x in enumerate(v):
+            check_fields(x, schema, "%s[%d]" % (what, i))
+        return True
+    return check
+
+
+def _one(schema, what):
+    """A kind: one object of the given fields."""
+    def check(v):
+        check_fields(v, schema, what)
+        return True
+    return check
+
+
 KINDS = {
     "str": lambda v: isinstance(v, str),
     "id": lambda v: isinstance(v, str) and ID.match(v),
@@ -161,6 +212,9 @@ KINDS = {
     "time": lambda v: isinstance(v, str) and TIME.match(v),
     "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "fields": lambda v: isinstance(v, Obj) and v.names() == sorted(v.names()),
+    "amount": _amount,
+    "date": lambda v: isinstance(v, str) and DATE.match(v),
+    "ids": lambda v: isinstance(v, list) and all(isinstance(x, str) and ID.match(x) for x in v),
 }
 
 # name, kind, omitted when empty — the payload tables of docs/EVENTS.md.
@@ -187,8 +241,46 @@ PAYLOADS = {
         ("clock_offset_ns", "int", False), ("clock_known", "bool", False)],
     "footage.cleared": [("digest", "digest", False)] + SOURCE + [("policy", "str", False)],
     "doc.drafted": CONTENT,
+    "case.decision_proposed": [("case", "id", False), ("decision", "decision", False)],
+    "review.submitted": [("review", "id", False), ("case", "id", False), ("round", "int", False),
+                         ("decision", "decision", False), ("major", "ids", False), ("doc", "id", True),
+                         ("doc_hash", "digest", True), ("material", "materials", True), ("due", "date", False),
+                         ("approved_by", "id", True), ("note", "str", True)],
+    "review.assigned": [("review", "id", False), ("round", "int", False), ("reviewer", "id", False)],
+    "review.extended": [("review", "id", False), ("round", "int", False), ("due", "date", False), ("reason", "str", False)],
+    "review.opinion": [("review", "id", False), ("round", "int", False), ("outcome", "str", False),
+                       ("checklist", "checklist", False), ("problems", "str", True), ("changes", "str", True)],
+    "review.disputed": [("review", "id", False), ("round", "int", False), ("reason", "str", False)],
+    "review.resolved": [("review", "id", False), ("round", "int", False), ("resolution", "str", False),
+                        ("decision", "str", False), ("collective", "collective", True)],
     "doc.finalized": CONTENT + [("content_hash", "digest", False), ("corrects", "digest", True)],
 }
+
+
+# The objects inside legal review's payloads (docs/EVENTS.md, "Payloads" and "Legal review").
+PENALTY = [("kind", "str", False), ("amount_yuan", "amount", True), ("object", "str", True)]
+DECISION = [("act", "str", False), ("party_kind", "str", False), ("penalties", "penalties", True),
+            ("hearing", "str", True), ("crime_transfer", "bool", True), ("flags", "strs", True), ("summary", "str", True)]
+MATERIAL = [("kind", "str", False), ("ref", "id", True), ("digest", "digest", False)]
+CHECK_ITEMS = ["subject", "procedure", "facts", "basis", "authority", "documents", "crime"]
+CHECKLIST_ENTRY = [("item", "str", False), ("finding", "str", False), ("note", "str", True)]
+COLLECTIVE = [("held", "date", False), ("attendees", "strs", False), ("conclusion", "str", False)]
+
+
+def _checklist(v):
+    _each(CHECKLIST_ENTRY, "checklist")(v)
+    need([e.get("item") for e in v] == CHECK_ITEMS, "checklist items are not the seven in order")
+    need(all(e.get("finding") in ("ok", "problem", "na") for e in v), "a checklist finding is not ok, problem or na")
+    return True
+
+
+KINDS.update({
+    "penalties": _each(PENALTY, "penalties"),
+    "decision": _one(DECISION, "decision"),
+    "materials": _each(MATERIAL, "material"),
+    "checklist": _checklist,
+    "collective": _one(COLLECTIVE, "collective"),
+})
 
 
 def check_fields(obj, schema, what):
@@ -203,7 +295,8 @@ def check_fields(obj, schema, what):
             need(omit, "%s: field %s missing" % (what, name))
             continue
         need(KINDS[kind](v), "%s: field %s is not %s: %r" % (what, name, kind, v))
-        need(not omit or v not in ("", 0, False), "%s: empty %s is written instead of omitted" % (what, name))
+        need(not omit or not (v in ("", 0, False) or v == [] or v == Obj()),
+             "%s: empty %s is written instead of omitted" % (what, name))
         if kind == "time":
             check_time(v, "%s.%s" % (what, name))
 
