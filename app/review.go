@@ -51,6 +51,9 @@ type ReviewDesk struct {
 	Attendees, Conclusion *widget.Entry
 	Resolve               *widget.Button
 	Current               *store.ReviewRound
+	// sess is the officer the desk was built for: it reads their queues and
+	// acts in their name only, even when a late answer comes after they left.
+	sess *terminal.Session
 	// LastPDF is the last document rendered for the system viewer.
 	LastPDF    string
 	all, shown []store.ReviewRound
@@ -79,7 +82,7 @@ type ChecklistRow struct {
 // head, or both).
 func NewReviewDesk(u *UI) *ReviewDesk {
 	rd := &ReviewDesk{Status: widget.NewLabel(""), Detail: container.NewVBox(), cases: map[string]store.CaseRow{},
-		names: map[string]string{}, reviewers: map[string]string{}, head: casework.HasRole(u.sess.Officer.Roles, casework.RoleHead)}
+		names: map[string]string{}, reviewers: map[string]string{}, sess: u.sess, head: casework.HasRole(u.sess.Officer.Roles, casework.RoleHead)}
 	rd.Status.Wrapping = fyne.TextWrapWord
 	rd.queues = []terminal.Queue{terminal.QueueNew, terminal.QueueMine, terminal.QueueOverdue}
 	if rd.head {
@@ -238,7 +241,7 @@ func (rd *ReviewDesk) apply(u *UI) {
 	q, now := rd.queues[i], u.term.Now()
 	rd.shown = rd.shown[:0]
 	for _, r := range rd.all {
-		if slices.Contains(terminal.QueueOf(r, u.sess.Officer.ID, now), q) {
+		if slices.Contains(terminal.QueueOf(r, rd.sess.Officer.ID, now), q) {
 			rd.shown = append(rd.shown, r)
 		}
 	}
@@ -389,7 +392,7 @@ func (rd *ReviewDesk) drawDetail(u *UI, f reviewFile) {
 		d.Add(wrapped(roundText(round, rd.names)))
 	}
 	d.Add(widget.NewSeparator())
-	me := u.sess.Officer
+	me := rd.sess.Officer
 	if r.Pending() && r.Reviewer == "" && casework.HasRole(me.Roles, casework.RoleReviewer) {
 		d.Add(rd.takeBox)
 	}
@@ -580,8 +583,8 @@ func (rd *ReviewDesk) act(u *UI, work func(id string) error) {
 }
 
 func (rd *ReviewDesk) take(u *UI) {
-	me := u.sess.Officer.ID
-	rd.act(u, func(id string) error { return u.sess.AssignReview(u.ctx, id, me) })
+	me := rd.sess.Officer.ID
+	rd.act(u, func(id string) error { return rd.sess.AssignReview(u.ctx, id, me) })
 }
 
 func (rd *ReviewDesk) assign(u *UI) {
@@ -590,7 +593,7 @@ func (rd *ReviewDesk) assign(u *UI) {
 		rd.Status.SetText(lang.L("review.assign.pick"))
 		return
 	}
-	rd.act(u, func(id string) error { return u.sess.AssignReview(u.ctx, id, who) })
+	rd.act(u, func(id string) error { return rd.sess.AssignReview(u.ctx, id, who) })
 }
 
 // Opinion reads the checklist and the opinion as filled.
@@ -623,7 +626,7 @@ func (rd *ReviewDesk) sign(u *UI) {
 		return
 	}
 	rd.act(u, func(id string) error {
-		_, err := u.sess.GiveOpinion(u.ctx, id, o)
+		_, err := rd.sess.GiveOpinion(u.ctx, id, o)
 		return err
 	})
 }
@@ -645,7 +648,7 @@ func (rd *ReviewDesk) resolve(u *UI) {
 			Attendees: splitNames(rd.Attendees.Text)}
 	}
 	text := rd.HeadDecision.Text
-	rd.act(u, func(id string) error { return u.sess.ResolveReview(u.ctx, id, res, text, col) })
+	rd.act(u, func(id string) error { return rd.sess.ResolveReview(u.ctx, id, res, text, col) })
 }
 
 // splitNames reads names separated by 、，, or spaces.
@@ -682,7 +685,7 @@ func (rd *ReviewDesk) openFootage(u *UI, d evidence.Digest) {
 		return
 	}
 	rd.Status.SetText(lang.L("evidence.fetching"))
-	background(func() (terminal.FetchedFootage, error) { return u.sess.FetchFootage(u.ctx, d.String()) },
+	background(func() (terminal.FetchedFootage, error) { return rd.sess.FetchFootage(u.ctx, d.String()) },
 		func(_ terminal.FetchedFootage, err error) {
 			if err != nil {
 				rd.Status.SetText(errText(err))
