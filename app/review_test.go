@@ -355,3 +355,115 @@ func objectText(o fyne.CanvasObject) string {
 	})
 	return strings.Join(lines, "\n")
 }
+
+// A dispute goes to a head (DOMAIN L7: the handling unit may dispute an
+// opinion; a head decides, after a collective discussion where one is
+// held): 赵六, a head, assigns the review to 王五 (only reviewers are
+// offered); 王五 finds 存在问题; 张三 disputes it in the case view; 赵六 finds
+// it under 争议 and resolves it to go ahead after a collective discussion;
+// the decision as reviewed is then finalized.
+func TestUIReviewDisputeResolvedByHead(t *testing.T) {
+	defer holdUI()()
+	u, d, _ := demoUI(t)
+	ctx := context.Background()
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	for _, o := range []terminal.NewOfficer{
+		{ID: "o-003", Name: "王五", CredentialNo: "35010000003", Roles: []casework.Role{casework.RoleReviewer}, PIN: []byte("864203")},
+		{ID: "o-004", Name: "赵六", CredentialNo: "35010000004", Roles: []casework.Role{casework.RoleHead}, PIN: []byte("864204")},
+	} {
+		if _, err := u.sess.EnrollOfficer(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := openDemoCase(t, u)
+	ed := newPenaltyDecision(t, u, c, "200000")
+	review := tapCaseReview(t, u, c, lang.L("review.submit"))[0].ID
+
+	// 赵六 assigns it to 王五.
+	rd := openDesk(t, u, "赵六", "864204")
+	if !slices.Contains(rd.Queue.Options, lang.L("review.queue.disputed")) {
+		t.Fatalf("a head's desk has no 争议 queue: %v", rd.Queue.Options)
+	}
+	eventually(t, "the review under 待分配", func() bool { return len(rd.Shown()) == 1 })
+	fyne.DoAndWait(func() { rd.List.Select(0) })
+	eventually(t, "the head's 分配", func() bool { return findButton(rd.Detail, lang.L("review.assign")) != nil })
+	if findButton(rd.Detail, lang.L("review.take")) != nil {
+		t.Error("a head who is no reviewer is offered 领取")
+	}
+	if len(rd.Reviewer.Options) != 1 || !strings.HasPrefix(rd.Reviewer.Options[0], "王五") {
+		t.Fatalf("reviewers offered: %v", rd.Reviewer.Options)
+	}
+	fyne.DoAndWait(func() { rd.Reviewer.SetSelected(rd.Reviewer.Options[0]) })
+	rd.Status.SetText("")
+	test.Tap(rd.Assign)
+	eventually(t, "the assignment", func() bool { return rd.Status.Text != "" })
+	if rd.Status.Text != lang.L("cases.saved") {
+		t.Fatalf("分配: %q", rd.Status.Text)
+	}
+
+	// 王五 finds it under 我的 and gives 存在问题.
+	rd = openDesk(t, u, "王五", "864203")
+	fyne.DoAndWait(func() { rd.Queue.SetSelected(lang.L("review.queue.mine")) })
+	eventually(t, "the review under 我的", func() bool { return len(rd.Shown()) == 1 })
+	fyne.DoAndWait(func() { rd.List.Select(0) })
+	eventually(t, "the opinion form", func() bool { return findButton(rd.Detail, lang.L("review.sign")) != nil })
+	facts := rd.Checklist[slices.Index(casework.CheckItems, casework.CheckFacts)]
+	facts.Finding.SetSelected(casework.FindingProblem.Label())
+	test.Type(facts.Note, "缺少检验报告")
+	rd.Outcome.SetSelected(casework.OutcomeProblems.Label())
+	test.Type(rd.Problems, "证据不足")
+	rd.Status.SetText("")
+	test.Tap(rd.Sign)
+	eventually(t, "the opinion signed", func() bool { return rd.Status.Text != "" })
+	if rd.Status.Text != lang.L("cases.saved") {
+		t.Fatalf("signing: %q", rd.Status.Text)
+	}
+
+	// 张三 disputes it.
+	loginAs(t, u, "张三", d.PIN)
+	c, _ = openDemoCase(t, u)
+	eventually(t, "提出异议", func() bool { return findButton(c.Timeline, lang.L("review.dispute")) != nil })
+	test.Type(c.Review.Reason, "检验报告已在卷，审核人员漏看")
+	c.Status.SetText("")
+	test.Tap(findButton(c.Timeline, lang.L("review.dispute")))
+	eventually(t, "the dispute", func() bool { return c.Status.Text != "" })
+	if c.Status.Text != lang.L("cases.saved") {
+		t.Fatalf("提出异议: %q", c.Status.Text)
+	}
+
+	// 赵六 resolves it after a collective discussion.
+	rd = openDesk(t, u, "赵六", "864204")
+	fyne.DoAndWait(func() { rd.Queue.SetSelected(lang.L("review.queue.disputed")) })
+	eventually(t, "the review under 争议", func() bool { return len(rd.Shown()) == 1 })
+	fyne.DoAndWait(func() { rd.List.Select(0) })
+	eventually(t, "the resolution form", func() bool { return findButton(rd.Detail, lang.L("review.resolve")) != nil })
+	if text := objectText(rd.Detail); !strings.Contains(text, "检验报告已在卷，审核人员漏看") || !strings.Contains(text, "缺少检验报告") {
+		t.Errorf("the head does not read the opinion and the dispute:\n%s", text)
+	}
+	rd.Resolution.SetSelected(casework.ResolutionProceed.Label())
+	test.Type(rd.HeadDecision, "经集体讨论，按原决定执行")
+	rd.Collective.SetChecked(true)
+	test.Type(rd.Attendees, "赵六、王五、张三")
+	test.Type(rd.Conclusion, "检验报告在卷，证据充分。")
+	rd.Status.SetText("")
+	test.Tap(rd.Resolve)
+	eventually(t, "the resolution", func() bool { return rd.Status.Text != "" })
+	if rd.Status.Text != lang.L("cases.saved") {
+		t.Fatalf("签署决定: %q", rd.Status.Text)
+	}
+	rounds, err := u.term.ReviewRounds(ctx, review)
+	if err != nil || len(rounds) != 1 {
+		t.Fatalf("rounds %+v: %v", rounds, err)
+	}
+	r := rounds[0]
+	if r.Reviewer != "o-003" || r.AssignedBy != "o-004" || r.DisputedBy != "o-001" || r.Resolution != casework.ResolutionProceed ||
+		r.ResolvedBy != "o-004" || r.Collective == nil || !slices.Equal(r.Collective.Attendees, []string{"赵六", "王五", "张三"}) ||
+		r.Collective.Held != u.term.Now().In(casework.Shanghai).Format("2006-01-02") {
+		t.Fatalf("the round %+v", r)
+	}
+
+	// 张三 finalizes the decision as reviewed.
+	loginAs(t, u, "张三", d.PIN)
+	test.Tap(ed.Finalize)
+	eventually(t, "the decision finalized", func() bool { return ed.Finalized == 1 })
+}
