@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"lawtrail/casework"
 )
 
 // Legal review (法制审核) as processes: a hub, and the terminals of one
@@ -246,6 +249,7 @@ func (a *reviewAgency) disputeResolvedByHead(t *testing.T) reviewedCase {
 	wantExit(t, "assigning a reviewer who took part", agencyCtl(t, asZhao, "--data", a.head, "review", "assign", review, "--to", "o-005"),
 		exitRefused, "回避", "took part in case "+caseID)
 	mustAgencyCtl(t, asZhao, "--data", a.head, "review", "assign", review, "--to", "o-003")
+	a.extendedByHead(t, review)
 	a.sync(t, a.head, a.reviewer)
 	if ids := reviewIDs(t, asWang, a.reviewer, "mine"); !contains(ids, review) {
 		t.Fatalf("the head's assignment did not reach the reviewer's queue: %v", ids)
@@ -292,4 +296,27 @@ func (a *reviewAgency) exportVerifies(t *testing.T, caseID string, forms ...stri
 			t.Errorf("%s in the case file of %s is no PDF", f, caseID)
 		}
 	}
+}
+
+// extendedByHead: the head moves the due day one working day on; a move
+// past the working days the policy allows is refused.
+func (a *reviewAgency) extendedByHead(t *testing.T, review string) {
+	t.Helper()
+	var shown struct {
+		Rounds []roundShown `json:"rounds"`
+	}
+	if err := json.Unmarshal([]byte(mustAgencyCtl(t, nil, "--data", a.head, "review", "show", review, "--json")), &shown); err != nil {
+		t.Fatal(err)
+	}
+	due, err := time.ParseInLocation(time.DateOnly, shown.Rounds[0].Due, casework.Shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := casework.Calendar{}.AddWorkdays(due, 1).Format(time.DateOnly)
+	wantExit(t, "an extension past the policy", agencyCtl(t, asZhao, "--data", a.head, "review", "extend", review,
+		"--due", due.AddDate(0, 1, 0).Format(time.DateOnly), "--reason", "案情复杂"), exitRefused, "an extension moves the due day")
+	wantExit(t, "an extension by a working day", agencyCtl(t, asZhao, "--data", a.head, "review", "extend", review,
+		"--due", next, "--reason", "案情复杂"), 0, "due "+next)
+	wantExit(t, "review show after the extension", agencyCtl(t, nil, "--data", a.head, "review", "show", review), 0,
+		"due "+next, "extended: 案情复杂")
 }
