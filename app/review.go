@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"lawtrail/casework"
@@ -98,7 +99,11 @@ func NewReviewDesk(u *UI) *ReviewDesk {
 	rd.Queue.Required = true
 	rd.List = widget.NewList(func() int { return len(rd.shown) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewLabel("0000-00-00"), widget.NewLabel("示市监罚〔2026〕000号 title"))
+			title, info := widget.NewLabel("示市监罚〔2026〕000号 title"), widget.NewLabel("round")
+			title.Truncation, info.Truncation = fyne.TextTruncateEllipsis, fyne.TextTruncateEllipsis
+			title.TextStyle.Bold = true
+			return container.New(layout.NewCustomPaddedVBoxLayout(0), title,
+				container.NewBorder(nil, nil, nil, widget.NewLabel("0000-00-00"), info))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(rd.shown) {
@@ -115,7 +120,7 @@ func NewReviewDesk(u *UI) *ReviewDesk {
 	left := container.NewBorder(rd.Queue, nil, nil, nil, rd.List)
 	right := container.NewBorder(nil, rd.Status, nil, nil, container.NewVScroll(container.NewPadded(rd.Detail)))
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.4
+	split.Offset = 0.35
 	rd.view = split
 	rd.Reload(u)
 	return rd
@@ -251,15 +256,17 @@ func (rd *ReviewDesk) apply(u *UI) {
 
 func (rd *ReviewDesk) drawRow(u *UI, r store.ReviewRound, row *fyne.Container) {
 	c := rd.cases[r.Case]
-	main, due := row.Objects[0].(*widget.Label), row.Objects[1].(*widget.Label)
-	main.SetText(lang.X("review.row", "", map[string]any{"Number": dashIfEmpty(c.Number), "Title": c.Title, "Round": r.Round,
+	second := row.Objects[1].(*fyne.Container)
+	row.Objects[0].(*widget.Label).SetText(dashIfEmpty(c.Number) + "  " + c.Title)
+	due := second.Objects[1].(*widget.Label)
+	second.Objects[0].(*widget.Label).SetText(lang.X("review.row", "", map[string]any{"Round": r.Round,
 		"By": nameOf(rd.names, r.SubmittedBy), "State": reviewState(r, rd.names)}))
 	due.SetText(lang.X("review.due", "", map[string]any{"Due": r.Due}))
 	due.Importance = widget.MediumImportance
 	if r.Overdue(u.term.Now()) {
 		due.Importance = widget.DangerImportance
 	}
-	due.Refresh()
+	second.Refresh() // the due day's width changed: lay the line out again
 }
 
 // reviewState says where a round stands, in words.
@@ -447,7 +454,7 @@ func (rd *ReviewDesk) drawMaterial(u *UI, r store.ReviewRound, report store.Case
 		if h, err := draftHash(draft); err != nil || h != *r.DocHash {
 			d.Add(wrapped(lang.L("review.draft.changed")))
 		} else if tpl := templates[draft.Template]; tpl != nil {
-			d.Add(wrapped(fieldsText(tpl, draft.Fields)))
+			d.Add(widget.NewAccordion(widget.NewAccordionItem(lang.L("review.draft.read"), wrapped(fieldsText(tpl, draft.Fields)))))
 		}
 	}
 	for _, m := range r.Material {

@@ -300,6 +300,11 @@ func giveOpinion(t *testing.T, u *UI, rd *ReviewDesk, review string, fill func()
 	eventually(t, "the review under 待分配", func() bool { return len(rd.Shown()) == 1 && rd.Shown()[0].ID == review })
 	fyne.DoAndWait(func() { rd.List.Select(0) })
 	eventually(t, "the review as submitted", func() bool { return findButton(rd.Detail, lang.L("review.take")) != nil })
+	draft, _ := findObject(rd.Detail, func(c fyne.CanvasObject) bool { _, ok := c.(*widget.Accordion); return ok }).(*widget.Accordion)
+	if draft == nil {
+		t.Fatal("the draft decision document is not offered to read")
+	}
+	fyne.DoAndWait(func() { draft.Open(0) })
 	text := objectText(rd.Detail)
 	for _, want := range []string{"罚款", "对法人或者其他组织处以十万元以上罚款", "违法事实和证据：销售过期食品。"} {
 		if !strings.Contains(text, want) {
