@@ -358,6 +358,10 @@ func (c *Cases) OpenEditor(u *UI) {
 	ed := c.Editor
 	if ed.Decision != nil {
 		ed.Decision.SetAct(row.ActType)
+		if s := c.Review.state; s.has { // a new draft starts from the decision as it stands
+			ed.Decision.Set(s.decision.Decision)
+		}
+		ed.dirty = false // nothing typed yet
 	}
 	ed.OnSaved = func() { // the case view shows the decision and its review as they now stand
 		if c.Selected != nil && c.Selected.ID == row.ID {

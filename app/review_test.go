@@ -221,11 +221,17 @@ func newPenaltyDecision(t *testing.T, u *UI, c *Cases, yuan string) *DocumentEdi
 		"basis": "《食品安全法》第一百二十四条。", "penalty": "罚款。", "fine": yuan, "payment": "十五日内缴纳。", "remedies": "六十日内申请行政复议。"} {
 		ed.Set(key, v)
 	}
-	ed.Decision.PartyKind.SetSelected(casework.PartyOrganisation.Label())
-	test.Tap(ed.Decision.AddPenalty)
-	p := ed.Decision.Penalties[0]
-	p.Kind.SetSelected(casework.PenaltyFine.Label())
-	test.Type(p.Amount, yuan)
+	if c.Review.state.has { // a new draft starts from the decision as it stands
+		if got, _ := ed.Decision.JSON(); string(got) != string(c.Review.state.decision.Decision.Canonical()) {
+			t.Fatalf("the new draft's decision %s, the case's %s", got, c.Review.state.decision.Decision.Canonical())
+		}
+	} else {
+		ed.Decision.PartyKind.SetSelected(casework.PartyOrganisation.Label())
+		test.Tap(ed.Decision.AddPenalty)
+		ed.Decision.Penalties[0].Kind.SetSelected(casework.PenaltyFine.Label())
+	}
+	ed.Decision.Penalties[0].Amount.SetText("")
+	test.Type(ed.Decision.Penalties[0].Amount, yuan)
 	test.Tap(ed.Save)
 	eventually(t, "the draft saved", func() bool { return ed.Status.Text != "" })
 	if ed.Status.Text != lang.L("doc.saved") {
