@@ -91,7 +91,7 @@ func ledgerRows(rows []store.LedgerRow) [][]any {
 		if r.Major {
 			major = "是"
 		}
-		var rounds, conclusion any
+		var rounds, conclusion any = 0, nil // a count: 0 when never reviewed, so the column sums and sorts
 		if r.Review != nil {
 			rounds, conclusion = r.Review.Round, reviewConclusion(*r.Review)
 		}

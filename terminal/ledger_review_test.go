@@ -90,7 +90,7 @@ func TestLedgerMajorAndReview(t *testing.T) {
 	want := map[string][3]string{
 		"示市监罚〔2026〕7号": {"是", "2", "同意"},
 		"示市监罚〔2026〕8号": {"是", "1", "待分配审核人员"},
-		"示市监罚〔2026〕9号": {"否", "", ""},
+		"示市监罚〔2026〕9号": {"否", "0", ""},
 	}
 	for _, rec := range records[1:] {
 		got := [3]string{rec[12], rec[13], rec[14]}

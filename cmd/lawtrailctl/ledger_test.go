@@ -48,8 +48,8 @@ func TestR5LedgerCellsAreTyped(t *testing.T) {
 	if len(records) != 4 {
 		t.Fatalf("csv has %d records, want a header and 3 cases", len(records))
 	}
-	if got := sheetDimension(t, x); got != "A1:L4" {
-		t.Fatalf("sheet1.xml stores dimension %q, want A1:L4", got)
+	if got := sheetDimension(t, x); got != "A1:O4" {
+		t.Fatalf("sheet1.xml stores dimension %q, want A1:O4", got)
 	}
 	f, err := excelize.OpenFile(x)
 	if err != nil {
@@ -110,8 +110,8 @@ func TestR5EmptyLedgerDimension(t *testing.T) {
 	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
 		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
 	}
-	if got := sheetDimension(t, x); got != "A1:L1" {
-		t.Fatalf("dimension %q, want A1:L1", got)
+	if got := sheetDimension(t, x); got != "A1:O1" {
+		t.Fatalf("dimension %q, want A1:O1", got)
 	}
 	if out, err := openpyxlCheck(t, x, 0); err != nil {
 		t.Fatalf("openpyxl: %v\n%s", err, out)

@@ -12,7 +12,7 @@ import sys
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-HEADER = ["案号", "案由", "执法类别", "阶段", "立案时间", "环节数", "已定稿文书", "关联音像", "音像缺口环节", "最近期限", "期限依据", "已超期"]
+HEADER = ["案号", "案由", "执法类别", "阶段", "立案时间", "环节数", "已定稿文书", "关联音像", "音像缺口环节", "最近期限", "期限依据", "已超期", "重大", "法制审核轮次", "法制审核结论"]
 ACTS = {"行政处罚", "行政强制", "行政检查", "行政征收征用", "行政许可"}
 PHASES = {"启动", "调查取证", "审核决定", "送达执行"}
 
@@ -51,6 +51,11 @@ def main(path, cases):
             fail("row %d: deadline %r (%s) is not a date" % (r, due.value, due.number_format))
         if (due.value is None) != (row[10].value is None):
             fail("row %d: a deadline without its rule or the reverse" % r)
+        if row[12].value not in ("是", "否"):
+            fail("row %d: 重大 %r is not 是 or 否" % (r, row[12].value))
+        rounds = row[13].value
+        if not isinstance(rounds, int) or isinstance(rounds, bool) or row[13].data_type != "n":
+            fail("row %d: 法制审核轮次 %r is not a number" % (r, rounds))
     print("ok")
 
 
