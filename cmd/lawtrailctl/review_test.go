@@ -320,3 +320,29 @@ func (a *reviewAgency) extendedByHead(t *testing.T, review string) {
 	wantExit(t, "review show after the extension", agencyCtl(t, nil, "--data", a.head, "review", "show", review), 0,
 		"due "+next, "extended: 案情复杂")
 }
+
+// A submission approved by a head: the head co-signs with the PIN from
+// LAWTRAIL_APPROVER_PIN; a wrong PIN is a failed log-in (exit 5) and
+// nothing is stored; an approver who is no head is refused (exit 4).
+func TestReviewSubmitApprovedByHeadCLI(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	mustAgencyCtl(t, asZhang, "--data", dir, "init", "--agency", "某区市场监督管理局", "--officer-id", "o-001", "--officer-name", "张三",
+		"--credential", "35010000001")
+	addOfficer(t, dir, "o-004", "赵六", "", "246804", "head")
+	addOfficer(t, dir, "o-003", "王五", "", "246803", "reviewer")
+	caseID := strings.TrimSpace(mustAgencyCtl(t, asZhang, "--data", dir, "case", "new", "--number", "示市监罚〔2026〕7号", "--title", "销售过期食品"))
+	mustAgencyCtl(t, asZhang, "--data", dir, "case", "decision", caseID, "--file",
+		jsonFile(t, "d.json", `{"act":"penalty","party_kind":"individual","penalties":[{"kind":"revoke_licence","object":"食品经营许可证"}]}`))
+	with := func(pin string) map[string]string { // 张三 submits; the approver's PIN
+		return map[string]string{"LAWTRAIL_OFFICER": "o-001", "LAWTRAIL_PIN": zhangPIN, "LAWTRAIL_APPROVER_PIN": pin}
+	}
+	before := eventCount(t, dir)
+	wantExit(t, "a wrong approver PIN", agencyCtl(t, with("999999"), "--data", dir, "review", "submit", "--case", caseID,
+		"--approver", "o-004"), exitSecret, "wrong PIN")
+	wantExit(t, "an approver who is no head", agencyCtl(t, with("246803"), "--data", dir, "review", "submit", "--case", caseID,
+		"--approver", "o-003"), exitRefused, "is not a head who may approve")
+	noteNothingStored(t, dir, before, "refused submissions")
+	review := lastWord(mustAgencyCtl(t, with("246804"), "--data", dir, "review", "submit", "--case", caseID, "--approver", "o-004"))
+	wantExit(t, "review show", agencyCtl(t, nil, "--data", dir, "review", "show", review), 0,
+		"approved by 赵六 (o-004)", "吊销许可证件（食品经营许可证）", "major criteria: revoke-licence", "awaiting a reviewer (待分配)")
+}
