@@ -9,10 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"lawtrail/assets"
-	"lawtrail/casefile"
 	"lawtrail/casework"
-	"lawtrail/docpdf"
 	"lawtrail/store"
 	"lawtrail/terminal"
 )
@@ -191,46 +188,22 @@ func cmdDocPDF() *command {
 		if err := required("out", *out); err != nil {
 			return err
 		}
+		if *version < 0 {
+			return usagef("--version %d: versions count from 1", *version)
+		}
 		id := args[0]
 		t, err := x.open(ctx)
 		if err != nil {
 			return err
 		}
-		st := t.Store()
-		d, err := st.Document(ctx, id)
-		if err != nil {
-			return err
-		}
-		if len(d.Versions) == 0 {
-			return fmt.Errorf("%w: document %s has no finalized version (doc finalize first)", terminal.ErrBadInput, id)
-		}
-		v := d.Versions[len(d.Versions)-1]
-		if *version > 0 {
-			if *version > len(d.Versions) {
-				return usagef("--version %d: document %s has %d versions", *version, id, len(d.Versions))
-			}
-			v = d.Versions[*version-1]
-		}
-		tpl := t.Config().Templates[d.Template]
-		if tpl == nil {
-			return fmt.Errorf("%w: template %s is not installed", terminal.ErrBadInput, d.Template)
-		}
-		info, err := st.Terminal(ctx)
-		if err != nil {
-			return err
-		}
-		in, err := casefile.PDFInput(info.AgencyName, v, assets.FontRegularTTF)
-		if err != nil {
-			return err
-		}
-		pdf, err := docpdf.Render(tpl, in)
+		pdf, v, err := t.DocumentPDF(ctx, id, *version)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(*out, pdf, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", *out, err)
 		}
-		tprintf(x.e.stdout, "%s version %d → %s (%d bytes)\n", id, v.Content.Version, *out, len(pdf))
+		tprintf(x.e.stdout, "%s version %d → %s (%d bytes)\n", id, v, *out, len(pdf))
 		return nil
 	}
 	return c

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -751,4 +752,46 @@ func printCaseReview(w io.Writer, cr caseReview) {
 	} else if cr.Major {
 		fmt.Fprintln(w, "  legal review: not submitted (review submit); the decision is held until it passes")
 	}
+}
+
+func cmdReviewPDF() *command {
+	c := newCommand("review pdf", "ID --out F.pdf [--round N] [--collective]",
+		"render a round's 法制审核意见书 (or, with --collective, its 集体讨论记录) as a PDF", 1)
+	out := c.flags.String("out", "", "PDF file to write (required)")
+	round := c.flags.Int("round", 0, "round (default: the latest)")
+	collective := c.flags.Bool("collective", false, "the record of the collective discussion a head's resolution names, instead of the opinion")
+	c.run = func(ctx context.Context, x *call, args []string) error {
+		if err := required("out", *out); err != nil {
+			return err
+		}
+		if *round < 0 {
+			return usagef("--round %d: rounds count from 1", *round)
+		}
+		t, err := x.open(ctx)
+		if err != nil {
+			return err
+		}
+		id, n := args[0], *round
+		if n == 0 {
+			rounds, err := t.ReviewRounds(ctx, id)
+			if err != nil {
+				return err
+			}
+			n = rounds[len(rounds)-1].Round
+		}
+		render, what := t.ReviewOpinionPDF, "法制审核意见书"
+		if *collective {
+			render, what = t.CollectiveDiscussionPDF, "集体讨论记录"
+		}
+		pdf, err := render(ctx, id, n)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, pdf, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+		tprintf(x.e.stdout, "%s round %d %s → %s (%d bytes)\n", id, n, what, *out, len(pdf))
+		return nil
+	}
+	return c
 }

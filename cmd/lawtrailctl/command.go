@@ -47,7 +47,7 @@ func commandTable() []*command {
 		cmdDocTemplates(), cmdDocNew(), cmdDocFinalize(), cmdDocShow(), cmdDocPDF(),
 		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(),
 		cmdReviewSubmit(), cmdReviewList(), cmdReviewShow(), cmdReviewAssign(), cmdReviewExtend(), cmdReviewOpinion(),
-		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(),
+		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(), cmdReviewPDF(),
 		cmdLedger(), cmdVerifyBundle(),
 		cmdHubJoin(), cmdSync(), cmdSyncStatus(), cmdSyncRecover(),
 		cmdConfigPublish(), cmdConfigShow(),

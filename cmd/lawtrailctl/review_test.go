@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,6 +200,13 @@ func TestLegalReviewAcrossTerminalsCLI(t *testing.T) {
 		"round 1: 存在问题", "存在问题  适用法律、法规、规章是否准确，裁量基准运用是否适当：罚款数额与裁量基准不符", "符合  执法程序是否合法",
 		"按裁量基准调整为十五万元", "王五 (o-003)")
 	wantExit(t, "finalizing after 存在问题", agencyCtl(t, asLi, "--data", a.officer, "doc", "finalize", doc), exitRefused, "found problems")
+	opinionPDF := filepath.Join(t.TempDir(), "opinion.pdf")
+	wantExit(t, "review pdf on the officer's terminal", agencyCtl(t, nil, "--data", a.officer, "review", "pdf", review, "--out", opinionPDF), 0, "法制审核意见书")
+	if text := pdfText(t, opinionPDF); !strings.Contains(text, "罚款数额与裁量基准不符") || !strings.Contains(text, "存在问题") {
+		t.Fatalf("the 意见书 PDF lacks the checklist note and the opinion:\n%s", text)
+	}
+	wantExit(t, "review pdf --collective of a round with none", agencyCtl(t, nil, "--data", a.officer, "review", "pdf", review,
+		"--collective", "--out", opinionPDF+".2"), exitRefused, "no collective discussion")
 	mustAgencyCtl(t, asLi, "--data", a.officer, "doc", "new", "--id", doc, "--case", caseID, "--template", "penalty_decision",
 		"--fields", penaltyFields(t, "150000"))
 	wantExit(t, "resubmission", agencyCtl(t, asLi, "--data", a.officer, "review", "resubmit", review, "--doc", doc), 0, "round 2", review)
@@ -345,4 +353,14 @@ func TestReviewSubmitApprovedByHeadCLI(t *testing.T) {
 	review := lastWord(mustAgencyCtl(t, with("246804"), "--data", dir, "review", "submit", "--case", caseID, "--approver", "o-004"))
 	wantExit(t, "review show", agencyCtl(t, nil, "--data", dir, "review", "show", review), 0,
 		"approved by 赵六 (o-004)", "吊销许可证件（食品经营许可证）", "major criteria: revoke-licence", "awaiting a reviewer (待分配)")
+}
+
+// pdfText is a PDF's text as pdftotext (poppler-utils, in make deps) reads it.
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
 }
