@@ -50,12 +50,6 @@ type PenaltyInput struct {
 // errNoDecision: the form states no decision yet (no party kind chosen).
 var errNoDecision = errors.New("no decision stated")
 
-// carriesAmount reports whether a penalty of kind k has an amount in yuan
-// (fines and confiscations; casework.Decision.Validate holds the rule).
-func carriesAmount(k casework.PenaltyKind) bool {
-	return k == casework.PenaltyFine || k == casework.PenaltyConfiscateIncome || k == casework.PenaltyConfiscateProperty
-}
-
 // hearingStates are the hearing states in the order the form offers them.
 func hearingStates() []casework.Hearing {
 	return []casework.Hearing{casework.HearingNone, casework.HearingRequested, casework.HearingHeld}
@@ -134,7 +128,7 @@ func (d *DecisionInput) addPenalty() *PenaltyInput {
 	p.Object.SetPlaceHolder(lang.L("decision.object"))
 	p.Object.OnChanged = func(string) { d.changed() }
 	p.Kind = widget.NewSelect(kinds, func(string) {
-		if carriesAmount(p.kind()) {
+		if p.kind().CarriesAmount() {
 			p.Amount.Enable()
 		} else {
 			p.Amount.SetText("")
@@ -189,7 +183,7 @@ func (d *DecisionInput) Decision() (casework.Decision, error) {
 			return dec, said(lang.X("decision.err.kind", "", map[string]any{"N": i + 1}))
 		}
 		pen := casework.Penalty{Kind: k, Object: strings.TrimSpace(p.Object.Text)}
-		if carriesAmount(k) {
+		if k.CarriesAmount() {
 			amount := strings.TrimSpace(p.Amount.Text)
 			if _, err := json.Number(amount).Float64(); err != nil {
 				return dec, said(lang.X("decision.err.amount", "", map[string]any{"Kind": k.Label()}))

@@ -58,6 +58,10 @@ var PenaltyKinds = []PenaltyKind{PenaltyWarning, PenaltyCriticism, PenaltyFine, 
 // amountKinds are the penalties that carry an amount in yuan.
 var amountKinds = []PenaltyKind{PenaltyFine, PenaltyConfiscateIncome, PenaltyConfiscateProperty}
 
+// CarriesAmount reports whether a penalty of this kind carries an amount in
+// yuan (fines and confiscations) — and only then may it.
+func (k PenaltyKind) CarriesAmount() bool { return slices.Contains(amountKinds, k) }
+
 // Hearing says whether a hearing (听证) was requested or held.
 type Hearing string
 
