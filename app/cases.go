@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -38,6 +39,7 @@ type Cases struct {
 	NewDoc             *widget.Button
 	Export, Ledger     *widget.Button  // the case file of the case open; the ledger of every case
 	Editor             *DocumentEditor // the last document opened, for tests
+	LastPDF            string          // the last document version rendered for the system viewer
 	Review             *CaseReview     // the case's decision and its legal review
 	report             store.CaseReport
 	templates          casework.Templates
@@ -232,6 +234,7 @@ func (c *Cases) drawTimeline(u *UI) {
 			"Days": int(time.Until(d.Due).Hours() / 24)})))
 	}
 	c.drawReview(u, row)
+	c.drawDocuments(u)
 	current := slices.Index(casework.Phases, row.Phase)
 	for i, ph := range casework.Phases {
 		mark := "○"
@@ -351,18 +354,52 @@ func (c *Cases) OpenEditor(u *UI) {
 		c.Status.SetText(lang.L("doc.template"))
 		return
 	}
-	w := u.app.NewWindow(tpl.Name)
-	row := *c.Selected
-	c.Editor = NewDocumentEditor(u, w, row.ID, tpl)
-	c.Editor.StartAutosave(u)
-	ed := c.Editor
+	ed := c.showEditor(u, tpl)
 	if ed.Decision != nil {
-		ed.Decision.SetAct(row.ActType)
+		ed.Decision.SetAct(c.Selected.ActType)
 		if s := c.Review.state; s.has { // a new draft starts from the decision as it stands
 			ed.Decision.Set(s.decision.Decision)
 		}
 		ed.dirty = false // nothing typed yet
 	}
+}
+
+// OpenDocument opens one of the case's documents in the editor, filled
+// with its values: its open draft, to go on with it (the officer changes
+// the draft a review found wanting and resubmits the same document), or,
+// when its latest state is finalized, a new draft of the next version (a
+// correction) starting from the latest version.
+func (c *Cases) OpenDocument(u *UI, doc store.DocumentRow) {
+	if c.Selected == nil || doc.Case != c.Selected.ID {
+		c.Status.SetText(lang.L("cases.pick"))
+		return
+	}
+	tpl := c.templates[doc.Template]
+	if tpl == nil {
+		c.Status.SetText(lang.X("cases.doc.notemplate", "", map[string]any{"Template": doc.Template}))
+		return
+	}
+	from := doc.DraftContent
+	if from == nil && len(doc.Versions) > 0 {
+		from = &doc.Versions[len(doc.Versions)-1].Content
+	}
+	ed := c.showEditor(u, tpl)
+	ed.DocID, ed.Finalized = doc.ID, doc.Finalized
+	if from != nil {
+		ed.Step = from.Step
+		ed.Load(from.Fields)
+	}
+}
+
+// showEditor opens an editor of tpl for the selected case in its own
+// window; what was typed is kept when the window closes, and the case view
+// is read again after each save.
+func (c *Cases) showEditor(u *UI, tpl *casework.Template) *DocumentEditor {
+	w := u.app.NewWindow(tpl.Name)
+	row := *c.Selected
+	ed := NewDocumentEditor(u, w, row.ID, tpl)
+	c.Editor = ed
+	ed.StartAutosave(u)
 	ed.OnSaved = func() { // the case view shows the decision and its review as they now stand
 		if c.Selected != nil && c.Selected.ID == row.ID {
 			c.Open(u, *c.Selected)
@@ -372,9 +409,55 @@ func (c *Cases) OpenEditor(u *UI) {
 		ed.Autosave(u) // what was typed is kept
 		ed.Stop()
 	})
-	w.SetContent(c.Editor.View())
+	w.SetContent(ed.View())
 	w.Resize(fyne.NewSize(800, 900))
 	w.Show()
+	return ed
+}
+
+// drawDocuments adds the case's documents to its view: each template's
+// name, its latest finalized version, whether a draft is open, and the
+// buttons to go on with the draft or correct the finalized document, and
+// to read the latest version's PDF.
+func (c *Cases) drawDocuments(u *UI) {
+	c.Timeline.Add(bold(lang.L("cases.docs")))
+	if len(c.report.Documents) == 0 {
+		c.Timeline.Add(widget.NewLabel(lang.L("cases.docs.none")))
+		return
+	}
+	for _, doc := range c.report.Documents {
+		doc := doc
+		var state []string
+		if doc.Finalized > 0 {
+			state = append(state, lang.X("cases.doc.final", "", map[string]any{"Version": doc.Finalized}))
+		}
+		if doc.DraftContent != nil {
+			state = append(state, lang.L("cases.doc.draft"))
+		}
+		label := templateName(c.templates, doc.Template) + "  " + strings.Join(state, "；")
+		edit := widget.NewButton(lang.L("cases.doc.edit"), func() { c.OpenDocument(u, doc) })
+		if doc.DraftContent == nil {
+			edit.SetText(lang.L("cases.doc.correct"))
+		}
+		buttons := container.NewHBox(edit)
+		if doc.Finalized > 0 {
+			buttons.Add(widget.NewButton(lang.L("doc.pdf"), func() { c.openPDF(u, doc.ID) }))
+		}
+		c.Timeline.Add(container.NewBorder(nil, nil, nil, buttons, wrapped(label)))
+	}
+}
+
+// openPDF renders a document's latest version and hands it to the system
+// viewer.
+func (c *Cases) openPDF(u *UI, doc string) {
+	background(func() (string, error) { return writeDocumentPDF(u, doc, 0) }, func(path string, err error) {
+		if err != nil {
+			c.Status.SetText(errText(err))
+			return
+		}
+		c.LastPDF = path
+		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+	})
 }
 
 // askExport asks where to write the case file of the case open (a .zip

@@ -29,11 +29,13 @@ type DocumentEditor struct {
 	Template            *casework.Template
 	Case                string
 	DocID               string                                    // empty until the first draft or version is recorded
+	Step                string                                    // the step the document belongs to, kept when it is reopened
 	Officers            *OfficerPicker                            // the officers field of an on-site document, when the template has one
 	Decision            *DecisionInput                            // the decision field of a decision document, when the template has one
 	inputs              map[string]func() (json.RawMessage, bool) // read a field; false = left empty
 	Pads                map[string]*SignaturePad
 	setters             map[string]func(string)
+	fills               map[string]func(json.RawMessage) // fill a field from a recorded value
 	Save, Finalize, PDF *widget.Button
 	Status              *widget.Label
 	Finalized           int
@@ -91,7 +93,8 @@ func (ed *DocumentEditor) changed() { ed.dirty = true }
 // NewDocumentEditor builds the editor for a new document of caseID in win.
 func NewDocumentEditor(u *UI, win fyne.Window, caseID string, tpl *casework.Template) *DocumentEditor {
 	ed := &DocumentEditor{win: win, Template: tpl, Case: caseID, inputs: map[string]func() (json.RawMessage, bool){},
-		Pads: map[string]*SignaturePad{}, setters: map[string]func(string){}, Status: widget.NewLabel("")}
+		Pads: map[string]*SignaturePad{}, setters: map[string]func(string){}, fills: map[string]func(json.RawMessage){},
+		Status: widget.NewLabel("")}
 	ed.Status.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(widget.NewLabelWithStyle(tpl.Name, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}))
 	for _, s := range tpl.Sections {
@@ -125,6 +128,31 @@ func (ed *DocumentEditor) Set(key, value string) {
 
 func jsonString(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 
+// Load fills the form with a document's recorded values: its open draft
+// being continued, or its latest version being corrected (the next
+// version's draft). Signatures and the officers named are not carried
+// over: a signature attests what was signed, and each officer confirms
+// the changed document with their PIN again. Nothing counts as typed yet.
+func (ed *DocumentEditor) Load(values map[string]json.RawMessage) {
+	for key, raw := range values {
+		if fill := ed.fills[key]; fill != nil {
+			fill(raw)
+		}
+	}
+	ed.dirty = false
+}
+
+// fillText registers how a field kept as a JSON string is filled.
+func (ed *DocumentEditor) fillText(key string, set func(string)) {
+	ed.setters[key] = set
+	ed.fills[key] = func(raw json.RawMessage) {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			set(s)
+		}
+	}
+}
+
 // input makes the widget for one field and registers how to read it.
 func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField) fyne.CanvasObject {
 	text := func(multi bool) fyne.CanvasObject {
@@ -133,7 +161,7 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 			e = widget.NewMultiLineEntry()
 		}
 		e.OnChanged = func(string) { ed.changed() }
-		ed.setters[f.Key] = e.SetText
+		ed.fillText(f.Key, e.SetText)
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(e.Text), strings.TrimSpace(e.Text) != "" }
 		return e
 	}
@@ -144,11 +172,11 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 		// Picked on a calendar with hour and minute lists, set to now.
 		p := NewDateTimePicker(u.term.Now())
 		p.OnChanged(ed.changed)
-		ed.setters[f.Key] = func(v string) {
+		ed.fillText(f.Key, func(v string) {
 			if t, err := time.ParseInLocation(timeLayout, v, casework.Shanghai); err == nil {
 				p.Set(t)
 			}
-		}
+		})
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
 			t, ok := p.Time()
 			return jsonString(t.Format(timeLayout)), ok
@@ -157,11 +185,12 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 	case casework.FieldConfirm:
 		c := widget.NewCheck(lang.L("doc.confirmed"), func(bool) { ed.changed() })
 		ed.setters[f.Key] = func(v string) { c.SetChecked(v == "true") }
+		ed.fills[f.Key] = func(raw json.RawMessage) { ed.setters[f.Key](string(raw)) }
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { b, _ := json.Marshal(c.Checked); return b, true }
 		return c
 	case casework.FieldChoice:
 		s := widget.NewSelect(f.Options, func(string) { ed.changed() })
-		ed.setters[f.Key] = s.SetSelected
+		ed.fillText(f.Key, s.SetSelected)
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return jsonString(s.Selected), s.Selected != "" }
 		return s
 	case casework.FieldParty:
@@ -173,6 +202,18 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 		id.SetPlaceHolder(lang.L("doc.party.id"))
 		addr.SetPlaceHolder(lang.L("doc.party.address"))
 		ed.setters[f.Key] = name.SetText
+		ed.fills[f.Key] = func(raw json.RawMessage) {
+			var p struct {
+				Name    string `json:"name"`
+				ID      string `json:"id_no"`
+				Address string `json:"address"`
+			}
+			if json.Unmarshal(raw, &p) == nil {
+				name.SetText(p.Name)
+				id.SetText(p.ID)
+				addr.SetText(p.Address)
+			}
+		}
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
 			b, _ := json.Marshal(map[string]string{"name": name.Text, "id_no": id.Text, "address": addr.Text})
 			return b, name.Text != ""
@@ -201,6 +242,7 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 		d.OnChanged = ed.changed
 		ed.Decision = d
 		ed.setters[f.Key] = d.SetJSON
+		ed.fills[f.Key] = func(raw json.RawMessage) { d.SetJSON(string(raw)) }
 		ed.inputs[f.Key] = d.JSON
 		return d.View()
 	case casework.FieldItems, casework.FieldQA:
@@ -212,6 +254,7 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 			e.SetPlaceHolder(lang.L("doc.qa.hint"))
 		}
 		ed.setters[f.Key] = e.SetText
+		ed.fills[f.Key] = func(raw json.RawMessage) { e.SetText(linesText(f.Type, raw)) }
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) { return parseLines(f.Type, e.Text), strings.TrimSpace(e.Text) != "" }
 		return e
 	case casework.FieldSignature:
@@ -223,6 +266,14 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 		witness.SetPlaceHolder(lang.L("doc.sign.witness"))
 		ed.Pads[f.Key] = pad
 		ed.setters[f.Key] = signer.SetText
+		ed.fills[f.Key] = func(raw json.RawMessage) { // who signs; they sign again
+			var v struct {
+				Signer string `json:"signer"`
+			}
+			if json.Unmarshal(raw, &v) == nil {
+				signer.SetText(v.Signer)
+			}
+		}
 		ed.inputs[f.Key] = func() (json.RawMessage, bool) {
 			if refused.Text != "" {
 				b, _ := json.Marshal(map[string]string{"refused": refused.Text, "witness": witness.Text})
@@ -261,6 +312,26 @@ func parseLines(t casework.FieldType, s string) json.RawMessage {
 	return b
 }
 
+// linesText writes items and Q&A back as parseLines reads them.
+func linesText(t casework.FieldType, raw json.RawMessage) string {
+	var list []map[string]string
+	if json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	var lines []string
+	for _, m := range list {
+		if t == casework.FieldItems {
+			lines = append(lines, strings.Join([]string{m["name"], m["spec"], m["quantity"], m["condition"], m["location"]}, "|"))
+			continue
+		}
+		lines = append(lines, "问："+m["q"])
+		if m["a"] != "" {
+			lines = append(lines, "答："+m["a"])
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Values reads the form; fields left empty are left out.
 func (ed *DocumentEditor) Values() map[string]json.RawMessage {
 	v := map[string]json.RawMessage{}
@@ -273,7 +344,7 @@ func (ed *DocumentEditor) Values() map[string]json.RawMessage {
 }
 
 func (ed *DocumentEditor) draft() terminal.DocumentDraft {
-	return terminal.DocumentDraft{Doc: ed.DocID, Case: ed.Case, Template: ed.Template.ID, Fields: ed.Values()}
+	return terminal.DocumentDraft{Doc: ed.DocID, Case: ed.Case, Step: ed.Step, Template: ed.Template.ID, Fields: ed.Values()}
 }
 
 // problems shows field errors by their labels; false when err holds none.
@@ -360,12 +431,21 @@ func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
 	if ed.Finalized == 0 {
 		return "", said(lang.L("doc.notfinal"))
 	}
-	pdf, version, err := u.term.DocumentPDF(u.ctx, ed.DocID, 0)
+	return writeDocumentPDF(u, ed.DocID, 0)
+}
+
+// writeDocumentPDF renders a finalized version of doc (0: the latest) as
+// the case file carries it, into a file for the system viewer.
+func writeDocumentPDF(u *UI, doc string, version int) (string, error) {
+	pdf, v, err := u.term.DocumentPDF(u.ctx, doc, version)
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", ed.DocID, version))
-	return out, os.WriteFile(out, pdf, 0o600)
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", doc, v))
+	if err := os.WriteFile(out, pdf, 0o600); err != nil {
+		return "", fmt.Errorf("write the PDF of %s: %w", doc, err)
+	}
+	return out, nil
 }
 
 func (ed *DocumentEditor) openPDF(u *UI) {

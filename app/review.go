@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,7 +25,7 @@ import (
 // submitted — the decision, the criteria of the list it matched, the
 // material fixed at submission, the case's steps, every round's opinion —
 // with the acts open to the officer logged in: take it (领取) or, as a
-// head, assign it; the seven-item checklist and the opinion, signed by the
+// head, assign it or extend its time limit with a reason; the seven-item checklist and the opinion, signed by the
 // reviewer as every act is (by their login); a head's resolution of a
 // dispute, with a collective discussion when one was held.
 type ReviewDesk struct {
@@ -39,6 +37,11 @@ type ReviewDesk struct {
 	Take     *widget.Button
 	Reviewer *widget.Select // a head's choice of reviewer
 	Assign   *widget.Button
+	// A head's extension of a pending round's time limit.
+	ExtendDue    *widget.Entry // YYYY-MM-DD
+	ExtendReason *widget.Entry
+	Extend       *widget.Button
+	extendHint   *widget.Label
 	// Checklist is the seven items of the law, in order.
 	Checklist         []ChecklistRow
 	Outcome           *widget.RadioGroup
@@ -65,6 +68,7 @@ type ReviewDesk struct {
 	head       bool
 	takeBox    *fyne.Container
 	assignBox  *fyne.Container
+	extendBox  *fyne.Container
 	opinionBox *fyne.Container
 	resolveBox *fyne.Container
 	// OnLoaded is called (on the UI goroutine) after each Reload.
@@ -138,6 +142,13 @@ func (rd *ReviewDesk) buildActs(u *UI) {
 	rd.Reviewer.PlaceHolder = lang.L("review.assign.pick")
 	rd.Assign = widget.NewButton(lang.L("review.assign"), func() { rd.assign(u) })
 	rd.assignBox = container.NewVBox(container.NewBorder(nil, nil, nil, rd.Assign, rd.Reviewer))
+	rd.ExtendDue, rd.ExtendReason, rd.extendHint = widget.NewEntry(), widget.NewEntry(), wrapped("")
+	rd.ExtendDue.SetPlaceHolder("YYYY-MM-DD")
+	rd.ExtendReason.SetPlaceHolder(lang.L("review.extend.reason"))
+	rd.Extend = widget.NewButton(lang.L("review.extend"), func() { rd.extend(u) })
+	rd.extendBox = container.NewVBox(bold(lang.L("review.extend.title")), rd.extendHint,
+		widget.NewForm(widget.NewFormItem(lang.L("review.extend.due"), rd.ExtendDue),
+			widget.NewFormItem(lang.L("review.extend.reason"), rd.ExtendReason)), rd.Extend)
 
 	var findings []string
 	for _, f := range casework.Findings {
@@ -360,6 +371,8 @@ func (rd *ReviewDesk) resetForms(u *UI) {
 	rd.Held.SetText(u.term.Now().In(casework.Shanghai).Format(time.DateOnly))
 	rd.Attendees.SetText("")
 	rd.Conclusion.SetText("")
+	rd.ExtendDue.SetText("")
+	rd.ExtendReason.SetText("")
 }
 
 func bold(text string) *widget.Label {
@@ -405,6 +418,12 @@ func (rd *ReviewDesk) drawDetail(u *UI, f reviewFile) {
 	}
 	if r.Pending() && rd.head {
 		d.Add(rd.assignBox)
+		latest, days := extensionLimit(u, r)
+		rd.extendHint.SetText(lang.X("review.extend.latest", "", map[string]any{"Due": r.Due, "Latest": latest, "Days": days}))
+		if rd.ExtendDue.Text == "" {
+			rd.ExtendDue.SetText(latest)
+		}
+		d.Add(rd.extendBox)
 	}
 	if r.Pending() && r.Reviewer == me.ID {
 		d.Add(rd.opinionBox)
@@ -556,6 +575,9 @@ func roundText(r store.ReviewRound, names map[string]string) string {
 	if r.Disputed {
 		lines = append(lines, lang.X("review.round.dispute", "", map[string]any{"Reason": r.DisputeReason, "By": nameOf(names, r.DisputedBy)}))
 	}
+	if r.ExtendedReason != "" {
+		lines = append(lines, lang.X("review.round.extended", "", map[string]any{"Due": r.Due, "Reason": r.ExtendedReason}))
+	}
 	if r.Resolution != "" {
 		lines = append(lines, lang.X("review.round.resolution", "", map[string]any{"Resolution": r.Resolution.Label(),
 			"Decision": r.ResolutionText, "By": nameOf(names, r.ResolvedBy)}))
@@ -570,7 +592,10 @@ func roundText(r store.ReviewRound, names map[string]string) string {
 // act runs one act of the officer logged in, then says it is recorded and
 // shows the queues and the review as they now stand, or says why it was
 // refused (nothing is recorded then).
-func (rd *ReviewDesk) act(u *UI, work func(id string) error) {
+func (rd *ReviewDesk) act(u *UI, work func(id string) error) { rd.actThen(u, work, nil) }
+
+// actThen is act, calling done (when not nil) once the act is recorded.
+func (rd *ReviewDesk) actThen(u *UI, work func(id string) error, done func()) {
 	if rd.Current == nil {
 		rd.Status.SetText(lang.L("review.pick"))
 		return
@@ -584,6 +609,9 @@ func (rd *ReviewDesk) act(u *UI, work func(id string) error) {
 			}
 			rd.Status.SetText(lang.L("cases.saved"))
 			u.acted()
+			if done != nil {
+				done()
+			}
 			rd.Reload(u)
 			rd.Show(u, r)
 		})
@@ -601,6 +629,36 @@ func (rd *ReviewDesk) assign(u *UI) {
 		return
 	}
 	rd.act(u, func(id string) error { return rd.sess.AssignReview(u.ctx, id, who) })
+}
+
+// extensionLimit is the latest day a pending round's time limit can be
+// moved to under the agency's policy, and the working days it allows: what
+// the form offers (the rule itself is judged when the act is recorded).
+func extensionLimit(u *UI, r store.ReviewRound) (string, int) {
+	cfg := u.term.Config()
+	days := 5 // the policy when no list of major decisions is known
+	if cfg.MajorList != nil {
+		days = cfg.MajorList.Review.ExtensionDays
+	}
+	from, err := time.ParseInLocation(time.DateOnly, r.Due, casework.Shanghai)
+	if err != nil {
+		return "", days
+	}
+	return cfg.Calendar.ReviewDue(from, days), days
+}
+
+// extend moves the pending round's due day, with the head's reason.
+func (rd *ReviewDesk) extend(u *UI) {
+	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(rd.ExtendDue.Text), casework.Shanghai)
+	reason := strings.TrimSpace(rd.ExtendReason.Text)
+	if err != nil || reason == "" {
+		rd.Status.SetText(lang.L("review.extend.pick"))
+		return
+	}
+	rd.actThen(u, func(id string) error { return rd.sess.ExtendReview(u.ctx, id, day, reason) }, func() {
+		rd.ExtendDue.SetText("")
+		rd.ExtendReason.SetText("")
+	})
 }
 
 // Opinion reads the checklist and the opinion as filled.
@@ -665,14 +723,7 @@ func splitNames(s string) []string {
 
 // openPDF renders a document's version and hands it to the system viewer.
 func (rd *ReviewDesk) openPDF(u *UI, doc string, version int) {
-	background(func() (string, error) {
-		pdf, v, err := u.term.DocumentPDF(u.ctx, doc, version)
-		if err != nil {
-			return "", err
-		}
-		out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", doc, v))
-		return out, os.WriteFile(out, pdf, 0o600)
-	}, func(path string, err error) {
+	background(func() (string, error) { return writeDocumentPDF(u, doc, version) }, func(path string, err error) {
 		if err != nil {
 			rd.Status.SetText(errText(err))
 			return
