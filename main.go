@@ -21,9 +21,9 @@ import (
 
 func main() {
 	dataDir := flag.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
-	demo := flag.Bool("demo", false, "a throwaway terminal docking a simulated recorder (passphrase lawtrail-demo; 张三 o-001 PIN 123456, admin; 李四 o-002 PIN 654321)")
+	demo := flag.Bool("demo", false, "a throwaway terminal docking a simulated recorder, with a decision awaiting legal review (passphrase lawtrail-demo; 张三 o-001 PIN 123456, admin; 李四 o-002 PIN 654321; 王五 o-003 PIN 246813, 法制审核人员; 赵六 o-004 PIN 135792, 负责人)")
 	size := flag.String("size", "1024x720", "window size WxH (800x1280 for a tablet in portrait)")
-	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, document, card, sync, settings, officers)")
+	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, document, card, sync, settings, officers); review: 王五's 法制审核 tab; casereview: the case under review")
 	flag.Parse()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -36,6 +36,9 @@ func main() {
 		}
 		defer os.RemoveAll(root)
 		d, err := app.PrepareDemo(ctx, root, evidence.DefaultKDFParams)
+		if err == nil {
+			d, err = app.PrepareReviewDemo(ctx, d, evidence.DefaultKDFParams)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "lawtrail: demo:", err)
 			os.Exit(2)
