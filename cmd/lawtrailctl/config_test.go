@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"lawtrail/assets"
+	"lawtrail/casework"
 )
 
 // An admin publishes a template with the CLI; doc templates and config show
@@ -16,7 +17,7 @@ import (
 func TestConfigPublishAndShow(t *testing.T) {
 	dir := initTerminal(t)
 	r := ctl(t, nil, "--data", dir, "config", "show")
-	if r.code != 0 || strings.Count(r.stdout, "bundled") != 4 {
+	if r.code != 0 || strings.Count(r.stdout, "bundled") != len(casework.ConfigKinds) {
 		t.Fatalf("config show on a new terminal: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	raw, err := assets.Templates.ReadFile("templates/onsite_record.json")
