@@ -44,6 +44,7 @@ type Cases struct {
 	report             store.CaseReport
 	templates          casework.Templates
 	Timeline           *fyne.Container
+	timelineScroll     *container.Scroll
 	cases              []store.CaseRow
 	Selected           *store.CaseRow
 	Steps              []store.StepRow
@@ -105,12 +106,14 @@ func NewCases(u *UI) *Cases {
 	newForm := widget.NewForm(widget.NewFormItem(lang.L("cases.number"), c.Number),
 		widget.NewFormItem(lang.L("cases.title"), c.Title), widget.NewFormItem(lang.L("cases.act"), c.ActType))
 	left := container.NewBorder(container.NewVBox(newForm, c.Create, c.Status, widget.NewSeparator()), c.Ledger, nil, nil, c.List)
+	c.timelineScroll = container.NewVScroll(c.Timeline)
+	present := container.NewHScroll(c.Present.View()) // scrolls sideways however many officers are enrolled here
 	stepForm := widget.NewForm(widget.NewFormItem(lang.L("cases.step.kind"), c.StepKind),
 		widget.NewFormItem(lang.L("cases.step.start"), c.StepStart.View()), widget.NewFormItem(lang.L("cases.step.end"), c.StepEnd.View()),
-		widget.NewFormItem(lang.L("cases.step.present"), c.Present.View()), widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
+		widget.NewFormItem(lang.L("cases.step.present"), present), widget.NewFormItem(lang.L("cases.step.note"), c.StepNote))
 	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), stepForm, container.NewGridWithColumns(2, c.AddStep, c.Advance),
 		container.NewBorder(nil, nil, nil, c.NewDoc, c.DocTemplate), c.Export),
-		nil, nil, container.NewVScroll(c.Timeline))
+		nil, nil, c.timelineScroll)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.4
 	c.view = split
@@ -217,6 +220,7 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 			}
 		}
 		c.drawTimeline(u)
+		c.timelineScroll.Refresh() // lay the timeline out to what it now holds
 	})
 }
 
@@ -230,7 +234,7 @@ func (c *Cases) drawTimeline(u *UI) {
 		if d.Overdue(now) {
 			key = "cases.deadline.overdue"
 		}
-		c.Timeline.Add(widget.NewLabel(lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
+		c.Timeline.Add(wrapped(lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
 			"Days": int(time.Until(d.Due).Hours() / 24)})))
 	}
 	c.drawReview(u, row)
@@ -248,7 +252,7 @@ func (c *Cases) drawTimeline(u *UI) {
 			if st.Phase != ph {
 				continue
 			}
-			c.Timeline.Add(widget.NewLabel(fmt.Sprintf("    %s  %s — %s  %s  (%s)", lang.L("step."+string(st.Kind)),
+			c.Timeline.Add(wrapped(fmt.Sprintf("    %s  %s — %s  %s  (%s)", lang.L("step."+string(st.Kind)),
 				st.Start.In(casework.Shanghai).Format(timeLayout), st.End.In(casework.Shanghai).Format("15:04"),
 				st.Note, lang.X("cases.linked", "{{.N}} linked", map[string]any{"N": len(st.Footage)}))))
 			switch {
