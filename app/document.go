@@ -234,7 +234,7 @@ func (ed *DocumentEditor) input(u *UI, win fyne.Window, f casework.TemplateField
 			b, _ := json.Marshal(list)
 			return b, true
 		}
-		return p.View()
+		return container.NewHScroll(p.View()) // however many officers are enrolled here
 	case casework.FieldDecision:
 		// The decision as data: what the list of major decisions is
 		// evaluated on and legal review fixes.

@@ -28,6 +28,9 @@ rm -rf "$fresh"
 for tab in dock evidence cases card sync settings officers; do
 	shoot "$tab" 1024 720 9 --demo --tab "$tab"
 done
+# legal review: 王五's desk on the demo's submitted decision, and 张三's view of that case
+shoot review 1024 720 10 --demo --tab review
+shoot casereview 800 1280 12 --demo --tab casereview
 # the 现场笔录 being filled (its own window over the case screen)
 shoot document 800 900 10 --demo --tab document
 # a 10-inch tablet held upright
