@@ -33,6 +33,8 @@ import (
 
 	"lawtrail/casefile"
 	"lawtrail/casework"
+	"lawtrail/device/unlock"
+	"lawtrail/device/usb"
 	"lawtrail/store"
 	"lawtrail/sync/client"
 	"lawtrail/terminal"
@@ -162,7 +164,8 @@ func codeOf(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &usage), errors.Is(err, store.ErrDataDirUnsafe), errors.Is(err, store.ErrDataDirNotOwned):
+	case errors.As(err, &usage), errors.Is(err, store.ErrDataDirUnsafe), errors.Is(err, store.ErrDataDirNotOwned),
+		errors.Is(err, usb.ErrNeedPassword), errors.Is(err, unlock.ErrWrongPassword):
 		return exitUsage
 	case errors.Is(err, errProblems), errors.Is(err, errBadCaseFile), errors.Is(err, casefile.ErrBadArchive), errors.Is(err, casefile.ErrRecordDamaged):
 		return exitProblems

@@ -473,7 +473,7 @@ type dockProcess struct {
 
 func startDock(ctx context.Context, args ...string) (*dockProcess, error) {
 	cmd := exec.CommandContext(ctx, ctl, append([]string{"--data", dataDir, "dock"}, args...)...)
-	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase")
+	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase", "LAWTRAIL_PIN=123456") // the clerk who docks logs in
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
