@@ -50,6 +50,25 @@ func newReviewDesk(t *testing.T) reviewDesk {
 	return d
 }
 
+// submitAssigned drafts a decision fining the organisation yuan, submits it
+// for review and has the head assign the reviewer 王五 (o-003).
+func (d reviewDesk) submitAssigned(t *testing.T, yuan string) (casework.DocumentContent, casework.ReviewSubmitted) {
+	t.Helper()
+	ctx := context.Background()
+	draft, err := d.officer.SaveDraft(ctx, penaltyDraft(d.caseID, "", yuan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.head.AssignReview(ctx, sub.Review, "o-003"); err != nil {
+		t.Fatal(err)
+	}
+	return draft, sub
+}
+
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
 	if got := terminal.Code(err); got != code {
@@ -158,17 +177,7 @@ func TestMajorDecisionGatedByReview(t *testing.T) {
 func TestDisputeResolvedByHead(t *testing.T) {
 	ctx := context.Background()
 	d := newReviewDesk(t)
-	draft, err := d.officer.SaveDraft(ctx, penaltyDraft(d.caseID, "", "200000"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.reviewer.AssignReview(ctx, sub.Review, "o-003"); err != nil {
-		t.Fatal(err)
-	}
+	draft, sub := d.submitAssigned(t, "200000")
 	wantCode(t, "a dispute before any opinion", d.officer.DisputeReview(ctx, sub.Review, "不同意"), terminal.CodeRule)
 	if _, err := d.reviewer.GiveOpinion(ctx, sub.Review, terminal.Opinion{Outcome: casework.OutcomeProblems, Problems: "证据不足",
 		Checklist: []casework.ChecklistEntry{{Item: casework.CheckFacts, Finding: casework.FindingProblem, Note: "缺少检验报告"}}}); err != nil {
@@ -180,7 +189,7 @@ func TestDisputeResolvedByHead(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, "a reviewer resolving", d.reviewer.ResolveReview(ctx, sub.Review, casework.ResolutionProceed, "照准", nil), terminal.CodeRole)
-	_, err = d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
+	_, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
 	wantCode(t, "resubmitting while the dispute is open", err, terminal.CodeRule)
 	col := &casework.Collective{Held: "2026-11-26", Attendees: []string{"赵六", "王五", "李四"}, Conclusion: "检验报告在卷，证据充分，按原决定执行。"}
 	if err := d.head.ResolveReview(ctx, sub.Review, casework.ResolutionProceed, "经集体讨论，按原决定执行", col); err != nil {

@@ -19,17 +19,7 @@ import (
 func TestForgedAgreeWithoutTheReviewersKeyIsRefused(t *testing.T) {
 	ctx := context.Background()
 	d := newReviewDesk(t)
-	draft, err := d.officer.SaveDraft(ctx, penaltyDraft(d.caseID, "", "200000"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.head.AssignReview(ctx, sub.Review, "o-003"); err != nil {
-		t.Fatal(err)
-	}
+	draft, sub := d.submitAssigned(t, "200000")
 	st := d.f.Terminal.Store()
 	before, err := st.EventCount(ctx)
 	if err != nil {

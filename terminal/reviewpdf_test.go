@@ -152,17 +152,7 @@ func TestReviewOpinionPDF(t *testing.T) {
 func TestCollectiveDiscussionPDF(t *testing.T) {
 	ctx := context.Background()
 	d := newReviewDesk(t)
-	draft, err := d.officer.SaveDraft(ctx, penaltyDraft(d.caseID, "", "200000"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := d.officer.SubmitReview(ctx, terminal.Submission{Case: d.caseID, Doc: draft.Doc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.reviewer.AssignReview(ctx, sub.Review, "o-003"); err != nil {
-		t.Fatal(err)
-	}
+	_, sub := d.submitAssigned(t, "200000")
 	if _, err := d.reviewer.GiveOpinion(ctx, sub.Review, terminal.Opinion{Outcome: casework.OutcomeProblems, Problems: "证据不足",
 		Checklist: []casework.ChecklistEntry{{Item: casework.CheckFacts, Finding: casework.FindingProblem, Note: "缺少检验报告"}}}); err != nil {
 		t.Fatal(err)
@@ -170,7 +160,7 @@ func TestCollectiveDiscussionPDF(t *testing.T) {
 	if err := d.officer.DisputeReview(ctx, sub.Review, "检验报告已在卷，审核人员漏看"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = d.f.Terminal.CollectiveDiscussionPDF(ctx, sub.Review, 1)
+	_, err := d.f.Terminal.CollectiveDiscussionPDF(ctx, sub.Review, 1)
 	wantCode(t, "the 集体讨论记录 before the head resolved", err, terminal.CodeBadInput)
 	col := &casework.Collective{Held: "2026-11-26", Attendees: []string{"赵六", "王五", "李四"}, Conclusion: "检验报告在卷，证据充分，按原决定执行。"}
 	if err := d.head.ResolveReview(ctx, sub.Review, casework.ResolutionProceed, "经集体讨论，按原决定执行", col); err != nil {
