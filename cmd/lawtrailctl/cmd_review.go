@@ -103,14 +103,7 @@ its present text). Every earlier round is kept.`
 	note := c.flags.String("note", "", "what was changed, for the reviewer")
 	approver := c.flags.String("approver", "", "the head approving the submission (PIN from LAWTRAIL_APPROVER_PIN)")
 	c.run = func(ctx context.Context, x *call, args []string) error {
-		if err := checkID("review", args[0]); err != nil {
-			return err
-		}
-		t, err := x.open(ctx)
-		if err != nil {
-			return err
-		}
-		rounds, err := t.ReviewRounds(ctx, args[0])
+		_, rounds, err := openRounds(ctx, x, args[0])
 		if err != nil {
 			return err
 		}
@@ -300,14 +293,7 @@ func cmdReviewShow() *command {
 		"every round of a review: decision, material, due day, reviewer, checklist with findings, opinion, dispute, resolution", 1)
 	asJSON := c.flags.Bool("json", false, "one JSON object: the review and its rounds")
 	c.run = func(ctx context.Context, x *call, args []string) error {
-		if err := checkID("review", args[0]); err != nil {
-			return err
-		}
-		t, err := x.open(ctx)
-		if err != nil {
-			return err
-		}
-		rounds, err := t.ReviewRounds(ctx, args[0])
+		t, rounds, err := openRounds(ctx, x, args[0])
 		if err != nil {
 			return err
 		}
@@ -767,16 +753,12 @@ func cmdReviewPDF() *command {
 		if *round < 0 {
 			return usagef("--round %d: rounds count from 1", *round)
 		}
-		t, err := x.open(ctx)
+		t, rounds, err := openRounds(ctx, x, args[0])
 		if err != nil {
 			return err
 		}
 		id, n := args[0], *round
 		if n == 0 {
-			rounds, err := t.ReviewRounds(ctx, id)
-			if err != nil {
-				return err
-			}
 			n = rounds[len(rounds)-1].Round
 		}
 		render, what := t.ReviewOpinionPDF, "法制审核意见书"
@@ -794,4 +776,17 @@ func cmdReviewPDF() *command {
 		return nil
 	}
 	return c
+}
+
+// openRounds opens the terminal and reads every round of review id.
+func openRounds(ctx context.Context, x *call, id string) (*terminal.Terminal, []store.ReviewRound, error) {
+	if err := checkID("review", id); err != nil {
+		return nil, nil, err
+	}
+	t, err := x.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rounds, err := t.ReviewRounds(ctx, id)
+	return t, rounds, err
 }
