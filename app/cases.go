@@ -230,12 +230,7 @@ func (c *Cases) drawTimeline(u *UI) {
 	c.Timeline.Add(widget.NewLabelWithStyle(row.Number+"  "+row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	now := time.Now()
 	for _, d := range c.report.Deadlines {
-		key := "cases.deadline"
-		if d.Overdue(now) {
-			key = "cases.deadline.overdue"
-		}
-		c.Timeline.Add(wrapped(lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
-			"Days": int(time.Until(d.Due).Hours() / 24)})))
+		c.Timeline.Add(wrapped(deadlineText(d, now)))
 	}
 	c.drawReview(u, row)
 	c.drawDocuments(u)
@@ -324,6 +319,17 @@ func (c *Cases) advance(u *UI) {
 		c.Reload(u)
 		c.Open(u, row)
 	})
+}
+
+// deadlineText says a statutory period running on a case: what, when, the
+// rule, the days left — or that it is overdue.
+func deadlineText(d casework.Deadline, now time.Time) string {
+	key := "cases.deadline"
+	if d.Overdue(now) {
+		key = "cases.deadline.overdue"
+	}
+	return lang.X(key, "", map[string]any{"What": d.What, "Due": d.Due.Format(timeLayout), "Rule": d.Rule,
+		"Days": int(d.Due.Sub(now).Hours() / 24)})
 }
 
 func coverageText(req casework.Requirement, cov casework.Coverage) string {

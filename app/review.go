@@ -405,7 +405,16 @@ func (rd *ReviewDesk) drawDetail(u *UI, f reviewFile) {
 		for _, st := range f.report.Steps {
 			d.Add(wrapped(fmt.Sprintf("%s · %s  %s — %s  %s", lang.L("phase."+string(st.Phase)), lang.L("step."+string(st.Kind)),
 				st.Start.In(casework.Shanghai).Format(timeLayout), st.End.In(casework.Shanghai).Format("15:04"), st.Note)))
+			switch {
+			case st.TextOnly != "":
+				d.Add(wrapped("    " + lang.X("cases.textonly", "", map[string]any{"Reason": st.TextOnly})))
+			case st.Coverage != nil: // the AV list asks to film it: its coverage and gaps (R3)
+				d.Add(wrapped("    " + coverageText(st.AV, *st.Coverage)))
+			}
 		}
+	}
+	for _, dl := range f.report.Deadlines { // the case's statutory periods, overdue ones said so
+		d.Add(wrapped(deadlineText(dl, u.term.Now())))
 	}
 	d.Add(bold(lang.L("review.rounds")))
 	for _, round := range f.rounds {

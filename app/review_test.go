@@ -312,10 +312,16 @@ func giveOpinion(t *testing.T, u *UI, rd *ReviewDesk, review string, fill func()
 	}
 	fyne.DoAndWait(func() { draft.Open(0) })
 	text := objectText(rd.Detail)
-	for _, want := range []string{"罚款", "对法人或者其他组织处以十万元以上罚款", "违法事实和证据：销售过期食品。"} {
+	// The decision, why it is major, the draft, and the case's steps with
+	// their audio/video coverage (the demo's 现场检查 is to be filmed).
+	for _, want := range []string{"罚款", "对法人或者其他组织处以十万元以上罚款", "违法事实和证据：销售过期食品。", lang.L("step.onsite_inspection")} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the review as submitted does not say %q:\n%s", want, text)
 		}
+	}
+	suggested := strings.TrimSpace(lang.X("cases.av.suggested", "", map[string]any{"Gaps": ""}))
+	if !strings.Contains(text, suggested) && !strings.Contains(text, lang.L("cases.av.complete")) {
+		t.Errorf("the review as submitted does not say the step's audio/video coverage (%q):\n%s", suggested, text)
 	}
 	test.Tap(findButton(rd.Detail, lang.L("review.take")))
 	eventually(t, "the opinion form", func() bool { return findButton(rd.Detail, lang.L("review.sign")) != nil })
