@@ -217,6 +217,10 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &ReviewDisputed{}
 	case TypeReviewResolved:
 		p = &ReviewResolved{}
+	case TypePublicityPublished:
+		p = &PublicityPublished{}
+	case TypePublicityWithdrawn:
+		p = &PublicityWithdrawn{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -131,6 +131,8 @@ var actRoles = map[string][]Role{
 	TypeReviewOpinion:       {RoleReviewer},
 	TypeReviewDisputed:      {RoleOfficer},
 	TypeReviewResolved:      {RoleHead},
+	TypePublicityPublished:  {RolePublisher},
+	TypePublicityWithdrawn:  {RolePublisher},
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -216,6 +218,8 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkConfig(st, p)
 	case *DecisionProposed, *ReviewSubmitted, *ReviewAssigned, *ReviewExtended, *ReviewOpinion, *ReviewDisputed, *ReviewResolved:
 		return checkReviewAct(ctx, st, a) // reviewrules.go
+	case *PublicityPublished, *PublicityWithdrawn:
+		return checkPublicityAct(ctx, st, a) // publicity.go
 	case *FootageFetched:
 		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
 			return refuse(err, "footage %s: no custody record of it here; only footage the agency recorded is fetched", p.Digest)

@@ -303,6 +303,10 @@ func caseOf(ctx context.Context, q queryRower, p casework.Payload) (string, erro
 		return reviewCase(ctx, q, p.Review)
 	case *casework.ReviewResolved:
 		return reviewCase(ctx, q, p.Review)
+	case *casework.PublicityPublished:
+		return p.Case, nil
+	case *casework.PublicityWithdrawn:
+		return publicationCase(ctx, q, p.Publication)
 	default:
 		return "", nil
 	}

@@ -110,6 +110,15 @@ func touchesOf(body evidence.Body, p casework.Payload) []touch {
 		// everyone who took part in the case: treated as touching anything
 		// (a rebuild in log order when one interleaves; reviews are rare).
 		w("*")
+	case *casework.PublicityPublished:
+		r("doc:" + p.Doc)
+		r("config:" + string(casework.ConfigTemplates))
+		r("config:" + string(casework.ConfigHolidays))
+		w("publication:" + p.Case) // a case has one publication in force
+	case *casework.PublicityWithdrawn:
+		// It names the publication, not its case: anything (publications
+		// are rare, as reviews).
+		w("*")
 	case *casework.FootageIngested:
 		w("footage:" + p.Digest.String())
 		w("source:" + sourceKey(p.SourceKey))
