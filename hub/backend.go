@@ -138,6 +138,10 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 	if err != nil {
 		return res, err
 	}
+	hubAgency, err := hubAgencyOf(ctx, tx, terminal)
+	if err != nil {
+		return res, err
+	}
 	for _, v := range events {
 		hash := v.Event.Hash()
 		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", terminal, v.Body.Seq))
@@ -151,6 +155,9 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 			return res, &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
 		}
 		if err := recordOfficerKey(ctx, tx, terminal, v.Body); err != nil {
+			return res, err
+		}
+		if err := applyReadModel(ctx, tx, hubAgency, v.Body); err != nil { // readmodel.go
 			return res, err
 		}
 		for _, d := range v.Body.Blobs {

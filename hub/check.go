@@ -21,7 +21,8 @@ import (
 // event (signature, co-signatures, chain per terminal, its log leaf), every
 // blob re-hashed and its receipt's signature, and the log itself — every
 // stored node recomputed from the leaves, and the latest checkpoint's root
-// and signature. Each problem is named.
+// and signature — and compares the read model with a rebuild from the
+// events. Each problem is named.
 func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 	var r store.Report
 	add := func(item string, err error) { r.Problems = append(r.Problems, store.Problem{Item: item, Err: err}) }
@@ -51,6 +52,9 @@ func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 		return r, err
 	}
 	if err := h.checkTimestamps(ctx, add); err != nil { // timestamp.go
+		return r, err
+	}
+	if err := h.checkReadModel(ctx, add); err != nil { // readmodel.go
 		return r, err
 	}
 	return r, h.checkLog(ctx, add)

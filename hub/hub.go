@@ -38,6 +38,7 @@ const (
 // Hub is an open hub data folder.
 type Hub struct {
 	db    *sql.DB
+	rdb   *sql.DB // read-only connections for the web (readdb.go): WAL readers never wait for the sync path's writes
 	dir   string
 	key   evidence.KeyPair
 	cert  tls.Certificate
@@ -90,6 +91,14 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 		db.Close()
 		return nil, err
 	}
+	if err := h.ensureReadModel(ctx); err != nil { // readmodel.go
+		db.Close()
+		return nil, err
+	}
+	if h.rdb, err = openReadDB(ctx, filepath.Join(dir, dbFile)); err != nil { // readdb.go
+		db.Close()
+		return nil, err
+	}
 	return h, nil
 }
 
@@ -97,7 +106,13 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 func (h *Hub) Blobs() *store.BlobStore { return h.blobs }
 
 // Close closes the database.
-func (h *Hub) Close() error { return h.db.Close() }
+func (h *Hub) Close() error {
+	rerr := h.rdb.Close()
+	if err := h.db.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
 
 // PublicKey is the key checkpoints and receipts are signed with.
 func (h *Hub) PublicKey() ed25519.PublicKey { return h.key.Public }
