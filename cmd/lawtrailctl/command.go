@@ -48,6 +48,7 @@ func commandTable() []*command {
 		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(),
 		cmdReviewSubmit(), cmdReviewList(), cmdReviewShow(), cmdReviewAssign(), cmdReviewExtend(), cmdReviewOpinion(),
 		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(), cmdReviewPDF(),
+		cmdPublicityPublish(), cmdPublicityWithdraw(), cmdPublicityList(),
 		cmdLedger(), cmdVerifyBundle(),
 		cmdHubJoin(), cmdSync(), cmdSyncStatus(), cmdSyncRecover(),
 		cmdConfigPublish(), cmdConfigShow(),
