@@ -144,7 +144,7 @@ func readModelEvents(ctx context.Context, tx *sql.Tx) ([]storedEvent, error) {
 	var like []string
 	var args []any
 	for _, t := range readModelTypes {
-		like = append(like, "e.body LIKE ?")
+		like = append(like, "CAST(e.body AS TEXT) LIKE ?")
 		args = append(args, `%"type":"`+t+`"%`)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT t.agency, e.body FROM events e JOIN terminals t ON t.id = e.terminal

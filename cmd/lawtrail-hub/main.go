@@ -34,14 +34,18 @@ commands:
         limits: --request-timeout 30s --stall-timeout 30s --handshake-timeout 10s --header-timeout 10s
                 --idle-timeout 2m --max-conns 1024 --max-unenrolled 128 --max-unenrolled-per-ip 8
         timestamps: --tsa URL [--tsa-cert TSA-CA.pem] [--tsa-every 1m] [--tsa-timeout 15s] (RFC 3161, of checkpoints)
+        public web: --web ADDR [--web-url URL] [--web-cert CERT.pem --web-key KEY.pem] [--web-rate 1 --web-burst 20]
+                    [--web-client-ip-header X-Real-IP]  (plain HTTP behind a reverse proxy, or TLS)
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal
   revoke TERMINAL                          refuse a terminal from now on
   key [--json]                             the hub's public key (id, base64, PEM, signed-note verifier key) to publish
   terminals [--json]                       the register of terminals: id, public key, name, agency, enrolled, revoked
   stats [--json]                           terminals, events, blobs, bytes, quarantined forks, divergences reported
-  check                                    verify every event, blob, receipt and the log; exit 0 only if all hold;
-                                           then list quarantined forks and divergences terminals reported
+  check                                    verify every event, blob, receipt, the log and the read model; exit 0
+                                           only if all hold; then list quarantined forks and divergences reported
+  rebuild                                  empty the read model (officers, agencies, terminals) and rebuild it
+                                           from the stored events
 
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
@@ -90,6 +94,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdKey(ctx, *dir, rest, e)
 	case "terminals":
 		err = cmdTerminals(ctx, *dir, rest, e)
+	case "rebuild":
+		err = cmdRebuild(ctx, *dir, rest, e)
 	default:
 		fmt.Fprintf(e.stderr, "lawtrail-hub: unknown command %q\n%s", cmd, usage)
 		return 2
@@ -127,9 +133,11 @@ func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
 	return hub.Open(ctx, dir, pass, hub.Options{})
 }
 
-// settings are what serve remembers for enroll: the URL terminals use.
+// settings are what serve remembers for enroll: the URL terminals use,
+// and the public web's address when it serves one.
 type settings struct {
-	URL string `json:"url"`
+	URL    string `json:"url"`
+	WebURL string `json:"web_url,omitempty"`
 }
 
 func settingsPath(dir string) string { return filepath.Join(dir, "hub.json") }
@@ -141,6 +149,7 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	url := fs.String("url", "", "URL terminals reach this hub at (default: https://HOST:PORT of --listen)")
 	opt, lim := serveLimitFlags(fs)
 	tsaf := timestampFlags(fs) // timestamps.go
+	webf := newWebFlags(fs)    // web.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -169,11 +178,20 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	if *url == "" {
 		*url = defaultURL(l.Addr().String())
 	}
-	raw, _ := json.Marshal(settings{URL: *url})
+	webURL, stopWeb, err := startWeb(ctx, h, webf, log)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	defer stopWeb()
+	raw, _ := json.Marshal(settings{URL: *url, WebURL: webURL})
 	if err := os.WriteFile(settingsPath(dir), raw, 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "lawtrail hub serving on %s (%s)\ncertificate fingerprint (SHA-256): %s\n", l.Addr(), *url, h.CertFingerprint())
+	if webURL != "" {
+		fmt.Fprintf(e.stdout, "public web on %s\n", webURL)
+	}
 	srv := h.NewServer(handler, *lim, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -209,4 +210,34 @@ func joinRoles(roles []casework.Role) string {
 // roleList names every role for a command's help.
 func roleList() string {
 	return joinRoles(casework.Roles) + "."
+}
+
+func cmdOfficerCard() *command {
+	c := newCommand("officer card", "ID [--base URL]", "print the address the QR of an officer's credential card (亮证) carries", 1)
+	c.detail = `The address is the hub's public web address, "/c/" and a token this
+terminal signs with its key (officer and agency; no secret, not
+forgeable, made offline). The web address comes from the hub (it sends it
+when it serves --web; sync once), else give it with --base. Needs the
+terminal passphrase, no officer PIN. The hub's page shows the officer's
+name, credential number, agency and 有效 / 已过期 / 已注销.`
+	base := c.flags.String("base", "", "the hub's public web address, e.g. https://zf.example.gov.cn (default: the one the hub sent)")
+	c.run = func(ctx context.Context, x *call, args []string) error {
+		if err := checkID("officer", args[0]); err != nil {
+			return err
+		}
+		d, err := x.desk(ctx)
+		if err != nil {
+			return err
+		}
+		u, err := d.CardURL(ctx, args[0], *base)
+		if errors.Is(err, terminal.ErrNoWebURL) {
+			return usagef("%v (--base URL)", err)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(x.e.stdout, u)
+		return nil
+	}
+	return c
 }

@@ -42,7 +42,7 @@ func newCommand(name, synopsis, summary string, nargs int) *command {
 func commandTable() []*command {
 	return []*command{
 		cmdInit(), cmdLog(), cmdCheck(),
-		cmdOfficerAdd(), cmdOfficerList(), cmdOfficerRoles(), cmdOfficerRevoke(), cmdOfficerPIN(),
+		cmdOfficerAdd(), cmdOfficerList(), cmdOfficerRoles(), cmdOfficerRevoke(), cmdOfficerPIN(), cmdOfficerCard(),
 		cmdCaseNew(), cmdCaseList(), cmdCaseShow(), cmdCaseStep(), cmdCaseAdvance(), cmdCaseLink(), cmdCaseTextOnly(), cmdCaseDecision(), cmdCaseExport(),
 		cmdDocTemplates(), cmdDocNew(), cmdDocFinalize(), cmdDocShow(), cmdDocPDF(),
 		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(),
