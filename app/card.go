@@ -1,8 +1,8 @@
 package app
 
 import (
+	"context"
 	"errors"
-	"net/url"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -12,8 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"lawtrail/evidence"
-	"lawtrail/store"
+	"lawtrail/terminal"
 )
 
 // Card is the credential card (亮证): who the officer is, large and
@@ -26,15 +25,20 @@ type Card struct {
 	view                               fyne.CanvasObject
 }
 
-// CredentialPayload is the verification link the QR code carries: the
-// hub's verification page for this officer and key (or a lawtrail: link
-// before the terminal joined a hub).
-func CredentialPayload(hubURL, officer, credential, officerKeyID string) string {
-	q := url.Values{"officer": {officer}, "credential": {credential}, "key": {officerKeyID}}
-	if hubURL == "" {
-		return "lawtrail:verify?" + q.Encode()
+// CredentialPayload is the link the QR code carries: the hub's public
+// credential check for this officer (terminal.Desk.CardURL, the address
+// `lawtrailctl officer card` prints), or, before the terminal learnt the
+// hub's web address, "lawtrail:c/" and the same signed token.
+func CredentialPayload(ctx context.Context, d *terminal.Desk, officer string) (string, error) {
+	link, err := d.CardURL(ctx, officer, "")
+	if !errors.Is(err, terminal.ErrNoWebURL) {
+		return link, err
 	}
-	return hubURL + "/verify/officer?" + q.Encode()
+	tok, err := d.CardToken(ctx, officer)
+	if err != nil {
+		return "", err
+	}
+	return "lawtrail:c/" + tok, nil
 }
 
 // NewCard builds the credential card of the logged-in officer.
@@ -58,13 +62,11 @@ func NewCard(u *UI) *Card {
 		validity = lang.X("card.valid.until", "", map[string]any{"Until": o.ValidUntil})
 	}
 	c.Validity = widget.NewLabelWithStyle(validity, fyne.TextAlignCenter, fyne.TextStyle{})
-	hub := ""
-	if link, err := u.st().Hub(u.ctx); err == nil {
-		hub = link.URL
-	} else if !errors.Is(err, store.ErrNoHub) {
+	payload, err := CredentialPayload(u.ctx, u.desk, o.ID)
+	if err != nil {
 		c.Validity.SetText(errText(err))
 	}
-	c.Payload = CredentialPayload(hub, o.ID, o.CredentialNo, evidence.KeyID(u.sess.OfficerKey().Public))
+	c.Payload = payload
 	png, err := qrcode.Encode(c.Payload, qrcode.Medium, 512)
 	if err != nil {
 		c.Validity.SetText(errText(err))

@@ -329,10 +329,12 @@ func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	}
 	os.Remove(pdfPath)
 
-	// The credential card's QR carries the officer, credential and key.
-	want := CredentialPayload("", "o-001", "35010000001", evidence.KeyID(u.sess.OfficerKey().Public))
-	if m.Card.Payload != want || m.Card.QR.Resource == nil {
-		t.Fatalf("credential payload %q, want %q", m.Card.Payload, want)
+	// The credential card's QR carries the officer and agency signed by the
+	// terminal key (before the hub's web address is known, as lawtrail:c/).
+	tok, sig, err := casework.ParseCardToken(strings.TrimPrefix(m.Card.Payload, "lawtrail:c/"))
+	if !strings.HasPrefix(m.Card.Payload, "lawtrail:c/") || err != nil || tok.Officer != "o-001" || tok.Terminal != u.desk.Info.ID ||
+		!tok.Verify(u.desk.Key().Public, sig) || m.Card.QR.Resource == nil {
+		t.Fatalf("credential payload %q: %+v %v", m.Card.Payload, tok, err)
 	}
 
 	// The evidence list shows the three files and filters them.
