@@ -41,6 +41,7 @@ type Cases struct {
 	Editor             *DocumentEditor // the last document opened, for tests
 	LastPDF            string          // the last document version rendered for the system viewer
 	Review             *CaseReview     // the case's decision and its legal review
+	Publicity          *CasePublicity  // the case's finalized decisions in publicity (公示)
 	report             store.CaseReport
 	templates          casework.Templates
 	Timeline           *fyne.Container
@@ -234,6 +235,7 @@ func (c *Cases) drawTimeline(u *UI) {
 	}
 	c.drawReview(u, row)
 	c.drawDocuments(u)
+	c.drawPublicity(u, row)
 	current := slices.Index(casework.Phases, row.Phase)
 	for i, ph := range casework.Phases {
 		mark := "○"
