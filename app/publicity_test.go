@@ -38,7 +38,7 @@ func TestUIPublishAndWithdraw(t *testing.T) {
 	}
 	c, row := openDemoCase(t, u)
 	eventually(t, "no decision to publish said", func() bool { return strings.Contains(objectText(c.Timeline), lang.L("publicity.none")) })
-	doc := finalizeFineOnIndividual(t, u, c, "500")
+	doc := finalizeFineOnIndividual(t, u, c, "500", "")
 
 	pending := publicationRows(t, u)
 	if len(pending) != 1 || pending[0].State != terminal.PublicationPending || pending[0].Doc != doc || pending[0].Overdue {
@@ -126,8 +126,9 @@ func TestUIPublishAndWithdraw(t *testing.T) {
 
 // finalizeFineOnIndividual drafts a 行政处罚决定书 for the case open fining
 // 王小明 yuan — name, ID-card number and address typed into the party's
-// entries, the facts naming him with his number — and finalizes it.
-func finalizeFineOnIndividual(t *testing.T, u *UI, c *Cases, yuan string) string {
+// entries, the facts naming him with his number — decided at decided
+// ("2006-01-02 15:04"; now when "") and finalizes it.
+func finalizeFineOnIndividual(t *testing.T, u *UI, c *Cases, yuan, decided string) string {
 	t.Helper()
 	fyne.DoAndWait(func() {
 		c.DocTemplate.SetSelected("行政处罚决定书")
@@ -138,6 +139,9 @@ func finalizeFineOnIndividual(t *testing.T, u *UI, c *Cases, yuan string) string
 		"facts": "当事人王小明（身份证号" + uiPartyID + "）销售过期食品。", "basis": "《食品安全法》第一百二十四条。",
 		"penalty": "罚款" + yuan + "元。", "fine": yuan, "payment": "十五日内缴纳。", "remedies": "六十日内申请行政复议。"} {
 		ed.Set(key, v)
+	}
+	if decided != "" {
+		ed.Set("decided_at", decided)
 	}
 	test.Type(entryWithPlaceHolder(t, ed.View(), lang.L("doc.party.id")), uiPartyID)
 	test.Type(entryWithPlaceHolder(t, ed.View(), lang.L("doc.party.address")), "福建省福州市鼓楼区五四路128号")
@@ -161,6 +165,32 @@ func finalizeFineOnIndividual(t *testing.T, u *UI, c *Cases, yuan string) string
 	}
 	fyne.DoAndWait(ed.win.Close)
 	return ed.DocID
+}
+
+// A decision left unpublished past its due day (7 working days after it
+// was made, DOMAIN P3) is said overdue in the case view, in red.
+func TestUIOverduePublicationInRed(t *testing.T) {
+	defer holdUI()()
+	u, _, _ := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	c, row := openDemoCase(t, u)
+	decided := u.term.Now().AddDate(0, 0, -30).In(casework.Shanghai)
+	finalizeFineOnIndividual(t, u, c, "500", decided.Format(timeLayout))
+	rows := publicationRows(t, u)
+	if len(rows) != 1 || rows[0].State != terminal.PublicationPending || !rows[0].Overdue || rows[0].Decided != decided.Format("2006-01-02") {
+		t.Fatalf("publicity of a decision made 30 days ago: %+v", rows)
+	}
+	want := lang.X("publicity.pending.overdue", "", map[string]any{"Doc": "行政处罚决定书", "Version": 1,
+		"Decided": rows[0].Decided, "Due": rows[0].Due})
+	fyne.DoAndWait(func() { c.Open(u, row) })
+	var l *widget.Label
+	eventually(t, "the overdue decision in the view", func() bool {
+		l, _ = findObject(c.Timeline, func(o fyne.CanvasObject) bool { l, ok := o.(*widget.Label); return ok && l.Text == want }).(*widget.Label)
+		return l != nil
+	})
+	if l.Importance != widget.DangerImportance {
+		t.Errorf("the overdue decision is not in red (importance %v)", l.Importance)
+	}
 }
 
 // entryWithPlaceHolder is the entry inside o showing placeholder.
