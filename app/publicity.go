@@ -242,6 +242,9 @@ func (c *Cases) preparePublication(u *UI, row store.CaseRow, doc string) {
 	p := c.Publicity
 	background(func() (terminal.PublicationDraft, error) { return u.sess.PreparePublication(u.ctx, doc) },
 		func(d terminal.PublicationDraft, err error) {
+			if c.Selected == nil || c.Selected.ID != row.ID {
+				return // the officer opened another case meanwhile
+			}
 			if err != nil {
 				c.Status.SetText(errText(err))
 				return
