@@ -374,11 +374,16 @@ func (ed *DocumentEditor) refused(err error) {
 }
 
 func (ed *DocumentEditor) save(u *UI) {
+	sess := u.sess // the officer who typed it: a save after a logout is theirs or none
+	if sess == nil {
+		return
+	}
 	d := ed.draft()
 	ed.dirty = false
-	background(func() (casework.DocumentContent, error) { return u.sess.SaveDraft(u.ctx, d) },
+	background(func() (casework.DocumentContent, error) { return sess.SaveDraft(u.ctx, d) },
 		func(c casework.DocumentContent, err error) {
 			if err != nil {
+				ed.dirty = true
 				ed.refused(err)
 				return
 			}
@@ -390,17 +395,24 @@ func (ed *DocumentEditor) save(u *UI) {
 }
 
 func (ed *DocumentEditor) finalize(u *UI) {
+	sess := u.sess
+	if sess == nil {
+		return
+	}
 	d := ed.draft()
 	var witnesses []terminal.Witness
 	if ed.Officers != nil {
 		witnesses = ed.Officers.Witnesses()
 	}
+	wasDirty := ed.dirty
+	ed.dirty = false // the finalized version holds what was typed: closing the window saves nothing more
 	background(func() (terminal.Finalized, error) {
 		defer forget(witnesses)
-		return u.sess.FinalizeDocument(u.ctx, d, witnesses)
+		return sess.FinalizeDocument(u.ctx, d, witnesses)
 	},
 		func(f terminal.Finalized, err error) {
 			if err != nil {
+				ed.dirty = ed.dirty || wasDirty
 				if ed.Officers != nil && terminal.Code(err) != terminal.CodeFields {
 					ed.Officers.Reset() // each officer confirms again
 				}
