@@ -33,7 +33,13 @@ type Hub struct {
 // ends.
 func Start(t testing.TB) *Hub {
 	t.Helper()
-	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), hub.Options{KDF: FastKDF})
+	return StartWith(t, hub.Options{KDF: FastKDF})
+}
+
+// StartWith is Start with the hub's options (a clock, say).
+func StartWith(t testing.TB, opt hub.Options) *Hub {
+	t.Helper()
+	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

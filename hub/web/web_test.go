@@ -2,11 +2,7 @@ package web_test
 
 import (
 	"context"
-	"crypto/tls"
 	"io"
-	"log"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +14,6 @@ import (
 	"lawtrail/hub/hubtest"
 	"lawtrail/hub/web"
 	"lawtrail/sync/client"
-	"lawtrail/sync/server"
 	"lawtrail/terminal"
 	"lawtrail/terminal/terminaltest"
 )
@@ -42,22 +37,9 @@ const (
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	h, err := hub.Open(ctx, t.TempDir(), []byte("hub passphrase"), hub.Options{KDF: hubtest.FastKDF, Now: func() time.Time { return hubNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := server.New(h, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
-	t.Cleanup(func() { srv.Close(); h.Close() })
-	code, err := h.IssueCode(ctx, "https://"+l.Addr().String(), terminaltest.Agency, time.Hour)
+	th := hubtest.StartWith(t, hub.Options{KDF: hubtest.FastKDF, Now: func() time.Time { return hubNow }})
+	h := th.Hub
+	code, err := h.IssueCode(ctx, "https://"+th.Addr, terminaltest.Agency, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
