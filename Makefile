@@ -78,6 +78,7 @@ bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./hub/web/
 	$(GO) test -tags usbvm -count=1 -v -run TestMTPThroughputAgainstPlainRead ./device/usb/usbvm/ | grep -E 'FIGURE|^(ok|FAIL|---)'
 
 ## lint: gofmt must have nothing to say, go vet must pass.
