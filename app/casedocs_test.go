@@ -36,10 +36,7 @@ func TestUIReopenedDraftIsResubmitted(t *testing.T) {
 	u, d, _ := demoUI(t)
 	ctx := context.Background()
 	eventually(t, "the main screen", func() bool { return u.main != nil })
-	if _, err := u.sess.EnrollOfficer(ctx, terminal.NewOfficer{ID: "o-003", Name: "王五", CredentialNo: "35010000003",
-		Roles: []casework.Role{casework.RoleReviewer}, PIN: []byte("864203")}); err != nil {
-		t.Fatal(err)
-	}
+	enrollReviewer(t, u) // 王五, o-003, PIN 864203
 	c, row := openDemoCase(t, u)
 	if text := objectText(c.Timeline); !strings.Contains(text, lang.L("cases.docs.none")) {
 		t.Errorf("a case with no document does not say so:\n%s", text)

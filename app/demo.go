@@ -70,19 +70,11 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 	if err != nil {
 		return d, err
 	}
-	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf})
+	t, s, err := demoSession(ctx, d, kdf)
 	if err != nil {
 		return d, err
 	}
 	defer t.Close()
-	desk, err := t.Unlock(ctx, []byte(d.Passphrase))
-	if err != nil {
-		return d, err
-	}
-	s, err := desk.Login(ctx, d.Officer, []byte(d.PIN))
-	if err != nil {
-		return d, err
-	}
 	// A second officer, so two can be named present on site.
 	if _, err := s.EnrollOfficer(ctx, terminal.NewOfficer{ID: "o-002", Name: "李四", CredentialNo: "35010000002",
 		Roles: []casework.Role{casework.RoleOfficer}, PIN: []byte(d.SecondPIN)}); err != nil {
@@ -110,19 +102,11 @@ func PrepareDemo(ctx context.Context, root string, kdf evidence.KDFParams) (Demo
 // for review.
 func PrepareReviewDemo(ctx context.Context, d Demo, kdf evidence.KDFParams) (Demo, error) {
 	d.Reviewer, d.ReviewerPIN, d.Head, d.HeadPIN = "o-003", "246813", "o-004", "135792"
-	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf})
+	t, s, err := demoSession(ctx, d, kdf)
 	if err != nil {
 		return d, err
 	}
 	defer t.Close()
-	desk, err := t.Unlock(ctx, []byte(d.Passphrase))
-	if err != nil {
-		return d, err
-	}
-	s, err := desk.Login(ctx, d.Officer, []byte(d.PIN))
-	if err != nil {
-		return d, err
-	}
 	for _, o := range []terminal.NewOfficer{
 		{ID: d.Reviewer, Name: "王五", CredentialNo: "35010000003", Roles: []casework.Role{casework.RoleReviewer}, PIN: []byte(d.ReviewerPIN)},
 		{ID: d.Head, Name: "赵六", CredentialNo: "35010000004", Roles: []casework.Role{casework.RoleHead}, PIN: []byte(d.HeadPIN)},
@@ -294,4 +278,21 @@ func (u *UI) openReviewDemo() {
 			m.Tabs.Select(it) // reads the queues again
 		}
 	}
+}
+
+// demoSession opens the demo terminal and logs in its admin, 张三.
+func demoSession(ctx context.Context, d Demo, kdf evidence.KDFParams) (*terminal.Terminal, *terminal.Session, error) {
+	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf})
+	if err != nil {
+		return nil, nil, err
+	}
+	desk, err := t.Unlock(ctx, []byte(d.Passphrase))
+	if err == nil {
+		var s *terminal.Session
+		if s, err = desk.Login(ctx, d.Officer, []byte(d.PIN)); err == nil {
+			return t, s, nil
+		}
+	}
+	t.Close()
+	return nil, nil, err
 }

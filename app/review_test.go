@@ -37,10 +37,7 @@ func TestUIReviewDeskFromQueueToSignedOpinion(t *testing.T) {
 	if u.main.Review != nil || tabNamed(u.main, lang.L("tab.review")) != nil {
 		t.Fatal("an officer who is neither reviewer nor head has the reviewer's desk")
 	}
-	if _, err := u.sess.EnrollOfficer(ctx, terminal.NewOfficer{ID: "o-003", Name: "王五", CredentialNo: "35010000003",
-		Roles: []casework.Role{casework.RoleReviewer}, PIN: []byte("864203")}); err != nil {
-		t.Fatal(err)
-	}
+	enrollReviewer(t, u) // 王五, o-003, PIN 864203
 
 	// 张三 drafts the decision; finalizing it before review is refused.
 	c, row := openDemoCase(t, u)
@@ -263,6 +260,16 @@ func tapCaseReview(t *testing.T, u *UI, c *Cases, label string) []store.ReviewRo
 		t.Fatalf("rounds after %s: %+v, %v", label, rounds, err)
 	}
 	return rounds
+}
+
+// enrollReviewer has the logged-in admin enroll 王五 (o-003, PIN 864203), a
+// legal reviewer.
+func enrollReviewer(t *testing.T, u *UI) {
+	t.Helper()
+	if _, err := u.sess.EnrollOfficer(context.Background(), terminal.NewOfficer{ID: "o-003", Name: "王五", CredentialNo: "35010000003",
+		Roles: []casework.Role{casework.RoleReviewer}, PIN: []byte("864203")}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // loginAs switches to the officer named name.
