@@ -157,7 +157,7 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 		if err := recordOfficerKey(ctx, tx, terminal, v.Body); err != nil {
 			return res, err
 		}
-		if err := applyReadModel(ctx, tx, hubAgency, v.Body); err != nil { // readmodel.go
+		if err := applyReadModel(ctx, tx, loggedEvent{hubAgency: hubAgency, body: v.Body, digest: hash, logIndex: idx}); err != nil { // readmodel.go
 			return res, err
 		}
 		for _, d := range v.Body.Blobs {

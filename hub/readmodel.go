@@ -4,42 +4,82 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"lawtrail/assets"
 	"lawtrail/casework"
 	"lawtrail/evidence"
 )
 
-// The read model (migration 0007): agencies, officers and terminals as the
-// accepted events describe them, kept per hub agency (terminals.agency) and
-// applied in log order — in the transaction that accepts each event, or all
-// at once by Rebuild. The web's pages read it; they never read events.
+// The read model (migrations 0007, 0008): agencies, officers and
+// terminals, and the agencies' cases — phases, steps and their footage,
+// decision documents, reviews, publications — and the configuration each
+// agency published, as the accepted events describe them, kept per hub
+// agency (terminals.agency) and applied in log order — in the transaction
+// that accepts each event, or all at once by Rebuild. The web's pages read
+// it; they never read events (a case's timeline in the console reads the
+// events rm_case_events names).
 
 // readModelTypes are the event types the read model applies (an
-// event.rebased is looked into: a re-based enrollment still enrolls).
+// event.rebased is looked into: a re-based act takes effect as the
+// original, at the re-based event's place in the log).
 var readModelTypes = []string{casework.TypeTerminalInitialized, casework.TypeAgencyRegistered, casework.TypeOfficerEnrolled,
-	casework.TypeOfficerRevoked, casework.TypeOfficerRolesChanged, casework.TypeEventRebased}
+	casework.TypeOfficerRevoked, casework.TypeOfficerRolesChanged, casework.TypeEventRebased,
+	casework.TypeCaseOpened, casework.TypeCasePhaseAdvanced, casework.TypeDecisionProposed, casework.TypeCaseExported,
+	casework.TypeStepRecorded, casework.TypeStepTextOnly, casework.TypeStepFootageLinked, casework.TypeFootageIngested,
+	casework.TypeDocDrafted, casework.TypeDocFinalized, casework.TypeConfigPublished,
+	casework.TypeReviewSubmitted, casework.TypeReviewAssigned, casework.TypeReviewExtended, casework.TypeReviewOpinion,
+	casework.TypeReviewDisputed, casework.TypeReviewResolved,
+	casework.TypePublicityPublished, casework.TypePublicityWithdrawn}
 
-// applyReadModel applies one accepted event of a terminal of hubAgency.
-// Another type is nothing to it; the first enrollment of an officer id in
-// an agency is the one kept (an officer enrolled on a second terminal comes
-// with the same name and credential).
-func applyReadModel(ctx context.Context, tx querier, hubAgency string, body evidence.Body) error {
-	if !slices.Contains(readModelTypes, body.Type) {
+// loggedEvent is an accepted event as the read model applies it: whose
+// agency, its body, its digest (the hash of the body) and its leaf.
+type loggedEvent struct {
+	hubAgency string
+	body      evidence.Body
+	digest    evidence.Digest
+	logIndex  uint64
+}
+
+// applyReadModel applies one accepted event of a terminal of its hub
+// agency. Another type is nothing to it; the first enrollment of an officer
+// id in an agency is the one kept (an officer enrolled on a second terminal
+// comes with the same name and credential).
+func applyReadModel(ctx context.Context, tx *sql.Tx, e loggedEvent) error {
+	if !slices.Contains(readModelTypes, e.body.Type) {
 		return nil
 	}
-	p, err := casework.Decode(body.Type, body.Payload)
+	p, err := casework.Decode(e.body.Type, e.body.Payload)
 	if err != nil {
-		return fmt.Errorf("read model: event %s#%d: %w", body.Terminal, body.Seq, err)
+		return fmt.Errorf("read model: event %s#%d: %w", e.body.Terminal, e.body.Seq, err)
 	}
-	inner, _, ok := casework.Effective(p)
+	inner, original, ok := casework.Effective(p)
 	if !ok {
 		return nil // a re-based event kept without effect
 	}
-	switch e := inner.(type) {
+	at := e.body.Time // the act's time: the original's for a re-based act
+	if original != nil {
+		at = original.Time
+	}
+	handled, err := applyOrganisation(ctx, tx, e.hubAgency, inner)
+	if !handled && err == nil {
+		err = applyCasework(ctx, tx, e, inner, at)
+	}
+	if err != nil {
+		return fmt.Errorf("read model: event %s#%d (%s): %w", e.body.Terminal, e.body.Seq, e.body.Type, err)
+	}
+	return nil
+}
+
+// applyOrganisation applies terminals, agencies and officers; handled is
+// false for another payload.
+func applyOrganisation(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload) (handled bool, err error) {
+	switch e := p.(type) {
 	case *casework.TerminalInitialized:
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_terminals (terminal, name, agency) VALUES (?, ?, ?)
 			ON CONFLICT (terminal) DO UPDATE SET name = excluded.name, agency = excluded.agency`, e.Terminal, e.Name, e.Agency)
@@ -56,11 +96,332 @@ func applyReadModel(ctx context.Context, tx querier, hubAgency string, body evid
 	case *casework.OfficerRolesChanged:
 		roles, _ := json.Marshal(e.Roles)
 		_, err = tx.ExecContext(ctx, "UPDATE rm_officers SET roles = ? WHERE hub_agency = ? AND officer = ?", string(roles), hubAgency, e.Officer)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// rmTime is how the read model spells a time: in UTC, fixed width, so
+// times sort as text.
+const rmTime = "2006-01-02T15:04:05.000000000Z"
+
+// rmTimeOf spells t for the read model ("" for the zero time).
+func rmTimeOf(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(rmTime)
+}
+
+// parseRMTime reads a read-model time (the zero time for "").
+func parseRMTime(s string) time.Time {
+	t, _ := time.Parse(rmTime, s)
+	return t
+}
+
+// applyCasework applies the events of cases and of the agency's
+// configuration, and files each under its case for the timeline.
+func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+	var err error
+	switch v := p.(type) {
+	case *casework.CaseOpened, *casework.CasePhaseAdvanced, *casework.DecisionProposed:
+		err = applyCase(ctx, tx, e, v, at)
+	case *casework.StepRecorded, *casework.StepTextOnly, *casework.StepFootageLinked, *casework.FootageIngested:
+		err = applyStep(ctx, tx, e.hubAgency, v, at)
+	case *casework.DocFinalized:
+		err = applyDecisionDocument(ctx, tx, e.hubAgency, v, at)
+	case *casework.ConfigPublished:
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_config (hub_agency, kind, version, content, note, published_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Kind, v.Version, v.Content, v.Note, rmTimeOf(at))
+	case *casework.PublicityPublished, *casework.PublicityWithdrawn:
+		err = applyPublicity(ctx, tx, e, v, at)
+	default:
+		err = applyReview(ctx, tx, e.hubAgency, v, at)
 	}
 	if err != nil {
-		return fmt.Errorf("read model: event %s#%d (%s): %w", body.Terminal, body.Seq, body.Type, err)
+		return err
+	}
+	return fileUnderCase(ctx, tx, e, p)
+}
+
+// applyCase applies a case's opening, phases and proposed decision. A case
+// is closed when it reaches 送达执行 (execution).
+func applyCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+	var err error
+	switch v := p.(type) {
+	case *casework.CaseOpened:
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
+			casework.PhaseInitiation, rmTimeOf(at), e.body.Terminal, e.logIndex)
+	case *casework.CasePhaseAdvanced:
+		closed := ""
+		if v.Phase == casework.PhaseExecution {
+			closed = rmTimeOf(at)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE rm_cases SET phase = ?, closed_at = CASE WHEN closed_at = '' THEN ? ELSE closed_at END
+			WHERE hub_agency = ? AND case_id = ?`, v.Phase, closed, e.hubAgency, v.Case)
+	case *casework.DecisionProposed:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_cases SET decision = ? WHERE hub_agency = ? AND case_id = ?",
+			string(v.Decision.Canonical()), e.hubAgency, v.Case)
+	}
+	return err
+}
+
+// applyStep applies steps, their text-only marks and footage links, and
+// the custody record of footage (its recorder and span on the terminal's
+// clock: the recorder's times less the clock offset taken at docking).
+func applyStep(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload, at time.Time) error {
+	var err error
+	switch v := p.(type) {
+	case *casework.StepRecorded:
+		officers, _ := json.Marshal(v.Officers)
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_steps (hub_agency, step, case_id, kind, start_at, end_at, officers)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, hubAgency, v.Step, v.Case, v.Kind, rmTimeOf(v.Start), rmTimeOf(v.End), string(officers))
+	case *casework.StepTextOnly:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_steps SET text_only = ? WHERE hub_agency = ? AND step = ?", v.Reason, hubAgency, v.Step)
+	case *casework.StepFootageLinked:
+		_, err = tx.ExecContext(ctx, "INSERT INTO rm_step_footage (hub_agency, step, digest) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			hubAgency, v.Step, v.Digest.String())
+	case *casework.FootageIngested:
+		var start, end string
+		if !v.Start.IsZero() && !v.End.IsZero() {
+			start, end = rmTimeOf(v.Start.Add(-v.ClockOffset)), rmTimeOf(v.End.Add(-v.ClockOffset))
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_footage (hub_agency, digest, recorder, officer, start_at, end_at, ingested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, hubAgency, v.Digest.String(), v.DeviceSerial, v.Officer, start, end, rmTimeOf(at))
+	}
+	return err
+}
+
+// applyDecisionDocument keeps the latest finalized version of a decision
+// document — one whose template, in the agency's configuration in force,
+// has a field of type decision that the version fills — with the day of
+// the decision and the last day to publish it by the agency's calendar.
+// Other documents, and documents of a template the hub does not know, are
+// kept only in the case's timeline.
+func applyDecisionDocument(ctx context.Context, tx *sql.Tx, hubAgency string, v *casework.DocFinalized, at time.Time) error {
+	cfg, err := agencyConfig(ctx, tx, hubAgency, casework.ConfigTemplates, casework.ConfigHolidays)
+	if err != nil {
+		return err
+	}
+	t := cfg.Templates[v.Template]
+	if t == nil {
+		return nil
+	}
+	d, has, err := t.DecisionOf(v.Fields)
+	if err != nil || !has {
+		return nil
+	}
+	decided := decisionDay(v.Fields, at)
+	_, err = tx.ExecContext(ctx, `INSERT INTO rm_documents (hub_agency, doc, case_id, template, version, act, party_kind, decision,
+		decided, due, first_finalized_at, finalized_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (hub_agency, doc) DO UPDATE SET version = excluded.version, act = excluded.act, party_kind = excluded.party_kind,
+		decision = excluded.decision, decided = excluded.decided, due = excluded.due, finalized_at = excluded.finalized_at
+		WHERE excluded.version > rm_documents.version`,
+		hubAgency, v.Doc, v.Case, v.Template, v.Version, d.Act, d.PartyKind, string(d.Canonical()), decided.Format(time.DateOnly),
+		cfg.Calendar.PublicationDue(d.Act, decided), rmTimeOf(at), rmTimeOf(at))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE rm_cases SET decision = ? WHERE hub_agency = ? AND case_id = ?", string(d.Canonical()), hubAgency, v.Case)
+	return err
+}
+
+// decisionDay is the day a decision document says it was decided
+// (decided_at, "2006-01-02 15:04" in Asia/Shanghai or RFC 3339), else the
+// day its version was signed: the rule of casework.PublicationOf.
+func decisionDay(fields map[string]json.RawMessage, signedAt time.Time) time.Time {
+	var s string
+	if json.Unmarshal(fields["decided_at"], &s) == nil {
+		if t, err := time.ParseInLocation("2006-01-02 15:04", s, casework.Shanghai); err == nil {
+			return t
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.In(casework.Shanghai)
+		}
+	}
+	return signedAt.In(casework.Shanghai)
+}
+
+// applyReview applies the rounds of legal review.
+func applyReview(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload, at time.Time) error {
+	const set = " WHERE hub_agency = ? AND review = ? AND round = ?"
+	var err error
+	switch v := p.(type) {
+	case *casework.ReviewSubmitted:
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_reviews (hub_agency, review, round, case_id, major, submitted_at, due)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, hubAgency, v.Review, v.Round, v.Case, len(v.Major) > 0, rmTimeOf(at), v.Due)
+	case *casework.ReviewAssigned:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_reviews SET reviewer = ?"+set, v.Reviewer, hubAgency, v.Review, v.Round)
+	case *casework.ReviewExtended:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_reviews SET due = ?"+set, v.Due, hubAgency, v.Review, v.Round)
+	case *casework.ReviewOpinion:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_reviews SET opinion_at = ?, outcome = ?"+set, rmTimeOf(at), v.Outcome, hubAgency, v.Review, v.Round)
+	case *casework.ReviewDisputed:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_reviews SET disputed = 1"+set, hubAgency, v.Review, v.Round)
+	case *casework.ReviewResolved:
+		_, err = tx.ExecContext(ctx, "UPDATE rm_reviews SET resolution = ?"+set, v.Resolution, hubAgency, v.Review, v.Round)
+	}
+	return err
+}
+
+// applyPublicity applies publications (as signed: their text is masked
+// already) with the event's digest and leaf, counts them for the public
+// list, and applies withdrawals.
+func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+	switch v := p.(type) {
+	case *casework.PublicityPublished:
+		text, _ := json.Marshal(v.Text)
+		res, err := tx.ExecContext(ctx, `INSERT INTO rm_publications (hub_agency, publication, case_id, doc, doc_version, act, party_kind,
+			decided, due, published_at, published_day, text, terminal, event_digest, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			e.hubAgency, v.Publication, v.Case, v.Doc, v.DocVersion, v.Act, v.PartyKind, v.Decided, v.Due, rmTimeOf(at),
+			at.In(casework.Shanghai).Format(time.DateOnly), string(text), e.body.Terminal, e.digest.String(), e.logIndex)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO rm_publication_counts (terminal, hub_agency, act, year, n) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT DO UPDATE SET n = n + 1`, e.body.Terminal, e.hubAgency, v.Act, yearOf(v.Decided))
+		return err
+	case *casework.PublicityWithdrawn:
+		_, err := tx.ExecContext(ctx, `UPDATE rm_publications SET withdrawn_code = ?, withdraw_reason = ?, withdrawn_at = ?,
+			withdraw_digest = ?, withdraw_log_index = ? WHERE hub_agency = ? AND publication = ? AND withdrawn_code = ''`,
+			v.Code, v.Reason, rmTimeOf(at), e.digest.String(), e.logIndex, e.hubAgency, v.Publication)
+		return err
 	}
 	return nil
+}
+
+// yearOf is the year of a day (YYYY-MM-DD), 0 when it has none.
+func yearOf(day string) int {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return 0
+	}
+	return t.Year()
+}
+
+// The case an event of a step, review or publication belongs to.
+const (
+	caseOfStep        = "SELECT case_id FROM rm_steps WHERE hub_agency = ? AND step = ?"
+	caseOfReview      = "SELECT case_id FROM rm_reviews WHERE hub_agency = ? AND review = ? LIMIT 1"
+	caseOfPublication = "SELECT case_id FROM rm_publications WHERE hub_agency = ? AND publication = ?"
+)
+
+// fileUnderCase names the event in its case's timeline (rm_case_events).
+func fileUnderCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload) error {
+	caseID, lookup := "", ""
+	var key string
+	switch v := p.(type) {
+	case *casework.CaseOpened:
+		caseID = v.Case
+	case *casework.CasePhaseAdvanced:
+		caseID = v.Case
+	case *casework.DecisionProposed:
+		caseID = v.Case
+	case *casework.CaseExported:
+		caseID = v.Case
+	case *casework.StepRecorded:
+		caseID = v.Case
+	case *casework.DocDrafted:
+		caseID = v.Case
+	case *casework.DocFinalized:
+		caseID = v.Case
+	case *casework.ReviewSubmitted:
+		caseID = v.Case
+	case *casework.PublicityPublished:
+		caseID = v.Case
+	case *casework.StepTextOnly:
+		lookup, key = caseOfStep, v.Step
+	case *casework.StepFootageLinked:
+		lookup, key = caseOfStep, v.Step
+	case *casework.ReviewAssigned:
+		lookup, key = caseOfReview, v.Review
+	case *casework.ReviewExtended:
+		lookup, key = caseOfReview, v.Review
+	case *casework.ReviewOpinion:
+		lookup, key = caseOfReview, v.Review
+	case *casework.ReviewDisputed:
+		lookup, key = caseOfReview, v.Review
+	case *casework.ReviewResolved:
+		lookup, key = caseOfReview, v.Review
+	case *casework.PublicityWithdrawn:
+		lookup, key = caseOfPublication, v.Publication
+	}
+	if lookup != "" {
+		if err := tx.QueryRowContext(ctx, lookup, e.hubAgency, key).Scan(&caseID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if caseID == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO rm_case_events (hub_agency, case_id, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+		e.hubAgency, caseID, e.logIndex)
+	return err
+}
+
+// rowsQuerier reads rows: a transaction or a database.
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// bundledConfig is the configuration lawtrail ships, which an agency's
+// terminals use until it publishes its own: built once, never changed.
+var bundledConfig = sync.OnceValues(func() (*casework.Config, error) {
+	ts, err := casework.LoadTemplates(assets.Templates, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("bundled templates: %w", err)
+	}
+	m, err := casework.ParseAVMatters(assets.AVMatters)
+	if err != nil {
+		return nil, fmt.Errorf("bundled AV matters list: %w", err)
+	}
+	major, err := casework.ParseMajorList(assets.MajorDecisions)
+	if err != nil {
+		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
+	}
+	return &casework.Config{Templates: ts, AVMatters: m, MajorList: major}, nil
+})
+
+// agencyConfig is hubAgency's configuration in force as q holds it: the
+// bundled one overlaid by the latest published version of each of kinds
+// (casework.Overlay), as its terminals have it.
+func agencyConfig(ctx context.Context, q rowsQuerier, hubAgency string, kinds ...casework.ConfigKind) (*casework.Config, error) {
+	base, err := bundledConfig()
+	if err != nil {
+		return nil, err
+	}
+	if len(kinds) == 0 {
+		return base, nil
+	}
+	args := []any{hubAgency}
+	for _, k := range kinds {
+		args = append(args, string(k))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT kind, version, content, note, published_at FROM rm_config c
+		WHERE hub_agency = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+		AND version = (SELECT max(version) FROM rm_config WHERE hub_agency = c.hub_agency AND kind = c.kind) ORDER BY kind`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("configuration of %s: %w", hubAgency, err)
+	}
+	defer rows.Close()
+	var published []casework.Published
+	for rows.Next() {
+		var p casework.Published
+		if err := rows.Scan(&p.Kind, &p.Version, &p.Content, &p.Note, &p.At); err != nil {
+			return nil, fmt.Errorf("configuration of %s: %w", hubAgency, err)
+		}
+		published = append(published, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("configuration of %s: %w", hubAgency, err)
+	}
+	return casework.Overlay(base, published)
 }
 
 // hubAgencyOf is the agency the hub enrolled terminal under.
@@ -74,11 +435,21 @@ func hubAgencyOf(ctx context.Context, q querier, terminal string) (string, error
 
 // RebuildReport says what Rebuild applied.
 type RebuildReport struct {
-	Events    int `json:"events"` // events of the types the read model applies
-	Agencies  int `json:"agencies"`
-	Officers  int `json:"officers"`
-	Terminals int `json:"terminals"`
+	Events       int `json:"events"` // events of the types the read model applies
+	Agencies     int `json:"agencies"`
+	Officers     int `json:"officers"`
+	Terminals    int `json:"terminals"`
+	Cases        int `json:"cases"`
+	Steps        int `json:"steps"`
+	Footage      int `json:"footage"`
+	Decisions    int `json:"decisions"` // decision documents
+	Reviews      int `json:"reviews"`   // review rounds
+	Publications int `json:"publications"`
 }
+
+// readModelTables are the read model's tables, emptied by a rebuild.
+var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state", "rm_cases", "rm_case_events", "rm_steps",
+	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_config"}
 
 // Rebuild empties the read model and applies every stored event to it
 // again, in log order, in one transaction.
@@ -100,22 +471,28 @@ func (h *Hub) Rebuild(ctx context.Context) (RebuildReport, error) {
 // rebuildIn rebuilds the read model inside tx.
 func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, error) {
 	var r RebuildReport
-	for _, table := range []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state"} {
+	for _, table := range readModelTables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return r, fmt.Errorf("rebuild: empty %s: %w", table, err)
 		}
 	}
-	evs, err := readModelEvents(ctx, tx)
-	if err != nil {
-		return r, err
-	}
-	for _, e := range evs {
-		if !slices.Contains(readModelTypes, e.body.Type) {
-			continue
-		}
-		r.Events++
-		if err := applyReadModel(ctx, tx, e.hubAgency, e.body); err != nil {
+	for from := int64(-1); ; {
+		evs, err := readModelEvents(ctx, tx, from, rebuildPage)
+		if err != nil {
 			return r, err
+		}
+		for _, e := range evs {
+			from = int64(e.logIndex)
+			if !slices.Contains(readModelTypes, e.body.Type) {
+				continue
+			}
+			r.Events++
+			if err := applyReadModel(ctx, tx, e); err != nil {
+				return r, err
+			}
+		}
+		if len(evs) < rebuildPage {
+			break
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO rm_state (id, built) VALUES (1, ?)", now.UTC().Format(time.RFC3339)); err != nil {
@@ -124,7 +501,9 @@ func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, e
 	for _, c := range []struct {
 		n     *int
 		table string
-	}{{&r.Agencies, "rm_agencies"}, {&r.Officers, "rm_officers"}, {&r.Terminals, "rm_terminals"}} {
+	}{{&r.Agencies, "rm_agencies"}, {&r.Officers, "rm_officers"}, {&r.Terminals, "rm_terminals"}, {&r.Cases, "rm_cases"},
+		{&r.Steps, "rm_steps"}, {&r.Footage, "rm_footage"}, {&r.Decisions, "rm_documents"}, {&r.Reviews, "rm_reviews"},
+		{&r.Publications, "rm_publications"}} {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+c.table).Scan(c.n); err != nil {
 			return r, fmt.Errorf("rebuild: count %s: %w", c.table, err)
 		}
@@ -132,37 +511,36 @@ func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, e
 	return r, nil
 }
 
-type storedEvent struct {
-	hubAgency string
-	body      evidence.Body
-}
+// rebuildPage is how many events a rebuild reads at a time.
+const rebuildPage = 1000
 
-// readModelEvents reads, in log order, the stored events whose body may be
-// of a type the read model applies (the LIKE only narrows; the parsed type
-// decides).
-func readModelEvents(ctx context.Context, tx *sql.Tx) ([]storedEvent, error) {
+// readModelEvents reads, in log order, up to limit stored events after
+// log index from whose body may be of a type the read model applies (the
+// LIKE only narrows; the parsed type decides).
+func readModelEvents(ctx context.Context, tx *sql.Tx, from int64, limit int) ([]loggedEvent, error) {
 	var like []string
-	var args []any
+	args := []any{from}
 	for _, t := range readModelTypes {
 		like = append(like, "CAST(e.body AS TEXT) LIKE ?")
 		args = append(args, `%"type":"`+t+`"%`)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT t.agency, e.body FROM events e JOIN terminals t ON t.id = e.terminal
-		WHERE `+strings.Join(like, " OR ")+` ORDER BY e.log_index`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT t.agency, e.body, e.hash, e.log_index FROM events e JOIN terminals t ON t.id = e.terminal
+		WHERE e.log_index > ? AND (`+strings.Join(like, " OR ")+`) ORDER BY e.log_index LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild: read events: %w", err)
 	}
 	defer rows.Close()
-	var out []storedEvent
+	var out []loggedEvent
 	for rows.Next() {
-		var e storedEvent
-		var raw []byte
-		if err := rows.Scan(&e.hubAgency, &raw); err != nil {
+		var e loggedEvent
+		var raw, hash []byte
+		if err := rows.Scan(&e.hubAgency, &raw, &hash, &e.logIndex); err != nil {
 			return nil, fmt.Errorf("rebuild: read events: %w", err)
 		}
 		if e.body, err = evidence.ParseBody(raw); err != nil {
 			return nil, fmt.Errorf("rebuild: event body: %w", err)
 		}
+		copy(e.digest[:], hash)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -182,16 +560,34 @@ func (h *Hub) ensureReadModel(ctx context.Context) error {
 	return err
 }
 
+// readModelQueries read every column of every table of the read model but
+// rm_state, by the name check gives the rows.
+var readModelQueries = map[string]string{
+	"agency":   "SELECT hub_agency, agency, name FROM rm_agencies",
+	"officer":  "SELECT hub_agency, officer, agency, name, credential_no, valid_until, roles, revoked, revoke_reason FROM rm_officers",
+	"terminal": "SELECT terminal, name, agency FROM rm_terminals",
+	"case": `SELECT hub_agency, case_id, agency, number, title, act_type, phase, opened_at, closed_at, decision, terminal, log_index
+		FROM rm_cases`,
+	"case event":   "SELECT hub_agency, case_id, log_index FROM rm_case_events",
+	"step":         "SELECT hub_agency, step, case_id, kind, start_at, end_at, officers, text_only FROM rm_steps",
+	"step footage": "SELECT hub_agency, step, digest FROM rm_step_footage",
+	"footage":      "SELECT hub_agency, digest, recorder, officer, start_at, end_at, ingested_at FROM rm_footage",
+	"document": `SELECT hub_agency, doc, case_id, template, version, act, party_kind, decision, decided, due, first_finalized_at,
+		finalized_at FROM rm_documents`,
+	"review": `SELECT hub_agency, review, round, case_id, major, submitted_at, due, reviewer, opinion_at, outcome, disputed, resolution
+		FROM rm_reviews`,
+	"publication": `SELECT hub_agency, publication, case_id, doc, doc_version, act, party_kind, decided, due, published_at, published_day,
+		text, terminal, event_digest, log_index, withdrawn_code, withdraw_reason, withdrawn_at, withdraw_digest, withdraw_log_index
+		FROM rm_publications`,
+	"publication count": "SELECT terminal, hub_agency, act, year, n FROM rm_publication_counts",
+	"config":            "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
+}
+
 // readModelRows lists every row of the read model, one string per row, so
 // two states compare as sets.
 func readModelRows(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	queries := map[string]string{
-		"agency":   "SELECT hub_agency, agency, name FROM rm_agencies",
-		"officer":  "SELECT hub_agency, officer, agency, name, credential_no, valid_until, roles, revoked, revoke_reason FROM rm_officers",
-		"terminal": "SELECT terminal, name, agency FROM rm_terminals",
-	}
 	out := map[string]bool{}
-	for kind, q := range queries {
+	for kind, q := range readModelQueries {
 		rows, err := tx.QueryContext(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("read model %s rows: %w", kind, err)

@@ -1,0 +1,162 @@
+-- The read model's cases and what happens in them (readmodel.go): cases
+-- and phases, steps and the footage linked to them, the footage the
+-- agency's recorders made, decision documents, reviews, publications, and
+-- the agency configuration each agency published. Applied
+-- in the transaction that accepts each event, rebuilt by `lawtrail-hub
+-- rebuild`, compared by `check`. Keyed by the hub's agency
+-- (terminals.agency). Times are the events' own (the terminal's clock),
+-- RFC 3339 in UTC; days are YYYY-MM-DD in Asia/Shanghai.
+CREATE TABLE rm_cases (
+    hub_agency TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    agency     TEXT NOT NULL,              -- case.opened's agency id
+    number     TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    act_type   TEXT NOT NULL,
+    phase      TEXT NOT NULL,
+    opened_at  TEXT NOT NULL,
+    closed_at  TEXT NOT NULL DEFAULT '',   -- when it reached 送达执行 (execution)
+    decision   TEXT NOT NULL DEFAULT '',   -- the latest proposed decision (casework.Decision JSON)
+    terminal   TEXT NOT NULL,
+    log_index  INTEGER NOT NULL,           -- case.opened's leaf
+    PRIMARY KEY (hub_agency, case_id)
+);
+CREATE INDEX rm_cases_id ON rm_cases (case_id);
+
+-- Every event of a case, for its timeline: the case's own, its steps',
+-- documents', reviews' and publications'.
+CREATE TABLE rm_case_events (
+    hub_agency TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    log_index  INTEGER NOT NULL,
+    PRIMARY KEY (hub_agency, case_id, log_index)
+);
+
+CREATE TABLE rm_steps (
+    hub_agency TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    start_at   TEXT NOT NULL,
+    end_at     TEXT NOT NULL,
+    officers   TEXT NOT NULL,              -- JSON array of officer ids
+    text_only  TEXT NOT NULL DEFAULT '',   -- step.text_only's reason
+    PRIMARY KEY (hub_agency, step)
+);
+CREATE INDEX rm_steps_case ON rm_steps (hub_agency, case_id);
+
+CREATE TABLE rm_step_footage (
+    hub_agency TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    PRIMARY KEY (hub_agency, step, digest)
+);
+
+-- footage.ingested: the recorder (device serial) and the span on the
+-- terminal's clock (recorder times less the clock offset taken at docking;
+-- '' when the file's times are unknown).
+CREATE TABLE rm_footage (
+    hub_agency  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    recorder    TEXT NOT NULL,
+    officer     TEXT NOT NULL,
+    start_at    TEXT NOT NULL,
+    end_at      TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    PRIMARY KEY (hub_agency, digest)
+);
+
+-- Decision documents (a template with a field of type decision): the latest
+-- finalized version, and when the first one was.
+CREATE TABLE rm_documents (
+    hub_agency         TEXT NOT NULL,
+    doc                TEXT NOT NULL,
+    case_id            TEXT NOT NULL,
+    template           TEXT NOT NULL,
+    version            INTEGER NOT NULL,
+    act                TEXT NOT NULL,
+    party_kind         TEXT NOT NULL,
+    decision           TEXT NOT NULL,      -- casework.Decision JSON
+    decided            TEXT NOT NULL,      -- YYYY-MM-DD
+    due                TEXT NOT NULL,      -- YYYY-MM-DD: the last day to publish it
+    first_finalized_at TEXT NOT NULL,
+    finalized_at       TEXT NOT NULL,
+    PRIMARY KEY (hub_agency, doc)
+);
+CREATE INDEX rm_documents_case ON rm_documents (hub_agency, case_id);
+
+-- Legal review rounds.
+CREATE TABLE rm_reviews (
+    hub_agency   TEXT NOT NULL,
+    review       TEXT NOT NULL,
+    round        INTEGER NOT NULL,
+    case_id      TEXT NOT NULL,
+    major        INTEGER NOT NULL,         -- the decision matched the list of major decisions
+    submitted_at TEXT NOT NULL,
+    due          TEXT NOT NULL,
+    reviewer     TEXT NOT NULL DEFAULT '',
+    opinion_at   TEXT NOT NULL DEFAULT '',
+    outcome      TEXT NOT NULL DEFAULT '',
+    disputed     INTEGER NOT NULL DEFAULT 0,
+    resolution   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (hub_agency, review, round)
+);
+CREATE INDEX rm_reviews_case ON rm_reviews (hub_agency, case_id);
+
+-- Publications (事后公开) as the signed publicity.published event says
+-- them (already masked), with the events' digests and log leaves for the
+-- proof, and the withdrawal.
+CREATE TABLE rm_publications (
+    hub_agency         TEXT NOT NULL,
+    publication        TEXT NOT NULL,
+    case_id            TEXT NOT NULL,
+    doc                TEXT NOT NULL,
+    doc_version        INTEGER NOT NULL,
+    act                TEXT NOT NULL,
+    party_kind         TEXT NOT NULL,
+    decided            TEXT NOT NULL,
+    due                TEXT NOT NULL,
+    published_at       TEXT NOT NULL,
+    published_day      TEXT NOT NULL,
+    text               TEXT NOT NULL,      -- casework.PublicText JSON
+    terminal           TEXT NOT NULL,
+    event_digest       TEXT NOT NULL,
+    log_index          INTEGER NOT NULL,
+    withdrawn_code     TEXT NOT NULL DEFAULT '',
+    withdraw_reason    TEXT NOT NULL DEFAULT '',
+    withdrawn_at       TEXT NOT NULL DEFAULT '',
+    withdraw_digest    TEXT NOT NULL DEFAULT '',
+    withdraw_log_index INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hub_agency, publication)
+);
+CREATE INDEX rm_publications_id ON rm_publications (publication);
+CREATE INDEX rm_publications_case ON rm_publications (hub_agency, case_id);
+-- The public list: newest decision first, every agency or one, every act or one.
+CREATE INDEX rm_publications_list ON rm_publications (decided DESC, log_index DESC);
+CREATE INDEX rm_publications_agency ON rm_publications (hub_agency, decided DESC, log_index DESC);
+CREATE INDEX rm_publications_act ON rm_publications (act, decided DESC, log_index DESC);
+-- How many publications each terminal made per agency, act and year of
+-- decision: the list's total without counting rows.
+CREATE TABLE rm_publication_counts (
+    terminal   TEXT NOT NULL,
+    hub_agency TEXT NOT NULL,
+    act        TEXT NOT NULL,
+    year       INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    PRIMARY KEY (terminal, hub_agency, act, year)
+);
+
+-- Every published version of the agency's configuration (config.published).
+CREATE TABLE rm_config (
+    hub_agency   TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    content      BLOB NOT NULL,
+    note         TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    PRIMARY KEY (hub_agency, kind, version)
+);
+
+-- A hub that built its read model before these tables builds it again at
+-- its next open.
+DELETE FROM rm_state;
