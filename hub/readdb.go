@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"lawtrail/casework"
 )
@@ -89,15 +90,19 @@ func (h *Hub) CheckCard(ctx context.Context, token string) (PublicCard, error) {
 	if c.AgencyName == "" {
 		c.AgencyName = hubAgency // the name the agency's terminals were enrolled under
 	}
+	c.Status = cardStatus(o, h.now())
+	return c, nil
+}
+
+// cardStatus is the state of o's credential card at now.
+func cardStatus(o casework.Officer, now time.Time) CardStatus {
 	switch {
 	case o.Revoked:
-		c.Status = CardRevoked
+		return CardRevoked
 	case o.CredentialNo == "":
-		c.Status = CardNoCredential
-	case !o.CredentialValidAt(h.now()):
-		c.Status = CardExpired
-	default:
-		c.Status = CardValid
+		return CardNoCredential
+	case !o.CredentialValidAt(now):
+		return CardExpired
 	}
-	return c, nil
+	return CardValid
 }
