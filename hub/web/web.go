@@ -1,9 +1,16 @@
 // Package web is the hub's public web: pages anyone may open without a
 // client certificate, served on their own listener apart from the
-// terminals' mutual-TLS port (docs/OPERATIONS.md, "The hub's web"). Today
-// it serves the credential check reached from the QR of an officer's 亮证
-// card (DOMAIN P2). Pages are server-rendered html/template in zh-CN, work
-// without JavaScript, and carry a strict Content-Security-Policy.
+// terminals' mutual-TLS port (docs/OPERATIONS.md, "The hub's web"): the
+// credential check reached from the QR of an officer's 亮证 card (DOMAIN
+// P2: anyone checks that an officer may enforce), each agency's 事前公开
+// page (P1: its officers and credential numbers, its published lists with
+// every version), the published decisions (P3: masked, withdrawn ones
+// marked, each with the proof that it is in the hub's log) and the annual
+// statistics (P4: a page, XLSX and CSV). It reads only the hub's public
+// views, never footage, unpublished cases or unmasked personal data. Pages
+// are server-rendered html/template in zh-CN, work without JavaScript, and
+// carry a strict Content-Security-Policy. The supervision console, when
+// given, is served under /console/ beside them.
 package web
 
 import (
@@ -25,11 +32,22 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
+	"agencyPath": agencyPath, "decisionPath": decisionPath, "proofPath": proofPath,
+	"act": actWord, "party": partyWord, "withdraw": withdrawWord, "outcome": outcomeWord,
+	"list": listWord, "card": cardWord,
+}).ParseFS(templateFS, "templates/*.html"))
 
-// CardChecker answers the credential check (hub.Hub is one).
-type CardChecker interface {
+// Reader is what the public pages read: the hub's public views (hub.Hub
+// is one; hub/views.go describes them).
+type Reader interface {
 	CheckCard(ctx context.Context, token string) (hub.PublicCard, error)
+	PublicAgencies(ctx context.Context) ([]hub.PublicAgency, error)
+	PublicAgency(ctx context.Context, id string) (hub.PublicAgency, error)
+	PublicDecisions(ctx context.Context, q hub.DecisionQuery) (hub.DecisionPage, error)
+	PublicDecision(ctx context.Context, id string) (hub.PublicDecision, error)
+	PublicationProof(ctx context.Context, id string) (hub.PublicationProof, error)
+	AnnualStats(ctx context.Context, year int) (hub.AnnualStats, error)
 }
 
 // Options adjust the handler. Zero fields take the defaults.
@@ -44,18 +62,27 @@ type Options struct {
 	// only behind a proxy that overwrites the header.
 	ClientIPHeader string
 	Log            *slog.Logger
+	// PageSize is how many publications a page of the decision list shows
+	// (default 20, at most 200).
+	PageSize int
+	// Console, when set, serves /console and everything under /console/
+	// (the supervision console): with the security headers, which it may
+	// override, but not through the public rate limit (it limits its own
+	// sign-in attempts).
+	Console http.Handler
 }
 
 // Handler serves the public pages.
 type Handler struct {
-	cards   CardChecker
+	read    Reader
 	opt     Options
 	limiter *ipLimiter
-	mux     *http.ServeMux
+	root    *http.ServeMux // the console, and the public pages behind the rate limit
+	mux     *http.ServeMux // the public pages
 }
 
 // New returns the handler of the public web.
-func New(cards CardChecker, opt Options) *Handler {
+func New(read Reader, opt Options) *Handler {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -68,18 +95,36 @@ func New(cards CardChecker, opt Options) *Handler {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cards: cards, opt: opt, limiter: newIPLimiter(opt.Rate, opt.Burst, opt.Now), mux: http.NewServeMux()}
+	if opt.PageSize <= 0 || opt.PageSize > 200 {
+		opt.PageSize = 20
+	}
+	h := &Handler{read: read, opt: opt, limiter: newIPLimiter(opt.Rate, opt.Burst, opt.Now), root: http.NewServeMux(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /c/{token}", h.card)
+	h.mux.HandleFunc("GET /{$}", h.index)
+	h.mux.HandleFunc("GET /a/{agency}", h.agency)
+	h.mux.HandleFunc("GET /decisions", h.decisions)
+	h.mux.HandleFunc("GET /decisions/{id}", h.decision)
+	h.mux.HandleFunc("GET /decisions/{id}/proof.json", h.proof)
+	h.mux.HandleFunc("GET /annual/{file}", h.annual)
 	h.mux.HandleFunc("GET /static/style.css", h.style)
 	h.mux.HandleFunc("/", h.notFound)
+	if opt.Console != nil {
+		h.root.Handle("/console", opt.Console)
+		h.root.Handle("/console/", opt.Console)
+	}
+	h.root.HandleFunc("/", h.public)
 	return h
 }
 
-// ServeHTTP sets the security headers of every answer, applies the rate
-// limit and routes.
+// CSP is the public pages' Content-Security-Policy: nothing but the own
+// stylesheet and images, forms only to the own pages, no framing.
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// ServeHTTP sets the security headers of every answer and routes: the
+// console to its handler, the rest through the rate limit to the pages.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", CSP)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
@@ -88,10 +133,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		hd.Set("Strict-Transport-Security", "max-age=31536000")
 	}
+	h.root.ServeHTTP(w, r)
+}
+
+// public serves a public page within the client's rate limit.
+func (h *Handler) public(w http.ResponseWriter, r *http.Request) {
 	if !h.limiter.allow(clientIP(r, h.opt.ClientIPHeader)) {
-		hd.Set("Retry-After", "10")
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Cache-Control", "no-store")
 		h.render(w, http.StatusTooManyRequests, "notfound.html", message{Title: "请求过于频繁", Heading: "请求过于频繁",
-			Message: "请稍后再试", Advice: "同一网络在短时间内的核验次数过多。请等待片刻后重新扫描二维码。"})
+			Message: "请稍后再试", Advice: "同一网络在短时间内的访问次数过多。请等待片刻后再打开本页或重新扫描二维码。"})
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -112,7 +163,7 @@ var statusText = map[hub.CardStatus][2]string{
 
 // card is the credential check: GET /c/<token>.
 func (h *Handler) card(w http.ResponseWriter, r *http.Request) {
-	c, err := h.cards.CheckCard(r.Context(), r.PathValue("token"))
+	c, err := h.read.CheckCard(r.Context(), r.PathValue("token"))
 	if errors.Is(err, hub.ErrNoCard) {
 		h.badCard(w)
 		return
@@ -120,7 +171,7 @@ func (h *Handler) card(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.opt.Log.Error("credential check", "err", err)
 		h.render(w, http.StatusInternalServerError, "notfound.html", message{Title: "暂时无法核验", Heading: "暂时无法核验",
-			Message: "系统暂时无法完成核验", Advice: "请稍后再试，或请执法人员出示证件当面核对。"})
+			Message: "系统暂时无法完成核验", Advice: "请稍后再试，或请执法人员出示证件当面核对。", NoStore: true})
 		return
 	}
 	st := statusText[c.Status]
@@ -129,19 +180,42 @@ func (h *Handler) card(w http.ResponseWriter, r *http.Request) {
 		CheckedAt: h.opt.Now().In(casework.Shanghai).Format("2006-01-02 15:04"), Card: c})
 }
 
-// message is what notfound.html shows.
-type message struct{ Title, Heading, Message, Advice string }
+// message is what notfound.html shows: an error, or a notice in place of
+// a page. NoStore keeps it out of caches (every error page).
+type message struct {
+	Title, Heading, Message, Advice string
+	NoStore                         bool
+}
 
 // badCard answers every token the hub cannot vouch for alike, so the answer
 // says nothing about whether an officer or a number exists.
 func (h *Handler) badCard(w http.ResponseWriter) {
 	h.render(w, http.StatusNotFound, "notfound.html", message{Title: "无法核验", Heading: "执法证件核验",
-		Message: "无法核验此二维码", Advice: "该链接无效、不完整或已被改动。请对照执法人员出示的证件，或联系其所属执法机关核实。"})
+		Message: "无法核验此二维码", Advice: "该链接无效、不完整或已被改动。请对照执法人员出示的证件，或联系其所属执法机关核实。", NoStore: true})
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, _ *http.Request) {
 	h.render(w, http.StatusNotFound, "notfound.html", message{Title: "页面不存在", Heading: "页面不存在",
-		Message: "您访问的页面不存在", Advice: "请检查链接是否完整。"})
+		Message: "您访问的页面不存在", Advice: "请检查链接是否完整。", NoStore: true})
+}
+
+// missing is a 404 page that says what was not found.
+func (h *Handler) missing(w http.ResponseWriter, msg, advice string) {
+	h.render(w, http.StatusNotFound, "notfound.html", message{Title: msg, Heading: "页面不存在", Message: msg, Advice: advice, NoStore: true})
+}
+
+// badRequest is a 400 page that says what was wrong with the request.
+func (h *Handler) badRequest(w http.ResponseWriter, msg string) {
+	h.render(w, http.StatusBadRequest, "notfound.html", message{Title: "请求有误", Heading: "请求有误", Message: msg,
+		Advice: "请返回上一页，修改查询条件后重试。", NoStore: true})
+}
+
+// failed is the 500 page of an error reading the hub; the error goes to
+// the log, not to the visitor.
+func (h *Handler) failed(w http.ResponseWriter, what string, err error) {
+	h.opt.Log.Error(what, "err", err)
+	h.render(w, http.StatusInternalServerError, "notfound.html", message{Title: "暂时无法显示", Heading: "暂时无法显示",
+		Message: "系统暂时无法显示此页面", Advice: "请稍后再试。", NoStore: true})
 }
 
 func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
@@ -164,7 +238,16 @@ func (h *Handler) render(w http.ResponseWriter, code int, name string, data any)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if m, ok := data.(message); ok && m.NoStore {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
+}
+
+// publicCache lets browsers and proxies keep a public page briefly: a
+// publication withdrawn shows so within a minute.
+func publicCache(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "public, max-age=60")
 }
