@@ -32,13 +32,25 @@ func (f *Fixture) OpenCase(t testing.TB, officer *terminal.Session, number, titl
 }
 
 // FineOnIndividual finalizes, by officer, a 行政处罚决定书 in caseID fining
-// the party (PartyName, PartyID …) yuan (an integer string; not a major
-// decision), decided on decided ("2006-01-02 15:04"), and returns the
-// document's id. The facts repeat the ID-card number and the phone (split
-// as people write it) so that masking is put to the test.
+// the party (PartyName, PartyID …) yuan (an integer string), decided on
+// decided ("2006-01-02 15:04"), and returns the document's id. The facts
+// repeat the ID-card number and the phone (split as people write it) so
+// that masking is put to the test. A fine of 10,000 yuan or more is major
+// by the bundled list: draft it with FineDraft, have it reviewed, then
+// finalize it (Session.FinalizeLatestDraft).
 func (f *Fixture) FineOnIndividual(t testing.TB, officer *terminal.Session, caseID, yuan, decided string) (doc string) {
 	t.Helper()
-	ctx := context.Background()
+	doc = f.FineDraft(t, officer, caseID, yuan, decided)
+	if _, err := officer.FinalizeLatestDraft(context.Background(), doc, nil); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// FineDraft saves, by officer, the draft of FineOnIndividual's decision and
+// returns the document's id.
+func (f *Fixture) FineDraft(t testing.TB, officer *terminal.Session, caseID, yuan, decided string) (doc string) {
+	t.Helper()
 	d := terminal.DocumentDraft{Case: caseID, Template: "penalty_decision", Fields: map[string]json.RawMessage{
 		"doc_no": json.RawMessage(`"示市监罚〔2026〕11号"`),
 		"party": json.RawMessage(`{"name":"` + PartyName + `","id_no":"` + PartyID + `","address":"` + PartyAddress + `",` +
@@ -52,11 +64,8 @@ func (f *Fixture) FineOnIndividual(t testing.TB, officer *terminal.Session, case
 		"remedies":   json.RawMessage(`"六十日内申请行政复议。"`),
 		"decided_at": json.RawMessage(`"` + decided + `"`),
 	}}
-	draft, err := officer.SaveDraft(ctx, d)
+	draft, err := officer.SaveDraft(context.Background(), d)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := officer.FinalizeLatestDraft(ctx, draft.Doc, nil); err != nil {
 		t.Fatal(err)
 	}
 	return draft.Doc
