@@ -151,21 +151,22 @@ func formatWebTime(t time.Time) string { return t.UTC().Format(webTime) }
 
 func parseWebTime(s string) (time.Time, error) { return time.Parse(webTime, s) }
 
-// checkNewWebUser validates an account before it is hashed and stored.
-func checkNewWebUser(u NewWebUser) error {
-	if err := checkWebUserName(u.Name); err != nil {
+// CheckWebAccount says whether an account of name, role and agency may
+// be added, before a password is asked for.
+func CheckWebAccount(name string, role WebRole, agency string) error {
+	if err := checkWebUserName(name); err != nil {
 		return err
 	}
-	switch u.Role {
+	switch role {
 	case WebSupervisor:
 	case WebHead:
-		if u.Agency == "" {
+		if agency == "" {
 			return ErrBadWebScope
 		}
 	default:
-		return fmt.Errorf("%w: %q", ErrBadWebRole, u.Role)
+		return fmt.Errorf("%w: %q", ErrBadWebRole, role)
 	}
-	return checkWebPassword(u.Password)
+	return nil
 }
 
 func checkWebUserName(name string) error {
@@ -180,7 +181,9 @@ func checkWebUserName(name string) error {
 	return nil
 }
 
-func checkWebPassword(p []byte) error {
+// CheckWebPassword says whether a password is long enough (12
+// characters) and not too long (1024 bytes).
+func CheckWebPassword(p []byte) error {
 	switch {
 	case len(p) > MaxWebPassword:
 		return ErrLongPassword
@@ -192,7 +195,10 @@ func checkWebPassword(p []byte) error {
 
 // AddWebUser adds a console account.
 func (h *Hub) AddWebUser(ctx context.Context, u NewWebUser) error {
-	if err := checkNewWebUser(u); err != nil {
+	if err := CheckWebAccount(u.Name, u.Role, u.Agency); err != nil {
+		return err
+	}
+	if err := CheckWebPassword(u.Password); err != nil {
 		return err
 	}
 	hash, err := hashWebPassword(u.Password, u.KDF)
@@ -244,7 +250,7 @@ func (h *Hub) DisableWebUser(ctx context.Context, name string) error {
 
 // SetWebPassword replaces an account's password and ends its sessions.
 func (h *Hub) SetWebPassword(ctx context.Context, name string, password []byte, kdf evidence.KDFParams) error {
-	if err := checkWebPassword(password); err != nil {
+	if err := CheckWebPassword(password); err != nil {
 		return err
 	}
 	hash, err := hashWebPassword(password, kdf)

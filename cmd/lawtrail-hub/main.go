@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,6 +26,7 @@ import (
 	"golang.org/x/term"
 
 	"lawtrail/hub"
+	"lawtrail/hub/console"
 	"lawtrail/sync/server"
 )
 
@@ -46,9 +49,15 @@ commands:
                                            only if all hold; then list quarantined forks and divergences reported
   rebuild                                  empty the read model (officers, agencies, terminals) and rebuild it
                                            from the stored events
+  user add NAME --role supervisor|head --agency ID|all
+                                           add a supervision console account (/console/ on the web): a supervisor
+                                           sees every agency (all) or one, a head their own agency
+  user list [--json] | user disable NAME | user passwd NAME
+                                           list accounts; disable one (its sessions end); set its password
 
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
+  LAWTRAIL_WEB_PASSWORD    a console account's password for user add and user passwd (else typed twice)
 `
 
 type env struct {
@@ -96,6 +105,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdTerminals(ctx, *dir, rest, e)
 	case "rebuild":
 		err = cmdRebuild(ctx, *dir, rest, e)
+	case "user":
+		err = cmdUser(ctx, *dir, rest, e) // user.go
 	default:
 		fmt.Fprintf(e.stderr, "lawtrail-hub: unknown command %q\n%s", cmd, usage)
 		return 2
@@ -131,6 +142,24 @@ func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
 		return nil, err
 	}
 	return hub.Open(ctx, dir, pass, hub.Options{})
+}
+
+// consoleHandler is the supervision console the web serves under
+// /console/ (hub/console), for people who reach the web at webURL: when
+// that is https:// the session cookie is the Secure __Host- one even
+// behind a proxy that terminates TLS, and form posts whose Origin is
+// webURL's are accepted even if the proxy rewrites Host.
+func consoleHandler(h *hub.Hub, w *webFlags, webURL string, log *slog.Logger) (http.Handler, error) {
+	u, err := neturl.Parse(webURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("--web-url %q: not an absolute URL", webURL)
+	}
+	c, err := console.New(h, console.Options{HTTPS: u.Scheme == "https", TrustedOrigins: []string{u.Scheme + "://" + u.Host},
+		ClientIPHeader: w.ipHeader, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	return c, nil
 }
 
 // settings are what serve remembers for enroll: the URL terminals use,

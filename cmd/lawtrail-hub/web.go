@@ -37,12 +37,6 @@ func newWebFlags(fs *flag.FlagSet) *webFlags {
 	return w
 }
 
-// consoleHandler is the supervision console the web serves under
-// /console/ (hub/console); nil serves none there.
-func consoleHandler(_ *hub.Hub, _ *slog.Logger) http.Handler {
-	return nil
-}
-
 // startWeb serves the public web until ctx ends, when set; it records and
 // publishes to the terminals the web's address. stop waits for it to end.
 func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (url string, stop func(), _ error) {
@@ -74,13 +68,18 @@ func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (u
 			url = "http" + url[len("https"):]
 		}
 	}
+	console, err := consoleHandler(h, w, url, log) // main.go
+	if err != nil {
+		l.Close()
+		return "", nil, err
+	}
 	if _, err := h.PublishWebURL(ctx, url); err != nil {
 		l.Close()
 		return "", nil, err
 	}
 	srv := &http.Server{
 		Handler: web.New(h, web.Options{Rate: rate.Limit(w.rate), Burst: w.burst, ClientIPHeader: w.ipHeader, Log: log,
-			Console: consoleHandler(h, log)}),
+			Console: console}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 16 << 10, TLSConfig: tlsConfig,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
