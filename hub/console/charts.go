@@ -50,15 +50,18 @@ type series struct {
 // The chart's frame, in SVG units (the viewBox is 640 × 240).
 const (
 	chartW, chartH = 640.0, 240.0
-	plotLeft       = 44.0
-	plotRight      = 630.0
-	plotTop        = 30.0
-	plotBottom     = 206.0
+	plotLeft       = 48.0
+	plotRight      = 634.0
+	plotTop        = 36.0
+	plotBottom     = 208.0
 )
 
 // barChart lays out one bar per series per month, scaled to a round top.
 func barChart(id, title, unit string, months []string, ss []series) chart {
 	c := chart{ID: id, Title: title, Empty: len(months) == 0}
+	if !c.Empty {
+		c.Title += "（" + months[0] + " 至 " + months[len(months)-1] + "）"
+	}
 	top := niceCeil(maxValue(ss))
 	for i, v := range []float64{0, top / 2, top} {
 		c.Ticks = append(c.Ticks, label{X: plotLeft - 6, Y: plotBottom - (plotBottom-plotTop)*float64(i)/2, Text: trimFloat(v)})
@@ -68,7 +71,7 @@ func barChart(id, title, unit string, months []string, ss []series) chart {
 	var desc []string
 	for m, month := range months {
 		x0 := plotLeft + groupW*float64(m) + groupW*0.15
-		c.Months = append(c.Months, label{X: plotLeft + groupW*(float64(m)+0.5), Y: plotBottom + 18, Text: shortMonth(month)})
+		c.Months = append(c.Months, label{X: plotLeft + groupW*(float64(m)+0.5), Y: plotBottom + 24, Text: shortMonth(month)})
 		words := make([]string, 0, len(ss))
 		for k, s := range ss {
 			v := at(s.Values, m)
@@ -80,7 +83,7 @@ func barChart(id, title, unit string, months []string, ss []series) chart {
 		desc = append(desc, month+"："+strings.Join(words, "，"))
 	}
 	for k, s := range ss {
-		c.Legend = append(c.Legend, legendItem{X: plotLeft + 110*float64(k), Class: s.Class, Name: s.Name})
+		c.Legend = append(c.Legend, legendItem{X: plotLeft + 160*float64(k), Class: s.Class, Name: s.Name})
 	}
 	c.Desc = strings.Join(desc, "；")
 	if c.Empty {
@@ -106,15 +109,16 @@ func maxValue(ss []series) float64 {
 	return m
 }
 
-// niceCeil is the smallest of 1, 2, 5 × 10ⁿ at or above v (at least 1), a
-// round top for the value axis.
+// niceCeil is a round top for the value axis at or above v: 2, 4, 6, 8,
+// 10, 20, 40 … so that its half, the middle grid line, is a whole number
+// (at least 2: the figures are mostly counts).
 func niceCeil(v float64) float64 {
-	if v <= 1 {
-		return 1
+	if v <= 2 {
+		return 2
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, f := range []float64{1, 2, 5, 10} {
-		if f*p >= v {
+	for _, f := range []float64{1, 2, 4, 6, 8, 10} {
+		if f*p >= v && (f > 1 || p >= 10) {
 			return f * p
 		}
 	}
@@ -123,15 +127,12 @@ func niceCeil(v float64) float64 {
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// shortMonth is 2026-03 as 3月; January keeps its year (2026年1月).
+// shortMonth is 2026-03 as 3月; the title says the years.
 func shortMonth(m string) string {
-	y, mm, ok := strings.Cut(m, "-")
+	_, mm, ok := strings.Cut(m, "-")
 	n, err := strconv.Atoi(mm)
 	if !ok || err != nil {
 		return m
-	}
-	if n == 1 {
-		return y + "年1月"
 	}
 	return strconv.Itoa(n) + "月"
 }

@@ -364,9 +364,14 @@ func TestNextIsLocal(t *testing.T) {
 			t.Errorf("next %.40q: %d → %q, want %q\n%s", next, res.StatusCode, res.Header.Get("Location"), want, body)
 		}
 	}
+	// A name typed into the form comes back as text.
+	res, body := s.browser(t).post("/console/login", url.Values{"name": {evilImg + evilScript}, "password": {"x"}})
+	if res.StatusCode != http.StatusUnauthorized || strings.Contains(body, "<img") || strings.Contains(body, "<script") || !strings.Contains(body, "&lt;img") {
+		t.Fatalf("the name echoed: %d\n%s", res.StatusCode, body)
+	}
 	// The form carries next escaped.
 	b := s.browser(t)
-	_, body := b.get("/console/login?next=" + url.QueryEscape("/console/x"+evilImg+evilScript))
+	_, body = b.get("/console/login?next=" + url.QueryEscape("/console/x"+evilImg+evilScript))
 	if strings.Contains(body, "<img") || strings.Contains(body, "<script") {
 		t.Fatalf("next reaches the form unescaped:\n%s", body)
 	}

@@ -146,7 +146,7 @@ func (h *Handler) timeline(w http.ResponseWriter, r *http.Request, v viewer) {
 	if !ok {
 		return
 	}
-	p := timelinePage{frame: newFrame("案件时间线："+orID(c.Number, c.Case), "", v, nil), Case: c, Opened: clock(c.Opened),
+	p := timelinePage{frame: newFrame("案件时间线："+orID(c.Number, c.Case), "case", v, nil), Case: c, Opened: clock(c.Opened),
 		Table: timelineTable(c, entries), Export: "/console/cases/" + url.PathEscape(c.Case) + "/timeline.xlsx"}
 	if c.Decision != nil {
 		p.Decision = c.Decision.Describe()

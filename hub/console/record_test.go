@@ -52,7 +52,7 @@ func newOnRecord(t *testing.T) *onRecord {
 	r.caseOverdue = f.OpenCase(t, officer, evilNumber, evilTitle)
 	f.FineOnIndividual(t, officer, r.caseOverdue, "3000", "2026-11-25 10:00")
 	f.Clock.T = time.Date(2026, 11, 20, 12, 0, 0, 0, casework.Shanghai)
-	r.caseGap = f.OpenCase(t, f.Admin, "示市监罚〔2026〕14号", "查封扣押")
+	r.caseGap = f.OpenCase(t, f.Admin, "示市监罚〔2026〕14号", evilTitle)
 	at := func(h, m int) time.Time { return time.Date(2026, 11, 20, h, m, 0, 0, casework.Shanghai) }
 	if _, err := f.Admin.RecordStep(ctx, terminal.NewStep{Case: r.caseGap, Kind: casework.StepSeizure, Start: at(10, 50), End: at(11, 0)}); err != nil {
 		t.Fatal(err)
@@ -149,6 +149,15 @@ func TestSupervisorSeesTheRecord(t *testing.T) {
 		if path == "/console/terminals" && !strings.Contains(body, html(evilTerminal)) {
 			t.Errorf("terminals: the terminal's name is missing:\n%s", body)
 		}
+	}
+	// Past 行政处罚法 Art. 60's 90 days the fine's case is listed with its
+	// title, as text.
+	*r.clock = time.Date(2027, 3, 1, 10, 0, 0, 0, casework.Shanghai)
+	b.signIn(supervisor, supervisorPW)
+	res, body = b.get("/console/limits")
+	noMarkup(t, "/console/limits", body)
+	if res.StatusCode != 200 || !strings.Contains(body, html(evilTitle)) || !strings.Contains(body, `href="/console/cases/`+r.caseGap+`"`) {
+		t.Fatalf("cases past their limit: %d\n%s", res.StatusCode, body)
 	}
 	for _, id := range []string{"c-none", evilScript, strings.Repeat("c", 5000), "..%2f..%2fetc"} {
 		res, body := b.get("/console/cases/" + url.PathEscape(id))
