@@ -195,25 +195,26 @@ func agencyNames(ctx context.Context, q rowsQuerier) (agencyNameMap, error) {
 }
 
 // publicationColumns are what a PublicDecision is scanned from.
-const publicationColumns = `p.publication, p.hub_agency, p.case_id, p.act, p.party_kind, p.decided, p.due, p.published_day, p.text,
+const publicationColumns = `p.publication, p.hub_agency, coalesce((SELECT a.name FROM rm_agencies a WHERE a.hub_agency = p.hub_agency
+	ORDER BY a.agency LIMIT 1), p.hub_agency), p.case_id, p.act, p.party_kind, p.decided, p.due, p.published_day,
+	p.title, p.party, p.address, p.facts, p.basis, p.outcome,
 	p.event_digest, p.log_index, p.withdrawn_code, p.withdraw_reason, p.withdrawn_at, p.withdraw_digest, p.withdraw_log_index`
 
 // trustedPublication keeps publications of terminals the hub still trusts.
 const trustedPublication = " p.terminal NOT IN (SELECT id FROM terminals WHERE revoked_at IS NOT NULL)"
 
 // scanPublication reads one row of publicationColumns.
-func scanPublication(rows interface{ Scan(...any) error }, names agencyNameMap) (PublicDecision, error) {
+func scanPublication(rows interface{ Scan(...any) error }) (PublicDecision, error) {
 	var d PublicDecision
-	var text, digest, code, reason, withdrawnAt, withdrawDigest string
+	var digest, code, reason, withdrawnAt, withdrawDigest string
 	var withdrawIndex uint64
-	if err := rows.Scan(&d.Publication, &d.Agency, &d.Case, &d.Act, &d.PartyKind, &d.Decided, &d.Due, &d.Published, &text,
+	x := &d.Text
+	if err := rows.Scan(&d.Publication, &d.Agency, &d.AgencyName, &d.Case, &d.Act, &d.PartyKind, &d.Decided, &d.Due, &d.Published,
+		&x.Title, &x.Party, &x.Address, &x.Facts, &x.Basis, &x.Outcome,
 		&digest, &d.LogIndex, &code, &reason, &withdrawnAt, &withdrawDigest, &withdrawIndex); err != nil {
 		return d, err
 	}
-	d.AgencyName, d.Late = names.of(d.Agency), d.Published > d.Due
-	if err := json.Unmarshal([]byte(text), &d.Text); err != nil {
-		return d, fmt.Errorf("publication %s: text: %w", d.Publication, err)
-	}
+	d.Late = d.Published > d.Due
 	var err error
 	if d.Event, err = evidence.ParseDigest(digest); err != nil {
 		return d, fmt.Errorf("publication %s: %w", d.Publication, err)
@@ -249,10 +250,6 @@ func (h *Hub) PublicDecisions(ctx context.Context, q DecisionQuery) (DecisionPag
 	}
 	limit, offset := min(limit, maxDecisionLimit), max(q.Offset, 0)
 	where, args := decisionFilter(q, "p.decided")
-	names, err := agencyNames(ctx, h.rdb)
-	if err != nil {
-		return page, err
-	}
 	rows, err := h.rdb.QueryContext(ctx, "SELECT "+publicationColumns+" FROM rm_publications p WHERE"+where+
 		" ORDER BY p.decided DESC, p.log_index DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
 	if err != nil {
@@ -260,7 +257,7 @@ func (h *Hub) PublicDecisions(ctx context.Context, q DecisionQuery) (DecisionPag
 	}
 	defer rows.Close()
 	for rows.Next() {
-		d, err := scanPublication(rows, names)
+		d, err := scanPublication(rows)
 		if err != nil {
 			return page, fmt.Errorf("publications: %w", err)
 		}
@@ -313,13 +310,9 @@ func publicDecisionIn(ctx context.Context, q rowQuerier, id string) (PublicDecis
 	if casework.CheckID("publication", id) != nil {
 		return PublicDecision{}, ErrNotPublished
 	}
-	names, err := agencyNames(ctx, q)
-	if err != nil {
-		return PublicDecision{}, err
-	}
 	row := q.QueryRowContext(ctx, "SELECT "+publicationColumns+" FROM rm_publications p WHERE p.publication = ? AND"+trustedPublication+
 		" ORDER BY p.log_index LIMIT 1", id)
-	d, err := scanPublication(row, names)
+	d, err := scanPublication(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNotPublished
 	}

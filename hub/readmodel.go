@@ -272,12 +272,13 @@ func applyReview(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.P
 func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
 	switch v := p.(type) {
 	case *casework.PublicityPublished:
-		text, _ := json.Marshal(v.Text)
+		x := v.Text
 		res, err := tx.ExecContext(ctx, `INSERT INTO rm_publications (hub_agency, publication, case_id, doc, doc_version, act, party_kind,
-			decided, due, published_at, published_day, text, terminal, event_digest, log_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			decided, due, published_at, published_day, title, party, address, facts, basis, outcome, terminal, event_digest, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			e.hubAgency, v.Publication, v.Case, v.Doc, v.DocVersion, v.Act, v.PartyKind, v.Decided, v.Due, rmTimeOf(at),
-			at.In(casework.Shanghai).Format(time.DateOnly), string(text), e.body.Terminal, e.digest.String(), e.logIndex)
+			at.In(casework.Shanghai).Format(time.DateOnly), x.Title, x.Party, x.Address, x.Facts, x.Basis, x.Outcome,
+			e.body.Terminal, e.digest.String(), e.logIndex)
 		if err != nil {
 			return err
 		}
@@ -577,7 +578,7 @@ var readModelQueries = map[string]string{
 	"review": `SELECT hub_agency, review, round, case_id, major, submitted_at, due, reviewer, opinion_at, outcome, disputed, resolution
 		FROM rm_reviews`,
 	"publication": `SELECT hub_agency, publication, case_id, doc, doc_version, act, party_kind, decided, due, published_at, published_day,
-		text, terminal, event_digest, log_index, withdrawn_code, withdraw_reason, withdrawn_at, withdraw_digest, withdraw_log_index
+		title, party, address, facts, basis, outcome, terminal, event_digest, log_index, withdrawn_code, withdraw_reason, withdrawn_at, withdraw_digest, withdraw_log_index
 		FROM rm_publications`,
 	"publication count": "SELECT terminal, hub_agency, act, year, n FROM rm_publication_counts",
 	"config":            "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",

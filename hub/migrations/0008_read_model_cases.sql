@@ -118,7 +118,12 @@ CREATE TABLE rm_publications (
     due                TEXT NOT NULL,
     published_at       TEXT NOT NULL,
     published_day      TEXT NOT NULL,
-    text               TEXT NOT NULL,      -- casework.PublicText JSON
+    title              TEXT NOT NULL,      -- casework.PublicText, field by field
+    party              TEXT NOT NULL,
+    address            TEXT NOT NULL,
+    facts              TEXT NOT NULL,
+    basis              TEXT NOT NULL,
+    outcome            TEXT NOT NULL,
     terminal           TEXT NOT NULL,
     event_digest       TEXT NOT NULL,
     log_index          INTEGER NOT NULL,
@@ -131,10 +136,12 @@ CREATE TABLE rm_publications (
 );
 CREATE INDEX rm_publications_id ON rm_publications (publication);
 CREATE INDEX rm_publications_case ON rm_publications (hub_agency, case_id);
--- The public list: newest decision first, every agency or one, every act or one.
-CREATE INDEX rm_publications_list ON rm_publications (decided DESC, log_index DESC);
-CREATE INDEX rm_publications_agency ON rm_publications (hub_agency, decided DESC, log_index DESC);
-CREATE INDEX rm_publications_act ON rm_publications (act, decided DESC, log_index DESC);
+-- The public list: newest decision first, every agency or one, every act
+-- or one; the terminal is in each index so that skipping the publications
+-- of revoked terminals needs no row.
+CREATE INDEX rm_publications_list ON rm_publications (decided DESC, log_index DESC, terminal);
+CREATE INDEX rm_publications_agency ON rm_publications (hub_agency, decided DESC, log_index DESC, terminal);
+CREATE INDEX rm_publications_act ON rm_publications (act, decided DESC, log_index DESC, terminal);
 -- How many publications each terminal made per agency, act and year of
 -- decision: the list's total without counting rows.
 CREATE TABLE rm_publication_counts (
