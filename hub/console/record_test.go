@@ -36,6 +36,7 @@ const (
 type onRecord struct {
 	*site
 	caseOverdue, caseGap, caseOther string
+	caseMajor                       string // a major fine reviewed before it was decided
 }
 
 func newOnRecord(t *testing.T) *onRecord {
@@ -57,6 +58,7 @@ func newOnRecord(t *testing.T) *onRecord {
 	if _, err := f.Admin.RecordStep(ctx, terminal.NewStep{Case: r.caseGap, Kind: casework.StepSeizure, Start: at(10, 50), End: at(11, 0)}); err != nil {
 		t.Fatal(err)
 	}
+	r.caseMajor = recordMajor(t, f, officer)
 	sync(t, f)
 
 	other := terminaltest.New(t)
@@ -67,6 +69,37 @@ func newOnRecord(t *testing.T) *onRecord {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// recordMajor: a fine of 20,000 yuan on an individual (major by the
+// bundled list) proposed by officer, its draft submitted for legal review,
+// agreed by reviewer o-007, then finalized; returns the case.
+func recordMajor(t *testing.T, f *terminaltest.Fixture, officer *terminal.Session) string {
+	t.Helper()
+	ctx := context.Background()
+	f.Enroll(t, "o-007", "周九", "35010000007", "246807", casework.RoleReviewer)
+	c := f.OpenCase(t, officer, "示市监罚〔2026〕13号", "销售假冒商品")
+	d := casework.Decision{Act: casework.ActPenalty, PartyKind: casework.PartyIndividual,
+		Penalties: []casework.Penalty{{Kind: casework.PenaltyFine, AmountYuan: "20000"}}}
+	if err := officer.ProposeDecision(ctx, c, d); err != nil {
+		t.Fatal(err)
+	}
+	doc := f.FineDraft(t, officer, c, "20000", "2026-11-26 10:00")
+	sub, err := officer.SubmitReview(ctx, terminal.Submission{Case: c, Doc: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewer := f.Login(t, "o-007", "246807")
+	if err := reviewer.AssignReview(ctx, sub.Review, "o-007"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reviewer.GiveOpinion(ctx, sub.Review, terminal.Opinion{Outcome: casework.OutcomeAgree}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := officer.FinalizeLatestDraft(ctx, doc, nil); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func join(t *testing.T, s *site, f *terminaltest.Fixture, agency string) {
@@ -110,7 +143,7 @@ func TestSupervisorSeesTheRecord(t *testing.T) {
 
 	res, body := b.get("/console/")
 	noMarkup(t, "/console/", body)
-	if res.StatusCode != 200 || !strings.Contains(body, `<span class="count">1</span> 逾期公示`) || !strings.Contains(body, `<span class="count">1</span> 音像记录缺口`) {
+	if res.StatusCode != 200 || !strings.Contains(body, `<span class="count">2</span> 逾期公示`) || !strings.Contains(body, `<span class="count">1</span> 音像记录缺口`) {
 		t.Fatalf("overview: %d\n%s", res.StatusCode, body)
 	}
 	if !strings.Contains(body, `href="/console/?agency=`+url.QueryEscape(evilAgency)+`"`) && !strings.Contains(body, `href="/console/?agency=`+template(url.QueryEscape(evilAgency))+`"`) {
@@ -138,6 +171,14 @@ func TestSupervisorSeesTheRecord(t *testing.T) {
 	noMarkup(t, "timeline", body)
 	if res.StatusCode != 200 || !strings.Contains(body, html(evilTitle)) || !strings.Contains(body, "行政处罚") || strings.Contains(body, "<form method=\"post\" action=\"/console/cases") {
 		t.Fatalf("timeline: %d\n%s", res.StatusCode, body)
+	}
+	res, body = b.get("/console/reviews")
+	if res.StatusCode != 200 || !strings.Contains(body, `href="/console/cases/`+r.caseMajor+`"`) || !strings.Contains(body, "同意") {
+		t.Fatalf("reviews: %d\n%s", res.StatusCode, body)
+	}
+	res, body = b.get("/console/agencies")
+	if res.StatusCode != 200 || !strings.Contains(body, `<td class="num">100.0%</td>`) || !strings.Contains(body, "达标") {
+		t.Fatalf("agencies: %d\n%s", res.StatusCode, body)
 	}
 	for _, path := range []string{"/console/agencies", "/console/limits", "/console/reviews", "/console/terminals", "/console/forks", "/console/trends",
 		"/console/?agency=" + url.QueryEscape(evilAgency), "/console/access"} {
@@ -253,7 +294,7 @@ func TestExportsXLSX(t *testing.T) {
 	}
 	x := open("/console/overdue.xlsx")
 	rows, err := x.GetRows("逾期公示")
-	if err != nil || len(rows) != 2 || rows[0][1] != "案号" {
+	if err != nil || len(rows) != 3 || rows[0][1] != "案号" {
 		t.Fatalf("overdue sheet: %v %q", err, rows)
 	}
 	if rows[1][1] != "'"+evilNumber || rows[1][5] != "未公示" {
