@@ -130,6 +130,12 @@ func (h *Handler) decisions(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, err.Error())
 		return
 	}
+	key := f.query(f.Page)
+	if page, ok := h.lists.get(key); ok {
+		publicCache(w)
+		writeHTML(w, http.StatusOK, page)
+		return
+	}
 	ctx := r.Context()
 	agencies, err := h.read.PublicAgencies(ctx)
 	if err != nil {
@@ -147,16 +153,21 @@ func (h *Handler) decisions(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, "decisions", err)
 		return
 	}
-	p := decisionsPage{Title: "行政执法决定公示", Filter: f, Agencies: agencies, Acts: casework.ActTypes,
+	list := decisionsPage{Title: "行政执法决定公示", Filter: f, Agencies: agencies, Acts: casework.ActTypes,
 		Items: res.Items, Total: res.Total, Page: f.Page, Last: max(1, (res.Total+size-1)/size), Start: (f.Page-1)*size + 1}
 	if f.Page > 1 {
-		p.Prev = "/decisions" + f.query(min(f.Page-1, p.Last))
+		list.Prev = "/decisions" + f.query(min(f.Page-1, list.Last))
 	}
-	if f.Page < p.Last {
-		p.Next = "/decisions" + f.query(f.Page+1)
+	if f.Page < list.Last {
+		list.Next = "/decisions" + f.query(f.Page+1)
 	}
+	page, ok := h.execute(w, "decisions.html", list)
+	if !ok {
+		return
+	}
+	h.lists.put(key, page)
 	publicCache(w)
-	h.render(w, http.StatusOK, "decisions.html", p)
+	writeHTML(w, http.StatusOK, page)
 }
 
 // decisionPage is what decision.html shows.

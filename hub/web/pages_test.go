@@ -232,6 +232,39 @@ func TestDecisionList(t *testing.T) {
 	}
 }
 
+// A page of the list is rendered once and served again for ListCache: a
+// decision published meanwhile shows once that time is up, or at once on
+// a handler that caches nothing; its own page shows at once.
+func TestDecisionListCache(t *testing.T) {
+	w := newPublicWorld(t)
+	clock := publicNow
+	cached := web.New(w.hub, web.Options{Now: func() time.Time { return clock }, Burst: 1000, ListCache: 2 * time.Second})
+	uncached := web.New(w.hub, web.Options{Now: func() time.Time { return clock }, Burst: 1000, ListCache: -1})
+	for _, h := range []*web.Handler{cached, uncached} {
+		if _, body := get(t, h, "/decisions", "192.0.2.1:1"); len(decisionItems(body)) != 3 {
+			t.Fatalf("before: %d items", len(decisionItems(body)))
+		}
+	}
+	f := w.f
+	pub := f.Login(t, "o-005", "246805")
+	c := f.OpenCase(t, f.Admin, "示市监立〔2026〕9号", "销售过期食品")
+	id := f.PublishDoc(t, pub, f.FineOnIndividual(t, f.Admin, c, "300", "2026-12-16 10:00"))
+	w.sync(t)
+	if _, body := get(t, cached, "/decisions", "192.0.2.1:1"); len(decisionItems(body)) != 3 {
+		t.Errorf("within the cache's time: %d items", len(decisionItems(body)))
+	}
+	if res, _ := get(t, cached, "/decisions/"+url.PathEscape(id), "192.0.2.1:1"); res.StatusCode != 200 {
+		t.Errorf("the new decision's page: %d", res.StatusCode)
+	}
+	if _, body := get(t, uncached, "/decisions", "192.0.2.1:1"); len(decisionItems(body)) != 4 || decisionItems(body)[0] != id {
+		t.Errorf("uncached: %v", decisionItems(body))
+	}
+	clock = clock.Add(2 * time.Second)
+	if _, body := get(t, cached, "/decisions", "192.0.2.1:1"); len(decisionItems(body)) != 4 || decisionItems(body)[0] != id {
+		t.Errorf("after the cache's time: %v", decisionItems(body))
+	}
+}
+
 // Every bad filter is a 400 page that says what is wrong and echoes
 // nothing of the value; none is a 500.
 func TestDecisionListBadFilters(t *testing.T) {

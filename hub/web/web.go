@@ -65,6 +65,9 @@ type Options struct {
 	// PageSize is how many publications a page of the decision list shows
 	// (default 20, at most 200).
 	PageSize int
+	// ListCache is how long a rendered page of the decision list is served
+	// again to everyone who asks for it (default 2 s; negative: never).
+	ListCache time.Duration
 	// Console, when set, serves /console and everything under /console/
 	// (the supervision console): with the security headers, which it may
 	// override, but not through the public rate limit (it limits its own
@@ -77,6 +80,7 @@ type Handler struct {
 	read    Reader
 	opt     Options
 	limiter *ipLimiter
+	lists   *listCache
 	root    *http.ServeMux // the console, and the public pages behind the rate limit
 	mux     *http.ServeMux // the public pages
 }
@@ -98,7 +102,11 @@ func New(read Reader, opt Options) *Handler {
 	if opt.PageSize <= 0 || opt.PageSize > 200 {
 		opt.PageSize = 20
 	}
-	h := &Handler{read: read, opt: opt, limiter: newIPLimiter(opt.Rate, opt.Burst, opt.Now), root: http.NewServeMux(), mux: http.NewServeMux()}
+	if opt.ListCache == 0 {
+		opt.ListCache = 2 * time.Second
+	}
+	h := &Handler{read: read, opt: opt, limiter: newIPLimiter(opt.Rate, opt.Burst, opt.Now),
+		lists: newListCache(opt.ListCache, opt.Now), root: http.NewServeMux(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /c/{token}", h.card)
 	h.mux.HandleFunc("GET /{$}", h.index)
 	h.mux.HandleFunc("GET /a/{agency}", h.agency)
@@ -232,18 +240,31 @@ func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
 // render executes a page into a buffer first, so a failure is a 500, not
 // half a page.
 func (h *Handler) render(w http.ResponseWriter, code int, name string, data any) {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		h.opt.Log.Error("render", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	page, ok := h.execute(w, name, data)
+	if !ok {
 		return
 	}
 	if m, ok := data.(message); ok && m.NoStore {
 		w.Header().Set("Cache-Control", "no-store")
 	}
+	writeHTML(w, code, page)
+}
+
+// execute renders a page; a failure is answered 500 here.
+func (h *Handler) execute(w http.ResponseWriter, name string, data any) ([]byte, bool) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		h.opt.Log.Error("render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+func writeHTML(w http.ResponseWriter, code int, page []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	w.Write(page)
 }
 
 // publicCache lets browsers and proxies keep a public page briefly: a
