@@ -42,6 +42,48 @@ func (h *Hub) PublicAgencies(ctx context.Context) ([]PublicAgency, error) {
 	return out, nil
 }
 
+// AgencyNames lists every agency the hub has a terminal of, by name, with
+// nothing else: what the decision list's filter offers. One query.
+func (h *Hub) AgencyNames(ctx context.Context) ([]AgencyName, error) {
+	rows, err := h.rdb.QueryContext(ctx, `SELECT t.agency, coalesce((SELECT a.name FROM rm_agencies a WHERE a.hub_agency = t.agency
+		ORDER BY a.agency LIMIT 1), '') FROM (SELECT DISTINCT agency FROM terminals) t`)
+	if err != nil {
+		return nil, fmt.Errorf("agency names: %w", err)
+	}
+	defer rows.Close()
+	out := []AgencyName{}
+	for rows.Next() {
+		var a AgencyName
+		if err := rows.Scan(&a.ID, &a.Name); err != nil {
+			return nil, fmt.Errorf("agency names: %w", err)
+		}
+		if a.Name == "" {
+			a.Name = a.ID
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("agency names: %w", err)
+	}
+	slices.SortFunc(out, func(a, b AgencyName) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
+// PublicationGeneration is a number that changes, in the same transaction,
+// with every change to what the decision pages show — the publications,
+// their withdrawals, the agencies' names, the terminals and whether the hub
+// still trusts them — and at every rebuild, and never comes back (migration
+// 0008). A page read after the generation was g shows at least what g
+// stands for, so a page rendered then may be served again while the
+// generation is still g. One read of one row.
+func (h *Hub) PublicationGeneration(ctx context.Context) (uint64, error) {
+	var n uint64
+	if err := h.rdb.QueryRowContext(ctx, "SELECT n FROM rm_publication_generation WHERE id = 1").Scan(&n); err != nil {
+		return 0, fmt.Errorf("publication generation: %w", err)
+	}
+	return n, nil
+}
+
 // PublicAgency is one agency's 事前公开 page: ErrNoAgency when the hub has
 // no terminal of it.
 func (h *Hub) PublicAgency(ctx context.Context, id string) (PublicAgency, error) {
@@ -323,8 +365,10 @@ func publicDecisionIn(ctx context.Context, q rowQuerier, id string) (PublicDecis
 }
 
 // PublicationProof is the publication's signed events — the publication
-// and its withdrawal, if any — as stored, each with its inclusion proof
-// against the newest checkpoint the hub signed, read in one snapshot.
+// and its withdrawal, if any — as stored, and the terminal.initialized
+// event of each terminal that signed them (the terminal's public key, in
+// the log), each with its inclusion proof against the newest checkpoint
+// the hub signed, read in one snapshot.
 func (h *Hub) PublicationProof(ctx context.Context, id string) (PublicationProof, error) {
 	tx, err := h.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -335,7 +379,7 @@ func (h *Hub) PublicationProof(ctx context.Context, id string) (PublicationProof
 	if err != nil {
 		return PublicationProof{}, err
 	}
-	p := PublicationProof{Publication: d.Publication, HubKey: h.key.Public, Events: []ProvedEvent{}}
+	p := PublicationProof{Publication: d.Publication, HubKey: h.key.Public, Events: []ProvedEvent{}, Terminals: []ProvedEvent{}}
 	var body string
 	if err := tx.QueryRowContext(ctx, "SELECT body FROM checkpoints ORDER BY size DESC LIMIT 1").Scan(&body); err != nil {
 		return p, fmt.Errorf("proof of %s: checkpoint: %w", id, err)
@@ -351,41 +395,69 @@ func (h *Hub) PublicationProof(ctx context.Context, id string) (PublicationProof
 	if d.Withdrawn != nil {
 		leaves = append(leaves, d.Withdrawn.LogIndex)
 	}
+	var signers []string
 	for _, idx := range leaves {
-		e, err := provedEvent(ctx, tx, idx, cp.Size)
+		e, terminal, err := provedEvent(ctx, tx, idx, cp.Size)
 		if err != nil {
 			return p, fmt.Errorf("proof of %s: %w", id, err)
 		}
 		p.Events = append(p.Events, e)
+		if !slices.Contains(signers, terminal) {
+			signers = append(signers, terminal)
+		}
+	}
+	for _, terminal := range signers {
+		e, err := provedGenesis(ctx, tx, terminal, cp.Size)
+		if err != nil {
+			return p, fmt.Errorf("proof of %s: %w", id, err)
+		}
+		p.Terminals = append(p.Terminals, e)
 	}
 	return p, nil
 }
 
+// provedGenesis is terminal's first event, its terminal.initialized (which
+// carries the key the terminal signs with), with its inclusion proof.
+func provedGenesis(ctx context.Context, tx *sql.Tx, terminal string, size uint64) (ProvedEvent, error) {
+	var idx uint64
+	if err := tx.QueryRowContext(ctx, "SELECT log_index FROM events WHERE terminal = ? AND seq = 1", terminal).Scan(&idx); err != nil {
+		return ProvedEvent{}, fmt.Errorf("first event of terminal %s: %w", terminal, err)
+	}
+	e, _, err := provedEvent(ctx, tx, idx, size)
+	if err != nil {
+		return e, err
+	}
+	if e.Type != casework.TypeTerminalInitialized {
+		return e, fmt.Errorf("first event of terminal %s is %s, not %s", terminal, e.Type, casework.TypeTerminalInitialized)
+	}
+	return e, nil
+}
+
 // provedEvent is the event at leaf idx as stored, with its inclusion proof
-// in the log of size leaves.
-func provedEvent(ctx context.Context, tx *sql.Tx, idx, size uint64) (ProvedEvent, error) {
+// in the log of size leaves, and the terminal that signed it.
+func provedEvent(ctx context.Context, tx *sql.Tx, idx, size uint64) (ProvedEvent, string, error) {
 	var ev evidence.Event
 	var cosigs string
 	err := tx.QueryRowContext(ctx, "SELECT body, sig, cosigs FROM events WHERE log_index = ?", idx).Scan(&ev.Body, &ev.Sig, &cosigs)
 	if err != nil {
-		return ProvedEvent{}, fmt.Errorf("event at leaf %d: %w", idx, err)
+		return ProvedEvent{}, "", fmt.Errorf("event at leaf %d: %w", idx, err)
 	}
 	if err := json.Unmarshal([]byte(cosigs), &ev.CoSigs); err != nil {
-		return ProvedEvent{}, fmt.Errorf("event at leaf %d: co-signatures: %w", idx, err)
+		return ProvedEvent{}, "", fmt.Errorf("event at leaf %d: co-signatures: %w", idx, err)
 	}
 	body, err := evidence.ParseBody(ev.Body)
 	if err != nil {
-		return ProvedEvent{}, fmt.Errorf("event at leaf %d: %w", idx, err)
+		return ProvedEvent{}, "", fmt.Errorf("event at leaf %d: %w", idx, err)
 	}
 	raw, err := json.Marshal(ev)
 	if err != nil {
-		return ProvedEvent{}, err
+		return ProvedEvent{}, "", err
 	}
 	proof, err := inclusionProof(ctx, tx, idx, size)
 	if err != nil {
-		return ProvedEvent{}, err
+		return ProvedEvent{}, "", err
 	}
-	return ProvedEvent{Type: body.Type, Digest: ev.Hash(), Event: raw, LeafIndex: idx, Proof: proof}, nil
+	return ProvedEvent{Type: body.Type, Digest: ev.Hash(), Event: raw, LeafIndex: idx, Proof: proof}, body.Terminal, nil
 }
 
 // AnnualStats is the year's statistics (DOMAIN P4) per agency, counted

@@ -448,7 +448,10 @@ type RebuildReport struct {
 	Publications int `json:"publications"`
 }
 
-// readModelTables are the read model's tables, emptied by a rebuild.
+// readModelTables are the read model's tables, emptied by a rebuild. The
+// publication generation (rm_publication_generation) is not one of them: it
+// only grows, so that a page rendered before a rebuild is never taken for
+// one after it.
 var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state", "rm_cases", "rm_case_events", "rm_steps",
 	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_config"}
 
@@ -498,6 +501,11 @@ func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, e
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO rm_state (id, built) VALUES (1, ?)", now.UTC().Format(time.RFC3339)); err != nil {
 		return r, fmt.Errorf("rebuild: %w", err)
+	}
+	// The triggers of migration 0008 count every row emptied and applied;
+	// this counts the rebuild itself, even of a read model with no rows.
+	if _, err := tx.ExecContext(ctx, "UPDATE rm_publication_generation SET n = n + 1"); err != nil {
+		return r, fmt.Errorf("rebuild: publication generation: %w", err)
 	}
 	for _, c := range []struct {
 		n     *int
@@ -562,7 +570,8 @@ func (h *Hub) ensureReadModel(ctx context.Context) error {
 }
 
 // readModelQueries read every column of every table of the read model but
-// rm_state, by the name check gives the rows.
+// rm_state and rm_publication_generation (a count of writes, not derived
+// from the events), by the name check gives the rows.
 var readModelQueries = map[string]string{
 	"agency":   "SELECT hub_agency, agency, name FROM rm_agencies",
 	"officer":  "SELECT hub_agency, officer, agency, name, credential_no, valid_until, roles, revoked, revoke_reason FROM rm_officers",

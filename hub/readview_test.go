@@ -42,6 +42,7 @@ const otherAgency = "某区交通运输局"
 // synced.
 type record struct {
 	hub        *hub.Hub
+	hubtest    *hubtest.Hub
 	clock      *time.Time
 	f, other   *terminaltest.Fixture
 	officer    *terminal.Session // o-002
@@ -66,7 +67,7 @@ func newRecord(t *testing.T) *record {
 	clock := time.Date(2026, 12, 9, 10, 0, 0, 0, casework.Shanghai) // a Wednesday
 	r := &record{clock: &clock}
 	th := hubtest.StartWith(t, hub.Options{KDF: hubtest.FastKDF, Now: func() time.Time { return *r.clock }})
-	r.hub = th.Hub
+	r.hub, r.hubtest = th.Hub, th
 	r.f = joined(t, th, terminaltest.Agency)
 	f := r.f
 	f.Enroll(t, "o-002", "李四", "35010000002", "246802", casework.RoleOfficer)
@@ -426,7 +427,7 @@ func noPrivate(t *testing.T, r *record, when string) {
 	all := string(raw)
 	// The proof carries the signed event as base64: decode what it says too.
 	p, _ := r.hub.PublicationProof(ctx, r.pubA)
-	for _, e := range p.Events {
+	for _, e := range append(p.Events, p.Terminals...) {
 		var ev evidence.Event
 		json.Unmarshal(e.Event, &ev)
 		all += string(ev.Body)
@@ -474,6 +475,10 @@ func TestPublicationProofVerifies(t *testing.T) {
 	if len(got.Events) != 2 || got.Events[0].Type != casework.TypePublicityPublished || got.Events[1].Type != casework.TypePublicityWithdrawn {
 		t.Fatalf("events %+v", got.Events)
 	}
+	keys := proofTerminalKeys(t, got, cp)
+	if _, ok := keys.TerminalKey(r.f.Desk.Info.ID); len(got.Terminals) != 1 || !ok {
+		t.Fatalf("the proof's terminals %+v", got.Terminals)
+	}
 	d, _ := r.hub.PublicDecision(ctx, r.pubA)
 	if got.Events[0].Digest != d.Event || got.Events[1].Digest != d.Withdrawn.Event || got.Events[0].LeafIndex != d.LogIndex {
 		t.Errorf("the proof's events are not the page's: %+v / %+v", got.Events, d)
@@ -488,6 +493,17 @@ func TestPublicationProofVerifies(t *testing.T) {
 		}
 		if ev.Hash() != e.Digest {
 			t.Errorf("%s: digest %s, the body hashes to %s", e.Type, e.Digest, ev.Hash())
+		}
+		// The terminal's signature, with the key the file itself carries
+		// (the officers' co-signatures are not what this checks).
+		signed := evidence.Event{Body: ev.Body, Sig: ev.Sig}
+		if _, err := evidence.VerifyEvent(signed, keys); err != nil {
+			t.Errorf("%s: %v", e.Type, err)
+		}
+		signed.Sig = slices.Clone(ev.Sig)
+		signed.Sig[0] ^= 1
+		if _, err := evidence.VerifyEvent(signed, keys); !errors.Is(err, evidence.ErrBadSignature) {
+			t.Errorf("%s: a changed signature: %v", e.Type, err)
 		}
 		body, err := evidence.ParseBody(ev.Body)
 		if err != nil || body.Type != e.Type || !strings.Contains(string(body.Payload), r.pubA) {
@@ -519,12 +535,112 @@ func TestPublicationProofVerifies(t *testing.T) {
 	}
 }
 
+// proofTerminalKeys reads the proof's terminal.initialized events: each in
+// the log under cp, the first event of its terminal, naming the terminal
+// by its key's id, and signed by that key (evidence.VerifyEvent against
+// the key it carries) — a changed byte of the key no longer verifies.
+func proofTerminalKeys(t *testing.T, p hub.PublicationProof, cp protocol.Checkpoint) *evidence.Keys {
+	t.Helper()
+	keys := &evidence.Keys{}
+	for _, e := range p.Terminals {
+		var ev evidence.Event
+		if err := json.Unmarshal(e.Event, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := verifyLeaf(ev.Body, e, cp); err != nil || ev.Hash() != e.Digest {
+			t.Fatalf("terminal event at %d: %v", e.LeafIndex, err)
+		}
+		body, err := evidence.ParseBody(ev.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var init casework.TerminalInitialized
+		if err := json.Unmarshal(body.Payload, &init); err != nil || body.Type != casework.TypeTerminalInitialized || e.Type != body.Type ||
+			body.Seq != 1 || init.Terminal != body.Terminal || evidence.KeyID(init.PublicKey) != body.Terminal {
+			t.Fatalf("terminal event %+v %+v, %v", body, init, err)
+		}
+		self := &evidence.Keys{}
+		self.AddTerminal(init.Terminal, init.PublicKey)
+		if _, err := evidence.VerifyEvent(evidence.Event{Body: ev.Body, Sig: ev.Sig}, self); err != nil {
+			t.Fatalf("terminal event of %s: %v", init.Terminal, err)
+		}
+		other := slices.Clone(init.PublicKey)
+		other[0] ^= 1
+		wrong := &evidence.Keys{}
+		wrong.AddTerminal(init.Terminal, other)
+		if _, err := evidence.VerifyEvent(evidence.Event{Body: ev.Body, Sig: ev.Sig}, wrong); !errors.Is(err, evidence.ErrBadSignature) {
+			t.Errorf("terminal event of %s verifies with a changed key: %v", init.Terminal, err)
+		}
+		keys.AddTerminal(init.Terminal, init.PublicKey)
+	}
+	return keys
+}
+
 // verifyLeaf checks body is the leaf e names under checkpoint cp: the
 // leaf is "lawtrail-event/v1\n" and the body's SHA-256 (docs/SYNC.md).
 func verifyLeaf(body []byte, e hub.ProvedEvent, cp protocol.Checkpoint) error {
 	sum := evidence.Sum(body)
 	leaf := rfc6962.DefaultHasher.HashLeaf(protocol.EventLeaf(sum[:]))
 	return proof.VerifyInclusion(rfc6962.DefaultHasher, e.LeafIndex, cp.Size, leaf, e.Proof, cp.Root)
+}
+
+// The publication generation changes in the transaction of each change to
+// what the decision pages show, and only then: an officer enrolled leaves
+// it; a withdrawal, a new agency's terminal, a rebuild and a revoked
+// terminal each change it, never back to a value it had; check does not
+// count it as a read-model row, and a check (which rebuilds and rolls
+// back) leaves it.
+func TestPublicationGeneration(t *testing.T) {
+	r := newRecord(t)
+	ctx := context.Background()
+	seen := map[uint64]bool{}
+	gen := func() uint64 {
+		t.Helper()
+		g, err := r.hub.PublicationGeneration(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	last := gen()
+	seen[last] = true
+	step := func(what string, changes bool) {
+		t.Helper()
+		g := gen()
+		switch {
+		case !changes && g != last:
+			t.Errorf("%s: generation %d, was %d", what, g, last)
+		case changes && (g <= last || seen[g]):
+			t.Errorf("%s: generation %d, was %d (seen %v)", what, g, last, seen)
+		}
+		last, seen[g] = g, true
+	}
+	r.f.Enroll(t, "o-009", "吴十一", "35010000009", "246809", casework.RoleOfficer)
+	r.sync(t, r.f)
+	step("an officer enrolled", false)
+	if p := r.check(t); len(p) != 0 {
+		t.Fatalf("check: %v", p)
+	}
+	step("check", false)
+	if err := r.publisher.Withdraw(ctx, r.pubA, casework.WithdrawRevoked, "撤销"); err != nil {
+		t.Fatal(err)
+	}
+	r.sync(t, r.f)
+	step("a withdrawal", true)
+	joined(t, r.hubtest, "某区文化和旅游局")
+	step("a new agency's terminal", true)
+	if _, err := r.hub.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	step("a rebuild", true)
+	if err := r.hub.Revoke(ctx, r.other.Desk.Info.ID); err != nil {
+		t.Fatal(err)
+	}
+	step("a terminal revoked", true)
+	if p := r.check(t); len(p) != 0 {
+		t.Errorf("check: %v", p)
+	}
+	step("check", false)
 }
 
 // The list's filters, bounds and worst inputs.
@@ -592,6 +708,16 @@ func TestPublicAgencies(t *testing.T) {
 	}
 	if len(all) != 2 {
 		t.Fatalf("agencies %+v", all)
+	}
+	// The filter's light list names the same agencies in the same order.
+	names, err := r.hub.AgencyNames(ctx)
+	if err != nil || len(names) != len(all) {
+		t.Fatalf("agency names %+v, %v", names, err)
+	}
+	for i, a := range all {
+		if names[i] != (hub.AgencyName{ID: a.ID, Name: a.Name}) {
+			t.Errorf("agency name %d: %+v, the agency %s %s", i, names[i], a.ID, a.Name)
+		}
 	}
 	a, err := r.hub.PublicAgency(ctx, terminaltest.Agency)
 	if err != nil {

@@ -30,6 +30,8 @@ var ErrNoCase = errors.New("no such case")
 // signatures):
 //
 //	PublicAgencies(ctx) ([]PublicAgency, error)             // every agency, by name; Lists and Officers filled
+//	AgencyNames(ctx) ([]AgencyName, error)                  // every agency, by name, without the rest
+//	PublicationGeneration(ctx) (uint64, error)              // changes with what the decision pages show
 //	PublicAgency(ctx, id string) (PublicAgency, error)      // ErrNoAgency
 //	PublicDecisions(ctx, DecisionQuery) (DecisionPage, error)
 //	PublicDecision(ctx, id string) (PublicDecision, error)  // ErrNotPublished
@@ -44,6 +46,12 @@ type PublicAgency struct {
 	Name     string // agency.registered's name; ID when none was registered
 	Officers []PublicOfficer
 	Lists    []PublicList // every published version of each list, newest first per kind
+}
+
+// AgencyName is an agency as the decision list's filter offers it.
+type AgencyName struct {
+	ID   string // the hub's agency id (terminals.agency)
+	Name string // agency.registered's name; ID when none was registered
 }
 
 // PublicOfficer is one enforcement officer on the agency page: only who
@@ -119,11 +127,18 @@ type DecisionPage struct {
 // the log's leaves hash) and their RFC 6962 inclusion proofs against a
 // checkpoint the hub signed. Its JSON is the downloadable proof; the format
 // is in docs/SYNC.md.
+//
+// Terminals holds, for each terminal that signed one of Events, its first
+// event, terminal.initialized, whose payload carries the terminal's id and
+// ed25519 public key (the id is evidence.KeyID of the key) and which that
+// key signed: with its own inclusion proof, a reader checks each event's
+// terminal signature from the file alone.
 type PublicationProof struct {
 	Publication string          `json:"publication"`
 	Checkpoint  json.RawMessage `json:"checkpoint"` // protocol.Checkpoint: size, root, signature
 	HubKey      []byte          `json:"hub_key"`    // the hub's ed25519 public key
 	Events      []ProvedEvent   `json:"events"`     // the publication, then its withdrawal if any
+	Terminals   []ProvedEvent   `json:"terminals"`  // terminal.initialized of each signer of Events, in their order
 }
 
 // ProvedEvent is one signed event and its inclusion proof.

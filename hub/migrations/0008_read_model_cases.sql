@@ -164,6 +164,47 @@ CREATE TABLE rm_config (
     PRIMARY KEY (hub_agency, kind, version)
 );
 
+-- The publication generation: one number that grows in the transaction of
+-- every change to what the public decision pages show — a publication
+-- added, withdrawn or removed (rm_publications, rm_publication_counts), an
+-- agency's name (rm_agencies), a terminal enrolled, moved or revoked (a
+-- revoked terminal's publications are hidden; the list's filter names the
+-- agencies terminals were enrolled under) — and at every rebuild
+-- (readmodel.go). The web caches rendered pages and tags them for browsers
+-- by it (publicread.go PublicationGeneration). It counts writes, not
+-- events: no rebuild empties it and check does not compare it.
+CREATE TABLE rm_publication_generation (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+);
+INSERT INTO rm_publication_generation (id, n) VALUES (1, 1);
+CREATE TRIGGER rm_publications_added AFTER INSERT ON rm_publications
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_publications_changed AFTER UPDATE ON rm_publications
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_publications_removed AFTER DELETE ON rm_publications
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_publication_counts_added AFTER INSERT ON rm_publication_counts
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_publication_counts_changed AFTER UPDATE ON rm_publication_counts
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_publication_counts_removed AFTER DELETE ON rm_publication_counts
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_agencies_added AFTER INSERT ON rm_agencies
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_agencies_changed AFTER UPDATE ON rm_agencies WHEN old.name IS NOT new.name
+    OR old.hub_agency IS NOT new.hub_agency OR old.agency IS NOT new.agency
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER rm_agencies_removed AFTER DELETE ON rm_agencies
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER terminals_added AFTER INSERT ON terminals
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER terminals_changed AFTER UPDATE ON terminals WHEN old.id IS NOT new.id
+    OR old.agency IS NOT new.agency OR old.revoked_at IS NOT new.revoked_at
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+CREATE TRIGGER terminals_removed AFTER DELETE ON terminals
+BEGIN UPDATE rm_publication_generation SET n = n + 1; END;
+
 -- A hub that built its read model before these tables builds it again at
 -- its next open.
 DELETE FROM rm_state;
