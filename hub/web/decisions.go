@@ -114,7 +114,7 @@ func (f listFilter) query(p int) string {
 type decisionsPage struct {
 	Title      string
 	Filter     listFilter
-	Agencies   []hub.PublicAgency // the form's choices
+	Agencies   []hub.AgencyName // the form's choices
 	Acts       []casework.ActType
 	Items      []hub.PublicDecision
 	Total      int
@@ -124,34 +124,55 @@ type decisionsPage struct {
 }
 
 // decisions is the list of publications: GET /decisions, newest first.
+// The publication generation is read before anything else, so a page
+// rendered (and cached, and tagged) under generation g shows at least what
+// g stands for.
 func (h *Handler) decisions(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r.URL.RawQuery)
 	if err != nil {
 		h.badRequest(w, err.Error())
 		return
 	}
-	key := f.query(f.Page)
-	if page, ok := h.lists.get(key); ok {
-		publicCache(w)
-		writeHTML(w, http.StatusOK, page)
+	generation, err := h.read.PublicationGeneration(r.Context())
+	if err != nil {
+		h.failed(w, "decisions", err)
 		return
 	}
+	key := f.query(f.Page)
+	tag := h.entityTag(generation, "list", key)
+	if notModified(w, r, tag) {
+		return
+	}
+	page, ok := h.lists.get(key, generation)
+	if !ok {
+		if page, ok = h.renderList(w, r, f); !ok {
+			return
+		}
+		h.lists.put(key, generation, page)
+	}
+	revalidate(w, tag)
+	writeHTML(w, http.StatusOK, page)
+}
+
+// renderList reads and renders the list page f asks for; a failure or an
+// unknown agency is answered here.
+func (h *Handler) renderList(w http.ResponseWriter, r *http.Request, f listFilter) ([]byte, bool) {
 	ctx := r.Context()
-	agencies, err := h.read.PublicAgencies(ctx)
+	agencies, err := h.read.AgencyNames(ctx)
 	if err != nil {
 		h.failed(w, "agencies", err)
-		return
+		return nil, false
 	}
-	if f.Agency != "" && !slices.ContainsFunc(agencies, func(a hub.PublicAgency) bool { return a.ID == f.Agency }) {
+	if f.Agency != "" && !slices.ContainsFunc(agencies, func(a hub.AgencyName) bool { return a.ID == f.Agency }) {
 		h.badRequest(w, "没有该执法机关。请从列表中选择。")
-		return
+		return nil, false
 	}
 	size := h.opt.PageSize
 	res, err := h.read.PublicDecisions(ctx, hub.DecisionQuery{Agency: f.Agency, Act: f.Act, Year: f.Year,
 		Offset: (f.Page - 1) * size, Limit: size})
 	if err != nil {
 		h.failed(w, "decisions", err)
-		return
+		return nil, false
 	}
 	list := decisionsPage{Title: "行政执法决定公示", Filter: f, Agencies: agencies, Acts: casework.ActTypes,
 		Items: res.Items, Total: res.Total, Page: f.Page, Last: max(1, (res.Total+size-1)/size), Start: (f.Page-1)*size + 1}
@@ -161,13 +182,7 @@ func (h *Handler) decisions(w http.ResponseWriter, r *http.Request) {
 	if f.Page < list.Last {
 		list.Next = "/decisions" + f.query(f.Page+1)
 	}
-	page, ok := h.execute(w, "decisions.html", list)
-	if !ok {
-		return
-	}
-	h.lists.put(key, page)
-	publicCache(w)
-	writeHTML(w, http.StatusOK, page)
+	return h.execute(w, "decisions.html", list)
 }
 
 // decisionPage is what decision.html shows.
@@ -176,24 +191,33 @@ type decisionPage struct {
 	D     hub.PublicDecision
 }
 
-// decision is one publication: GET /decisions/{id}.
+// decision is one publication: GET /decisions/{id}. Like the list, it is
+// tagged with the publication generation read first.
 func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
-	d, ok := h.publication(w, r)
-	if !ok {
-		return
-	}
-	publicCache(w)
-	h.render(w, http.StatusOK, "decision.html", decisionPage{Title: d.Text.Title, D: d})
-}
-
-// publication reads the publication the path names; an unknown one is
-// answered 404.
-func (h *Handler) publication(w http.ResponseWriter, r *http.Request) (hub.PublicDecision, bool) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > maxID || !utf8.ValidString(id) {
 		h.noPublication(w)
-		return hub.PublicDecision{}, false
+		return
 	}
+	generation, err := h.read.PublicationGeneration(r.Context())
+	if err != nil {
+		h.failed(w, "decision", err)
+		return
+	}
+	tag := h.entityTag(generation, "decision", id)
+	if notModified(w, r, tag) {
+		return
+	}
+	d, ok := h.publication(w, r, id)
+	if !ok {
+		return
+	}
+	revalidate(w, tag)
+	h.render(w, http.StatusOK, "decision.html", decisionPage{Title: d.Text.Title, D: d})
+}
+
+// publication reads publication id; an unknown one is answered 404.
+func (h *Handler) publication(w http.ResponseWriter, r *http.Request, id string) (hub.PublicDecision, bool) {
 	d, err := h.read.PublicDecision(r.Context(), id)
 	if errors.Is(err, hub.ErrNotPublished) {
 		h.noPublication(w)
@@ -234,6 +258,10 @@ func (h *Handler) proof(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, "publication proof", err)
 		return
 	}
+	// Revalidated on every use like the decision's page: the proof names a
+	// withdrawal at once, and a newer checkpoint with each event the hub
+	// accepts (so no ETag: it would rarely match).
+	w.Header().Set("Cache-Control", "no-cache")
 	download(w, "application/json", fileName(id)+"-proof.json", buf.Bytes())
 }
 

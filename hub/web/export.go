@@ -117,10 +117,13 @@ func setCell(x *excelize.File, c, r int, s string, number bool) error {
 	return x.SetCellStr(AnnualSheet, cell, s)
 }
 
-// download sends b as a file to save.
+// download sends b as a file to save, kept briefly by caches
+// (publicCache) unless the caller set its own Cache-Control.
 func download(w http.ResponseWriter, contentType, name string, b []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	publicCache(w)
+	if w.Header().Get("Cache-Control") == "" {
+		publicCache(w)
+	}
 	w.Write(b)
 }

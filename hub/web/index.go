@@ -12,13 +12,13 @@ import (
 // indexPage is what index.html shows.
 type indexPage struct {
 	Title    string
-	Agencies []hub.PublicAgency
+	Agencies []hub.AgencyName
 	Years    []int // the annual reports to link, newest first
 }
 
 // index is the home page: GET /. The agencies, the decisions, the reports.
 func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
-	agencies, err := h.read.PublicAgencies(r.Context())
+	agencies, err := h.read.AgencyNames(r.Context())
 	if err != nil {
 		h.failed(w, "agencies", err)
 		return

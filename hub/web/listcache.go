@@ -2,61 +2,65 @@ package web
 
 import (
 	"sync"
-	"time"
 )
 
-// listCache keeps rendered pages of the decision list for a short time, so
-// that a burst of visitors (a list linked from a news page) costs one read
-// of the hub per page and second, not one per visitor. The pages are public
-// and the same for everyone, and browsers and proxies may keep them longer
-// (Cache-Control max-age=60); a withdrawal shows on the decision's own page
-// at once, which is never cached here.
+// listCache keeps rendered pages of the decision list, each with the
+// publication generation (hub.PublicationGeneration) read before the page
+// was: a burst of visitors (a list linked from a news page) costs one read
+// of the hub per page for as long as nothing the list shows changes. A page
+// is served again only while the generation is the one it was rendered at,
+// so a publication, a withdrawal or a revoked terminal shows on the next
+// request. The pages are public and the same for everyone.
 type listCache struct {
 	mu      sync.Mutex
-	ttl     time.Duration
-	now     func() time.Time
+	off     bool
 	entries map[string]cachedPage
 }
 
 type cachedPage struct {
-	body  []byte
-	until time.Time
+	body       []byte
+	generation uint64
 }
 
 // maxCachedPages bounds the cache: a crawler walking every page and filter
 // evicts, it does not grow memory.
 const maxCachedPages = 256
 
-func newListCache(ttl time.Duration, now func() time.Time) *listCache {
-	return &listCache{ttl: ttl, now: now, entries: map[string]cachedPage{}}
+// newListCache is an empty cache; off, it never holds a page.
+func newListCache(off bool) *listCache {
+	return &listCache{off: off, entries: map[string]cachedPage{}}
 }
 
-// get returns the page cached under key while it is fresh.
-func (c *listCache) get(key string) ([]byte, bool) {
-	if c.ttl <= 0 {
+// get returns the page cached under key if it was rendered at generation.
+func (c *listCache) get(key string, generation uint64) ([]byte, bool) {
+	if c.off {
 		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	if !ok || !c.now().Before(e.until) {
+	if !ok || e.generation != generation {
 		return nil, false
 	}
 	return e.body, true
 }
 
-// put caches body under key; when the cache is full, the stale entries go,
-// and all of them when none is stale.
-func (c *listCache) put(key string, body []byte) {
-	if c.ttl <= 0 {
+// put caches body, rendered at generation, under key — unless a page of a
+// later generation is there already (a slower request finishing last).
+// When the cache is full, the pages of other generations go, and all of
+// them when none is.
+func (c *listCache) put(key string, generation uint64, body []byte) {
+	if c.off {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
-	if len(c.entries) >= maxCachedPages {
+	if e, ok := c.entries[key]; ok && e.generation > generation {
+		return
+	}
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= maxCachedPages {
 		for k, e := range c.entries {
-			if !now.Before(e.until) {
+			if e.generation != generation {
 				delete(c.entries, k)
 			}
 		}
@@ -64,5 +68,5 @@ func (c *listCache) put(key string, body []byte) {
 			clear(c.entries)
 		}
 	}
-	c.entries[key] = cachedPage{body: body, until: now.Add(c.ttl)}
+	c.entries[key] = cachedPage{body: body, generation: generation}
 }

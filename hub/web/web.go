@@ -16,6 +16,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"html/template"
@@ -42,7 +43,8 @@ var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 // is one; hub/views.go describes them).
 type Reader interface {
 	CheckCard(ctx context.Context, token string) (hub.PublicCard, error)
-	PublicAgencies(ctx context.Context) ([]hub.PublicAgency, error)
+	AgencyNames(ctx context.Context) ([]hub.AgencyName, error)
+	PublicationGeneration(ctx context.Context) (uint64, error)
 	PublicAgency(ctx context.Context, id string) (hub.PublicAgency, error)
 	PublicDecisions(ctx context.Context, q hub.DecisionQuery) (hub.DecisionPage, error)
 	PublicDecision(ctx context.Context, id string) (hub.PublicDecision, error)
@@ -65,9 +67,10 @@ type Options struct {
 	// PageSize is how many publications a page of the decision list shows
 	// (default 20, at most 200).
 	PageSize int
-	// ListCache is how long a rendered page of the decision list is served
-	// again to everyone who asks for it (default 2 s; negative: never).
-	ListCache time.Duration
+	// NoListCache renders every page of the decision list anew. By default
+	// a rendered page is served again while the hub's publication
+	// generation is the one it was rendered at (listcache.go).
+	NoListCache bool
 	// Console, when set, serves /console and everything under /console/
 	// (the supervision console): with the security headers, which it may
 	// override, but not through the public rate limit (it limits its own
@@ -81,6 +84,7 @@ type Handler struct {
 	opt     Options
 	limiter *ipLimiter
 	lists   *listCache
+	epoch   string         // this handler's part of every ETag: a restart or a new build never answers 304 to an old page
 	root    *http.ServeMux // the console, and the public pages behind the rate limit
 	mux     *http.ServeMux // the public pages
 }
@@ -102,11 +106,8 @@ func New(read Reader, opt Options) *Handler {
 	if opt.PageSize <= 0 || opt.PageSize > 200 {
 		opt.PageSize = 20
 	}
-	if opt.ListCache == 0 {
-		opt.ListCache = 2 * time.Second
-	}
 	h := &Handler{read: read, opt: opt, limiter: newIPLimiter(opt.Rate, opt.Burst, opt.Now),
-		lists: newListCache(opt.ListCache, opt.Now), root: http.NewServeMux(), mux: http.NewServeMux()}
+		lists: newListCache(opt.NoListCache), epoch: rand.Text()[:8], root: http.NewServeMux(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /c/{token}", h.card)
 	h.mux.HandleFunc("GET /{$}", h.index)
 	h.mux.HandleFunc("GET /a/{agency}", h.agency)
@@ -267,8 +268,9 @@ func writeHTML(w http.ResponseWriter, code int, page []byte) {
 	w.Write(page)
 }
 
-// publicCache lets browsers and proxies keep a public page briefly: a
-// publication withdrawn shows so within a minute.
+// publicCache lets browsers and proxies keep a public page briefly (the
+// home page, an agency's page, the annual report): a change shows within a
+// minute. The decision pages revalidate instead (revalidate).
 func publicCache(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "public, max-age=60")
 }
