@@ -66,7 +66,7 @@ func (h *Handler) agency(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, "agency", err)
 		return
 	}
-	publicCache(w)
+	w.Header().Set("Cache-Control", "no-cache") // an officer revoked shows at the next request, as on the card
 	h.render(w, http.StatusOK, "agency.html", agencyPage{Title: a.Name + " 执法信息公开", Agency: a, Lists: groupLists(a.Lists)})
 }
 

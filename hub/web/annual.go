@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"lawtrail/casework"
 	"lawtrail/hub"
 )
 
@@ -23,6 +24,9 @@ type annualPage struct {
 	Opened    int // in all
 	Decided   int
 	XLSX, CSV string // the downloads' addresses
+	// AsOf is the day the figures of a year not yet ended were read on
+	// ("" for an ended year): they are the year so far, not its report.
+	AsOf string
 }
 
 // annualSum is one line of a summary table.
@@ -57,7 +61,7 @@ func (h *Handler) annual(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ext := m[2]
-	if !stats.Complete {
+	if !stats.Complete && year > h.opt.Now().In(casework.Shanghai).Year() {
 		code := http.StatusOK
 		if ext != "" {
 			code = http.StatusNotFound
@@ -67,14 +71,23 @@ func (h *Handler) annual(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lines := annualLines(stats)
+	if !stats.Complete {
+		w.Header().Set("Cache-Control", "no-cache") // the year's figures still grow
+	}
 	switch ext {
 	case ".csv":
 		h.annualCSV(w, year, lines)
 	case ".xlsx":
 		h.annualXLSX(w, year, lines)
 	default:
-		publicCache(w)
-		h.render(w, http.StatusOK, "annual.html", annualSummary(stats, lines))
+		if stats.Complete {
+			publicCache(w)
+		}
+		page := annualSummary(stats, lines)
+		if !stats.Complete {
+			page.AsOf = h.opt.Now().In(casework.Shanghai).Format("2006年1月2日")
+		}
+		h.render(w, http.StatusOK, "annual.html", page)
 	}
 }
 
