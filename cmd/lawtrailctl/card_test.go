@@ -141,7 +141,7 @@ func TestCredentialCardQR(t *testing.T) {
 		strings.TrimSpace(r.stdout) != "https://zf.example.gov.cn"+strings.TrimPrefix(officer, web) {
 		t.Fatalf("card --base: %d %q", r.code, r.stdout)
 	}
-	for _, path := range []string{"/", "/verify/officer?officer=o-002", "/c/" + strings.TrimPrefix(officer, web+"/c/")[1:]} {
+	for _, path := range []string{"/verify/officer?officer=o-002", "/c/" + strings.TrimPrefix(officer, web+"/c/")[1:]} {
 		if status, body := curlPage(t, web+path); status != "404" || strings.Contains(body, "李四") {
 			t.Fatalf("%s: %s\n%s", path, status, body)
 		}
