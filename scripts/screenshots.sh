@@ -36,3 +36,15 @@ shoot document 800 900 10 --demo --tab document
 # a 10-inch tablet held upright
 shoot cases-portrait 800 1280 9 --demo --tab cases
 shoot card-portrait 800 1280 9 --demo --tab card
+# the hub's public pages (phone and desktop width) and the supervision
+# console, in Debian's Chromium with the bundled CJK font (fontconfig reads
+# assets/fonts through a config of its own), from the end-to-end web test
+fonts=$(mktemp -d)
+cat > "$fonts/fonts.conf" <<CONF
+<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>$(pwd)/assets/fonts</dir><cachedir>$fonts/cache</cachedir></fontconfig>
+CONF
+FONTCONFIG_FILE="$fonts/fonts.conf" LAWTRAIL_WEB_SCREENSHOTS="$(pwd)/$out" \
+	go test -count=1 -run '^TestPublicWebAndConsole$' ./cmd/lawtrailctl/ >/dev/null
+rm -rf "$fonts"
+ls "$out"/web-*.png "$out"/console*.png

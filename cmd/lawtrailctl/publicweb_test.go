@@ -100,7 +100,7 @@ func (b *browser) html() string {
 	return s
 }
 
-// shot saves a full-page PNG into LAWTRAIL_WEB_SCREENSHOTS when set (make
+// shot saves a full-page PNG (quality 100: below it Chromium writes JPEG) into LAWTRAIL_WEB_SCREENSHOTS when set (make
 // screenshots sets it to docs/screenshots).
 func (b *browser) shot(name string) {
 	b.t.Helper()
@@ -108,7 +108,7 @@ func (b *browser) shot(name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
