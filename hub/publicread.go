@@ -569,3 +569,45 @@ func DecisionOutcome(d casework.Decision) string {
 	}
 	return "other"
 }
+
+// WithheldPublication is a publication the hub keeps off the public pages
+// (readmodel.go withheldReason), as the console lists it: no text, only
+// which case and terminal, when, and why.
+type WithheldPublication struct {
+	Publication string
+	Agency      string // the hub agency
+	AgencyName  string
+	Case        string
+	CaseNumber  string // "" when the hub holds no case.opened of it
+	Doc         string
+	Terminal    string
+	Published   time.Time // the publicity.published event's time
+	Reason      string    // zh-CN
+	Withdrawn   bool      // withdrawn since on the terminal
+}
+
+// WithheldPublications lists the publications withheld in scope s (every
+// agency when s.Agency is ""), newest first.
+func (h *Hub) WithheldPublications(ctx context.Context, s Scope) ([]WithheldPublication, error) {
+	rows, err := h.rdb.QueryContext(ctx, `SELECT w.publication, w.hub_agency, coalesce((SELECT a.name FROM rm_agencies a
+		WHERE a.hub_agency = w.hub_agency ORDER BY a.agency LIMIT 1), w.hub_agency), w.case_id, coalesce(c.number, ''), w.doc,
+		w.terminal, w.published_at, w.reason, w.withdrawn_code != ''
+		FROM rm_withheld_publications w LEFT JOIN rm_cases c ON c.hub_agency = w.hub_agency AND c.case_id = w.case_id
+		WHERE ?1 = '' OR w.hub_agency = ?1 ORDER BY w.log_index DESC`, s.Agency)
+	if err != nil {
+		return nil, fmt.Errorf("withheld publications: %w", err)
+	}
+	defer rows.Close()
+	out := []WithheldPublication{}
+	for rows.Next() {
+		var w WithheldPublication
+		var at string
+		if err := rows.Scan(&w.Publication, &w.Agency, &w.AgencyName, &w.Case, &w.CaseNumber, &w.Doc, &w.Terminal, &at, &w.Reason,
+			&w.Withdrawn); err != nil {
+			return nil, fmt.Errorf("withheld publications: %w", err)
+		}
+		w.Published = parseRMTime(at)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"lawtrail/assets"
 	"lawtrail/casework"
@@ -130,7 +131,7 @@ func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Pa
 	case *casework.StepRecorded, *casework.StepTextOnly, *casework.StepFootageLinked, *casework.FootageIngested:
 		err = applyStep(ctx, tx, e.hubAgency, v, at)
 	case *casework.DocFinalized:
-		err = applyDecisionDocument(ctx, tx, e.hubAgency, v, at)
+		err = applyDecisionDocument(ctx, tx, e, v, at)
 	case *casework.ConfigPublished:
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_config (hub_agency, kind, version, content, note, published_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Kind, v.Version, v.Content, v.Note, rmTimeOf(at))
@@ -200,7 +201,8 @@ func applyStep(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Pay
 // the decision and the last day to publish it by the agency's calendar.
 // Other documents, and documents of a template the hub does not know, are
 // kept only in the case's timeline.
-func applyDecisionDocument(ctx context.Context, tx *sql.Tx, hubAgency string, v *casework.DocFinalized, at time.Time) error {
+func applyDecisionDocument(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.DocFinalized, at time.Time) error {
+	hubAgency := e.hubAgency
 	cfg, err := agencyConfig(ctx, tx, hubAgency, casework.ConfigTemplates, casework.ConfigHolidays)
 	if err != nil {
 		return err
@@ -215,12 +217,12 @@ func applyDecisionDocument(ctx context.Context, tx *sql.Tx, hubAgency string, v 
 	}
 	decided := decisionDay(v.Fields, at)
 	_, err = tx.ExecContext(ctx, `INSERT INTO rm_documents (hub_agency, doc, case_id, template, version, act, party_kind, decision,
-		decided, due, first_finalized_at, finalized_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		decided, due, first_finalized_at, finalized_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (hub_agency, doc) DO UPDATE SET version = excluded.version, act = excluded.act, party_kind = excluded.party_kind,
-		decision = excluded.decision, decided = excluded.decided, due = excluded.due, finalized_at = excluded.finalized_at
-		WHERE excluded.version > rm_documents.version`,
+		decision = excluded.decision, decided = excluded.decided, due = excluded.due, finalized_at = excluded.finalized_at,
+		log_index = excluded.log_index WHERE excluded.version > rm_documents.version`,
 		hubAgency, v.Doc, v.Case, v.Template, v.Version, d.Act, d.PartyKind, string(d.Canonical()), decided.Format(time.DateOnly),
-		cfg.Calendar.PublicationDue(d.Act, decided), rmTimeOf(at), rmTimeOf(at))
+		cfg.Calendar.PublicationDue(d.Act, decided), rmTimeOf(at), rmTimeOf(at), e.logIndex)
 	if err != nil {
 		return err
 	}
@@ -268,10 +270,18 @@ func applyReview(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.P
 
 // applyPublicity applies publications (as signed: their text is masked
 // already) with the event's digest and leaf, counts them for the public
-// list, and applies withdrawals.
+// list, and applies withdrawals. A publication the public must not see
+// (withheldReason) is kept apart, with the reason, for the console.
 func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
 	switch v := p.(type) {
 	case *casework.PublicityPublished:
+		reason, err := withheldReason(ctx, tx, e.hubAgency, v)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			return withhold(ctx, tx, e, v, at, reason)
+		}
 		x := v.Text
 		res, err := tx.ExecContext(ctx, `INSERT INTO rm_publications (hub_agency, publication, case_id, doc, doc_version, act, party_kind,
 			decided, due, published_at, published_day, title, party, address, facts, basis, outcome, terminal, event_digest, log_index)
@@ -292,9 +302,143 @@ func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.P
 		_, err := tx.ExecContext(ctx, `UPDATE rm_publications SET withdrawn_code = ?, withdraw_reason = ?, withdrawn_at = ?,
 			withdraw_digest = ?, withdraw_log_index = ? WHERE hub_agency = ? AND publication = ? AND withdrawn_code = ''`,
 			v.Code, v.Reason, rmTimeOf(at), e.digest.String(), e.logIndex, e.hubAgency, v.Publication)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE rm_withheld_publications SET withdrawn_code = ?, withdrawn_at = ?
+			WHERE hub_agency = ? AND publication = ? AND withdrawn_code = ''`, v.Code, rmTimeOf(at), e.hubAgency, v.Publication)
 		return err
 	}
 	return nil
+}
+
+// withhold keeps a publication the public must not see, and why.
+func withhold(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.PublicityPublished, at time.Time, reason string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO rm_withheld_publications (hub_agency, publication, case_id, doc, terminal, published_at,
+		reason, event_digest, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		e.hubAgency, v.Publication, v.Case, v.Doc, e.body.Terminal, rmTimeOf(at), reason, e.digest.String(), e.logIndex)
+	return err
+}
+
+// withheldReason says why the public must not see a publication, "" when
+// it may. A terminal checks a publication's text when it signs it
+// (casework.CheckMasked), but one whose database was edited — the
+// finalized document's party renamed — or a rogue one signing its own
+// events sends what those rules refuse, and the hub would publish it. So
+// the hub checks again, against the decision document it holds (the
+// latest finalized version, from its signed doc.finalized event): a
+// publication of that version must name its content (the hash of what was
+// finalized, not of an edited copy); its text must carry no ID-card or
+// phone number, none of the party's numbers however split, not an
+// individual party's full name, and not the part of an individual's
+// address that masking hides unless the rules' own text keeps it. Without
+// that document only the generic ID-card and phone patterns apply. The
+// answer depends only on the log up to the publication, so check and
+// rebuild agree with what was applied.
+func withheldReason(ctx context.Context, tx *sql.Tx, hubAgency string, p *casework.PublicityPublished) (string, error) {
+	var party casework.Party
+	var rules casework.PublicityPublished
+	kind := p.PartyKind
+	doc, found, err := heldDecision(ctx, tx, hubAgency, p.Doc)
+	if err != nil {
+		return "", err
+	}
+	if found {
+		rules, party, err = casework.PublicationOf(doc.template, doc.content, doc.signedAt, doc.calendar)
+		found = err == nil // else not a decision the hub can read: the generic patterns only
+	}
+	if found {
+		if doc.content.Version == p.DocVersion && rules.DocHash != p.DocHash {
+			return fmt.Sprintf("公示所依据的文书内容与平台收到的第 %d 版定稿不一致（终端的数据可能被改动）", p.DocVersion), nil
+		}
+		kind = rules.PartyKind
+	}
+	text := p.Text.All() + "\n" + p.Note
+	for _, c := range []struct {
+		party  casework.Party
+		reason string
+	}{
+		{casework.Party{}, "公示文本含有未遮蔽的身份证号码或电话号码"},
+		{casework.Party{IDNo: party.IDNo, Phone: party.Phone}, "公示文本含有当事人的身份证号码或电话号码（数字被拆开书写）"},
+		{casework.Party{Name: party.Name}, "公示文本含有当事人的全名"},
+	} {
+		if casework.CheckMasked(text, c.party, kind) != nil {
+			return c.reason, nil
+		}
+	}
+	if hidden := hiddenAddress(party.Address); kind == casework.PartyIndividual && hidden != "" &&
+		strings.Contains(unspaced(text), hidden) && !strings.Contains(unspaced(rules.Text.All()), hidden) {
+		return "公示文本含有当事人住址中应遮蔽的部分（街道门牌）", nil
+	}
+	return "", nil
+}
+
+// hiddenAddress is the part of an address that masking hides (after the
+// district, or the street office), without spaces; "" when none is.
+func hiddenAddress(addr string) string {
+	addr = strings.TrimSpace(addr)
+	masked := casework.MaskAddress(addr)
+	if !strings.HasSuffix(masked, "**") || len(masked)-2 > len(addr) {
+		return ""
+	}
+	hidden := unspaced(addr[len(masked)-2:])
+	if utf8.RuneCountInString(hidden) < 2 {
+		return ""
+	}
+	return hidden
+}
+
+func unspaced(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// decisionDocument is a finalized version of a decision document as the
+// hub holds it: its content, when it was signed, and its template.
+type decisionDocument struct {
+	content  casework.DocumentContent
+	signedAt time.Time
+	template *casework.Template
+	calendar casework.Calendar
+}
+
+// heldDecision reads the latest finalized version of doc the hub holds
+// (rm_documents names its doc.finalized event); false when it holds none,
+// or none whose template it knows.
+func heldDecision(ctx context.Context, tx *sql.Tx, hubAgency, doc string) (decisionDocument, bool, error) {
+	var d decisionDocument
+	var idx int64
+	var raw []byte
+	err := tx.QueryRowContext(ctx, "SELECT log_index FROM rm_documents WHERE hub_agency = ? AND doc = ?", hubAgency, doc).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	if err == nil {
+		err = tx.QueryRowContext(ctx, "SELECT body FROM events WHERE log_index = ?", idx).Scan(&raw)
+	}
+	if err != nil {
+		return d, false, fmt.Errorf("document %s: %w", doc, err)
+	}
+	body, err := evidence.ParseBody(raw)
+	if err != nil {
+		return d, false, fmt.Errorf("document %s: %w", doc, err)
+	}
+	p, err := casework.Decode(body.Type, body.Payload)
+	if err != nil {
+		return d, false, fmt.Errorf("document %s: %w", doc, err)
+	}
+	inner, original, ok := casework.Effective(p)
+	f, isDoc := inner.(*casework.DocFinalized)
+	if !ok || !isDoc {
+		return d, false, fmt.Errorf("document %s: leaf %d is no doc.finalized", doc, idx)
+	}
+	d.content, d.signedAt = f.DocumentContent, body.Time
+	if original != nil {
+		d.signedAt = original.Time
+	}
+	cfg, err := agencyConfig(ctx, tx, hubAgency, casework.ConfigTemplates, casework.ConfigHolidays)
+	if err != nil {
+		return d, false, err
+	}
+	d.template, d.calendar = cfg.Templates[f.Template], cfg.Calendar
+	return d, d.template != nil, nil
 }
 
 // yearOf is the year of a day (YYYY-MM-DD), 0 when it has none.
@@ -310,7 +454,8 @@ func yearOf(day string) int {
 const (
 	caseOfStep        = "SELECT case_id FROM rm_steps WHERE hub_agency = ? AND step = ?"
 	caseOfReview      = "SELECT case_id FROM rm_reviews WHERE hub_agency = ? AND review = ? LIMIT 1"
-	caseOfPublication = "SELECT case_id FROM rm_publications WHERE hub_agency = ? AND publication = ?"
+	caseOfPublication = `SELECT case_id FROM rm_publications WHERE hub_agency = ?1 AND publication = ?2
+		UNION ALL SELECT case_id FROM rm_withheld_publications WHERE hub_agency = ?1 AND publication = ?2 LIMIT 1`
 )
 
 // fileUnderCase names the event in its case's timeline (rm_case_events).
@@ -453,7 +598,8 @@ type RebuildReport struct {
 // only grows, so that a page rendered before a rebuild is never taken for
 // one after it.
 var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state", "rm_cases", "rm_case_events", "rm_steps",
-	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_config"}
+	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_withheld_publications",
+	"rm_config"}
 
 // Rebuild empties the read model and applies every stored event to it
 // again, in log order, in one transaction.
@@ -583,14 +729,16 @@ var readModelQueries = map[string]string{
 	"step footage": "SELECT hub_agency, step, digest FROM rm_step_footage",
 	"footage":      "SELECT hub_agency, digest, recorder, officer, start_at, end_at, ingested_at FROM rm_footage",
 	"document": `SELECT hub_agency, doc, case_id, template, version, act, party_kind, decision, decided, due, first_finalized_at,
-		finalized_at FROM rm_documents`,
+		finalized_at, log_index FROM rm_documents`,
 	"review": `SELECT hub_agency, review, round, case_id, major, submitted_at, due, reviewer, opinion_at, outcome, disputed, resolution
 		FROM rm_reviews`,
 	"publication": `SELECT hub_agency, publication, case_id, doc, doc_version, act, party_kind, decided, due, published_at, published_day,
 		title, party, address, facts, basis, outcome, terminal, event_digest, log_index, withdrawn_code, withdraw_reason, withdrawn_at, withdraw_digest, withdraw_log_index
 		FROM rm_publications`,
 	"publication count": "SELECT terminal, hub_agency, act, year, n FROM rm_publication_counts",
-	"config":            "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
+	"withheld publication": `SELECT hub_agency, publication, case_id, doc, terminal, published_at, reason, event_digest, log_index,
+		withdrawn_code, withdrawn_at FROM rm_withheld_publications`,
+	"config": "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
 }
 
 // readModelRows lists every row of the read model, one string per row, so

@@ -40,6 +40,7 @@ var pages = template.Must(template.New("console").Funcs(funcs).ParseFS(templateF
 type Supervisor interface {
 	Supervision(ctx context.Context, s hub.Scope) (hub.Supervision, error)
 	CaseTimeline(ctx context.Context, s hub.Scope, caseID string) (hub.CaseSummary, []hub.TimelineEntry, error)
+	WithheldPublications(ctx context.Context, s hub.Scope) ([]hub.WithheldPublication, error)
 }
 
 // Accounts are the console's accounts, sessions and view records (hub.Hub
@@ -143,6 +144,8 @@ func (h *Handler) routes() *http.ServeMux {
 		mux.Handle("GET /console/"+slug, h.signedIn(h.listPage(build)))
 		mux.Handle("GET /console/"+slug+".xlsx", h.signedIn(h.listXLSX(slug, build)))
 	}
+	mux.Handle("GET /console/withheld", h.signedIn(h.withheldPage))
+	mux.Handle("GET /console/withheld.xlsx", h.signedIn(h.withheldXLSX))
 	mux.Handle("GET /console/cases/{id}", h.signedIn(h.timeline))
 	mux.Handle("GET /console/cases/{id}/timeline.xlsx", h.signedIn(h.timelineXLSX))
 	mux.Handle("GET /console/access", h.signedIn(h.access))

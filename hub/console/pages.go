@@ -40,6 +40,7 @@ func newFrame(title, current string, v viewer, s *hub.Supervision) frame {
 	for _, n := range navViews {
 		f.Nav = append(f.Nav, navItem{Name: n.name, Link: "/console/" + n.slug + v.Query(), Current: n.slug == current})
 	}
+	f.Nav = append(f.Nav, navItem{Name: "暂缓公示", Link: "/console/withheld" + v.Query(), Current: current == "withheld"})
 	if v.Supervisor() {
 		f.Nav = append(f.Nav, navItem{Name: "访问记录", Link: "/console/access" + v.Query(), Current: current == "access"})
 	}
@@ -98,6 +99,10 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 			staffing++
 		}
 	}
+	withheld, ok := h.withheld(w, r, v)
+	if !ok {
+		return
+	}
 	q := v.Query()
 	p := overviewPage{frame: newFrame("执法监督概览", "", v, &s), At: clock(s.At), Agencies: agenciesTable(s, v), Charts: trendCharts(s, v),
 		Alerts: []alert{
@@ -108,6 +113,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 			{"人员设备配备不足的机关", "/console/agencies" + q, staffing, staffing > 0},
 			{"超过 7 日未同步的终端", "/console/terminals" + q, stale, stale > 0},
 			{"隔离的分叉记录", "/console/forks" + q, len(s.Forks), len(s.Forks) > 0},
+			{"暂缓公示（含个人信息等）", "/console/withheld" + q, pending(withheld), pending(withheld) > 0},
 		}}
 	h.render(w, http.StatusOK, "overview.html", p)
 }
@@ -130,6 +136,48 @@ func (h *Handler) listPage(build func(hub.Supervision, viewer) table) func(http.
 		h.render(w, http.StatusOK, "list.html", listPage{frame: newFrame(t.Title, t.Slug, v, &s), At: clock(s.At), Table: t,
 			Export: "/console/" + t.Slug + ".xlsx" + v.Query()})
 	}
+}
+
+// withheld reads the publications withheld in the viewer's scope,
+// answering the request itself when it cannot (ok false).
+func (h *Handler) withheld(w http.ResponseWriter, r *http.Request, v viewer) ([]hub.WithheldPublication, bool) {
+	ws, err := h.b.WithheldPublications(r.Context(), v.Scope)
+	if err != nil {
+		h.failed(w, &v.User, "withheld publications", err)
+		return nil, false
+	}
+	return ws, true
+}
+
+// pending counts the withheld publications not withdrawn since.
+func pending(ws []hub.WithheldPublication) int {
+	n := 0
+	for _, w := range ws {
+		if !w.Withdrawn {
+			n++
+		}
+	}
+	return n
+}
+
+// withheldPage lists the publications the hub keeps off the public pages,
+// and why.
+func (h *Handler) withheldPage(w http.ResponseWriter, r *http.Request, v viewer) {
+	ws, ok := h.withheld(w, r, v)
+	if !ok {
+		return
+	}
+	t := withheldTable(ws)
+	h.render(w, http.StatusOK, "list.html", listPage{frame: newFrame(t.Title, t.Slug, v, nil), At: clock(h.opt.Now()), Table: t,
+		Export: "/console/withheld.xlsx" + v.Query()})
+}
+
+func (h *Handler) withheldXLSX(w http.ResponseWriter, r *http.Request, v viewer) {
+	ws, ok := h.withheld(w, r, v)
+	if !ok {
+		return
+	}
+	h.sendXLSX(w, v, "withheld", []table{withheldTable(ws)})
 }
 
 type timelinePage struct {

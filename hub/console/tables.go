@@ -138,6 +138,19 @@ func overdueTable(s hub.Supervision, v viewer) table {
 	return t
 }
 
+func withheldTable(ws []hub.WithheldPublication) table {
+	t := table{Slug: "withheld", Title: "暂缓公示",
+		Intro: "以下公示信息由执法终端签名发出，平台核对后未予公开：其文本含有应当遮蔽的个人信息，或与平台收到的文书定稿不一致。" +
+			"请公示管理员撤回后重新公示；在此之前，该决定仍按未公示计算期限。",
+		Columns: []string{"执法机关", "案号", "公示编号", "终端", "发出时间", "未公开的原因", "已撤回"},
+		Empty:   "没有暂缓公示的信息。"}
+	for _, w := range ws {
+		t.Rows = append(t.Rows, []cell{txt(w.AgencyName), txt(orID(w.CaseNumber, w.Case)).to(caseLink(w.Case)), txt(w.Publication),
+			txt(w.Terminal), txt(clock(w.Published)), txt(w.Reason).bad(!w.Withdrawn), yes(w.Withdrawn)})
+	}
+	return t
+}
+
 func orID(number, id string) string {
 	if number != "" {
 		return number

@@ -141,11 +141,15 @@ func (h *Handler) overviewXLSX(w http.ResponseWriter, r *http.Request, v viewer)
 	if !ok {
 		return
 	}
+	withheld, ok := h.withheld(w, r, v)
+	if !ok {
+		return
+	}
 	var tables []table
 	for _, n := range navViews[1:] {
 		tables = append(tables, views[n.slug](s, v))
 	}
-	h.sendXLSX(w, v, "overview", tables)
+	h.sendXLSX(w, v, "overview", append(tables, withheldTable(withheld)))
 }
 
 func (h *Handler) timelineXLSX(w http.ResponseWriter, r *http.Request, v viewer) {

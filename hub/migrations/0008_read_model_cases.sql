@@ -81,6 +81,7 @@ CREATE TABLE rm_documents (
     due                TEXT NOT NULL,      -- YYYY-MM-DD: the last day to publish it
     first_finalized_at TEXT NOT NULL,
     finalized_at       TEXT NOT NULL,
+    log_index          INTEGER NOT NULL,   -- the latest finalized version's doc.finalized leaf
     PRIMARY KEY (hub_agency, doc)
 );
 CREATE INDEX rm_documents_case ON rm_documents (hub_agency, case_id);
@@ -151,6 +152,25 @@ CREATE TABLE rm_publication_counts (
     year       INTEGER NOT NULL,
     n          INTEGER NOT NULL,
     PRIMARY KEY (terminal, hub_agency, act, year)
+);
+
+-- Publications the hub does not show (readmodel.go withheldReason): their
+-- text carries personal information the rules mask, or they name content
+-- of the decision document other than the finalized version the hub holds.
+-- Never on the public pages, not counted; the console lists them with why.
+CREATE TABLE rm_withheld_publications (
+    hub_agency     TEXT NOT NULL,
+    publication    TEXT NOT NULL,
+    case_id        TEXT NOT NULL,
+    doc            TEXT NOT NULL,
+    terminal       TEXT NOT NULL,
+    published_at   TEXT NOT NULL,
+    reason         TEXT NOT NULL,      -- zh-CN, for the console
+    event_digest   TEXT NOT NULL,
+    log_index      INTEGER NOT NULL,
+    withdrawn_code TEXT NOT NULL DEFAULT '',
+    withdrawn_at   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (hub_agency, publication)
 );
 
 -- Every published version of the agency's configuration (config.published).
