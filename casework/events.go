@@ -221,6 +221,12 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &PublicityPublished{}
 	case TypePublicityWithdrawn:
 		p = &PublicityWithdrawn{}
+	case TypeFootagePlayed:
+		p = &FootagePlayed{}
+	case TypeFootageExported:
+		p = &FootageExported{}
+	case TypeDocumentViewed:
+		p = &DocumentViewed{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -133,6 +133,9 @@ var actRoles = map[string][]Role{
 	TypeReviewResolved:      {RoleHead},
 	TypePublicityPublished:  {RolePublisher},
 	TypePublicityWithdrawn:  {RolePublisher},
+	TypeFootagePlayed:       Roles, // accessevents.go: anyone may look, on the record
+	TypeFootageExported:     Roles,
+	TypeDocumentViewed:      Roles,
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -220,6 +223,8 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkReviewAct(ctx, st, a) // reviewrules.go
 	case *PublicityPublished, *PublicityWithdrawn:
 		return checkPublicityAct(ctx, st, a) // publicity.go
+	case *FootagePlayed, *FootageExported, *DocumentViewed:
+		return checkAccess(ctx, st, a) // accessevents.go
 	case *FootageFetched:
 		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
 			return refuse(err, "footage %s: no custody record of it here; only footage the agency recorded is fetched", p.Digest)
