@@ -328,7 +328,9 @@ func withhold(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.Public
 // the hub checks again, against the decision document it holds (the
 // latest finalized version, from its signed doc.finalized event): a
 // publication of that version must name its content (the hash of what was
-// finalized, not of an edited copy); its text must carry no ID-card or
+// finalized, not of an edited copy) and state its day of decision, act and
+// kind of party as the rules read them (the due day it states depends on
+// the calendar the terminal held, so it is not compared); its text must carry no ID-card or
 // phone number, none of the party's numbers however split, not an
 // individual party's full name, and not the part of an individual's
 // address that masking hides unless the rules' own text keeps it. Without
@@ -350,6 +352,9 @@ func withheldReason(ctx context.Context, tx *sql.Tx, hubAgency string, p *casewo
 	if found {
 		if doc.content.Version == p.DocVersion && rules.DocHash != p.DocHash {
 			return fmt.Sprintf("公示所依据的文书内容与平台收到的第 %d 版定稿不一致（终端的数据可能被改动）", p.DocVersion), nil
+		}
+		if doc.content.Version == p.DocVersion && (rules.Decided != p.Decided || rules.Act != p.Act || rules.PartyKind != p.PartyKind) {
+			return fmt.Sprintf("公示所写的决定日期或决定类别与第 %d 版定稿不一致", p.DocVersion), nil
 		}
 		kind = rules.PartyKind
 	}

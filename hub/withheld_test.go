@@ -87,8 +87,9 @@ func withheldFine(t *testing.T, n int, kind casework.PartyKind, facts string) *c
 // the party's full name, an ID-card or phone number (the party's however
 // split), the street an individual's address hides, or which names content
 // other than the finalized version it holds, off every public view, and
-// lists it with the reason; it publishes the rules' own texts, a street the
-// rules' text keeps, and an organisation's address. Check and rebuild
+// lists it with the reason, as it does one that states another day of
+// decision or kind of party than the document; it publishes the rules' own
+// texts, a street the rules' text keeps, and an organisation's address. Check and rebuild
 // agree; a withdrawal marks a withheld one withdrawn.
 func TestWithheldPublications(t *testing.T) {
 	ctx := context.Background()
@@ -110,11 +111,16 @@ func TestWithheldPublications(t *testing.T) {
 			edit: func(p *casework.PublicityPublished) {
 				p.Text.Facts = "当事人" + withheldName + "销售过期食品。"
 			}, reason: "全名"},
-		{name: "the full name, the party claimed an organisation", kind: casework.PartyIndividual, facts: "销售过期食品。",
+		{name: "the full name, a version the hub does not hold named", kind: casework.PartyIndividual, facts: "销售过期食品。",
 			edit: func(p *casework.PublicityPublished) {
+				p.DocVersion = 2
 				p.PartyKind = casework.PartyOrganisation
 				p.Text.Party = withheldName
 			}, reason: "全名"},
+		{name: "the party claimed an organisation", kind: casework.PartyIndividual, facts: "销售过期食品。",
+			edit: func(p *casework.PublicityPublished) { p.PartyKind = casework.PartyOrganisation }, reason: "决定类别"},
+		{name: "a later day of decision (not late)", kind: casework.PartyIndividual, facts: "销售过期食品。",
+			edit: func(p *casework.PublicityPublished) { p.Decided, p.Due = "2026-12-20", "2026-12-29" }, reason: "决定日期"},
 		{name: "the ID-card number a digit at a time", kind: casework.PartyIndividual, facts: "销售过期食品。",
 			edit: func(p *casework.PublicityPublished) {
 				p.Text.Facts = "身份证号 " + strings.Join(strings.Split(withheldID, ""), " ")
