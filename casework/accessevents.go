@@ -123,15 +123,19 @@ func checkReason(r string) error {
 type AccessRecord interface {
 	// CaseParticipants lists the officers who took part in a case.
 	CaseParticipants(ctx context.Context, caseID string) ([]string, error)
+	// CaseReviewers lists the reviewers assigned to a round of the case's
+	// legal review and the heads who resolved a dispute of it: their work
+	// is to read the case, though they take no part in it.
+	CaseReviewers(ctx context.Context, caseID string) ([]string, error)
 	// FootageCases lists the cases whose steps link the footage, by id.
 	FootageCases(ctx context.Context, digest string) ([]string, error)
 	// FootageClerk is the officer who docked the footage ("" when unknown).
 	FootageClerk(ctx context.Context, digest string) (string, error)
 }
 
-// OnFootage says whether officer is on a footage file — docked it, or took
-// part in a case whose steps link it — and the case an access names: one
-// they took part in, else the first that links it ("" when none does).
+// OnFootage says whether officer is on a footage file — docked it, or is on
+// a case whose steps link it (OnCase) — and the case an access names: one
+// they are on, else the first that links it ("" when none does).
 func OnFootage(ctx context.Context, r AccessRecord, officer, digest string) (on bool, caseID string, err error) {
 	cases, err := r.FootageCases(ctx, digest)
 	if err != nil {
@@ -139,11 +143,11 @@ func OnFootage(ctx context.Context, r AccessRecord, officer, digest string) (on 
 	}
 	slices.Sort(cases)
 	for _, c := range cases {
-		took, err := r.CaseParticipants(ctx, c)
+		on, err := OnCase(ctx, r, officer, c)
 		if err != nil {
 			return false, "", err
 		}
-		if slices.Contains(took, officer) {
+		if on {
 			return true, c, nil
 		}
 	}
@@ -154,10 +158,15 @@ func OnFootage(ctx context.Context, r AccessRecord, officer, digest string) (on 
 	return err == nil && clerk == officer, caseID, err
 }
 
-// OnCase says whether officer took part in the case.
+// OnCase says whether officer is on the case: took part in it, or reviews
+// it (an assigned reviewer, a head who resolved a dispute).
 func OnCase(ctx context.Context, r AccessRecord, officer, caseID string) (bool, error) {
 	took, err := r.CaseParticipants(ctx, caseID)
-	return slices.Contains(took, officer), err
+	if err != nil || slices.Contains(took, officer) {
+		return err == nil, err
+	}
+	reviews, err := r.CaseReviewers(ctx, caseID)
+	return slices.Contains(reviews, officer), err
 }
 
 // checkAccess: the viewer co-signs; what they access exists (the footage,

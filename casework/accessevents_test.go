@@ -15,8 +15,9 @@ import (
 // docked it.
 type accessState struct {
 	*memState
-	linked map[string][]string // digest → cases
-	clerk  map[string]string   // digest → officer
+	linked    map[string][]string // digest → cases
+	clerk     map[string]string   // digest → officer
+	reviewers map[string][]string // case → reviewers
 }
 
 func (s *accessState) FootageExists(_ context.Context, d string) (bool, error) {
@@ -26,7 +27,12 @@ func (s *accessState) FootageExists(_ context.Context, d string) (bool, error) {
 func (s *accessState) FootageCases(_ context.Context, d string) ([]string, error) {
 	return s.linked[d], nil
 }
-func (s *accessState) FootageClerk(_ context.Context, d string) (string, error) { return s.clerk[d], nil }
+func (s *accessState) FootageClerk(_ context.Context, d string) (string, error) {
+	return s.clerk[d], nil
+}
+func (s *accessState) CaseReviewers(_ context.Context, c string) ([]string, error) {
+	return s.reviewers[c], nil
+}
 
 // R6 (every view and export is a signed event naming who, what and — off
 // the case — why): an officer on the case (or who docked the file) needs
@@ -43,13 +49,15 @@ func TestR6AccessNeedsAReasonOffTheCase(t *testing.T) {
 				"o2": {ID: "o2", Name: "李四", Agency: "a", Roles: []Role{RoleClerk}},
 				"o3": {ID: "o3", Name: "王五", Agency: "a", Roles: []Role{RoleSupervisor}},
 				"o4": {ID: "o4", Name: "赵六", Agency: "a", Roles: []Role{RoleReviewer}, Revoked: true, RevokeReason: "离职"},
+				"o5": {ID: "o5", Name: "钱七", Agency: "a", Roles: []Role{RoleReviewer}},
 			},
 			cases:        map[string]Case{"c1": {ID: "c1"}, "c2": {ID: "c2"}},
 			participants: map[string][]string{"c1": {"o1"}},
 			docs:         map[string]DocumentRecord{"d1": {Case: "c1", Finalized: 2}},
 		},
-		linked: map[string][]string{clip.String(): {"c1"}},
-		clerk:  map[string]string{clip.String(): "o2", loose.String(): "o2"},
+		linked:    map[string][]string{clip.String(): {"c1"}},
+		clerk:     map[string]string{clip.String(): "o2", loose.String(): "o2"},
+		reviewers: map[string][]string{"c1": {"o5"}},
 	}
 	played := func(d evidence.Digest, c, reason string) Payload {
 		return &FootagePlayed{FootageAccess{Digest: d, Case: c, Reason: reason}}
@@ -80,6 +88,9 @@ func TestR6AccessNeedsAReasonOffTheCase(t *testing.T) {
 		{"footage unknown", "o3", played(unknown, "", "督查"), false, ErrRule},
 		{"revoked viewer", "o4", played(clip, "c1", "复核"), false, ErrRevoked},
 		{"document, on the case", "o1", viewed("d1", 2, "c1", ""), false, nil},
+		{"document, its reviewer", "o5", viewed("d1", 2, "c1", ""), false, nil},
+		{"footage, the case's reviewer", "o5", played(clip, "c1", ""), false, nil},
+		{"footage not linked, the reviewer of another case", "o5", played(loose, "", ""), false, ErrReasonRequired},
 		{"document, off the case", "o3", viewed("d1", 1, "c1", ""), false, ErrReasonRequired},
 		{"document, off the case, a reason", "o3", viewed("d1", 1, "c1", "信访核查"), false, nil},
 		{"document of another case", "o3", viewed("d1", 1, "c2", "信访核查"), false, ErrRule},
