@@ -55,6 +55,13 @@ var AVMatters []byte
 //go:embed lists/major-decisions.json
 var MajorDecisions []byte
 
+// Retention is the shipped retention policy (保存期限): footage linked to no
+// case kept 6 months from recording, linked footage and case files kept
+// with the case record; casework.ParseRetention reads it.
+//
+//go:embed lists/retention.json
+var Retention []byte
+
 // Templates holds templates/*.json, the document types (casework.LoadTemplates).
 //
 //go:embed templates/*.json

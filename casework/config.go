@@ -33,7 +33,7 @@ const (
 )
 
 // ConfigKinds lists every kind, in the order they are shown.
-var ConfigKinds = []ConfigKind{ConfigTemplates, ConfigAVMatters, ConfigHolidays, ConfigRecorderProfiles, ConfigMajorList}
+var ConfigKinds = []ConfigKind{ConfigTemplates, ConfigAVMatters, ConfigHolidays, ConfigRecorderProfiles, ConfigMajorList, ConfigRetention}
 
 // MaxConfigContent bounds a published file: it travels inside one event
 // body (at most 1 MiB, base64 makes it 4/3 larger).
@@ -84,6 +84,8 @@ func ParseConfigContent(kind ConfigKind, raw []byte) (any, error) {
 		return ParseHolidays(raw)
 	case ConfigMajorList:
 		return ParseMajorList(raw)
+	case ConfigRetention:
+		return ParseRetention(raw) // retention.go
 	case ConfigRecorderProfiles:
 		if !json.Valid(raw) {
 			return nil, fmt.Errorf("recorder profiles: not a JSON value")
@@ -166,6 +168,8 @@ func Overlay(base *Config, published []Published) (*Config, error) {
 			cfg.RecorderProfiles = v
 		case *MajorList:
 			cfg.MajorList = v
+		case *RetentionPolicy:
+			cfg.Retention = v
 		}
 		cfg.Versions[p.Kind] = p.Version
 	}

@@ -221,6 +221,12 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &PublicityPublished{}
 	case TypePublicityWithdrawn:
 		p = &PublicityWithdrawn{}
+	case TypeFootageHeld:
+		p = &FootageHeld{}
+	case TypeFootageReleased:
+		p = &FootageReleased{}
+	case TypeFootageFreed:
+		p = &FootageFreed{}
 	case TypeFootagePlayed:
 		p = &FootagePlayed{}
 	case TypeFootageExported:

@@ -92,6 +92,9 @@ type Config struct {
 	// MajorList is the list of major decisions and the review policy; nil:
 	// none known (every decision is then not major).
 	MajorList *MajorList
+	// Retention is the retention policy; nil: the bundled one is read where
+	// it is needed (retention.go).
+	Retention *RetentionPolicy
 	// Versions is the published version in force per kind; absent: bundled.
 	Versions map[ConfigKind]int
 }
@@ -136,6 +139,9 @@ var actRoles = map[string][]Role{
 	TypeFootagePlayed:       Roles, // accessevents.go: anyone may look, on the record
 	TypeFootageExported:     Roles,
 	TypeDocumentViewed:      Roles,
+	TypeFootageHeld:         {RoleAdmin, RoleHead},
+	TypeFootageReleased:     {RoleAdmin, RoleHead},
+	TypeFootageFreed:        Roles,
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -223,6 +229,8 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkReviewAct(ctx, st, a) // reviewrules.go
 	case *PublicityPublished, *PublicityWithdrawn:
 		return checkPublicityAct(ctx, st, a) // publicity.go
+	case *FootageHeld, *FootageReleased, *FootageFreed:
+		return checkRetentionAct(ctx, st, a) // retention.go
 	case *FootagePlayed, *FootageExported, *DocumentViewed:
 		return checkAccess(ctx, st, a) // accessevents.go
 	case *FootageFetched:

@@ -78,7 +78,17 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 	}
 	r.Events = rp.events
 	r.Problems = append(r.Problems, rp.damaged.Problems...)
+	freed, err := s.freedHere(ctx) // retention.go: legitimately absent
+	if err != nil {
+		return r, err
+	}
+	for d := range freed {
+		delete(rp.referenced, d)
+	}
 	if err := s.checkBlobs(ctx, rp.referenced, &r); err != nil {
+		return r, err
+	}
+	if err := s.checkFreed(ctx, freed, &r); err != nil {
 		return r, err
 	}
 	if len(r.Problems) > 0 {

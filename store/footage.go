@@ -34,17 +34,28 @@ type FootageItem struct {
 	// event recorded) or "cleared" (every source file cleared from its
 	// recorder). Sync adds "uploaded" and "hub-verified".
 	State string `json:"state"`
+	// Location is where the file lives: here, hub, both or freed
+	// (retention.go).
+	Location string `json:"location"`
+	Held     bool   `json:"held,omitempty"` // a legal hold is in force
 }
 
 // Footage calls fn for every footage item, oldest first.
 func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
+	own, err := s.ownTerminal(ctx)
+	if err != nil {
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.original_path, f.device_serial, f.officer, f.clerk,
 		f.start_time, f.end_time, f.ingested_at, f.important,
 		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest),
 		(SELECT count(*) FROM footage_sources fs WHERE fs.digest = f.digest AND fs.cleared_seq IS NULL),
 		coalesce((SELECT group_concat(DISTINCT c.number) FROM step_footage sf JOIN steps s ON s.id = sf.step
-			JOIN cases c ON c.id = s.case_id WHERE sf.digest = f.digest), '')
-		FROM footage f ORDER BY f.ingested_seq`)
+			JOIN cases c ON c.id = s.case_id WHERE sf.digest = f.digest), ''),
+		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
+		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
+		EXISTS (SELECT 1 FROM footage_holds h WHERE h.digest = f.digest AND h.released_at = '')
+		FROM footage f ORDER BY f.ingested_seq`, own)
 	if err != nil {
 		return fmt.Errorf("list footage: %w", err)
 	}
@@ -54,8 +65,10 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		var digest string
 		var uncleared int
 		var cases string
+		var where RetentionItem
 		if err := rows.Scan(&digest, &it.Size, &it.OriginalPath, &it.DeviceSerial, &it.Officer, &it.Clerk,
-			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared, &cases); err != nil {
+			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared, &cases,
+			&where.Receipt, &where.Freed, &it.Held); err != nil {
 			return fmt.Errorf("list footage: %w", err)
 		}
 		if it.Digest, err = evidence.ParseDigest(digest); err != nil {
@@ -64,6 +77,10 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		if cases != "" {
 			it.Cases = strings.Split(cases, ",")
 		}
+		if where.Here, err = s.blobs.Has(it.Digest); err != nil {
+			return fmt.Errorf("list footage: %w", err)
+		}
+		it.Location = where.Location()
 		it.State = "signed"
 		if it.Sources > 0 && uncleared == 0 {
 			it.State = "cleared"

@@ -67,6 +67,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.finishFreeing(ctx); err != nil { // retention.go
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -164,7 +168,7 @@ func (s *Store) appendOne(ctx context.Context, tx *sql.Tx, terminal evidence.Key
 	}
 	at := s.now().In(casework.Shanghai)
 	act := casework.Act{Actor: d.Actor, At: at, CoSigners: cosigners, Payload: d.Payload}
-	if err := checkLawful(ctx, txState{tx, terminal.ID(), s.cfg}, act); err != nil {
+	if err := checkLawful(ctx, appendState{txState{tx, terminal.ID(), s.cfg}}, act); err != nil { // retention.go: with the receipts
 		return evidence.Event{}, fmt.Errorf("append %s: %w", d.Payload.EventType(), err)
 	}
 	payload, err := json.Marshal(d.Payload)
@@ -263,7 +267,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev evidence.Event, body eviden
 // checkLawful runs the rules an event must meet against the record as it
 // is in tx: at append time, and again when a replica replays the log (so
 // check and verify-bundle find a signed event the rules would refuse).
-func checkLawful(ctx context.Context, st txState, a casework.Act) error {
+func checkLawful(ctx context.Context, st casework.State, a casework.Act) error {
 	return casework.CheckRules(ctx, st, a)
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func cmdFootageList() *command {
-	c := newCommand("footage list", "[--json]", "one line per footage file: digest, size, recorder, officer, times, state", 0)
+	c := newCommand("footage list", "[--json]", "one line per footage file: digest, size, recorder, officer, times, state, where it lives (here, hub, both, freed)", 0)
 	asJSON := c.flags.Bool("json", false, "one JSON object per footage file per line")
 	c.run = func(ctx context.Context, x *call, _ []string) error {
 		t, err := x.open(ctx)
@@ -29,14 +29,14 @@ func footageList(ctx context.Context, st *store.Store, e env, asJSON bool) error
 	enc := json.NewEncoder(e.stdout)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	if !asJSON {
-		fmt.Fprintln(tw, "DIGEST\tSIZE\tDEVICE\tOFFICER\tSTART\tEND\tINGESTED\tSTATE\tPATH")
+		fmt.Fprintln(tw, "DIGEST\tSIZE\tDEVICE\tOFFICER\tSTART\tEND\tINGESTED\tSTATE\tLOCATION\tPATH")
 	}
 	err := st.Footage(ctx, func(it store.FootageItem) error {
 		if asJSON {
 			return enc.Encode(it)
 		}
-		_, err := tprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(it.Digest.String()), it.Size, it.DeviceSerial,
-			dash(it.Officer), dash(it.Start), dash(it.End), it.IngestedAt, it.State, it.OriginalPath)
+		_, err := tprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(it.Digest.String()), it.Size, it.DeviceSerial,
+			dash(it.Officer), dash(it.Start), dash(it.End), it.IngestedAt, it.State, where(it), it.OriginalPath)
 		return err
 	})
 	if err != nil {
@@ -46,6 +46,14 @@ func footageList(ctx context.Context, st *store.Store, e env, asJSON bool) error
 		return tw.Flush()
 	}
 	return nil
+}
+
+// where is the file's location, marked when a legal hold is in force.
+func where(it store.FootageItem) string {
+	if it.Held {
+		return it.Location + ",held"
+	}
+	return it.Location
 }
 
 func dash(s string) string {
@@ -93,8 +101,13 @@ func footageVerify(ctx context.Context, st *store.Store, args []string, e env) e
 			order = append(order, d)
 		}
 	}
-	broken := 0
+	broken, freed := 0, 0
 	for _, d := range order {
+		if known[d].Location == store.LocationFreed { // retention: freed here, the hub holds it
+			tprintf(e.stdout, "freed  %s  %s\n", d, known[d].OriginalPath)
+			freed++
+			continue
+		}
 		if err := st.Blobs().Verify(ctx, d); err != nil {
 			broken++
 			tprintf(e.stdout, "BROKEN %s  %s: %v\n", d, known[d].OriginalPath, errors.Unwrap(err))
@@ -102,7 +115,7 @@ func footageVerify(ctx context.Context, st *store.Store, args []string, e env) e
 		}
 		tprintf(e.stdout, "ok     %s  %s\n", d, known[d].OriginalPath)
 	}
-	tprintf(e.stdout, "%d verified, %d broken\n", len(order)-broken, broken)
+	tprintf(e.stdout, "%d verified, %d broken\n", len(order)-broken-freed, broken)
 	if broken > 0 {
 		return errProblems
 	}

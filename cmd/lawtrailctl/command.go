@@ -49,6 +49,7 @@ func commandTable() []*command {
 		cmdReviewSubmit(), cmdReviewList(), cmdReviewShow(), cmdReviewAssign(), cmdReviewExtend(), cmdReviewOpinion(),
 		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(), cmdReviewPDF(),
 		cmdPublicityPublish(), cmdPublicityWithdraw(), cmdPublicityList(),
+		cmdRetentionRun(), cmdHoldAdd(), cmdHoldRelease(),
 		cmdLedger(), cmdVerifyBundle(),
 		cmdHubJoin(), cmdSync(), cmdSyncStatus(), cmdSyncRecover(),
 		cmdConfigPublish(), cmdConfigShow(),

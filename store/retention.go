@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lawtrail/casework"
+	"lawtrail/evidence"
+)
+
+// Retention's projection (migration 0016): legal holds and the footage each
+// terminal freed its copy of; what the rules of retention read; removing a
+// freed copy's bytes after its event commits, and finishing a removal a
+// crash cut short when the store is next opened.
+
+// projectRetention applies one event of retention to the projection.
+func projectRetention(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload, at string) error {
+	switch p := p.(type) {
+	case *casework.FootageHeld:
+		_, err := tx.ExecContext(ctx, `INSERT INTO footage_holds (id, digest, reason, held_by, held_at, hold_terminal, hold_seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.Hold, p.Digest.String(), p.Reason, body.Actor, at, body.Terminal, body.Seq)
+		return err
+	case *casework.FootageReleased:
+		_, err := tx.ExecContext(ctx, `UPDATE footage_holds SET released_reason = ?, released_by = ?, released_at = ?
+			WHERE id = ? AND released_at = ''`, p.Reason, body.Actor, at, p.Hold)
+		return err
+	case *casework.FootageFreed:
+		_, err := tx.ExecContext(ctx, `INSERT INTO footage_freed (digest, terminal, seq, cause, freed_by, freed_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, p.Digest.String(), body.Terminal, body.Seq, string(p.Cause), body.Actor, at)
+		return err
+	}
+	return nil
+}
+
+func (s txState) Hold(ctx context.Context, id string) (casework.HoldRecord, bool, error) {
+	return queryHold(ctx, s.tx, id)
+}
+
+func queryHold(ctx context.Context, q queryRower, id string) (casework.HoldRecord, bool, error) {
+	var h casework.HoldRecord
+	var digest, released string
+	err := q.QueryRowContext(ctx, "SELECT id, digest, released_at FROM footage_holds WHERE id = ?", id).Scan(&h.ID, &digest, &released)
+	if err != nil {
+		return h, false, notFoundIsNil(err)
+	}
+	h.Released = released != ""
+	h.Digest, err = evidence.ParseDigest(digest)
+	return h, true, err
+}
+
+func (s txState) HoldsInForce(ctx context.Context, d evidence.Digest) ([]string, error) {
+	return strings1(ctx, s.tx, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d.String())
+}
+
+func (s txState) OpenCasesLinking(ctx context.Context, d evidence.Digest) ([]string, error) {
+	return strings1(ctx, s.tx, openCasesLinking, d.String(), string(casework.PhaseExecution))
+}
+
+// openCasesLinking lists the cases not yet in 送达执行 whose steps link a file.
+const openCasesLinking = `SELECT DISTINCT c.id FROM step_footage sf JOIN steps st ON st.id = sf.step
+	JOIN cases c ON c.id = st.case_id WHERE sf.digest = ? AND c.phase != ? ORDER BY c.id`
+
+func (s txState) FreedHere(ctx context.Context, d evidence.Digest) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM footage_freed WHERE digest = ? AND terminal = ?", d.String(), s.terminal)
+}
+
+// appendState is the state of an append on this terminal: the record's,
+// and the terminal's own sync state (the hub's receipts), which a replay
+// elsewhere does not have.
+type appendState struct{ txState }
+
+func (s appendState) HubReceipt(ctx context.Context, d evidence.Digest) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM sync_receipts WHERE digest = ?", d.String())
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// strings1 reads one text column.
+func strings1(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Where a footage file lives, as `footage list` and the app show it.
+const (
+	LocationHere  = "here"  // only on this terminal: the hub holds no receipt yet
+	LocationBoth  = "both"  // here, and the hub holds its receipt
+	LocationHub   = "hub"   // not here: another terminal's, not fetched
+	LocationFreed = "freed" // this terminal freed its copy; the hub holds it (receipt kept)
+)
+
+// Hold is one legal hold as the record holds it.
+type Hold struct {
+	ID             string          `json:"id"`
+	Digest         evidence.Digest `json:"digest"`
+	Reason         string          `json:"reason"`
+	HeldBy         string          `json:"held_by"`
+	HeldAt         string          `json:"held_at"`
+	ReleasedReason string          `json:"released_reason,omitempty"`
+	ReleasedBy     string          `json:"released_by,omitempty"`
+	ReleasedAt     string          `json:"released_at,omitempty"` // "" while in force
+}
+
+// Holds lists the holds on a file (all files: the zero digest), oldest first.
+func (s *Store) Holds(ctx context.Context, d evidence.Digest) ([]Hold, error) {
+	where, args := "", []any{}
+	if !d.IsZero() {
+		where, args = "WHERE digest = ?", []any{d.String()}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, digest, reason, held_by, held_at, released_reason, released_by, released_at
+		FROM footage_holds `+where+` ORDER BY held_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("holds: %w", err)
+	}
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		var h Hold
+		var digest string
+		if err := rows.Scan(&h.ID, &digest, &h.Reason, &h.HeldBy, &h.HeldAt, &h.ReleasedReason, &h.ReleasedBy, &h.ReleasedAt); err != nil {
+			return nil, fmt.Errorf("holds: %w", err)
+		}
+		if h.Digest, err = evidence.ParseDigest(digest); err != nil {
+			return nil, fmt.Errorf("hold %s: %w", h.ID, err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// RetentionItem is what a retention run weighs of one footage file.
+type RetentionItem struct {
+	Digest     evidence.Digest
+	Size       int64
+	Recorded   time.Time // the recording's start; the docking time when the recorder gave none
+	IngestedAt time.Time
+	Here       bool     // this terminal holds the bytes
+	Receipt    bool     // the hub's receipt is kept
+	Freed      bool     // this terminal freed its copy
+	Holds      []string // holds in force
+	OpenCases  []string // cases not yet in 送达执行 linking it
+	Linked     bool     // any case links it
+}
+
+// RetentionItems lists every footage file with what retention weighs,
+// oldest docking first.
+func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
+	own, err := s.ownTerminal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.start_time, f.ingested_at,
+		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
+		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
+		EXISTS (SELECT 1 FROM step_footage sf WHERE sf.digest = f.digest)
+		FROM footage f ORDER BY f.ingested_at, f.digest`, own)
+	if err != nil {
+		return nil, fmt.Errorf("retention: list footage: %w", err)
+	}
+	var out []RetentionItem
+	for rows.Next() {
+		var it RetentionItem
+		var digest, start, ingested string
+		if err := rows.Scan(&digest, &it.Size, &start, &ingested, &it.Receipt, &it.Freed, &it.Linked); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("retention: list footage: %w", err)
+		}
+		if it.Digest, err = evidence.ParseDigest(digest); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("retention: %w", err)
+		}
+		it.IngestedAt, _ = time.Parse(time.RFC3339Nano, ingested)
+		it.Recorded = it.IngestedAt
+		if t, err := time.Parse(time.RFC3339Nano, start); err == nil {
+			it.Recorded = t
+		}
+		out = append(out, it)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("retention: list footage: %w", err)
+	}
+	for i := range out {
+		if err := s.fillRetention(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) fillRetention(ctx context.Context, it *RetentionItem) error {
+	var err error
+	if it.Here, err = s.blobs.Has(it.Digest); err != nil {
+		return err
+	}
+	d := it.Digest.String()
+	if it.Holds, err = strings1(ctx, s.db, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d); err != nil {
+		return fmt.Errorf("retention %s: holds: %w", d, err)
+	}
+	if it.OpenCases, err = strings1(ctx, s.db, openCasesLinking, d, string(casework.PhaseExecution)); err != nil {
+		return fmt.Errorf("retention %s: cases: %w", d, err)
+	}
+	return nil
+}
+
+// Location says where a file lives: freed, both, here or hub.
+func (it RetentionItem) Location() string {
+	switch {
+	case it.Freed:
+		return LocationFreed
+	case it.Here && it.Receipt:
+		return LocationBoth
+	case it.Here:
+		return LocationHere
+	}
+	return LocationHub
+}
+
+// ownTerminal is this store's terminal id ("" before it is initialised).
+func (s *Store) ownTerminal(ctx context.Context) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, "SELECT terminal FROM events WHERE seq = 1 ORDER BY id LIMIT 1").Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read terminal: %w", err)
+	}
+	return id, nil
+}
+
+// freedHere lists the files this terminal freed, with the event that says
+// so ("terminal#seq").
+func (s *Store) freedHere(ctx context.Context) (map[evidence.Digest]string, error) {
+	own, err := s.ownTerminal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT digest, terminal, seq FROM footage_freed WHERE terminal = ?", own)
+	if err != nil {
+		return nil, fmt.Errorf("freed footage: %w", err)
+	}
+	defer rows.Close()
+	out := map[evidence.Digest]string{}
+	for rows.Next() {
+		var digest, term string
+		var seq uint64
+		if err := rows.Scan(&digest, &term, &seq); err != nil {
+			return nil, fmt.Errorf("freed footage: %w", err)
+		}
+		d, err := evidence.ParseDigest(digest)
+		if err != nil {
+			return nil, fmt.Errorf("freed footage: %w", err)
+		}
+		out[d] = fmt.Sprintf("%s#%d", term, seq)
+	}
+	return out, rows.Err()
+}
+
+// ErrNotFreed refuses to remove the bytes of a file no footage.freed of
+// this terminal names.
+var ErrNotFreed = errors.New("no footage.freed of this terminal names it")
+
+// RemoveFreed removes this terminal's copy of d once its footage.freed is
+// committed; removing one already gone is no error.
+func (s *Store) RemoveFreed(ctx context.Context, d evidence.Digest) error {
+	freed, err := s.freedHere(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := freed[d]; !ok {
+		return fmt.Errorf("remove %s: %w", d, ErrNotFreed)
+	}
+	return s.blobs.remove(d)
+}
+
+// remove deletes a blob's file and syncs its folder.
+func (s *BlobStore) remove(d evidence.Digest) error {
+	p := s.Path(d)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove blob %s: %w", d, err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove blob %s: %w", d, err)
+	}
+	return nil
+}
+
+// finishFreeing removes the bytes of files this terminal freed that are
+// still here: a removal a crash cut short after its event committed. The
+// event is always first, so a file is never gone without one.
+func (s *Store) finishFreeing(ctx context.Context) error {
+	freed, err := s.freedHere(ctx)
+	if err != nil {
+		return err
+	}
+	for d := range freed {
+		if err := s.blobs.remove(d); err != nil {
+			return fmt.Errorf("finish freeing: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkFreed names each file this terminal freed without a receipt of the
+// hub kept for it (the receipts table edited, or the rules bypassed).
+func (s *Store) checkFreed(ctx context.Context, freed map[evidence.Digest]string, r *Report) error {
+	for d, ev := range freed {
+		has, err := s.HasReceipt(ctx, d)
+		if err != nil {
+			return err
+		}
+		if !has {
+			r.add("footage "+d.String(), fmt.Errorf("freed here by %s, but no receipt of the hub is kept for it: the hub may not hold it", ev))
+		}
+	}
+	return nil
+}
