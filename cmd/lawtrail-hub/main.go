@@ -37,7 +37,7 @@ commands:
         limits: --request-timeout 30s --stall-timeout 30s --handshake-timeout 10s --header-timeout 10s
                 --idle-timeout 2m --max-conns 1024 --max-unenrolled 128 --max-unenrolled-per-ip 8
         timestamps: --tsa URL [--tsa-cert TSA-CA.pem] [--tsa-every 1m] [--tsa-timeout 15s] (RFC 3161, of checkpoints)
-        public web: --web ADDR [--web-url URL] [--web-cert CERT.pem --web-key KEY.pem] [--web-rate 1 --web-burst 20]
+        public web: --web ADDR [--web-url URL] [--web-cert CERT.pem --web-key KEY.pem] [--web-rate 1 --web-burst 20 --web-max-conns 512]
                     [--web-client-ip-header X-Real-IP]  (plain HTTP behind a reverse proxy, or TLS)
   enroll --agency NAME [--ttl 24h] [--url URL]
                                            print a one-time enrollment code for a terminal

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 
 	"lawtrail/hub"
@@ -22,7 +23,7 @@ import (
 type webFlags struct {
 	addr, url, cert, key, ipHeader string
 	rate                           float64
-	burst                          int
+	burst, maxConns                int
 }
 
 func newWebFlags(fs *flag.FlagSet) *webFlags {
@@ -34,6 +35,7 @@ func newWebFlags(fs *flag.FlagSet) *webFlags {
 	fs.StringVar(&w.ipHeader, "web-client-ip-header", "", "header a reverse proxy sets to the client's address, e.g. X-Real-IP (only behind a proxy that overwrites it)")
 	fs.Float64Var(&w.rate, "web-rate", 1, "requests per second each client address may make")
 	fs.IntVar(&w.burst, "web-burst", 20, "requests a client address may make at once")
+	fs.IntVar(&w.maxConns, "web-max-conns", 512, "most open connections of the public web; more wait to be accepted (keep under the file-descriptor limit, beside --max-conns)")
 	return w
 }
 
@@ -49,6 +51,9 @@ func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (u
 	if (w.cert == "") != (w.key == "") {
 		return "", nil, errors.New("--web-cert and --web-key go together")
 	}
+	if w.maxConns < 1 {
+		return "", nil, errors.New("--web-max-conns must be at least 1")
+	}
 	var tlsConfig *tls.Config
 	if w.cert != "" {
 		pair, err := tls.LoadX509KeyPair(w.cert, w.key)
@@ -61,6 +66,9 @@ func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (u
 	if err != nil {
 		return "", nil, fmt.Errorf("web: %w", err)
 	}
+	// A flood of connections from many addresses (each under the rate
+	// limit) waits in the kernel's backlog instead of using up descriptors.
+	l = netutil.LimitListener(l, w.maxConns)
 	url = w.url
 	if url == "" {
 		url = defaultURL(l.Addr().String())

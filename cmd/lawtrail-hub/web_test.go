@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -30,6 +31,7 @@ func TestServeRefusesBadWebFlags(t *testing.T) {
 		"need --web ADDR":  {"--web-cert", "c.pem", "--web-key", "k.pem"},
 		"go together":      {"--web", "127.0.0.1:0", "--web-cert", "c.pem"},
 		"web certificate:": {"--web", "127.0.0.1:0", "--web-cert", "/nonexistent.pem", "--web-key", "/nonexistent.key"},
+		"at least 1":       {"--web", "127.0.0.1:0", "--web-max-conns", "0"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), append([]string{"--data", dir, "serve", "--listen", "127.0.0.1:0"}, args...),
@@ -109,4 +111,57 @@ func webCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	pool = x509.NewCertPool()
 	pool.AddCert(leaf)
 	return certFile, keyFile, pool
+}
+
+// --web-max-conns caps the public web's open connections: with two held
+// open by clients that send nothing, a third visitor is not served until
+// one of them goes; the terminals' port is not affected.
+func TestServeWebMaxConns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
+			"--web-max-conns", "2"}, env{stdout: pw, stderr: io.Discard, getenv: hubPass})
+		pw.Close()
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var web string
+	sc := bufio.NewScanner(pr)
+	for web == "" && sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "public web on "); ok {
+			web = rest
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	get := func(timeout time.Duration) error {
+		c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+		res, err := c.Get(web + "/static/style.css")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				err = fmt.Errorf("status %d", res.StatusCode)
+			}
+		}
+		return err
+	}
+	if err := get(10 * time.Second); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", strings.TrimPrefix(web, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	if err := get(time.Second); err == nil {
+		t.Fatal("a third connection was served while two were held open")
+	}
+	held[0].Close()
+	if err := get(10 * time.Second); err != nil {
+		t.Fatalf("after one held connection went: %v", err)
+	}
+	held[1].Close()
 }
