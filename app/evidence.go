@@ -26,6 +26,8 @@ type Evidence struct {
 	all     []store.FootageItem
 	shown   []store.FootageItem
 	current *store.FootageItem
+	// Holding says where the file lives and holds or releases it (evidencehold.go).
+	Holding *EvidenceHold
 	// OnLoaded is called (on the UI goroutine) after each Reload.
 	OnLoaded func()
 	view     fyne.CanvasObject
@@ -56,7 +58,8 @@ func NewEvidence(u *UI) *Evidence {
 		}
 	})
 	e.Open.Disable()
-	detail := container.NewBorder(nil, e.Open, nil, nil, container.NewVScroll(e.Detail))
+	e.Holding = newEvidenceHold(u, e)
+	detail := container.NewBorder(nil, container.NewVBox(e.Holding.View(), e.Open), nil, nil, container.NewVScroll(e.Detail))
 	split := container.NewHSplit(e.List, detail)
 	split.Offset = 0.55
 	e.view = container.NewBorder(e.Filter, nil, nil, nil, split)
@@ -95,8 +98,8 @@ func rowText(it store.FootageItem) string {
 	if len(start) >= 16 {
 		start = strings.Replace(start[:16], "T", " ", 1)
 	}
-	return fmt.Sprintf("%s  %s  %s  %s  %s", dashIfEmpty(start), it.DeviceSerial, dashIfEmpty(it.Officer),
-		lang.L("state."+it.State), it.OriginalPath)
+	return fmt.Sprintf("%s  %s  %s  %s  %s  %s", dashIfEmpty(start), it.DeviceSerial, dashIfEmpty(it.Officer),
+		lang.L("state."+it.State), lang.L("location."+it.Location), it.OriginalPath)
 }
 
 func dashIfEmpty(s string) string {
@@ -160,6 +163,7 @@ func (e *Evidence) apply() {
 
 func (e *Evidence) showDetail(u *UI, it store.FootageItem) {
 	e.current = &it
+	e.Holding.show(u, &it)
 	e.Open.Enable()
 	background(func() (string, error) {
 		trail, err := u.st().Custody(u.ctx, it.Digest)
