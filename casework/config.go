@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
@@ -208,4 +209,33 @@ func checkConfig(st State, p *ConfigPublished) error {
 		}
 	}
 	return nil
+}
+
+// Bundled is the configuration files lawtrail ships (package assets), as
+// read from the binary: the document templates in a folder of fsys, the
+// AV matters list and the list of major decisions.
+type Bundled struct {
+	Templates   fs.FS
+	TemplateDir string
+	AVMatters   []byte
+	MajorList   []byte
+}
+
+// Load parses the bundled files into the configuration every terminal and
+// the hub use for an agency until it publishes its own. Terminals and the
+// hub call this one function, so both read the same bundle the same way.
+func (b Bundled) Load() (*Config, error) {
+	ts, err := LoadTemplates(b.Templates, b.TemplateDir)
+	if err != nil {
+		return nil, fmt.Errorf("bundled templates: %w", err)
+	}
+	m, err := ParseAVMatters(b.AVMatters)
+	if err != nil {
+		return nil, fmt.Errorf("bundled AV matters list: %w", err)
+	}
+	major, err := ParseMajorList(b.MajorList)
+	if err != nil {
+		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
+	}
+	return &Config{Templates: ts, AVMatters: m, MajorList: major}, nil
 }

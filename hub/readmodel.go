@@ -523,21 +523,8 @@ type rowsQuerier interface {
 
 // bundledConfig is the configuration lawtrail ships, which an agency's
 // terminals use until it publishes its own: built once, never changed.
-var bundledConfig = sync.OnceValues(func() (*casework.Config, error) {
-	ts, err := casework.LoadTemplates(assets.Templates, "templates")
-	if err != nil {
-		return nil, fmt.Errorf("bundled templates: %w", err)
-	}
-	m, err := casework.ParseAVMatters(assets.AVMatters)
-	if err != nil {
-		return nil, fmt.Errorf("bundled AV matters list: %w", err)
-	}
-	major, err := casework.ParseMajorList(assets.MajorDecisions)
-	if err != nil {
-		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
-	}
-	return &casework.Config{Templates: ts, AVMatters: m, MajorList: major}, nil
-})
+var bundledConfig = sync.OnceValues(casework.Bundled{Templates: assets.Templates, TemplateDir: "templates",
+	AVMatters: assets.AVMatters, MajorList: assets.MajorDecisions}.Load)
 
 // agencyConfig is hubAgency's configuration in force as q holds it: the
 // bundled one overlaid by the latest published version of each of kinds

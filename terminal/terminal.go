@@ -38,20 +38,13 @@ type Options struct {
 // publishes one: the templates, AV matters list and list of major
 // decisions built into lawtrail.
 func BundledConfig() (*casework.Config, error) {
-	ts, err := casework.LoadTemplates(assets.Templates, "templates")
+	cfg, err := casework.Bundled{Templates: assets.Templates, TemplateDir: "templates", AVMatters: assets.AVMatters,
+		MajorList: assets.MajorDecisions}.Load()
 	if err != nil {
-		return nil, fmt.Errorf("bundled templates: %w", err)
+		return nil, err
 	}
-	m, err := casework.ParseAVMatters(assets.AVMatters)
-	if err != nil {
-		return nil, fmt.Errorf("bundled AV matters list: %w", err)
-	}
-	major, err := casework.ParseMajorList(assets.MajorDecisions)
-	if err != nil {
-		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
-	}
-	return &casework.Config{Templates: ts, AVMatters: m, MajorList: major, RecorderProfiles: assets.RecorderProfiles,
-		CheckProfiles: checkProfiles}, nil
+	cfg.RecorderProfiles, cfg.CheckProfiles = assets.RecorderProfiles, checkProfiles
+	return cfg, nil
 }
 
 // Open opens the terminal in dir. Unless opt.Create is set the folder must
