@@ -2,7 +2,6 @@ package terminal_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -12,35 +11,8 @@ import (
 	"lawtrail/terminal/terminaltest"
 )
 
-const partyID = "35010219900101123X"
-
-// fineOnIndividual is a finalized 行政处罚决定书 fining 王小明 yuan (not
-// major), decided on decided ("2006-01-02 15:04").
-func fineOnIndividual(t *testing.T, officer *terminal.Session, caseID, yuan, decided string) string {
-	t.Helper()
-	ctx := context.Background()
-	d := terminal.DocumentDraft{Case: caseID, Template: "penalty_decision", Fields: map[string]json.RawMessage{
-		"doc_no": json.RawMessage(`"示市监罚〔2026〕11号"`),
-		"party": json.RawMessage(`{"name":"王小明","id_no":"` + partyID + `","address":"福建省福州市鼓楼区五四路128号",` +
-			`"legal_rep":"","phone":"13800001111"}`),
-		"facts":      json.RawMessage(`"当事人王小明（身份证号` + partyID + `，电话138 0000 1111）销售过期食品。"`),
-		"basis":      json.RawMessage(`"《食品安全法》第一百二十四条。"`),
-		"penalty":    json.RawMessage(`"罚款` + yuan + `元。"`),
-		"fine":       json.RawMessage(yuan),
-		"decision":   json.RawMessage(`{"act":"penalty","party_kind":"individual","penalties":[{"kind":"fine","amount_yuan":` + yuan + `}]}`),
-		"payment":    json.RawMessage(`"十五日内缴纳。"`),
-		"remedies":   json.RawMessage(`"六十日内申请行政复议。"`),
-		"decided_at": json.RawMessage(`"` + decided + `"`),
-	}}
-	draft, err := officer.SaveDraft(ctx, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := officer.FinalizeLatestDraft(ctx, draft.Doc, nil); err != nil {
-		t.Fatal(err)
-	}
-	return draft.Doc
-}
+// partyID is the ID-card number of the fined party (terminaltest's fine).
+const partyID = terminaltest.PartyID
 
 func rowsByState(t *testing.T, tm *terminal.Terminal) map[terminal.PublicationState][]terminal.PublicationRow {
 	t.Helper()
@@ -70,7 +42,7 @@ func TestPublishAndWithdraw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := fineOnIndividual(t, officer, c.Case, "5000", "2026-11-25 10:00")
+	doc := f.FineOnIndividual(t, officer, c.Case, "5000", "2026-11-25 10:00")
 
 	pending := rowsByState(t, f.Terminal)[terminal.PublicationPending]
 	// Decided Wednesday 11-25: 26, 27, 30 November, 1–4 December.
@@ -137,7 +109,7 @@ func TestPublishAndWithdraw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fineOnIndividual(t, officer, c2.Case, "3000", "2026-11-25 10:00")
+	f.FineOnIndividual(t, officer, c2.Case, "3000", "2026-11-25 10:00")
 	f.Clock.T = time.Date(2026, 12, 5, 9, 0, 0, 0, casework.Shanghai)
 	if p := rowsByState(t, f.Terminal)[terminal.PublicationPending]; len(p) != 1 || p[0].Case != c2.Case || !p[0].Overdue {
 		t.Fatalf("pending after the due day: %+v", p)
