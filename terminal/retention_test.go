@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -247,4 +248,51 @@ func trustedKeys(t *testing.T, f *terminaltest.Fixture) *evidence.Keys {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// Holds and freeings travel: the hub takes them, and another terminal of
+// the agency replays them without a conflict — the file held there too,
+// freed only on the terminal that freed it (there it lives at the hub).
+func TestRetentionEventsReachAnotherTerminal(t *testing.T) {
+	ctx := context.Background()
+	h := hubtest.Start(t)
+	a := terminaltest.NewIn(t, filepath.Join(t.TempDir(), "a"), "采集站-A")
+	b := terminaltest.NewIn(t, filepath.Join(t.TempDir(), "b"), "采集站-B")
+	for _, f := range []*terminaltest.Fixture{a, b} {
+		if _, err := client.Join(ctx, f.Terminal.Store(), f.Desk.Key(), h.Code(t, terminaltest.Agency), f.Desk.Info.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sa, sb := retentionSite{a}, retentionSite{b}
+	freed := sa.dock(t, "DCIM/A.MP4", a.Clock.T.Add(-time.Hour))
+	held := sa.dock(t, "DCIM/B.MP4", a.Clock.T.Add(-time.Hour))
+	sa.sync(t)
+	hold, err := a.Admin.HoldFootage(ctx, held.String(), "纪检调查")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Clock.T = a.Clock.T.AddDate(0, 0, 31)
+	if plan, err := a.Admin.RetentionRun(ctx, false); err != nil || !slices.Equal(digests(plan.Free), []evidence.Digest{freed}) {
+		t.Fatalf("run on A: %v %v", digests(plan.Free), err)
+	}
+	sa.sync(t)
+	sb.sync(t)
+	if refused, err := b.Terminal.Store().FeedRefusals(ctx, 10); err != nil || len(refused) != 0 {
+		t.Fatalf("B refused feed items: %+v %v", refused, err)
+	}
+	out, err := exec.Command("sqlite3", filepath.Join(b.Dir, store.DatabaseFile), "SELECT count(*) FROM event_conflicts").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "0" {
+		t.Fatalf("B's conflicts: %s %v", out, err)
+	}
+	holds, err := b.Terminal.Store().Holds(ctx, held)
+	if err != nil || len(holds) != 1 || holds[0].ID != hold || holds[0].ReleasedAt != "" {
+		t.Fatalf("B's holds: %+v %v", holds, err)
+	}
+	want := map[evidence.Digest]string{freed: store.LocationHub, held: store.LocationHub}
+	if got := sb.locations(t); !mapsEqual(got, want) {
+		t.Fatalf("on B: %v, want %v", got, want)
+	}
+	if rep, err := b.Terminal.Store().Check(ctx, trustedKeys(t, b)); err != nil || !rep.OK() {
+		t.Fatalf("check on B: %v %v", err, rep.Problems)
+	}
 }
