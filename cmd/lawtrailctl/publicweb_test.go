@@ -206,7 +206,7 @@ func TestPublicWebAndConsole(t *testing.T) {
 
 	// P4: two penalty cases opened and two fines decided in 2026.
 	annual := desk.open(web + "/annual/2026")
-	if !strings.Contains(annual, agency) {
+	if !strings.Contains(annual, agency) || !strings.Contains(annual, "全年立案 2 件，作出决定 2 件") {
 		t.Fatalf("the annual page:\n%s", annual)
 	}
 	desk.shot("web-annual")
@@ -228,6 +228,17 @@ func TestPublicWebAndConsole(t *testing.T) {
 		t.Fatalf("the index:\n%s", idx)
 	}
 	desk.shot("web-index")
+
+	// curl, as a script would: no public page or download carries the
+	// party's ID-card number, phone or name.
+	for _, path := range []string{"/", "/decisions", "/decisions/" + pub, "/decisions/" + pub + "/proof.json",
+		"/a/" + url.PathEscape(agency), "/annual/2026", "/annual/2026.csv"} {
+		status, body := curlDo(t, web+path)
+		if status != "200" {
+			t.Fatalf("curl %s: %s", path, status)
+		}
+		noPersonalData(t, "curl "+path, body)
+	}
 
 	// The console: anonymous visitors are sent to sign in; a cross-site
 	// post is refused; a supervisor sees the overdue publication and the
