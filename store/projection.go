@@ -15,7 +15,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"footage_holds", "footage_freed", "publications", "review_rounds", "reviews", "case_decisions", "event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
+var projectionTables = []string{"accesses", "footage_holds", "footage_freed", "publications", "review_rounds", "reviews", "case_decisions", "event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it; cfg is the bundled configuration (which
@@ -89,6 +89,9 @@ func applyProjection(ctx context.Context, tx *sql.Tx, cfg *casework.Config, body
 	}
 	if err == nil {
 		err = projectRetention(ctx, tx, body, p, at) // retention.go
+	}
+	if err == nil {
+		err = projectAccess(ctx, tx, body, p, at) // access.go
 	}
 	if err != nil {
 		return fmt.Errorf("project %s#%d (%s): %w", body.Terminal, body.Seq, body.Type, err)

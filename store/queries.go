@@ -78,18 +78,25 @@ func (s *Store) Steps(ctx context.Context, caseID string) ([]StepRow, error) {
 	return out, rows.Err()
 }
 
-// CustodyRow is one event in a blob's custody trail.
+// CustodyRow is one event in a blob's custody trail. An access (a clip
+// played, the file exported) is one of them, with the case it was for and
+// the reason given, if any.
 type CustodyRow struct {
 	Terminal string
 	Seq      uint64
 	Type     string
 	Actor    string
 	Time     string
+	Case     string `json:",omitempty"` // an access: the case named
+	Reason   string `json:",omitempty"` // an access: the reason typed
 }
 
-// Custody lists every event that names the blob, in order.
+// Custody lists every event that names the blob, accesses included, in the
+// order of each terminal's chain.
 func (s *Store) Custody(ctx context.Context, d evidence.Digest) ([]CustodyRow, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT terminal, seq, type, actor, time FROM custody WHERE digest = ? ORDER BY terminal, seq", d.String())
+	rows, err := s.db.QueryContext(ctx, `SELECT c.terminal, c.seq, c.type, c.actor, c.time, coalesce(a.case_id, ''), coalesce(a.reason, '')
+		FROM custody c LEFT JOIN accesses a ON a.terminal = c.terminal AND a.seq = c.seq
+		WHERE c.digest = ? ORDER BY c.terminal, c.seq`, d.String())
 	if err != nil {
 		return nil, fmt.Errorf("custody of %s: %w", d, err)
 	}
@@ -97,7 +104,7 @@ func (s *Store) Custody(ctx context.Context, d evidence.Digest) ([]CustodyRow, e
 	var out []CustodyRow
 	for rows.Next() {
 		var c CustodyRow
-		if err := rows.Scan(&c.Terminal, &c.Seq, &c.Type, &c.Actor, &c.Time); err != nil {
+		if err := rows.Scan(&c.Terminal, &c.Seq, &c.Type, &c.Actor, &c.Time, &c.Case, &c.Reason); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
