@@ -54,8 +54,8 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 			JOIN cases c ON c.id = s.case_id WHERE sf.digest = f.digest), ''),
 		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
 		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
-		EXISTS (SELECT 1 FROM footage_holds h WHERE h.digest = f.digest AND h.released_at = '')
-		FROM footage f ORDER BY f.ingested_seq`, own)
+		EXISTS (SELECT 1 FROM footage_holds h WHERE h.digest = f.digest AND h.released_at = ''), `+heldHere+`
+		FROM footage f ORDER BY f.ingested_seq`, own, own)
 	if err != nil {
 		return fmt.Errorf("list footage: %w", err)
 	}
@@ -68,7 +68,7 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		var where RetentionItem
 		if err := rows.Scan(&digest, &it.Size, &it.OriginalPath, &it.DeviceSerial, &it.Officer, &it.Clerk,
 			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared, &cases,
-			&where.Receipt, &where.Freed, &it.Held); err != nil {
+			&where.Receipt, &where.Freed, &it.Held, &where.Here); err != nil {
 			return fmt.Errorf("list footage: %w", err)
 		}
 		if it.Digest, err = evidence.ParseDigest(digest); err != nil {
@@ -76,9 +76,6 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		}
 		if cases != "" {
 			it.Cases = strings.Split(cases, ",")
-		}
-		if where.Here, err = s.blobs.Has(it.Digest); err != nil {
-			return fmt.Errorf("list footage: %w", err)
 		}
 		it.Location = where.Location()
 		it.State = "signed"

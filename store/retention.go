@@ -62,6 +62,15 @@ func (s txState) OpenCasesLinking(ctx context.Context, d evidence.Digest) ([]str
 	return strings1(ctx, s.tx, openCasesLinking, d.String(), string(casework.PhaseExecution))
 }
 
+// heldHere says, for footage f and this terminal (the parameter), whether
+// the terminal took in its bytes: an event of its own chain names them
+// (docked, fetched, cleared, played, exported — each needs the bytes here —
+// or such an event rebased), other than its freeing. From the record, not
+// the disk, so listing 100,000 files stats none; a file taken in and then
+// freed is told apart by footage_freed.
+const heldHere = `EXISTS (SELECT 1 FROM custody c WHERE c.digest = f.digest AND c.terminal = ?
+	AND c.type != '` + casework.TypeFootageFreed + `')`
+
 // openCasesLinking lists the cases not yet in 送达执行 whose steps link a file.
 const openCasesLinking = `SELECT DISTINCT c.id FROM step_footage sf JOIN steps st ON st.id = sf.step
 	JOIN cases c ON c.id = st.case_id WHERE sf.digest = ? AND c.phase != ? ORDER BY c.id`
@@ -154,7 +163,7 @@ type RetentionItem struct {
 	Size       int64
 	Recorded   time.Time // the recording's start; the docking time when the recorder gave none
 	IngestedAt time.Time
-	Here       bool     // this terminal holds the bytes
+	Here       bool     // this terminal took in the bytes (docked or fetched them)
 	Receipt    bool     // the hub's receipt is kept
 	Freed      bool     // this terminal freed its copy
 	Holds      []string // holds in force
@@ -172,8 +181,8 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.start_time, f.ingested_at,
 		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
 		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
-		EXISTS (SELECT 1 FROM step_footage sf WHERE sf.digest = f.digest)
-		FROM footage f ORDER BY f.ingested_at, f.digest`, own)
+		EXISTS (SELECT 1 FROM step_footage sf WHERE sf.digest = f.digest), `+heldHere+`
+		FROM footage f ORDER BY f.ingested_at, f.digest`, own, own)
 	if err != nil {
 		return nil, fmt.Errorf("retention: list footage: %w", err)
 	}
@@ -181,7 +190,7 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 	for rows.Next() {
 		var it RetentionItem
 		var digest, start, ingested string
-		if err := rows.Scan(&digest, &it.Size, &start, &ingested, &it.Receipt, &it.Freed, &it.Linked); err != nil {
+		if err := rows.Scan(&digest, &it.Size, &start, &ingested, &it.Receipt, &it.Freed, &it.Linked, &it.Here); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("retention: list footage: %w", err)
 		}
@@ -209,9 +218,6 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 
 func (s *Store) fillRetention(ctx context.Context, it *RetentionItem) error {
 	var err error
-	if it.Here, err = s.blobs.Has(it.Digest); err != nil {
-		return err
-	}
 	d := it.Digest.String()
 	if it.Holds, err = strings1(ctx, s.db, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d); err != nil {
 		return fmt.Errorf("retention %s: holds: %w", d, err)
@@ -296,7 +302,11 @@ func (s *Store) RemoveFreed(ctx context.Context, d evidence.Digest) error {
 // remove deletes a blob's file and syncs its folder.
 func (s *BlobStore) remove(d evidence.Digest) error {
 	p := s.Path(d)
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err := os.Remove(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove blob %s: %w", d, err)
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
