@@ -121,3 +121,42 @@ func footageVerify(ctx context.Context, st *store.Store, args []string, e env) e
 	}
 	return nil
 }
+
+func cmdFootageCustody() *command {
+	c := newCommand("footage custody", "DIGEST [--json]",
+		"a footage file's custody trail in each terminal's chain order: docked, linked, fetched, played, exported, with the case and reason of each access", 1)
+	asJSON := c.flags.Bool("json", false, "one JSON object per event per line")
+	c.run = func(ctx context.Context, x *call, args []string) error {
+		d, err := evidence.ParseDigest(args[0])
+		if err != nil {
+			return usagef("DIGEST %q: %v", args[0], err)
+		}
+		t, err := x.open(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := t.Store().FootageOrigin(ctx, d); err != nil {
+			return err
+		}
+		trail, err := t.Store().Custody(ctx, d)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(x.e.stdout)
+			for _, c := range trail {
+				if err := enc.Encode(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(x.e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TERMINAL\tSEQ\tTIME\tTYPE\tOFFICER\tCASE\tREASON")
+		for _, c := range trail {
+			tprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Terminal, c.Seq, c.Time, c.Type, dash(c.Actor), dash(c.Case), dash(c.Reason))
+		}
+		return tw.Flush()
+	}
+	return c
+}

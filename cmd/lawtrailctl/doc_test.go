@@ -67,11 +67,16 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 		t.Fatalf("show: %s", r.stdout)
 	}
 	pdf := filepath.Join(t.TempDir(), "doc.pdf")
-	if r := ctl(t, nil, "--data", dir, "doc", "pdf", doc, "--out", pdf, "--version", "1"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "doc", "pdf", doc, "--out", pdf, "--version", "1"); r.code != 0 {
 		t.Fatalf("doc pdf: %s %s", r.stdout, r.stderr)
 	}
 	if b, _ := os.ReadFile(pdf); !strings.HasPrefix(string(b), "%PDF") {
 		t.Fatal("doc pdf wrote no PDF")
+	}
+	// Making the PDF is an access on the record (R6).
+	if r := ctl(t, nil, "--data", dir, "access", "list", "--json"); !strings.Contains(r.stdout, `"type":"access.document_viewed"`) ||
+		!strings.Contains(r.stdout, `"doc":"`+doc+`","version":1`) || !strings.Contains(r.stdout, `"how":"pdf"`) {
+		t.Fatalf("access list after doc pdf: %s", r.stdout)
 	}
 	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %s", r.stdout)
