@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -266,6 +265,11 @@ func (c *Cases) drawTimeline(u *UI) {
 					c.act(u, func() error { return u.sess.MarkTextOnly(u.ctx, step, reason.Text) }, func() { c.Open(u, row) })
 				}), reason))
 			}
+			for _, d := range st.Footage {
+				d := d
+				c.Timeline.Add(container.NewHBox(widget.NewLabel("        "+lang.X("cases.footage", "", map[string]any{"Digest": d.String()[:12]})),
+					widget.NewButton(lang.L("cases.play"), func() { u.playFootage(u.sess, d, c.Status.SetText, nil) })))
+			}
 			for _, s := range c.Suggestions[st.ID] {
 				s, step := s, st.ID
 				label := lang.X("cases.suggest", "suggested", map[string]any{"Digest": s.Digest.String()[:12],
@@ -459,17 +463,11 @@ func (c *Cases) drawDocuments(u *UI) {
 	}
 }
 
-// openPDF renders a document's latest version and hands it to the system
-// viewer.
+// openPDF shows a document's latest version through the access action
+// (playback.go): recorded as viewed, then a short-lived copy handed to the
+// system viewer.
 func (c *Cases) openPDF(u *UI, doc string) {
-	background(func() (string, error) { return writeDocumentPDF(u, doc, 0) }, func(path string, err error) {
-		if err != nil {
-			c.Status.SetText(errText(err))
-			return
-		}
-		c.LastPDF = path
-		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-	})
+	u.showDocument(u.sess, doc, 0, c.Status.SetText, func(path string) { c.LastPDF = path })
 }
 
 // askExport asks where to write the case file of the case open (a .zip

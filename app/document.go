@@ -3,10 +3,6 @@ package app
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -446,27 +442,23 @@ func (ed *DocumentEditor) RenderPDF(u *UI) (string, error) {
 	return writeDocumentPDF(u, ed.DocID, 0)
 }
 
-// writeDocumentPDF renders a finalized version of doc (0: the latest) as
-// the case file carries it, into a file for the system viewer.
+// writeDocumentPDF shows a finalized version of doc (0: the latest) as the
+// case file carries it, through the access action (recorded as viewed by
+// the officer, who writes it: on the case), in a short-lived copy for the
+// system viewer.
 func writeDocumentPDF(u *UI, doc string, version int) (string, error) {
-	pdf, v, err := u.term.DocumentPDF(u.ctx, doc, version)
+	c, err := u.sess.ShowDocument(u.ctx, doc, version, "")
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(os.TempDir(), fmt.Sprintf("%s-v%d.pdf", doc, v))
-	if err := os.WriteFile(out, pdf, 0o600); err != nil {
-		return "", fmt.Errorf("write the PDF of %s: %w", doc, err)
-	}
-	return out, nil
+	u.viewed.add(c)
+	return c.Path, nil
 }
 
 func (ed *DocumentEditor) openPDF(u *UI) {
-	background(func() (string, error) { return ed.RenderPDF(u) }, func(path string, err error) {
-		if err != nil {
-			ed.Status.SetText(errText(err))
-			return
-		}
-		ed.LastPDF = path
-		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-	})
+	if ed.DocID == "" || ed.Finalized == 0 {
+		ed.Status.SetText(lang.L("doc.notfinal"))
+		return
+	}
+	u.showDocument(u.sess, ed.DocID, 0, ed.Status.SetText, func(path string) { ed.LastPDF = path })
 }

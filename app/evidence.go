@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -12,7 +11,6 @@ import (
 
 	"lawtrail/evidence"
 	"lawtrail/store"
-	"lawtrail/terminal"
 )
 
 // Evidence lists every footage file — a virtualized list, smooth with
@@ -28,6 +26,8 @@ type Evidence struct {
 	current *store.FootageItem
 	// Holding says where the file lives and holds or releases it (evidencehold.go).
 	Holding *EvidenceHold
+	// LastPlayed is the short-lived copy last handed to the player.
+	LastPlayed string
 	// OnLoaded is called (on the UI goroutine) after each Reload.
 	OnLoaded func()
 	view     fyne.CanvasObject
@@ -69,28 +69,18 @@ func NewEvidence(u *UI) *Evidence {
 // View returns the screen.
 func (e *Evidence) View() fyne.CanvasObject { return e.view }
 
-// open hands a clip to the system's player. A clip docked on another
-// terminal of the agency (its custody came by the feed, its bytes did not)
-// is first fetched from the hub, verified and recorded as fetched by the
-// officer logged in.
+// open plays a clip through the access action (playback.go): fetched from
+// the hub first when another terminal docked it, a reason asked when the
+// officer is not on its case, recorded as played, then a short-lived copy
+// handed to the system's player. The detail shows the trail again after.
 func (e *Evidence) open(u *UI, d evidence.Digest) {
-	path := u.st().Blobs().Path(d)
-	if has, err := u.st().Blobs().Has(d); err == nil && has {
-		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-		return
-	}
-	e.Open.Disable()
-	e.Detail.SetText(lang.L("evidence.fetching"))
-	background(func() (terminal.FetchedFootage, error) { return u.sess.FetchFootage(u.ctx, d.String()) },
-		func(_ terminal.FetchedFootage, err error) {
-			e.Open.Enable()
-			if err != nil {
-				e.Detail.SetText(errText(err))
-				return
-			}
-			e.Detail.SetText(lang.L("evidence.fetched"))
-			u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-		})
+	it := e.current
+	u.playFootage(u.sess, d, e.Detail.SetText, func(path string) {
+		e.LastPlayed = path
+		if it != nil && it.Digest == d {
+			e.showDetail(u, *it)
+		}
+	})
 }
 
 func rowText(it store.FootageItem) string {
@@ -185,7 +175,7 @@ func (e *Evidence) showDetail(u *UI, it store.FootageItem) {
 		}
 		fmt.Fprintf(&b, "%s: %s\n\n%s\n", lang.L("evidence.sync"), sync, lang.L("evidence.custody"))
 		for _, c := range trail {
-			fmt.Fprintf(&b, "#%d  %s  %s  %s\n", c.Seq, c.Time[:min(19, len(c.Time))], c.Type, c.Actor)
+			fmt.Fprintf(&b, "#%d  %s  %s  %s%s\n", c.Seq, c.Time[:min(19, len(c.Time))], custodyLabel(c.Type), c.Actor, accessNote(c))
 		}
 		return b.String(), nil
 	}, func(text string, err error) {
@@ -194,4 +184,25 @@ func (e *Evidence) showDetail(u *UI, it store.FootageItem) {
 		}
 		e.Detail.SetText(text)
 	})
+}
+
+// custodyLabel names a custody event in the officer's words where it is an
+// access (R6), else by its type.
+func custodyLabel(typ string) string {
+	if strings.HasPrefix(typ, "access.") {
+		return lang.L("custody." + typ)
+	}
+	return typ
+}
+
+// accessNote is an access's case and reason, if any, for the trail.
+func accessNote(c store.CustodyRow) string {
+	var b strings.Builder
+	if c.Case != "" {
+		b.WriteString("  " + lang.X("custody.case", "", map[string]any{"Case": c.Case}))
+	}
+	if c.Reason != "" {
+		b.WriteString("  " + lang.X("custody.reason", "", map[string]any{"Reason": c.Reason}))
+	}
+	return b.String()
 }

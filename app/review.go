@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -730,35 +729,16 @@ func splitNames(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、，,;； \t\n", r) })
 }
 
-// openPDF renders a document's version and hands it to the system viewer.
+// openPDF shows a document's version through the access action
+// (playback.go): recorded as viewed, then a short-lived copy handed to the
+// system viewer.
 func (rd *ReviewDesk) openPDF(u *UI, doc string, version int) {
-	background(func() (string, error) { return writeDocumentPDF(u, doc, version) }, func(path string, err error) {
-		if err != nil {
-			rd.Status.SetText(errText(err))
-			return
-		}
-		rd.LastPDF = path
-		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-	})
+	u.showDocument(rd.sess, doc, version, rd.Status.SetText, func(path string) { rd.LastPDF = path })
 }
 
-// openFootage hands a clip to the system's player, fetching it from the
-// hub first (verified, and recorded as the officer's fetch) when another
-// terminal docked it.
+// openFootage plays a clip through the access action (playback.go),
+// fetching it from the hub first (verified, and recorded as the officer's
+// fetch) when another terminal docked it.
 func (rd *ReviewDesk) openFootage(u *UI, d evidence.Digest) {
-	path := u.st().Blobs().Path(d)
-	if has, err := u.st().Blobs().Has(d); err == nil && has {
-		u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-		return
-	}
-	rd.Status.SetText(lang.L("evidence.fetching"))
-	background(func() (terminal.FetchedFootage, error) { return rd.sess.FetchFootage(u.ctx, d.String()) },
-		func(_ terminal.FetchedFootage, err error) {
-			if err != nil {
-				rd.Status.SetText(errText(err))
-				return
-			}
-			rd.Status.SetText(lang.L("evidence.fetched"))
-			u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
-		})
+	u.playFootage(rd.sess, d, rd.Status.SetText, nil)
 }

@@ -41,6 +41,9 @@ type UI struct {
 	Bus      RecorderBus
 	busErr   error // why there is no USB bus
 	stopMain context.CancelFunc
+	// viewed are the short-lived copies handed to players and viewers
+	// (playback.go), removed at logout and exit at the latest.
+	viewed localCopies
 	// screens, kept for tests
 	firstRun *FirstRun
 	unlock   *Unlock
@@ -83,6 +86,7 @@ func (u *UI) showUnlock() {
 
 func (u *UI) showLogin() {
 	u.sess = nil
+	u.viewed.closeAll()
 	if u.stopMain != nil {
 		u.stopMain() // the officer leaves: stop docking in their name
 		u.stopMain = nil
@@ -162,6 +166,7 @@ func (u *UI) st() *store.Store { return u.term.Store() }
 
 // Close releases the data folder.
 func (u *UI) Close() {
+	u.viewed.closeAll()
 	if u.term != nil {
 		u.term.Close()
 	}
