@@ -1,6 +1,8 @@
 package casework
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,114 @@ func FuzzParseRetention(f *testing.F) {
 			t.Fatalf("accepted %+v", p)
 		}
 	})
+}
+
+// retentionState is memState with footage, holds, freed copies, the cases
+// linking each file and (when receipts is set) the hub's receipts.
+type retentionState struct {
+	*memState
+	footage  map[evidence.Digest]bool
+	holds    map[string]HoldRecord
+	freed    map[evidence.Digest]bool
+	open     map[evidence.Digest][]string
+	receipts map[evidence.Digest]bool
+}
+
+func (s *retentionState) FootageExists(_ context.Context, d string) (bool, error) {
+	for k := range s.footage {
+		if k.String() == d {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+func (s *retentionState) Hold(_ context.Context, id string) (HoldRecord, bool, error) {
+	h, ok := s.holds[id]
+	return h, ok, nil
+}
+func (s *retentionState) HoldsInForce(_ context.Context, d evidence.Digest) ([]string, error) {
+	var out []string
+	for id, h := range s.holds {
+		if h.Digest == d && !h.Released {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+func (s *retentionState) OpenCasesLinking(_ context.Context, d evidence.Digest) ([]string, error) {
+	return s.open[d], nil
+}
+func (s *retentionState) FreedHere(_ context.Context, d evidence.Digest) (bool, error) {
+	return s.freed[d], nil
+}
+
+// withReceipts is the state of an append: it also answers for receipts.
+type withReceipts struct{ *retentionState }
+
+func (s withReceipts) HubReceipt(_ context.Context, d evidence.Digest) (bool, error) {
+	return s.receipts[d], nil
+}
+
+// R6 retention rules: a hold and its release are an admin's or head's own
+// act (co-signed), on footage the record knows, naming a hold that exists,
+// is in force and is on that file; freeing refuses held footage, footage
+// an open case links, footage freed already, and — where receipts are
+// known, at append — footage the hub holds no receipt for.
+func TestRetentionRules(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, Shanghai)
+	clip, linked, held, late, gone, unknown := evidence.Sum([]byte("clip")), evidence.Sum([]byte("linked")), evidence.Sum([]byte("held")),
+		evidence.Sum([]byte("late")), evidence.Sum([]byte("gone")), evidence.Sum([]byte("unknown"))
+	st := &retentionState{
+		memState: &memState{officers: map[string]Officer{
+			"o1": {ID: "o1", Name: "张三", Agency: "a", Roles: []Role{RoleAdmin}},
+			"o2": {ID: "o2", Name: "李四", Agency: "a", Roles: []Role{RoleOfficer}, CredentialNo: "2"},
+			"o3": {ID: "o3", Name: "王五", Agency: "a", Roles: []Role{RoleHead}},
+			"o4": {ID: "o4", Name: "赵六", Agency: "a", Roles: []Role{RoleClerk}},
+		}},
+		footage:  map[evidence.Digest]bool{clip: true, linked: true, held: true, late: true, gone: true},
+		holds:    map[string]HoldRecord{"h-1": {ID: "h-1", Digest: held}, "h-2": {ID: "h-2", Digest: clip, Released: true}},
+		freed:    map[evidence.Digest]bool{gone: true},
+		open:     map[evidence.Digest][]string{linked: {"c-1"}},
+		receipts: map[evidence.Digest]bool{clip: true, linked: true, held: true, gone: true},
+	}
+	act := func(actor string, p Payload, cosigners ...string) Act {
+		return Act{Actor: actor, At: now, CoSigners: cosigners, Payload: p}
+	}
+	freed := func(d evidence.Digest) *FootageFreed { return &FootageFreed{Digest: d, Cause: FreeAfterPeriod} }
+	cases := []struct {
+		name string
+		st   State
+		a    Act
+		want error // nil: allowed
+	}{
+		{"admin holds", st, act("o1", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}, "o1"), nil},
+		{"head holds", st, act("o3", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}, "o3"), nil},
+		{"officer holds", st, act("o2", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}, "o2"), ErrRole},
+		{"hold not co-signed", st, act("o1", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}), ErrNotCoSigned},
+		{"hold on unknown footage", st, act("o1", &FootageHeld{Hold: "h-3", Digest: unknown, Reason: "保全"}, "o1"), ErrRule},
+		{"hold id reused", st, act("o1", &FootageHeld{Hold: "h-2", Digest: clip, Reason: "保全"}, "o1"), ErrRule},
+		{"release", st, act("o3", &FootageReleased{Hold: "h-1", Digest: held, Reason: "结案"}, "o3"), nil},
+		{"release by a clerk", st, act("o4", &FootageReleased{Hold: "h-1", Digest: held, Reason: "结案"}, "o4"), ErrRole},
+		{"release not co-signed", st, act("o3", &FootageReleased{Hold: "h-1", Digest: held, Reason: "结案"}), ErrNotCoSigned},
+		{"release of no hold", st, act("o3", &FootageReleased{Hold: "h-9", Digest: held, Reason: "结案"}, "o3"), ErrRule},
+		{"release twice", st, act("o3", &FootageReleased{Hold: "h-2", Digest: clip, Reason: "结案"}, "o3"), ErrRule},
+		{"release on another file", st, act("o3", &FootageReleased{Hold: "h-1", Digest: clip, Reason: "结案"}, "o3"), ErrRule},
+		{"free", withReceipts{st}, act("o4", freed(clip)), nil},
+		{"free held", withReceipts{st}, act("o4", freed(held)), ErrHeld},
+		{"free linked to an open case", withReceipts{st}, act("o4", freed(linked)), ErrRule},
+		{"free twice", withReceipts{st}, act("o4", freed(gone)), ErrRule},
+		{"free unknown footage", withReceipts{st}, act("o4", freed(unknown)), ErrRule},
+		{"free without a receipt", withReceipts{st}, act("o4", freed(late)), ErrRule},
+		{"replayed elsewhere, receipts not known", st, act("o4", freed(late)), nil},
+	}
+	for _, c := range cases {
+		err := CheckRules(ctx, c.st, c.a)
+		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if err := CheckRules(ctx, st.memState, act("o1", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}, "o1")); !errors.Is(err, ErrRule) {
+		t.Errorf("a record that cannot judge retention: %v", err)
+	}
 }
