@@ -15,8 +15,10 @@ import (
 	"lawtrail/device"
 	"lawtrail/device/msc"
 	"lawtrail/evidence"
+	"lawtrail/hub/hubtest"
 	"lawtrail/ingest"
 	"lawtrail/store"
+	"lawtrail/sync/client"
 	"lawtrail/terminal"
 	"lawtrail/terminal/terminaltest"
 )
@@ -311,5 +313,74 @@ func TestAccessRefusesBadInput(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(exists); string(b) != "clip" {
 		t.Fatalf("forced export: %q", b)
+	}
+}
+
+// Accesses travel: a clip docked and played on terminal A, fetched and
+// played with a reason on terminal B by a supervisor, are on both records'
+// access lists after syncing through a real hub; every check passes.
+func TestAccessesTravelThroughTheHub(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("TMPDIR", t.TempDir())
+	h := hubtest.Start(t)
+	a := terminaltest.NewIn(t, filepath.Join(t.TempDir(), "a"), "采集站-A")
+	b := terminaltest.NewIn(t, filepath.Join(t.TempDir(), "b"), "采集站-B")
+	for _, f := range []*terminaltest.Fixture{a, b} {
+		if _, err := client.Join(ctx, f.Terminal.Store(), f.Desk.Key(), h.Code(t, terminaltest.Agency), f.Desk.Info.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncOnce := func(f *terminaltest.Fixture) {
+		t.Helper()
+		c, err := client.New(ctx, f.Terminal.Store(), f.Desk.Key(), client.Options{Timeout: 20 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep, err := c.Once(ctx); err != nil || len(rep.Errors) > 0 {
+			t.Fatalf("sync: %v %v", err, rep.Errors)
+		}
+	}
+	d := dockClip(t, a.Admin, "clip docked on A")
+	c, err := a.Admin.PlayFootage(ctx, d.String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	syncOnce(a)
+	b.Enroll(t, "o-009", "孙九", "", "975319", casework.RoleSupervisor)
+	sup := b.Login(t, "o-009", "975319")
+	syncOnce(b)
+	if _, err := sup.FetchFootage(ctx, d.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.PlayFootage(ctx, d.String(), ""); !errors.Is(err, casework.ErrReasonRequired) {
+		t.Fatalf("B's supervisor played A's clip without a reason: %v", err)
+	}
+	c, err = sup.PlayFootage(ctx, d.String(), "督查抽查")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	syncOnce(b)
+	syncOnce(a)
+	for _, f := range []*terminaltest.Fixture{a, b} {
+		acc, err := f.Terminal.Store().Accesses(ctx, store.AccessFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, x := range acc {
+			got = append(got, x.Type+" "+x.Officer+" "+x.Reason)
+		}
+		want := "access.footage_played o-001 |footage.fetched o-009 |access.footage_played o-009 督查抽查"
+		if strings.Join(got, "|") != want {
+			t.Fatalf("accesses on %s: %q", f.Desk.Info.Name, got)
+		}
+		if rep, err := f.Terminal.Store().Check(ctx, mustTrusted(t, f)); err != nil || !rep.OK() {
+			t.Fatalf("check on %s: %v %v", f.Desk.Info.Name, rep.Problems, err)
+		}
+	}
+	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("hub check: %v %v", rep.Problems, err)
 	}
 }
