@@ -34,6 +34,11 @@ func projectRetention(ctx context.Context, tx *sql.Tx, body evidence.Body, p cas
 		_, err := tx.ExecContext(ctx, `INSERT INTO footage_freed (digest, terminal, seq, cause, freed_by, freed_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, p.Digest.String(), body.Terminal, body.Seq, string(p.Cause), body.Actor, at)
 		return err
+	case *casework.FootageFetched:
+		// Fetched back from the hub after it was freed: here again, so the
+		// next open must not remove it; a later run may free it again.
+		_, err := tx.ExecContext(ctx, "DELETE FROM footage_freed WHERE digest = ? AND terminal = ?", p.Digest.String(), body.Terminal)
+		return err
 	}
 	return nil
 }

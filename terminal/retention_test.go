@@ -194,6 +194,19 @@ func TestRetentionRunFreesReceiptedKeepsLinkedAndHeld(t *testing.T) {
 	if has, _ := f.Terminal.Store().Blobs().Has(unreceipted); !has {
 		t.Fatal("a file the hub holds no receipt for was freed")
 	}
+
+	// Fetched back from the hub (to play it, or export the case file with
+	// its footage), a freed file is here again and stays after a restart.
+	if _, err := f.Admin.FetchFootage(ctx, old.String()); err != nil {
+		t.Fatal(err)
+	}
+	f.Reopen(t)
+	if has, _ := f.Terminal.Store().Blobs().Has(old); !has || s.locations(t)[old] != store.LocationBoth {
+		t.Fatalf("fetched back: here %v, lives %q", has, s.locations(t)[old])
+	}
+	if rep, err := f.Terminal.Store().Check(ctx, trustedKeys(t, f)); err != nil || !rep.OK() {
+		t.Fatalf("check after fetching back: %v %v", err, rep.Problems)
+	}
 }
 
 // Freeing straight through the store, bypassing the run: refused without
