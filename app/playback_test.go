@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -40,6 +42,15 @@ func TestUIPlayingIsAnAccess(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	f := terminaltest.NewIn(t, dir, "采集站-1")
 	d := dockOne(t, f.Admin, "执法记录仪视频 "+strings.Repeat("v", 50_000))
+	caseID := f.OpenCase(t, f.Admin, "示市监罚〔2026〕9号", "无照经营")
+	step, err := f.Admin.RecordStep(ctx, terminal.NewStep{Case: caseID, Kind: casework.StepOnSiteInspection,
+		Start: f.Clock.T, End: f.Clock.T.Add(time.Hour), Officers: []string{terminaltest.AdminID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Admin.LinkFootage(ctx, step.Step, d); err != nil {
+		t.Fatal(err)
+	}
 	f.Enroll(t, "o-009", "孙九", "", "975319", casework.RoleSupervisor)
 	f.Terminal.Close()
 
@@ -85,13 +96,28 @@ func TestUIPlayingIsAnAccess(t *testing.T) {
 		t.Fatalf("the copy is not the clip: %v", err)
 	}
 	trail, err := u.st().Custody(ctx, d)
-	if err != nil || len(trail) != 2 || trail[1].Type != casework.TypeFootagePlayed || trail[1].Actor != "o-009" || trail[1].Reason != "执法监督抽查" {
+	if err != nil || len(trail) != 2 || trail[1].Type != casework.TypeFootagePlayed || trail[1].Actor != "o-009" ||
+		trail[1].Reason != "执法监督抽查" || trail[1].Case != caseID {
 		t.Fatalf("custody: %+v %v", trail, err)
 	}
 	eventually(t, "the play in the trail on screen", func() bool {
 		return strings.Contains(e.Detail.Text, lang.L("custody.access.footage_played")) && strings.Contains(e.Detail.Text, "执法监督抽查")
 	})
 	played := e.LastPlayed
+
+	// The case view plays its linked clip the same way: asked, recorded.
+	c := u.main.Cases
+	fyne.DoAndWait(func() { u.main.Tabs.Select(tabNamed(u.main, lang.L("tab.cases"))) })
+	eventually(t, "the case listed", func() bool { return c.List.Length() == 1 })
+	fyne.DoAndWait(func() { c.List.Select(0) })
+	eventually(t, "the clip's play button", func() bool { return findButton(c.Timeline, lang.L("cases.play")) != nil })
+	test.Tap(findButton(c.Timeline, lang.L("cases.play")))
+	test.Type(reasonDialog(t, u), "信访核查")
+	test.Tap(findButton(u.win.Canvas().Overlays().Top(), lang.L("present.confirm")))
+	eventually(t, "the play from the case view on the record", func() bool {
+		acc, _ := u.st().Accesses(ctx, store.AccessFilter{Officer: "o-009"})
+		return len(acc) == 2 && acc[1].Reason == "信访核查" && acc[1].Case == caseID
+	})
 
 	// The clerk who docked it: no dialog. Logging out removed the copy.
 	loginAs(t, u, terminaltest.AdminName, terminaltest.AdminPIN)
