@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"lawtrail/terminal"
 )
 
 type footageShown struct {
@@ -150,6 +152,13 @@ func TestRetentionAndHoldCLI(t *testing.T) {
 		t.Fatalf("footage list:\n%s", out)
 	}
 	mustAgencyCtl(t, asZhang, "--data", dir, "check")
+	var again terminal.RetentionPlan
+	if err := json.Unmarshal([]byte(mustAgencyCtl(t, asZhang, "--data", dir, "retention", "run", "--dry-run", "--json")), &again); err != nil {
+		t.Fatal(err)
+	}
+	if !again.DryRun || len(again.Free) != 0 || len(again.Kept) != 2 || !again.LowSpace || again.Policy.Terminal.MinFreeMiB != 1<<30 {
+		t.Fatalf("a second dry run: %+v", again)
+	}
 
 	if out, err := exec.Command("sqlite3", filepath.Join(dir, "lawtrail.db"), "DELETE FROM sync_receipts WHERE digest = '"+free+"'").CombinedOutput(); err != nil {
 		t.Fatalf("sqlite3: %v %s", err, out)
