@@ -77,7 +77,7 @@ func (s *Session) PublishConfig(ctx context.Context, f ConfigFile) (casework.Con
 // KindOf tells a configuration file's kind from its shape: a template or a
 // list of templates, an AV matters list ("mandatory"), a holiday patch
 // ("days"), recorder profiles ("profiles"), the list of major decisions
-// ("criteria").
+// ("criteria"), the retention policy ("unlinked_footage_months").
 func KindOf(content []byte) (casework.ConfigKind, error) {
 	trimmed := bytes.TrimSpace(content)
 	if len(trimmed) > 0 && trimmed[0] == '[' {
@@ -98,6 +98,8 @@ func KindOf(content []byte) (casework.ConfigKind, error) {
 		return casework.ConfigRecorderProfiles, nil
 	case keys["criteria"] != nil:
 		return casework.ConfigMajorList, nil
+	case keys["unlinked_footage_months"] != nil:
+		return casework.ConfigRetention, nil
 	}
 	return "", fmt.Errorf("%w: %w (give the kind: one of %v)", ErrBadInput, ErrConfigKind, casework.ConfigKinds)
 }

@@ -18,10 +18,11 @@ func cmdConfigPublish() *command {
 replacing the one with its id; a JSON list of templates replaces them all),
 av_matters (the AV matters list), holidays (a holiday patch:
 {"version":1,"days":[{"date":"YYYY-MM-DD","name":"…","off":true|false}]}),
-recorder_profiles (recorder file-name profiles). The kind is told from the
+recorder_profiles (recorder file-name profiles), major_list (the list of major
+decisions), retention (how long footage and case files are kept). The kind is told from the
 file when --kind is not given. The file is checked by its kind's parser; a
 template that changes one in force needs a higher template version.`
-	kind := c.flags.String("kind", "", "templates, av_matters, holidays or recorder_profiles (default: told from the file)")
+	kind := c.flags.String("kind", "", "templates, av_matters, holidays, recorder_profiles, major_list or retention (default: told from the file)")
 	note := c.flags.String("note", "", "why this version (shown by config show)")
 	c.run = func(ctx context.Context, x *call, args []string) error {
 		content, err := readCapped(args[0], "config publish", casework.MaxConfigContent)

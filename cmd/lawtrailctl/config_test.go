@@ -90,3 +90,15 @@ func TestFootageFetchArguments(t *testing.T) {
 		t.Fatalf("no digest: %d %s", r.code, r.stderr)
 	}
 }
+
+// A retention policy is told from its content like the other kinds: an
+// admin publishes one without --kind.
+func TestConfigPublishRetentionKindFromFile(t *testing.T) {
+	dir := initTerminal(t)
+	file := filepath.Join(t.TempDir(), "retention.json")
+	os.WriteFile(file, []byte(`{"version": 1, "name": "保存期限", "unlinked_footage_months": 12,
+ "linked_footage": "with_case_record", "case_files": "with_case_record", "terminal": {"free_after_days": 60, "min_free_mib": 1024}}`), 0o600)
+	if r := ctl(t, pass, "--data", dir, "config", "publish", file); r.code != 0 || !strings.Contains(r.stdout, "published retention version 1") {
+		t.Fatalf("config publish of a retention policy: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
