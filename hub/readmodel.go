@@ -17,10 +17,10 @@ import (
 	"lawtrail/evidence"
 )
 
-// The read model (migrations 0007, 0008): agencies, officers and
+// The read model (migrations 0007, 0008, 0010): agencies, officers and
 // terminals, and the agencies' cases — phases, steps and their footage,
-// decision documents, reviews, publications — and the configuration each
-// agency published, as the accepted events describe them, kept per hub
+// decision documents, reviews, publications —, the configuration each
+// agency published, and every access to the record (rm_accesses), as the accepted events describe them, kept per hub
 // agency (terminals.agency) and applied in log order — in the transaction
 // that accepts each event, or all at once by Rebuild. The web's pages read
 // it; they never read events (a case's timeline in the console reads the
@@ -36,7 +36,8 @@ var readModelTypes = []string{casework.TypeTerminalInitialized, casework.TypeAge
 	casework.TypeDocDrafted, casework.TypeDocFinalized, casework.TypeConfigPublished,
 	casework.TypeReviewSubmitted, casework.TypeReviewAssigned, casework.TypeReviewExtended, casework.TypeReviewOpinion,
 	casework.TypeReviewDisputed, casework.TypeReviewResolved,
-	casework.TypePublicityPublished, casework.TypePublicityWithdrawn}
+	casework.TypePublicityPublished, casework.TypePublicityWithdrawn,
+	casework.TypeFootagePlayed, casework.TypeFootageExported, casework.TypeDocumentViewed, casework.TypeFootageFetched}
 
 // loggedEvent is an accepted event as the read model applies it: whose
 // agency, its body, its digest (the hash of the body) and its leaf.
@@ -63,13 +64,13 @@ func applyReadModel(ctx context.Context, tx *sql.Tx, e loggedEvent) error {
 	if !ok {
 		return nil // a re-based event kept without effect
 	}
-	at := e.body.Time // the act's time: the original's for a re-based act
+	at, actor := e.body.Time, e.body.Actor // the act's time and actor: the original's for a re-based act
 	if original != nil {
-		at = original.Time
+		at, actor = original.Time, original.Actor
 	}
 	handled, err := applyOrganisation(ctx, tx, e.hubAgency, inner)
 	if !handled && err == nil {
-		err = applyCasework(ctx, tx, e, inner, at)
+		err = applyCasework(ctx, tx, e, inner, at, actor)
 	}
 	if err != nil {
 		return fmt.Errorf("read model: event %s#%d (%s): %w", e.body.Terminal, e.body.Seq, e.body.Type, err)
@@ -121,11 +122,14 @@ func parseRMTime(s string) time.Time {
 	return t
 }
 
-// applyCasework applies the events of cases and of the agency's
-// configuration, and files each under its case for the timeline.
-func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+// applyCasework applies the events of cases, of the agency's
+// configuration and the accesses (actor's), and files each under its case
+// for the timeline.
+func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
 	var err error
 	switch v := p.(type) {
+	case *casework.FootagePlayed, *casework.FootageExported, *casework.DocumentViewed, *casework.CaseExported, *casework.FootageFetched:
+		err = applyAccess(ctx, tx, e, v, at, actor)
 	case *casework.CaseOpened, *casework.CasePhaseAdvanced, *casework.DecisionProposed:
 		err = applyCase(ctx, tx, e, v, at)
 	case *casework.StepRecorded, *casework.StepTextOnly, *casework.StepFootageLinked, *casework.FootageIngested:
@@ -227,6 +231,40 @@ func applyDecisionDocument(ctx context.Context, tx *sql.Tx, e loggedEvent, v *ca
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE rm_cases SET decision = ? WHERE hub_agency = ? AND case_id = ?", string(d.Canonical()), hubAgency, v.Case)
+	return err
+}
+
+// accessRow is one row of rm_accesses but its agency, leaf, officer, type,
+// time and terminal: what was accessed, for which case, and why.
+type accessRow struct {
+	digest, doc, how, caseID, reason string
+	version                          int
+}
+
+// applyAccess keeps an access to the record (调阅监督): a clip played or
+// exported, a document version shown or made a PDF, a case file exported,
+// footage fetched from the hub — by whom, of what, for which case, why.
+// One insert, no lookup: accepting an event stays cheap.
+func applyAccess(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
+	var a accessRow
+	switch v := p.(type) {
+	case *casework.FootagePlayed:
+		a = accessRow{digest: v.Digest.String(), caseID: v.Case, reason: v.Reason}
+	case *casework.FootageExported:
+		a = accessRow{digest: v.Digest.String(), caseID: v.Case, reason: v.Reason}
+	case *casework.DocumentViewed:
+		a = accessRow{doc: v.Doc, version: v.Version, how: string(v.How), caseID: v.Case, reason: v.Reason}
+	case *casework.CaseExported:
+		a = accessRow{digest: v.Sums.String(), caseID: v.Case}
+		if v.WithFootage {
+			a.how = "with_footage"
+		}
+	case *casework.FootageFetched:
+		a = accessRow{digest: v.Digest.String()}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO rm_accesses (hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id,
+		reason, at, terminal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, e.logIndex, actor,
+		p.EventType(), a.digest, a.doc, a.version, a.how, a.caseID, a.reason, rmTimeOf(at), e.body.Terminal)
 	return err
 }
 
@@ -486,6 +524,12 @@ func fileUnderCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Pa
 		caseID = v.Case
 	case *casework.PublicityPublished:
 		caseID = v.Case
+	case *casework.FootagePlayed:
+		caseID = v.Case
+	case *casework.FootageExported:
+		caseID = v.Case
+	case *casework.DocumentViewed:
+		caseID = v.Case
 	case *casework.StepTextOnly:
 		lookup, key = caseOfStep, v.Step
 	case *casework.StepFootageLinked:
@@ -583,6 +627,7 @@ type RebuildReport struct {
 	Decisions    int `json:"decisions"` // decision documents
 	Reviews      int `json:"reviews"`   // review rounds
 	Publications int `json:"publications"`
+	Accesses     int `json:"accesses"` // accesses to the record (rm_accesses)
 }
 
 // readModelTables are the read model's tables, emptied by a rebuild. The
@@ -591,7 +636,7 @@ type RebuildReport struct {
 // one after it.
 var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state", "rm_cases", "rm_case_events", "rm_steps",
 	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_withheld_publications",
-	"rm_config"}
+	"rm_config", "rm_accesses"}
 
 // Rebuild empties the read model and applies every stored event to it
 // again, in log order, in one transaction.
@@ -650,7 +695,7 @@ func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, e
 		table string
 	}{{&r.Agencies, "rm_agencies"}, {&r.Officers, "rm_officers"}, {&r.Terminals, "rm_terminals"}, {&r.Cases, "rm_cases"},
 		{&r.Steps, "rm_steps"}, {&r.Footage, "rm_footage"}, {&r.Decisions, "rm_documents"}, {&r.Reviews, "rm_reviews"},
-		{&r.Publications, "rm_publications"}} {
+		{&r.Publications, "rm_publications"}, {&r.Accesses, "rm_accesses"}} {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+c.table).Scan(c.n); err != nil {
 			return r, fmt.Errorf("rebuild: count %s: %w", c.table, err)
 		}
@@ -731,6 +776,8 @@ var readModelQueries = map[string]string{
 	"withheld publication": `SELECT hub_agency, publication, case_id, doc, terminal, published_at, reason, event_digest, log_index,
 		withdrawn_code, withdrawn_at FROM rm_withheld_publications`,
 	"config": "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
+	"access": `SELECT hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id, reason, at, terminal
+		FROM rm_accesses`,
 }
 
 // readModelRows lists every row of the read model, one string per row, so

@@ -763,6 +763,29 @@ func reviewSummary(p casework.Payload) string {
 	case *casework.ReviewResolved:
 		return fmt.Sprintf("负责人对第%d轮异议作出决定：%s", v.Round, v.Resolution.Label())
 	}
+	return accessLine(p)
+}
+
+// accessLine says in a line an access to the record that names the case.
+func accessLine(p casework.Payload) string {
+	why := func(reason string) string {
+		if reason == "" {
+			return ""
+		}
+		return "（理由：" + reason + "）"
+	}
+	switch v := p.(type) {
+	case *casework.FootagePlayed:
+		return "播放音像记录 " + v.Digest.String()[:12] + why(v.Reason)
+	case *casework.FootageExported:
+		return "导出音像记录 " + v.Digest.String()[:12] + why(v.Reason)
+	case *casework.DocumentViewed:
+		how := "查看"
+		if v.How == casework.ViewPDF {
+			how = "生成 PDF"
+		}
+		return fmt.Sprintf("%s文书 %s 第%d版%s", how, v.Doc, v.Version, why(v.Reason))
+	}
 	return p.EventType()
 }
 

@@ -39,6 +39,8 @@ var ErrNoCase = errors.New("no such case")
 //	AnnualStats(ctx, year int) (AnnualStats, error)
 //	Supervision(ctx, Scope) (Supervision, error)            // at the hub's clock
 //	CaseTimeline(ctx, Scope, caseID string) (CaseSummary, []TimelineEntry, error) // ErrNoCase
+//	Accesses(ctx, Scope, AccessQuery) (AccessPage, error)    // accesses to the record, newest first
+//	AccessFigures(ctx, Scope) (AccessSummary, error)        // per person, the last 30 days, unusual volume flagged
 
 // PublicAgency is an agency as its 事前公开 page shows it (DOMAIN P1).
 type PublicAgency struct {
@@ -293,4 +295,59 @@ type CaseSummary struct {
 	Opened                      time.Time
 	Decision                    *casework.Decision // the latest proposed, nil when none
 	Publication                 string             // the publication in force, "" when none
+}
+
+// AccessQuery selects accesses to the record (调阅监督) for the console's
+// list, newest first.
+type AccessQuery struct {
+	Officer string    // "" for every officer of the scope
+	Since   time.Time // the zero time for all
+	Offset  int
+	Limit   int // 0 means 100; at most 1000
+}
+
+// AccessPage is one page of accesses and how many match in all.
+type AccessPage struct {
+	Items []Access
+	Total int
+}
+
+// Access is one access to the record: a clip played or exported, a
+// document version shown or made a PDF, a case file exported, footage
+// fetched from the hub (the event types of docs/EVENTS.md "Access").
+type Access struct {
+	Agency      string // hub agency id
+	Officer     string
+	OfficerName string // rm_officers' name; "" when the hub knows none
+	Type        string // the event's type, e.g. access.footage_played
+	Digest      string // footage: its digest; a case export: its SHA256SUMS digest
+	Doc         string // a document viewed
+	Version     int    // its version
+	How         string // a document: shown or pdf; a case export: with_footage or ""
+	Case        string // the case it names; "" when none
+	CaseNumber  string // the case's number when the hub holds the case
+	Reason      string // what the viewer typed: given only off the case
+	At          time.Time
+	Terminal    string
+	LogIndex    uint64
+}
+
+// AccessSummary is, per officer of the scope who accessed anything in the
+// window (the 30 days to At), what they accessed; the unusual first.
+type AccessSummary struct {
+	At, Since time.Time
+	Officers  []OfficerAccesses
+}
+
+// OfficerAccesses are one officer's accesses in the window.
+type OfficerAccesses struct {
+	Agency, AgencyName, Officer, Name string
+	Played, Exported, Documents       int // access.footage_played, access.footage_exported, access.document_viewed
+	CaseExports, Fetched              int // case.exported, footage.fetched
+	Total                             int
+	OffCase                           int     // with a reason: the viewer was not on the case
+	Cases                             int     // distinct cases named
+	AgencyMedian                      float64 // the median Total of the agency's officers who accessed anything
+	Unusual                           bool
+	Why                               string // zh-CN, why Unusual; "" when not
 }
