@@ -4,8 +4,9 @@
 // publications, audio/video coverage gaps in mandatory steps, cases past
 // their statutory limits, legal-review turnaround, staffing (reviewers and
 // recorders per officer), terminals last seen and quarantined forks, with
-// monthly trends as server-rendered SVG charts and a case's timeline
-// read-only. Every view is exportable as XLSX and every page a person views
+// monthly trends as server-rendered SVG charts, a case's timeline
+// read-only, and the accesses to the record per person with unusual volume
+// flagged (调阅监督). Every view is exportable as XLSX and every page a person views
 // is recorded (hub.RecordWebView). It reads the hub's supervision views and
 // its console accounts (hub/webusers.go); it never writes to the record.
 //
@@ -41,6 +42,8 @@ type Supervisor interface {
 	Supervision(ctx context.Context, s hub.Scope) (hub.Supervision, error)
 	CaseTimeline(ctx context.Context, s hub.Scope, caseID string) (hub.CaseSummary, []hub.TimelineEntry, error)
 	WithheldPublications(ctx context.Context, s hub.Scope) ([]hub.WithheldPublication, error)
+	Accesses(ctx context.Context, s hub.Scope, q hub.AccessQuery) (hub.AccessPage, error)
+	AccessFigures(ctx context.Context, s hub.Scope) (hub.AccessSummary, error)
 }
 
 // Accounts are the console's accounts, sessions and view records (hub.Hub
@@ -148,6 +151,8 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /console/withheld.xlsx", h.signedIn(h.withheldXLSX))
 	mux.Handle("GET /console/cases/{id}", h.signedIn(h.timeline))
 	mux.Handle("GET /console/cases/{id}/timeline.xlsx", h.signedIn(h.timelineXLSX))
+	mux.Handle("GET /console/accesses", h.signedIn(h.accesses))
+	mux.Handle("GET /console/accesses.xlsx", h.signedIn(h.accessesXLSX))
 	mux.Handle("GET /console/access", h.signedIn(h.access))
 	mux.Handle("GET /console/access.xlsx", h.signedIn(h.accessXLSX))
 	mux.Handle("/console/", h.signedIn(h.notFound))

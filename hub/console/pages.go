@@ -41,6 +41,7 @@ func newFrame(title, current string, v viewer, s *hub.Supervision) frame {
 		f.Nav = append(f.Nav, navItem{Name: n.name, Link: "/console/" + n.slug + v.Query(), Current: n.slug == current})
 	}
 	f.Nav = append(f.Nav, navItem{Name: "暂缓公示", Link: "/console/withheld" + v.Query(), Current: current == "withheld"})
+	f.Nav = append(f.Nav, navItem{Name: "调阅监督", Link: "/console/accesses" + v.Query(), Current: current == "accesses"})
 	if v.Supervisor() {
 		f.Nav = append(f.Nav, navItem{Name: "访问记录", Link: "/console/access" + v.Query(), Current: current == "access"})
 	}
@@ -103,6 +104,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 	if !ok {
 		return
 	}
+	accesses, err := h.b.AccessFigures(r.Context(), v.Scope)
+	if err != nil {
+		h.failed(w, &v.User, "access figures", err)
+		return
+	}
 	q := v.Query()
 	p := overviewPage{frame: newFrame("执法监督概览", "", v, &s), At: clock(s.At), Agencies: agenciesTable(s, v), Charts: trendCharts(s, v),
 		Alerts: []alert{
@@ -114,6 +120,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 			{"超过 7 日未同步的终端", "/console/terminals" + q, stale, stale > 0},
 			{"隔离的分叉记录", "/console/forks" + q, len(s.Forks), len(s.Forks) > 0},
 			{"暂缓公示（含个人信息等）", "/console/withheld" + q, pending(withheld), pending(withheld) > 0},
+			{"调阅量异常的人员", "/console/accesses" + q, flagged(accesses), flagged(accesses) > 0},
 		}}
 	h.render(w, http.StatusOK, "overview.html", p)
 }
