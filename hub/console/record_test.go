@@ -311,7 +311,8 @@ func TestExportsXLSX(t *testing.T) {
 	}
 
 	all := open("/console/overview.xlsx")
-	if got := all.GetSheetList(); len(got) != 9 || got[0] != "各执法机关指标" || got[7] != "月度趋势" || got[8] != "暂缓公示" {
+	if got := all.GetSheetList(); len(got) != 10 || got[0] != "各执法机关指标" || got[7] != "月度趋势" || got[8] != "暂缓公示" ||
+		got[9] != "调阅监督（按人员）" {
 		t.Fatalf("overview workbook sheets %q", got)
 	}
 	tl := open("/console/cases/" + r.caseOverdue + "/timeline.xlsx")

@@ -145,11 +145,16 @@ func (h *Handler) overviewXLSX(w http.ResponseWriter, r *http.Request, v viewer)
 	if !ok {
 		return
 	}
+	accesses, err := h.b.AccessFigures(r.Context(), v.Scope)
+	if err != nil {
+		h.failed(w, &v.User, "access figures", err)
+		return
+	}
 	var tables []table
 	for _, n := range navViews[1:] {
 		tables = append(tables, views[n.slug](s, v))
 	}
-	h.sendXLSX(w, v, "overview", append(tables, withheldTable(withheld)))
+	h.sendXLSX(w, v, "overview", append(tables, withheldTable(withheld), accessPeopleTable(accesses, v)))
 }
 
 func (h *Handler) timelineXLSX(w http.ResponseWriter, r *http.Request, v viewer) {
