@@ -15,13 +15,15 @@ import (
 	"lawtrail/terminal/terminaltest"
 )
 
-// accessRecord is newRecord with three accesses made through the
+// accessRecord is newRecord with four accesses made through the
 // terminal's own actions and synced: o-002 plays the seizure's footage of
 // caseD, a case they are not on, giving a reason; o-002 views their own
-// fine's decision document; the admin, who docked the footage, exports it.
+// fine's decision document and exports the fine's case file; the admin,
+// who docked the footage, exports it.
 type accessRecord struct {
 	*record
-	doc string // o-002's fine's document
+	doc  string // o-002's fine's document
+	fine string // its case
 }
 
 const offCaseReason = `督查抽查 <script>alert(1)</script>`
@@ -39,6 +41,10 @@ func newAccessRecord(t *testing.T) *accessRecord {
 	}
 	clip.Close()
 	if _, _, err := r.officer.ViewDocument(ctx, r.doc, 1, casework.ViewShown, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.fine = c
+	if _, err := r.officer.ExportCase(ctx, terminal.CaseExport{Case: c, Out: filepath.Join(t.TempDir(), "case")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Admin.ExportFootage(ctx, terminal.FootageExport{Digest: r.footage.String(), Out: filepath.Join(t.TempDir(), "clip.mp4")}); err != nil {
@@ -87,7 +93,7 @@ func (r *accessRecord) accessRows(t *testing.T) []string {
 func TestAccessesAppliedEqualRebuild(t *testing.T) {
 	r := newAccessRecord(t)
 	applied := r.accessRows(t)
-	if len(applied) != 3 {
+	if len(applied) != 4 {
 		t.Fatalf("rm_accesses after sync:\n%s", strings.Join(applied, "\n"))
 	}
 	if p := r.check(t); len(p) != 0 {
@@ -97,7 +103,7 @@ func TestAccessesAppliedEqualRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Accesses != 3 {
+	if rep.Accesses != 4 {
 		t.Errorf("rebuild report %+v", rep)
 	}
 	if rebuilt := r.accessRows(t); !slices.Equal(applied, rebuilt) {
@@ -134,10 +140,10 @@ func TestAccessesView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Total != 3 || len(page.Items) != 3 {
+	if page.Total != 4 || len(page.Items) != 4 {
 		t.Fatalf("accesses: %+v", page)
 	}
-	newest, played := page.Items[0], page.Items[2]
+	newest, played := page.Items[0], page.Items[3]
 	if newest.Type != casework.TypeFootageExported || newest.Officer != terminaltest.AdminID || newest.Reason != "" {
 		t.Errorf("newest: %+v", newest)
 	}
@@ -145,11 +151,14 @@ func TestAccessesView(t *testing.T) {
 		played.CaseNumber != "示市监罚〔2026〕16号" || played.Reason != offCaseReason || played.Digest != r.footage.String() {
 		t.Errorf("the off-case play: %+v", played)
 	}
-	if viewed := page.Items[1]; viewed.Doc != r.doc || viewed.Version != 1 || viewed.How != "shown" || viewed.Reason != "" {
+	if exported := page.Items[1]; exported.Type != casework.TypeCaseExported || exported.Case != r.fine || exported.Digest == "" {
+		t.Errorf("the case export: %+v", exported)
+	}
+	if viewed := page.Items[2]; viewed.Doc != r.doc || viewed.Version != 1 || viewed.How != "shown" || viewed.Reason != "" {
 		t.Errorf("the document view: %+v", viewed)
 	}
 	mine, err := r.hub.Accesses(ctx, hub.Scope{}, hub.AccessQuery{Officer: "o-002", Limit: 1})
-	if err != nil || mine.Total != 2 || len(mine.Items) != 1 || mine.Items[0].Type != casework.TypeDocumentViewed {
+	if err != nil || mine.Total != 3 || len(mine.Items) != 1 || mine.Items[0].Type != casework.TypeCaseExported {
 		t.Fatalf("o-002's newest access: %+v %v", mine, err)
 	}
 	if later, err := r.hub.Accesses(ctx, own, hub.AccessQuery{Since: r.f.Clock.T.AddDate(1, 0, 0)}); err != nil || later.Total != 0 {
@@ -164,8 +173,8 @@ func TestAccessesView(t *testing.T) {
 		t.Fatalf("figures: %+v", sum)
 	}
 	o := sum.Officers[0]
-	if o.Officer != "o-002" || o.Name != "李四" || o.Total != 2 || o.Played != 1 || o.Documents != 1 || o.OffCase != 1 || o.Cases != 2 ||
-		o.Unusual || o.AgencyMedian != 1.5 {
+	if o.Officer != "o-002" || o.Name != "李四" || o.Total != 3 || o.Played != 1 || o.Documents != 1 || o.CaseExports != 1 || o.OffCase != 1 ||
+		o.Cases != 2 || o.Unusual || o.AgencyMedian != 2 {
 		t.Errorf("o-002's figures: %+v", o)
 	}
 	if a := sum.Officers[1]; a.Officer != terminaltest.AdminID || a.Exported != 1 || a.OffCase != 0 || a.Cases != 1 {
