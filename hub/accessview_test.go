@@ -199,3 +199,31 @@ func TestAccessesView(t *testing.T) {
 		t.Errorf("another agency's figures: %+v %v", s, err)
 	}
 }
+
+// A download from the hub is an access too: a supervisor of a second
+// terminal of the agency fetches the footage; after syncing, the hub lists
+// the footage.fetched under them, naming the digest, and check passes.
+func TestFootageFetchedIsAnAccess(t *testing.T) {
+	r := newRecord(t)
+	ctx := context.Background()
+	b := joined(t, r.hubtest, terminaltest.Agency)
+	b.Enroll(t, "o-009", "孙九", "", "975319", casework.RoleSupervisor)
+	sup := b.Login(t, "o-009", "975319")
+	r.sync(t, b)
+	if _, err := sup.FetchFootage(ctx, r.footage.String()); err != nil {
+		t.Fatal(err)
+	}
+	r.sync(t, b)
+	page, err := r.hub.Accesses(ctx, hub.Scope{Agency: terminaltest.Agency}, hub.AccessQuery{Officer: "o-009"})
+	if err != nil || page.Total != 1 || page.Items[0].Type != casework.TypeFootageFetched || page.Items[0].Digest != r.footage.String() ||
+		page.Items[0].OfficerName != "孙九" || page.Items[0].Terminal != b.Desk.Info.ID {
+		t.Fatalf("o-009's accesses: %+v %v", page, err)
+	}
+	sum, err := r.hub.AccessFigures(ctx, hub.Scope{})
+	if err != nil || len(sum.Officers) != 1 || sum.Officers[0].Fetched != 1 || sum.Officers[0].Total != 1 {
+		t.Fatalf("figures: %+v %v", sum, err)
+	}
+	if p := r.check(t); len(p) != 0 {
+		t.Fatalf("check: %v", p)
+	}
+}
