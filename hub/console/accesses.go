@@ -44,8 +44,9 @@ func accessRequest(r *http.Request) (officer string, page int, ok bool) {
 }
 
 // accessesLink is the page's address for officer and page n in the
-// viewer's scope.
-func accessesLink(v viewer, officer string, n int) string {
+// viewer's scope; a district account's link to a person names the person's
+// agency too (officer ids are unique within an agency only).
+func accessesLink(v viewer, officer, agency string, n int) string {
 	q := url.Values{}
 	if officer != "" {
 		q.Set("officer", officer)
@@ -55,6 +56,8 @@ func accessesLink(v viewer, officer string, n int) string {
 	}
 	if v.CanPick() && v.Scope.Agency != "" {
 		q.Set("agency", v.Scope.Agency)
+	} else if v.CanPick() && agency != "" {
+		q.Set("agency", agency)
 	}
 	if len(q) == 0 {
 		return "/console/accesses"
@@ -84,10 +87,10 @@ func (h *Handler) accesses(w http.ResponseWriter, r *http.Request, v viewer) {
 		Export: "/console/accesses.xlsx" + exportQuery(v, officer),
 		Pages:  pager{Page: page, Pages: max(1, (list.Total+accessesPerPage-1)/accessesPerPage)}}
 	if page > 1 {
-		p.Pages.Prev = accessesLink(v, officer, min(page-1, p.Pages.Pages))
+		p.Pages.Prev = accessesLink(v, officer, "", min(page-1, p.Pages.Pages))
 	}
 	if page < p.Pages.Pages {
-		p.Pages.Next = accessesLink(v, officer, page+1)
+		p.Pages.Next = accessesLink(v, officer, "", page+1)
 	}
 	h.render(w, http.StatusOK, "accesses.html", p)
 }
@@ -155,7 +158,7 @@ func accessPeopleTable(sum hub.AccessSummary, v viewer) table {
 		if o.Unusual {
 			flag = txt("异常").bad(true)
 		}
-		t.Rows = append(t.Rows, []cell{txt(orID(o.AgencyName, o.Agency)), txt(o.Officer).to(accessesLink(v, o.Officer, 1)), txt(o.Name),
+		t.Rows = append(t.Rows, []cell{txt(orID(o.AgencyName, o.Agency)), txt(o.Officer).to(accessesLink(v, o.Officer, o.Agency, 1)), txt(o.Name),
 			flag, txt(o.Why).bad(o.Unusual), num(o.Total).bad(o.Unusual), num(o.Played), num(o.Exported), num(o.Documents),
 			num(o.CaseExports), num(o.Fetched), num(o.OffCase).bad(o.OffCase > 0), num(o.Cases), dec(o.AgencyMedian)})
 	}

@@ -139,7 +139,8 @@ func TestSupervisorSeesAnOffCaseAccessWithItsReason(t *testing.T) {
 
 	res, body := b.get("/console/accesses")
 	noMarkup(t, "/console/accesses", body)
-	for _, want := range []string{"<h1>调阅监督</h1>", `href="/console/accesses?officer=o-002"`, `href="/console/accesses?officer=o-003"`,
+	person := `href="/console/accesses?agency=` + url.QueryEscape(agency) + `&amp;officer=`
+	for _, want := range []string{"<h1>调阅监督</h1>", person + `o-002"`, person + `o-003"`,
 		"李四", "王五", "播放音像", "打印文书（PDF）", html(evilReason), `href="/console/cases/` + r.caseID + `"`, "示市监罚〔2026〕21号",
 		`<span class="count">0</span> 名人员调阅量异常`, "音像记录 SHA-256 " + r.clip.String(), `>调阅监督</a>`, `>访问记录</a>`} {
 		if !strings.Contains(body, want) {
@@ -157,6 +158,10 @@ func TestSupervisorSeesAnOffCaseAccessWithItsReason(t *testing.T) {
 		strings.Contains(list, "打印文书") || !strings.Contains(list, "共 1 条") {
 		t.Fatalf("o-002's accesses: %d\n%s", res.StatusCode, body)
 	}
+	if res, body := b.get("/console/accesses?agency=" + url.QueryEscape(agency) + "&officer=o-002"); res.StatusCode != 200 ||
+		!strings.Contains(body, "调阅记录：o-002") || !strings.Contains(body, `<strong id="scope">`+agency+`</strong>`) {
+		t.Errorf("the person's link from the district: %d\n%s", res.StatusCode, body)
+	}
 	if _, body := b.get("/console/cases/" + r.caseID); !strings.Contains(body, "播放音像记录") || !strings.Contains(body, html("理由："+evilReason)) {
 		t.Errorf("the case's timeline lacks the play:\n%s", body)
 	}
@@ -169,7 +174,8 @@ func TestSupervisorSeesAnOffCaseAccessWithItsReason(t *testing.T) {
 	// terminal sees nobody, and may not pick another agency.
 	h := r.browser(t)
 	h.signIn(head, headPW)
-	if res, body := h.get("/console/accesses"); res.StatusCode != 200 || !strings.Contains(body, html(evilReason)) || strings.Contains(body, `>访问记录</a>`) {
+	if res, body := h.get("/console/accesses"); res.StatusCode != 200 || !strings.Contains(body, html(evilReason)) || strings.Contains(body, `>访问记录</a>`) ||
+		!strings.Contains(body, `href="/console/accesses?officer=o-002"`) {
 		t.Errorf("the head's 调阅监督: %d\n%s", res.StatusCode, body)
 	}
 	o := r.browser(t)
