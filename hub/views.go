@@ -13,7 +13,8 @@ import (
 // 公开 P1, 事后公开 P3, annual statistics P4) and what supervisors see (O1,
 // O2). Every view is read from the read model through the read-only
 // connection, never from events and never behind the sync path's writes.
-// The methods that fill them are in publicread.go and supervision.go.
+// The methods that fill them are in publicread.go, supervision.go and
+// accessview.go.
 
 // ErrNotPublished is every publication the public may not see: unknown, or
 // of a terminal the hub no longer trusts. Callers answer 404 alike.
