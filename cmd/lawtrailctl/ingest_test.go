@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(hubBuildDir) // the hub binary built once for every test (sync_test.go)
+	os.Exit(code)
 }
 
 // makeCard writes a recorder tree and returns path → SHA-256 of content.

@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,11 +23,25 @@ type hubProcess struct {
 
 var hubEnv = []string{"LAWTRAIL_HUB_PASSPHRASE=hub passphrase"}
 
+// hubBuildDir holds the lawtrail-hub binary the tests build once (TestMain
+// removes it).
+var hubBuildDir = filepath.Join(os.TempDir(), fmt.Sprintf("lawtrailctl-test-hub-%d", os.Getpid()))
+
+// hubBinary builds lawtrail-hub once for every test of the process: a
+// build, even from the cache, links a large binary each time.
+var hubBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(hubBuildDir, "lawtrail-hub")
+	if out, err := exec.Command("go", "build", "-o", bin, "lawtrail/cmd/lawtrail-hub").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build hub: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
 func startHubProcess(t *testing.T, serveArgs ...string) *hubProcess {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lawtrail-hub")
-	if out, err := exec.Command("go", "build", "-o", bin, "lawtrail/cmd/lawtrail-hub").CombinedOutput(); err != nil {
-		t.Fatalf("build hub: %v\n%s", err, out)
+	bin, err := hubBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	h := &hubProcess{bin: bin, dir: filepath.Join(t.TempDir(), "hub")}
 	h.cmd = exec.Command(bin, append([]string{"--data", h.dir, "serve", "--listen", "127.0.0.1:0"}, serveArgs...)...)
