@@ -23,7 +23,7 @@ func cmdRebuild(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "read model rebuilt from %d events: %d agencies, %d officers, %d terminals, %d cases, %d steps, %d footage files, "+
-		"%d decisions, %d review rounds, %d publications\n", r.Events, r.Agencies, r.Officers, r.Terminals, r.Cases, r.Steps, r.Footage,
-		r.Decisions, r.Reviews, r.Publications)
+		"%d decisions, %d review rounds, %d publications, %d accesses\n", r.Events, r.Agencies, r.Officers, r.Terminals, r.Cases, r.Steps, r.Footage,
+		r.Decisions, r.Reviews, r.Publications, r.Accesses)
 	return nil
 }
