@@ -12,11 +12,8 @@ import (
 	"time"
 
 	"lawtrail/casework"
-	"lawtrail/device"
-	"lawtrail/device/msc"
 	"lawtrail/evidence"
 	"lawtrail/hub/hubtest"
-	"lawtrail/ingest"
 	"lawtrail/store"
 	"lawtrail/sync/client"
 	"lawtrail/terminal"
@@ -26,29 +23,7 @@ import (
 // dockClip docks one recorder file through the session's own docking and
 // returns its digest.
 func dockClip(t *testing.T, s *terminal.Session, content string) evidence.Digest {
-	t.Helper()
-	root := t.TempDir()
-	name := filepath.Join(root, "DCIM", "DSJ1234_350101_20261120101530_0001.MP4")
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := msc.OpenDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dir.Close() })
-	dock, err := s.NewDock(terminal.DockOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := dock.Ingest(context.Background(), ingest.Recorder{Source: msc.New(dir, device.Info{Serial: "DSJ-A8"}), Label: "/media/DSJ-A8"})
-	if err != nil || !sum.OK() || sum.Copied != 1 {
-		t.Fatalf("dock: %+v, %v", sum, err)
-	}
-	return evidence.Sum([]byte(content))
+	return terminaltest.DockClip(t, s, "DSJ1234_350101_20261120101530_0001.MP4", content)
 }
 
 // viewDirs lists the private folders of short-lived copies in dir.

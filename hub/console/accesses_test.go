@@ -5,8 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +12,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"lawtrail/casework"
-	"lawtrail/device"
-	"lawtrail/device/msc"
 	"lawtrail/evidence"
 	"lawtrail/hub/console"
-	"lawtrail/ingest"
 	"lawtrail/terminal"
 	"lawtrail/terminal/terminaltest"
 )
@@ -88,29 +83,7 @@ func (r *onAccessRecord) play(t *testing.T, s *terminal.Session, n int, reason s
 // dockClip docks one recorder file through the admin's own docking and
 // returns its digest.
 func dockClip(t *testing.T, f *terminaltest.Fixture, content string) evidence.Digest {
-	t.Helper()
-	root := t.TempDir()
-	name := filepath.Join(root, "DCIM", "DSJ1234_350101_20261205080000_0001.MP4")
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := msc.OpenDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dir.Close() })
-	dock, err := f.Admin.NewDock(terminal.DockOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := dock.Ingest(context.Background(), ingest.Recorder{Source: msc.New(dir, device.Info{Serial: "DSJ-A8"}), Label: "/media/DSJ-A8"})
-	if err != nil || !sum.OK() || sum.Copied != 1 {
-		t.Fatalf("dock: %+v, %v", sum, err)
-	}
-	return evidence.Sum([]byte(content))
+	return terminaltest.DockClip(t, f.Admin, "DSJ1234_350101_20261205080000_0001.MP4", content)
 }
 
 // flaggedCounts are the page's count of flagged people and the overview's,
