@@ -18,6 +18,9 @@ import (
 
 // projectAccess applies one event of access to the projection.
 func projectAccess(ctx context.Context, tx *sql.Tx, body evidence.Body, p casework.Payload, at string) error {
+	if p == nil {
+		return nil // a re-based event kept without effect
+	}
 	row := Access{Terminal: body.Terminal, Seq: body.Seq, Type: p.EventType(), Officer: body.Actor, Time: at}
 	switch p := p.(type) {
 	case *casework.FootagePlayed:
