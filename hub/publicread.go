@@ -26,7 +26,7 @@ import (
 // PublicAgencies lists every agency the hub has a terminal of, by name,
 // each with its officers and lists.
 func (h *Hub) PublicAgencies(ctx context.Context) ([]PublicAgency, error) {
-	ids, err := h.agencyIDs(ctx)
+	ids, err := scopeAgencies(ctx, h.rdb, Scope{}) // every agency a terminal was enrolled under
 	if err != nil {
 		return nil, err
 	}
@@ -95,25 +95,6 @@ func (h *Hub) PublicAgency(ctx context.Context, id string) (PublicAgency, error)
 		return PublicAgency{}, ErrNoAgency
 	}
 	return h.publicAgency(ctx, id)
-}
-
-// agencyIDs lists the hub agencies: every agency a terminal was enrolled
-// under.
-func (h *Hub) agencyIDs(ctx context.Context) ([]string, error) {
-	rows, err := h.rdb.QueryContext(ctx, "SELECT DISTINCT agency FROM terminals ORDER BY agency")
-	if err != nil {
-		return nil, fmt.Errorf("agencies: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("agencies: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 func (h *Hub) publicAgency(ctx context.Context, id string) (PublicAgency, error) {
