@@ -142,9 +142,6 @@ func TestEveryErrorCodeIsTranslated(t *testing.T) {
 			}
 		}
 	}
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	revoked := fmt.Errorf("%w: %w: 李四 (o-002) may no longer log in: 调离", casework.ErrRule, casework.ErrRevoked)
 	if got, want := errText(revoked), lang.X("err.revoked", "", map[string]any{"Detail": revoked.Error()}); got != want || !strings.Contains(got, "调离") {
 		t.Errorf("errText(revoked) = %q, want %q", got, want)

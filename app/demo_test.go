@@ -28,9 +28,6 @@ func TestDemoReviewTabs(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	for _, tab := range []string{"review", "casereview"} {
 		u := New(context.Background(), a, a.NewWindow("lawtrail"), d.DataDir)
 		u.KDF, u.Bus = kdf, nil

@@ -24,9 +24,6 @@ import (
 func TestUIOpensAnotherTerminalsClip(t *testing.T) {
 	a := test.NewTempApp(t)
 	defer holdUI()()
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	h := hubtest.Start(t)
 	dirA := filepath.Join(t.TempDir(), "a")

@@ -22,9 +22,6 @@ import (
 func TestFirstRunRefusesWeakSecrets(t *testing.T) {
 	a := test.NewTempApp(t)
 	defer holdUI()()
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o777); err != nil {
 		t.Fatal(err)

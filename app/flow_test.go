@@ -119,9 +119,6 @@ func eventCount(t *testing.T, u *UI) int {
 func TestUIFirstRunToLinkedFootage(t *testing.T) {
 	a := test.NewTempApp(t)
 	defer holdUI()()
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	win := a.NewWindow("lawtrail")
 	dir := filepath.Join(t.TempDir(), "data")
 	u := New(context.Background(), a, win, dir)

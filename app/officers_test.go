@@ -27,9 +27,6 @@ func demoUI(t *testing.T) (*UI, Demo, fyne.Window) {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	win := a.NewWindow("lawtrail")
 	u := New(context.Background(), a, win, d.DataDir)
 	u.KDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}

@@ -33,9 +33,6 @@ import (
 // copies.
 func TestUIPlayingIsAnAccess(t *testing.T) {
 	a := test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	ctx := context.Background()
@@ -134,6 +131,11 @@ func TestUIPlayingIsAnAccess(t *testing.T) {
 	if err != nil || len(acc) != 1 || acc[0].Reason != "" {
 		t.Fatalf("the clerk's accesses: %+v %v", acc, err)
 	}
+	// The trail on screen catches up before the UI closes, so no detail
+	// work outlives the test.
+	eventually(t, "the clerk's play in the trail on screen", func() bool {
+		return strings.Count(e.Detail.Text, lang.L("custody.access.footage_played")) == 3
+	})
 	u.Close()
 	if left, _ := filepath.Glob(filepath.Join(tmp, "lawtrail-view-*")); len(left) > 0 {
 		t.Fatalf("copies left at exit: %v", left)

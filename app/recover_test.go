@@ -86,9 +86,6 @@ func TestUIRecoversARestoredDataFolder(t *testing.T) {
 	// Hold the UI first: translations are global, and another test's
 	// background work may still be finishing through uiDo.
 	defer holdUI()()
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	h := hubtest.Start(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	key := syncedFolder(t, h, dir)

@@ -138,9 +138,6 @@ func TestUIReviewDeskFromQueueToSignedOpinion(t *testing.T) {
 func TestDecisionInputRoundTrip(t *testing.T) {
 	defer holdUI()()
 	test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	d := NewDecisionInput()
 	if _, filled := d.JSON(); filled {
 		t.Fatal("a form with no party kind states a decision")

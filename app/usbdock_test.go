@@ -92,9 +92,6 @@ func TestUIDocksUSBRecordersAsTheyArrive(t *testing.T) {
 	}
 	a := test.NewTempApp(t)
 	defer holdUI()()
-	if err := LoadTranslations(); err != nil {
-		t.Fatal(err)
-	}
 	win := a.NewWindow("lawtrail")
 	u := New(ctx, a, win, dir)
 	mtp := usb.Device{Bus: 1, Address: 2, Port: "1-1", VID: 0x46f4, PID: 4, Kind: usb.KindMTP, Serial: "DSJ1234", Manufacturer: "ZFY", Product: "DSJ"}
