@@ -14,6 +14,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 // terminalWith makes a terminal holding n footage events.
@@ -26,7 +27,7 @@ func terminalWith(b *testing.B, n int) (string, Demo) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(ctx, dir, store.Options{})
+	st, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(b, key)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -172,11 +172,11 @@ func (u *UI) StartDemo(d Demo, tab string) {
 		who, pin = d.Reviewer, d.ReviewerPIN
 	}
 	background(func() (*terminal.Session, error) {
-		t, err := u.openTerminal()
+		t, err := u.openTerminal([]byte(d.Passphrase))
 		if err != nil {
 			return nil, err
 		}
-		desk, err := t.Unlock(u.ctx, []byte(d.Passphrase))
+		desk, err := t.Desk(u.ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -282,11 +282,11 @@ func (u *UI) openReviewDemo() {
 
 // demoSession opens the demo terminal and logs in its admin, 张三.
 func demoSession(ctx context.Context, d Demo, kdf evidence.KDFParams) (*terminal.Terminal, *terminal.Session, error) {
-	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf})
+	t, err := terminal.Open(ctx, d.DataDir, terminal.Options{KDF: kdf, Passphrase: []byte(d.Passphrase)})
 	if err != nil {
 		return nil, nil, err
 	}
-	desk, err := t.Unlock(ctx, []byte(d.Passphrase))
+	desk, err := t.Desk(ctx)
 	if err == nil {
 		var s *terminal.Session
 		if s, err = desk.Login(ctx, d.Officer, []byte(d.PIN)); err == nil {

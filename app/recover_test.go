@@ -16,6 +16,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub/hubtest"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/client"
 )
 
@@ -42,7 +43,7 @@ func syncedFolder(t *testing.T, h *hubtest.Hub, dir string) evidence.KeyPair {
 
 func withStore(t *testing.T, dir string, fn func(*store.Store)) {
 	t.Helper()
-	st, err := store.Open(context.Background(), dir, store.Options{})
+	st, err := store.Open(context.Background(), dir, store.Options{Keys: storetest.KeysOf(t, dir, "terminal passphrase")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,12 +148,17 @@ func (u *UI) kdf() evidence.KDFParams {
 	return u.KDF
 }
 
-// openTerminal opens the data folder through the action layer, once.
-func (u *UI) openTerminal() (*terminal.Terminal, error) {
+// openTerminal opens the data folder through the action layer, once, with
+// the passphrase that unseals it. Once open, the passphrase is checked
+// again by the key file (a second unlock of the same running app).
+func (u *UI) openTerminal(passphrase []byte) (*terminal.Terminal, error) {
 	if u.term != nil {
+		if _, err := u.term.Unlock(u.ctx, passphrase); err != nil {
+			return nil, err
+		}
 		return u.term, nil
 	}
-	t, err := terminal.Open(u.ctx, u.dir, terminal.Options{Now: u.Now, KDF: u.kdf()})
+	t, err := terminal.Open(u.ctx, u.dir, terminal.Options{Now: u.Now, KDF: u.kdf(), Passphrase: passphrase})
 	if err != nil {
 		return nil, err
 	}

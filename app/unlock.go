@@ -39,11 +39,11 @@ func (s *Unlock) submit(u *UI) {
 	s.Status.SetText(lang.L("unlock.working"))
 	pass := []byte(s.Passphrase.Text)
 	background(func() (*terminal.Desk, error) {
-		t, err := u.openTerminal()
+		t, err := u.openTerminal(pass)
 		if err != nil {
 			return nil, err
 		}
-		return t.Unlock(u.ctx, pass)
+		return t.Desk(u.ctx)
 	}, func(d *terminal.Desk, err error) {
 		s.Submit.Enable()
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub/hubtest"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/client"
 )
 
@@ -37,7 +38,7 @@ func newAgencyTerminal(t *testing.T, h *hubtest.Hub, name string) agencyTerminal
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, dir, store.Options{})
+	st, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub/hubtest"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/client"
 )
 
@@ -46,7 +47,7 @@ func caseWithFootage(t *testing.T) (*store.Store, evidence.KeyPair, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, dir, store.Options{})
+	st, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestCaseFileWithFootageAndReceipts(t *testing.T) {
 // Export refuses a record whose events do not all verify.
 func TestExportRefusesDamagedRecord(t *testing.T) {
 	st, key, caseID := caseWithFootage(t)
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(st.Dir(), store.DatabaseFile))
+	db, err := store.OpenDatabaseFile(context.Background(), st.Dir(), storetest.Keys(t, key)) // an insider with the passphrase
 	if err != nil {
 		t.Fatal(err)
 	}

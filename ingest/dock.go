@@ -480,19 +480,22 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 	if err != nil {
 		return copied{}, err
 	}
-	out, h, offset, err := p.open(k)
+	out, h, offset, err := p.open(k, d.store.Blobs().SealKey())
 	if err != nil {
 		return copied{}, err
 	}
 	n, err := d.pump(ctx, j, p, out, h, offset)
+	if err == nil {
+		err = out.finish()
+	}
 	if err != nil {
-		out.Close()
+		out.f.Close()
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, device.ErrChanged) {
 			p.discard() // a full disk or a moving file: nothing worth resuming
 		}
 		return copied{}, err
 	}
-	if err := d.seal(ctx, j, out); err != nil {
+	if err := d.seal(ctx, j, out.f); err != nil {
 		p.discard()
 		return copied{}, err
 	}
@@ -503,7 +506,7 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 
 // pump runs the pipeline from offset to the end of the file, checkpointing
 // the partial copy as it goes.
-func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h hash.Hash, offset int64) (int64, error) {
+func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *copyOut, h hash.Hash, offset int64) (int64, error) {
 	src, err := j.rec.Source.Open(ctx, j.file.Path, offset)
 	if err != nil {
 		return 0, err
@@ -512,15 +515,15 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h h
 	done := offset
 	sinceCheckpoint := int64(0)
 	meter := newRateMeter(time.Now())
-	ck := &checkpointer{p: p, out: out, key: j.key()}
-	var dst io.Writer = out
+	ck := &checkpointer{p: p, out: out.f, key: j.key()}
+	dst := out.writer()
 	if d.wrapOut != nil {
-		dst = d.wrapOut(out)
+		dst = d.wrapOut(dst)
 	}
 	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, j.bufs, func(w int) {
 		done += int64(w)
 		sinceCheckpoint += int64(w)
-		if sinceCheckpoint >= d.opt.CheckpointEvery && ck.start(done) {
+		if sinceCheckpoint >= d.opt.CheckpointEvery && ck.start(out.durable(done)) {
 			sinceCheckpoint = 0
 		}
 		if now := time.Now(); meter.due(now) {
@@ -533,7 +536,7 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *os.File, h h
 	}
 	if err != nil {
 		if !errors.Is(err, syscall.ENOSPC) {
-			_ = p.checkpoint(out, j.key(), done) // keep what is durable for the next docking
+			_ = p.checkpoint(out.f, j.key(), out.durable(done)) // keep what is durable for the next docking
 		}
 		return n, fmt.Errorf("copy %s: %w", device.DisplayPath(j.file.Path), err)
 	}

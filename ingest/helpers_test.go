@@ -14,6 +14,7 @@ import (
 	"lawtrail/device/msc"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 type env struct {
@@ -33,7 +34,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(context.Background(), dir, store.Options{})
+	s, err := store.Open(context.Background(), dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}

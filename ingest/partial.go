@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"lawtrail/casework"
+	"lawtrail/sealstream"
 	"lawtrail/store"
 )
 
@@ -44,15 +45,73 @@ func stateOf(k casework.SourceKey, synced int64) partialState {
 	return partialState{Serial: k.DeviceSerial, Path: []byte(k.RawPath()), Size: k.Size, MtimeNS: k.ModTime.UnixNano(), Synced: synced}
 }
 
+// copyOut is the file a copy writes into: the partial copy, written
+// through a sealing writer on a sealed store (no recorder byte reaches the
+// disk in plaintext).
+type copyOut struct {
+	f  *os.File
+	sw *sealstream.Writer // nil on a plaintext store
+}
+
+// writer is where the copied bytes go.
+func (c *copyOut) writer() io.Writer {
+	if c.sw != nil {
+		return c.sw
+	}
+	return c.f
+}
+
+// durable is how many of the done bytes are in the file (a sealing writer
+// hands only whole chunks on); after an fsync they survive a crash. Called
+// from the goroutine that writes.
+func (c *copyOut) durable(done int64) int64 {
+	if c.sw != nil {
+		return c.sw.Flushed()
+	}
+	return done
+}
+
+// finish seals the last chunk.
+func (c *copyOut) finish() error {
+	if c.sw != nil {
+		return c.sw.Close()
+	}
+	return nil
+}
+
 // open returns the copy file positioned to continue, the hash of its bytes
 // so far and their count. A partial copy of another version of the file (or
-// none) starts from zero.
-func (p partial) open(k casework.SourceKey) (*os.File, hash.Hash, int64, error) {
+// none), or one that does not authenticate, starts from zero. With key the
+// copy is sealed.
+func (p partial) open(k casework.SourceKey, key *sealstream.Key) (*copyOut, hash.Hash, int64, error) {
 	h := sha256.New()
 	resumeAt := p.resumable(k)
 	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("open partial copy: %w", err)
+	}
+	out := &copyOut{f: f}
+	if key != nil {
+		resumeAt -= resumeAt % sealstream.ChunkSize
+		if resumeAt > 0 {
+			if out.sw, err = sealstream.ResumeWriter(f, key, resumeAt, func(b []byte) error { h.Write(b); return nil }); err == nil {
+				return out, h, resumeAt, nil
+			}
+			h.Reset() // damaged or from another key: start over
+		}
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, nil, 0, fmt.Errorf("cut partial copy: %w", err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
+		}
+		if out.sw, err = sealstream.NewWriter(f, key, nil); err != nil {
+			f.Close()
+			return nil, nil, 0, fmt.Errorf("seal partial copy: %w", err)
+		}
+		return out, h, 0, nil
 	}
 	if err := f.Truncate(resumeAt); err != nil {
 		f.Close()
@@ -68,7 +127,7 @@ func (p partial) open(k casework.SourceKey) (*os.File, hash.Hash, int64, error) 
 		f.Close()
 		return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
 	}
-	return f, h, resumeAt, nil
+	return out, h, resumeAt, nil
 }
 
 // maxSidecar bounds a partial copy's sidecar (a path and four numbers); a

@@ -24,23 +24,23 @@ func (s *Store) rebuildAside(ctx context.Context) error {
 	}
 	defer rep.Close()
 	rep.cfg, rep.now = s.cfg, s.now
-	snapshot, err := rep.replayCopyOf(ctx, filepath.Join(s.dir, DatabaseFile))
+	snapshot, err := rep.replayCopyOf(ctx, filepath.Join(s.dir, DatabaseFile), s.dbKey)
 	if err != nil {
 		return fmt.Errorf("rebuild aside: %w", err)
 	}
-	return s.swapIn(ctx, filepath.Join(rep.scratch, DatabaseFile), snapshot)
+	return s.swapIn(ctx, filepath.Join(rep.scratch, DatabaseFile), rep.dbKey, snapshot)
 }
 
 // replayCopyOf copies the events of the record at src and their log places
 // into the replica, as one read snapshot, and replays them in the log
 // order. It returns the last event id copied.
-func (r *Replica) replayCopyOf(ctx context.Context, src string) (int64, error) {
+func (r *Replica) replayCopyOf(ctx context.Context, src string, key *[32]byte) (int64, error) {
 	conn, err := r.db.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", src); err != nil {
+	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", attachName(src, key)); err != nil {
 		return 0, fmt.Errorf("attach the record: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE src")
@@ -67,13 +67,13 @@ func (r *Replica) replayCopyOf(ctx context.Context, src string) (int64, error) {
 // swapIn replaces the record's projections with the replica's at aside, in
 // one write transaction, and applies the own events recorded after the
 // snapshot (last) on top.
-func (s *Store) swapIn(ctx context.Context, aside string, last int64) error {
+func (s *Store) swapIn(ctx context.Context, aside string, key *[32]byte, last int64) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS aside", aside); err != nil {
+	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS aside", attachName(aside, key)); err != nil {
 		return fmt.Errorf("rebuild aside: attach: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE aside")

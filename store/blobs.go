@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"lawtrail/evidence"
+	"lawtrail/sealstream"
 )
 
 // Errors of the blob store.
@@ -27,6 +28,7 @@ var (
 // A blob is written once, read-only, and never changed in place.
 type BlobStore struct {
 	root string
+	key  *sealstream.Key // seals blobs at rest (blobseal.go); nil keeps plaintext
 }
 
 const tmpDir = "tmp"
@@ -73,7 +75,14 @@ func (s *BlobStore) Put(ctx context.Context, r io.Reader) (evidence.Digest, int6
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), contextReader{ctx, r})
+	w, finish, err := s.writeTo(tmp)
+	if err != nil {
+		return evidence.Digest{}, 0, fmt.Errorf("put blob: %w", err)
+	}
+	n, err := io.Copy(io.MultiWriter(w, h), contextReader{ctx, r})
+	if err == nil {
+		err = finish()
+	}
 	if err != nil {
 		return evidence.Digest{}, 0, fmt.Errorf("put blob: write: %w", err)
 	}
@@ -95,9 +104,18 @@ func (s *BlobStore) Put(ctx context.Context, r io.Reader) (evidence.Digest, int6
 // Adopt moves a file already written, fsynced and hashed by the caller (the
 // ingest pipeline hashes while it copies) into the store under digest d,
 // after re-reading it to prove the content matches. The file must be on the
-// same file system, e.g. created with TempFile.
+// same file system, e.g. created with TempFile. On a sealed store the file
+// is sealed (SealKey) and the re-read authenticates every chunk instead of
+// hashing again: a file whose tags verify holds exactly the bytes that
+// were sealed, and those were the bytes the caller hashed.
 func (s *BlobStore) Adopt(ctx context.Context, path string, d evidence.Digest) error {
-	if err := verifyFile(ctx, path, d); err != nil {
+	var err error
+	if s.key != nil {
+		err = s.authenticate(ctx, path)
+	} else {
+		err = s.verifyFile(ctx, path, d)
+	}
+	if err != nil {
 		return fmt.Errorf("adopt %s as %s: %w", path, d, err)
 	}
 	return s.commit(path, d)
@@ -165,27 +183,22 @@ func (s *BlobStore) Has(d evidence.Digest) (bool, error) {
 
 // Verify re-reads the blob and re-hashes it.
 func (s *BlobStore) Verify(ctx context.Context, d evidence.Digest) error {
-	if err := verifyFile(ctx, s.Path(d), d); err != nil {
+	if err := s.verifyFile(ctx, s.Path(d), d); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
 	return nil
 }
 
-func verifyFile(ctx context.Context, path string, d evidence.Digest) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// verifyFile hashes the plaintext of the file at path (unsealing it on a
+// sealed store) and compares it with d.
+func (s *BlobStore) verifyFile(ctx context.Context, path string, d evidence.Digest) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return ErrBlobMissing
 	}
+	got, err := s.hashPlaintext(ctx, path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, contextReader{ctx, f}); err != nil {
-		return fmt.Errorf("read: %w", err)
-	}
-	var got evidence.Digest
-	h.Sum(got[:0])
 	if got != d {
 		return fmt.Errorf("%w: content hashes to %s", ErrBlobCorrupt, got)
 	}
@@ -200,21 +213,22 @@ func (s *BlobStore) Open(ctx context.Context, d evidence.Digest) (io.ReadCloser,
 	if err := s.Verify(ctx, d); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(s.Path(d))
+	r, f, err := s.plaintext(s.Path(d))
 	if err != nil {
 		return nil, fmt.Errorf("open blob %s: %w", d, err)
 	}
-	return &verifyingReader{f: f, h: sha256.New(), want: d}, nil
+	return &verifyingReader{r: r, f: f, h: sha256.New(), want: d}, nil
 }
 
 type verifyingReader struct {
+	r    io.Reader
 	f    *os.File
 	h    hash.Hash
 	want evidence.Digest
 }
 
 func (r *verifyingReader) Read(p []byte) (int, error) {
-	n, err := r.f.Read(p)
+	n, err := r.r.Read(p)
 	r.h.Write(p[:n])
 	if errors.Is(err, io.EOF) {
 		var got evidence.Digest
@@ -250,6 +264,9 @@ func (s *BlobStore) Walk(ctx context.Context, fn func(BlobFile) error) error {
 			if rel == tmpDir {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if rel == sealedMark {
 			return nil
 		}
 		bf := BlobFile{Path: path}

@@ -37,7 +37,11 @@ func runCrashChild(dir string) error {
 	if err != nil {
 		return err
 	}
-	s, err := Open(ctx, dir, Options{})
+	keys, err := DeriveRecordKeys(key)
+	if err != nil {
+		return err
+	}
+	s, err := Open(ctx, dir, Options{Keys: keys})
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ func TestCrashConsistency(t *testing.T) {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 			t.Fatalf("round %d: child ended on its own: %v", round, err)
 		}
-		s, err := Open(ctx, f.dir, Options{})
+		s, err := Open(ctx, f.dir, Options{Keys: f.keys})
 		if err != nil {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}

@@ -398,7 +398,7 @@ func TestRebuildAsideWhileWorking(t *testing.T) {
 			}
 			defer rep.Close()
 			rep.cfg = a.store.cfg
-			last, err := rep.replayCopyOf(ctx, filepath.Join(a.dir, DatabaseFile))
+			last, err := rep.replayCopyOf(ctx, filepath.Join(a.dir, DatabaseFile), a.store.dbKey)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -407,7 +407,7 @@ func TestRebuildAsideWhileWorking(t *testing.T) {
 			} else if _, err := a.store.ApplyForeign(ctx, ForeignBatch{Items: first[5:]}); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.store.swapIn(ctx, filepath.Join(rep.scratch, DatabaseFile), last); err != nil {
+			if err := a.store.swapIn(ctx, filepath.Join(rep.scratch, DatabaseFile), rep.dbKey, last); err != nil {
 				t.Fatal(err)
 			}
 			got := dumpProjections(t, a.store.db)

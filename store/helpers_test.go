@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -43,6 +44,7 @@ type fixture struct {
 	dir      string
 	store    *Store
 	terminal evidence.KeyPair
+	keys     *RecordKeys // the record's keys, derived from terminal
 	admin    string
 }
 
@@ -61,13 +63,17 @@ func newFixtureNamed(t testing.TB, name string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keys, err := DeriveRecordKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, casework.Shanghai)
-	s, err := Open(ctx, dir, Options{Now: func() time.Time { clock = clock.Add(time.Second); return clock }, Config: testConfig(t)})
+	s, err := Open(ctx, dir, Options{Now: func() time.Time { clock = clock.Add(time.Second); return clock }, Config: testConfig(t), Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return &fixture{dir: dir, store: s, terminal: key, admin: "o-001"}
+	return &fixture{dir: dir, store: s, terminal: key, keys: keys, admin: "o-001"}
 }
 
 func (f *fixture) append(t testing.TB, drafts ...Draft) []evidence.Event {
@@ -154,4 +160,19 @@ func (f *fixture) officerKey(t testing.TB) evidence.OfficerKey {
 		t.Fatal(err)
 	}
 	return evidence.OfficerKey{Officer: f.admin, Key: k}
+}
+
+// insiderSQL runs SQL on the fixture's closed database as an insider who
+// knows the passphrase would, with the record's key and none of the
+// store's rules (the sqlite3 program cannot read a sealed file).
+func (f *fixture) insiderSQL(t testing.TB, sql string) {
+	t.Helper()
+	db, err := openTerminalDB(context.Background(), filepath.Join(f.dir, DatabaseFile), &f.keys.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(sql); err != nil {
+		t.Fatalf("insider SQL %q: %v", sql, err)
+	}
 }

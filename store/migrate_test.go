@@ -25,7 +25,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 	for from := 0; from < len(all); from++ {
 		t.Run(fmt.Sprint("from version ", from), func(t *testing.T) {
 			dir := t.TempDir()
-			db, err := openDB(ctx, filepath.Join(dir, DatabaseFile))
+			db, err := openTerminalDB(ctx, filepath.Join(dir, DatabaseFile), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,10 +36,12 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 				t.Fatalf("at version %d, want %d", v, from)
 			}
 			if from >= 1 { // the events table exists: fill it from the source
-				copyEvents(t, db, source)
+				copyEvents(t, db, attachName(source, &f.keys.Database))
 			}
 			db.Close()
-			s, err := Open(ctx, dir, Options{})
+			// An older lawtrail wrote plaintext: opening with the keys
+			// seals the file in place, then migrates it.
+			s, err := Open(ctx, dir, Options{Keys: f.keys})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +74,7 @@ func copyEvents(t *testing.T, db *sql.DB, source string) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := openDB(ctx, filepath.Join(dir, DatabaseFile))
+	db, err := openTerminalDB(ctx, filepath.Join(dir, DatabaseFile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

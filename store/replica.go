@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"os"
@@ -116,12 +117,20 @@ func newReplica(ctx context.Context, parent string) (*Replica, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replica: %w", err)
 	}
-	db, err := openDB(ctx, filepath.Join(scratch, DatabaseFile))
+	// A scratch copy holds the whole record: it is sealed too, under a key
+	// that lives only in this process, so one a killed process leaves
+	// behind is noise until it is removed.
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		os.RemoveAll(scratch)
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	db, err := openTerminalDB(ctx, filepath.Join(scratch, DatabaseFile), &key)
 	if err != nil {
 		os.RemoveAll(scratch)
 		return nil, fmt.Errorf("replica: %w", err)
 	}
-	r := &Replica{Store: &Store{db: db, now: time.Now}, scratch: scratch}
+	r := &Replica{Store: &Store{db: db, now: time.Now, dbKey: &key}, scratch: scratch}
 	latest, err := latestVersion()
 	if err == nil {
 		_, err = migrate(ctx, db, latest)
@@ -252,7 +261,7 @@ func (s *Store) compareProjections(ctx context.Context, rep *Replica, r *Report)
 		return fmt.Errorf("check projections: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS replica", filepath.Join(rep.scratch, DatabaseFile)); err != nil {
+	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS replica", attachName(filepath.Join(rep.scratch, DatabaseFile), rep.dbKey)); err != nil {
 		return fmt.Errorf("check projections: attach: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE replica")

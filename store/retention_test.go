@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +52,7 @@ func TestFreedCrashBetweenEventAndRemoval(t *testing.T) {
 		t.Fatal("the append itself removed the bytes")
 	}
 	f.store.Close() // the crash: the event is committed, the bytes are still here
-	s, err := Open(ctx, f.dir, Options{Config: testConfig(t), Now: func() time.Time { return time.Date(2026, 12, 30, 9, 0, 0, 0, casework.Shanghai) }})
+	s, err := Open(ctx, f.dir, Options{Config: testConfig(t), Keys: f.keys, Now: func() time.Time { return time.Date(2026, 12, 30, 9, 0, 0, 0, casework.Shanghai) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +83,8 @@ func TestCheckNamesFreedWithoutReceipt(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.store.Close()
-	out, err := exec.Command("sqlite3", f.dir+"/"+DatabaseFile, "DELETE FROM sync_receipts").CombinedOutput()
-	if err != nil {
-		t.Fatalf("sqlite3: %v %s", err, out)
-	}
-	s, err := Open(ctx, f.dir, Options{Config: testConfig(t)})
+	f.insiderSQL(t, "DELETE FROM sync_receipts")
+	s, err := Open(ctx, f.dir, Options{Config: testConfig(t), Keys: f.keys})
 	if err != nil {
 		t.Fatal(err)
 	}

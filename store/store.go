@@ -27,6 +27,7 @@ type Store struct {
 	blobs *BlobStore
 	now   func() time.Time
 	cfg   *casework.Config
+	dbKey *[32]byte // the database's page key; nil for a plaintext database
 }
 
 // Options adjust a Store. The zero value is the normal configuration.
@@ -37,6 +38,12 @@ type Options struct {
 	// AV matters list). Without one, finalizing a document and marking a
 	// step text-only are refused: they cannot be judged.
 	Config *casework.Config
+	// Keys seal the record at rest (DeriveRecordKeys). With them the
+	// database is opened through the encrypting VFS, a plaintext one from an
+	// older lawtrail being sealed in place first; without them only a
+	// plaintext database opens (tests of the projections), and a sealed one
+	// is refused with ErrSealed.
+	Keys *RecordKeys
 }
 
 // Open opens (creating if needed) the store in dir and brings its schema up
@@ -51,11 +58,15 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err := checkDataDir(dir); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	db, err := openDB(ctx, filepath.Join(dir, DatabaseFile))
+	db, err := openRecord(ctx, filepath.Join(dir, DatabaseFile), opt.Keys)
 	if err != nil {
 		return nil, err
 	}
 	s := &Store{db: db, dir: dir, now: opt.Now, cfg: opt.Config}
+	if opt.Keys != nil {
+		key := opt.Keys.Database // a copy: the caller wipes its keys
+		s.dbKey = &key
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -66,6 +77,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if s.blobs, err = OpenBlobStore(filepath.Join(dir, BlobDir)); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if opt.Keys != nil {
+		if err := s.blobs.sealWith(opt.Keys.Footage); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if err := s.blobs.sealAll(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := s.finishFreeing(ctx); err != nil { // retention.go
 		db.Close()

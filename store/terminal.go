@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ncruces/go-sqlite3"
+
 	"lawtrail/casework"
 	"lawtrail/evidence"
 )
@@ -79,7 +81,17 @@ func InitTerminal(ctx context.Context, dir string, setup TerminalSetup) (evidenc
 			return evidence.KeyPair{}, fmt.Errorf("init %s: %w", dir, err)
 		}
 	}
-	s, err := Open(ctx, dir, Options{})
+	recordKeys, err := DeriveRecordKeys(keys.terminalPair)
+	if err != nil {
+		return evidence.KeyPair{}, fmt.Errorf("init %s: %w", dir, err)
+	}
+	defer recordKeys.Wipe()
+	s, err := Open(ctx, dir, Options{Keys: recordKeys})
+	if errors.Is(err, sqlite3.NOTADB) {
+		// An earlier init was cut off after its events, sealed under a key
+		// that was never written: they can no longer be read or signed after.
+		return evidence.KeyPair{}, fmt.Errorf("init %s: %w (it holds a record from an interrupted init; move the folder aside)", dir, ErrInitialized)
+	}
 	if err != nil {
 		return evidence.KeyPair{}, err
 	}

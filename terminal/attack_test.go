@@ -2,8 +2,6 @@ package terminal_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,13 +11,11 @@ import (
 	"lawtrail/terminal/terminaltest"
 )
 
-// sqlite runs the sqlite3 program on a terminal's database, as an insider
-// with the data folder would.
+// sqlite edits a terminal's sealed database as an insider with the data
+// folder and the passphrase would.
 func sqlite(t *testing.T, dir, sql string) {
 	t.Helper()
-	if out, err := exec.Command("sqlite3", filepath.Join(dir, "lawtrail.db"), sql).CombinedOutput(); err != nil {
-		t.Fatalf("sqlite3: %v\n%s", err, out)
-	}
+	terminaltest.InsiderSQL(t, dir, terminaltest.Passphrase, sql)
 }
 
 // An insider with the data folder and sqlite3 gives a clerk the officer role

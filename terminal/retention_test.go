@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -293,9 +292,8 @@ func TestRetentionEventsReachAnotherTerminal(t *testing.T) {
 	if refused, err := b.Terminal.Store().FeedRefusals(ctx, 10); err != nil || len(refused) != 0 {
 		t.Fatalf("B refused feed items: %+v %v", refused, err)
 	}
-	out, err := exec.Command("sqlite3", filepath.Join(b.Dir, store.DatabaseFile), "SELECT count(*) FROM event_conflicts").CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "0" {
-		t.Fatalf("B's conflicts: %s %v", out, err)
+	if out := terminaltest.InsiderQuery(t, b.Dir, terminaltest.Passphrase, "SELECT count(*) FROM event_conflicts"); out != "0" {
+		t.Fatalf("B's conflicts: %s", out)
 	}
 	holds, err := b.Terminal.Store().Holds(ctx, held)
 	if err != nil || len(holds) != 1 || holds[0].ID != hold || holds[0].ReleasedAt != "" {

@@ -14,21 +14,25 @@ import (
 )
 
 // Terminal is an opened data folder: its record and the agency
-// configuration its rules use. Reading needs no secret; acting needs the
-// terminal unlocked (Unlock) and an officer logged in (Login).
+// configuration its rules use. The record is sealed at rest, so even
+// reading needs the passphrase (Options.Passphrase); acting needs an
+// officer logged in too (Desk, then Login).
 type Terminal struct {
 	dir string
 	st  *store.Store
 	cfg *casework.Config
 	now func() time.Time
 	kdf evidence.KDFParams
+	key evidence.KeyPair // the terminal key, unsealed by Open
 }
 
 // Options adjust Open. The zero value is the normal configuration.
 type Options struct {
 	Now    func() time.Time // the terminal clock; time.Now when nil
 	Config *casework.Config // the agency configuration; the bundled one when nil
-	Create bool             // open a folder that holds no terminal yet (first run)
+	// Passphrase unseals the terminal key, and with it the record's keys:
+	// without the right one nothing of the record can be read.
+	Passphrase []byte
 	// KDF seals new officer keys and changed PINs; evidence.DefaultKDFParams
 	// when zero (tests pass cheaper ones).
 	KDF evidence.KDFParams
@@ -47,8 +51,11 @@ func BundledConfig() (*casework.Config, error) {
 	return cfg, nil
 }
 
-// Open opens the terminal in dir. Unless opt.Create is set the folder must
-// hold a terminal already, so a mistyped path creates nothing.
+// Open opens the terminal in dir with its passphrase; the folder must hold
+// a terminal already, so a mistyped path creates nothing. It unseals the
+// terminal key, derives the record's keys (store.DeriveRecordKeys) and
+// opens the sealed record — sealing a plaintext one from an older lawtrail
+// in place first (store.Open). A wrong passphrase is ErrWrongPassphrase.
 func Open(ctx context.Context, dir string, opt Options) (*Terminal, error) {
 	cfg := opt.Config
 	if cfg == nil {
@@ -61,12 +68,19 @@ func Open(ctx context.Context, dir string, opt Options) (*Terminal, error) {
 	if now == nil {
 		now = time.Now
 	}
-	sopt := store.Options{Now: now, Config: cfg}
-	open := store.OpenExisting
-	if opt.Create {
-		open = store.Open
+	if len(opt.Passphrase) == 0 {
+		return nil, fmt.Errorf("open %s: %w", dir, ErrWrongPassphrase)
 	}
-	st, err := open(ctx, dir, sopt)
+	key, err := store.UnlockTerminal(dir, opt.Passphrase)
+	if err != nil {
+		return nil, wrongSecret(err, ErrWrongPassphrase)
+	}
+	keys, err := store.DeriveRecordKeys(key)
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Wipe()
+	st, err := store.OpenExisting(ctx, dir, store.Options{Now: now, Config: cfg, Keys: keys})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +88,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Terminal, error) {
 	if kdf == (evidence.KDFParams{}) {
 		kdf = evidence.DefaultKDFParams
 	}
-	return &Terminal{dir: dir, st: st, cfg: cfg, now: now, kdf: kdf}, nil
+	return &Terminal{dir: dir, st: st, cfg: cfg, now: now, kdf: kdf, key: key}, nil
 }
 
 // Close closes the record.
@@ -109,12 +123,20 @@ type Desk struct {
 	Info store.TerminalInfo
 }
 
-// Unlock unseals the terminal key with the passphrase.
+// Desk is the terminal unlocked with the key Open unsealed.
+func (t *Terminal) Desk(ctx context.Context) (*Desk, error) { return t.desk(ctx, t.key) }
+
+// Unlock unseals the terminal key with the passphrase again (the app's
+// lock screen asks for it anew).
 func (t *Terminal) Unlock(ctx context.Context, passphrase []byte) (*Desk, error) {
 	key, err := store.UnlockTerminal(t.dir, passphrase)
 	if err != nil {
 		return nil, wrongSecret(err, ErrWrongPassphrase)
 	}
+	return t.desk(ctx, key)
+}
+
+func (t *Terminal) desk(ctx context.Context, key evidence.KeyPair) (*Desk, error) {
 	info, err := t.st.Terminal(ctx)
 	if err != nil {
 		return nil, err

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"lawtrail/casefile/casefiletest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lawtrail/casefile/casefiletest"
+	"lawtrail/terminal/terminaltest"
 )
 
 // caseWithDocument makes a terminal with a case and a finalized 现场笔录
@@ -194,9 +196,9 @@ func TestExportComesFromVerifiedEvents(t *testing.T) {
 	}
 }
 
+// sqlite edits a terminal's sealed database as an insider with the
+// passphrase would.
 func sqlite(t *testing.T, dir, sql string) {
 	t.Helper()
-	if b, err := exec.Command("sqlite3", filepath.Join(dir, "lawtrail.db"), sql).CombinedOutput(); err != nil {
-		t.Fatalf("sqlite3: %v %s", err, b)
-	}
+	terminaltest.InsiderSQL(t, dir, pass["LAWTRAIL_PASSPHRASE"], sql)
 }

@@ -19,6 +19,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 const asMainEnv = "LAWTRAILCTL_TEST_AS_MAIN"
@@ -184,7 +185,7 @@ func TestIngestSurvivesKills(t *testing.T) {
 func assertNoLoss(t *testing.T, dir, card string, manifest map[string]string, complete bool) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.OpenExisting(ctx, dir, store.Options{})
+	s, err := store.OpenExisting(ctx, dir, store.Options{Keys: storetest.KeysOf(t, dir, pass["LAWTRAIL_PASSPHRASE"])})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 type result struct {
@@ -98,7 +99,7 @@ func TestInitRefusals(t *testing.T) {
 func TestCheckNamesTamperedBlobAndExitsNonZero(t *testing.T) {
 	dir := initTerminal(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, dir, store.Options{})
+	s, err := store.Open(ctx, dir, store.Options{Keys: storetest.KeysOf(t, dir, pass["LAWTRAIL_PASSPHRASE"])})
 	if err != nil {
 		t.Fatal(err)
 	}

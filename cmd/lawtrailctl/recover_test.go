@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lawtrail/terminal/terminaltest"
 )
 
 // ctlRun runs lawtrailctl as its own process (the test binary stands in).
@@ -202,9 +204,9 @@ func TestTruncatedTailRecoversCLI(t *testing.T) {
 	dir := joinedTerminal(t, h, 4)
 	before := eventLog(t, dir)
 	last := before[len(before)-1].Seq
-	shell(t, "sqlite3", filepath.Join(dir, "lawtrail.db"), `DROP TRIGGER events_no_delete;
-		DELETE FROM events WHERE seq > `+itoa(last-2)+`;
-		CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;`)
+	terminaltest.InsiderSQL(t, dir, pass["LAWTRAIL_PASSPHRASE"], `DROP TRIGGER events_no_delete`,
+		`DELETE FROM events WHERE seq > `+itoa(last-2),
+		`CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`)
 	newCases(t, dir, 1)
 	cut := eventLog(t, dir)
 	syncDiverges(t, h, dir)

@@ -2,26 +2,23 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lawtrail/terminal/terminaltest"
 )
 
 // Attacks on legal review from outside the rules, as processes: an insider
 // editing the database, hand-edited input files, the wrong person giving
 // the opinion.
 
-// insiderSQL runs the sqlite3 program on a terminal's database, as an
-// insider with the data folder would.
+// insiderSQL edits a terminal's sealed database as an insider with the
+// data folder and the passphrase would (the sqlite3 program reads no
+// sealed file).
 func insiderSQL(t *testing.T, dir, sql string) {
 	t.Helper()
-	if _, err := exec.LookPath("sqlite3"); err != nil {
-		t.Fatal("sqlite3 is missing: make deps installs it (DEB_PKGS)")
-	}
-	if out, err := exec.Command("sqlite3", filepath.Join(dir, "lawtrail.db"), sql).CombinedOutput(); err != nil {
-		t.Fatalf("sqlite3: %v\n%s", err, out)
-	}
+	terminaltest.InsiderSQL(t, dir, pass["LAWTRAIL_PASSPHRASE"], sql)
 }
 
 // An assigned review is attacked from inside the agency: the handling

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 // ctlProcess runs the test binary as lawtrailctl in a child process with
@@ -92,7 +93,7 @@ func TestInitMakesOpenDataFolderPrivate(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, store.KeyDir, "*"))
 	files = append(files, filepath.Join(dir, store.DatabaseFile))
-	st, err := store.OpenExisting(context.Background(), dir, store.Options{}) // the WAL and SHM files exist while it is open
+	st, err := store.OpenExisting(context.Background(), dir, store.Options{Keys: storetest.KeysOf(t, dir, pass["LAWTRAIL_PASSPHRASE"])}) // the WAL and SHM files exist while it is open
 	if err != nil {
 		t.Fatal(err)
 	}

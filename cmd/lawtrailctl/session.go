@@ -43,7 +43,9 @@ func (x *call) dataDir() (string, error) {
 	return x.dir, nil
 }
 
-// open opens the terminal for reading; it must hold one already.
+// open opens the terminal; it must hold one already. The record is sealed
+// at rest, so reading too needs the passphrase (LAWTRAIL_PASSPHRASE, or
+// asked).
 func (x *call) open(ctx context.Context) (*terminal.Terminal, error) {
 	if x.term != nil {
 		return x.term, nil
@@ -52,7 +54,12 @@ func (x *call) open(ctx context.Context) (*terminal.Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := terminal.Open(ctx, dir, terminal.Options{})
+	pass, err := secret(x.e, "LAWTRAIL_PASSPHRASE", "Terminal passphrase: ")
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pass)
+	t, err := terminal.Open(ctx, dir, terminal.Options{Passphrase: pass})
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +82,7 @@ func (x *call) desk(ctx context.Context) (*terminal.Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	pass, err := secret(x.e, "LAWTRAIL_PASSPHRASE", "Terminal passphrase: ")
-	if err != nil {
-		return nil, err
-	}
-	defer clear(pass)
-	d, err := t.Unlock(ctx, pass)
+	d, err := t.Desk(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/ingest"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 )
 
 // An MTP recorder goes through the same docking pipeline: every file
@@ -22,7 +23,7 @@ func TestIngestFromMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, dir, store.Options{})
+	st, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -50,7 +51,7 @@ func officerTerminal(t testing.TB, name, agency string) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(ctx, dir, store.Options{})
+	s, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -68,7 +69,7 @@ func copyFolder(t *testing.T, tm *terminal) *terminal {
 	if out, err := exec.Command("cp", "-a", tm.dir, dst).CombinedOutput(); err != nil {
 		t.Fatalf("cp -a: %v %s", err, out)
 	}
-	s, err := store.Open(context.Background(), dst, store.Options{})
+	s, err := store.Open(context.Background(), dst, store.Options{Keys: storetest.Keys(t, tm.key)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lawtrail/evidence"
+	"lawtrail/sealstream"
 	"lawtrail/sync/protocol"
 )
 
@@ -53,21 +54,23 @@ func (c *Client) FetchBlob(ctx context.Context, d evidence.Digest, size int64) (
 	if held, err := blobs.Has(d); err != nil {
 		return f, err
 	} else if held && blobs.Verify(ctx, d) == nil {
-		fi, err := os.Stat(blobs.Path(d))
+		r, err := blobs.OpenAt(d)
 		if err != nil {
 			return f, fmt.Errorf("fetch %s: %w", d, err)
 		}
-		f.Size, f.Held = fi.Size(), true
+		r.Close()
+		f.Size, f.Held = r.Size, true
 		return f, nil
 	}
 	path, err := blobs.PartialPath("fetch" + d.String())
 	if err != nil {
 		return f, err
 	}
-	part, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return f, fmt.Errorf("fetch %s: %w", d, err)
 	}
+	part := &fetchCopy{f: file, key: blobs.SealKey()}
 	keep := false // a cut download keeps its partial copy; a refused one does not
 	committed := false
 	defer func() {
@@ -83,7 +86,10 @@ func (c *Client) FetchBlob(ctx context.Context, d evidence.Digest, size int64) (
 		keep = errors.Is(err, ErrTimeout) || (!errors.Is(err, ErrFetchMismatch) && !errors.Is(err, ErrNotOnHub) && n > 0)
 		return f, fmt.Errorf("fetch %s: %w", d, err)
 	}
-	if err := part.Sync(); err != nil {
+	if err := part.finish(); err != nil {
+		return f, fmt.Errorf("fetch %s: seal: %w", d, err)
+	}
+	if err := part.f.Sync(); err != nil {
 		return f, fmt.Errorf("fetch %s: fsync: %w", d, err)
 	}
 	if err := part.Close(); err != nil {
@@ -104,9 +110,9 @@ func (c *Client) HubName() string {
 
 // resume hashes what a partial copy holds already and downloads the rest
 // into it; it returns the copy's length.
-func (c *Client) resume(ctx context.Context, d evidence.Digest, size int64, part *os.File) (int64, error) {
+func (c *Client) resume(ctx context.Context, d evidence.Digest, size int64, part *fetchCopy) (int64, error) {
 	h := sha256.New()
-	have, err := io.Copy(h, part)
+	have, err := part.reopen(h)
 	if err != nil {
 		return 0, fmt.Errorf("read the partial copy: %w", err)
 	}
@@ -136,21 +142,88 @@ func (c *Client) resume(ctx context.Context, d evidence.Digest, size int64, part
 }
 
 // restart empties a partial copy and its hash.
-func restart(part *os.File, h hash.Hash) (int64, error) {
-	if err := part.Truncate(0); err != nil {
-		return 0, fmt.Errorf("restart the partial copy: %w", err)
-	}
-	if _, err := part.Seek(0, io.SeekStart); err != nil {
+func restart(part *fetchCopy, h hash.Hash) (int64, error) {
+	if err := part.empty(); err != nil {
 		return 0, fmt.Errorf("restart the partial copy: %w", err)
 	}
 	h.Reset()
 	return 0, nil
 }
 
+// fetchCopy is the partial copy a download appends to: on a sealed store
+// it is written through a sealing writer, so the fetched footage never
+// sits on the disk in plaintext, and a cut download resumes after its last
+// whole chunk.
+type fetchCopy struct {
+	f   *os.File
+	key *sealstream.Key    // nil: a plaintext store
+	sw  *sealstream.Writer // the sealing writer, once reopen made it
+}
+
+// reopen hashes what the copy holds into h, positions it to append and
+// returns its plaintext length. A sealed copy that does not authenticate
+// starts over.
+func (p *fetchCopy) reopen(h hash.Hash) (int64, error) {
+	if p.key == nil {
+		return io.Copy(h, p.f)
+	}
+	fi, err := p.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	full := int64(0)
+	if sealed := fi.Size() - sealstream.HeaderSize; sealed > 0 {
+		full = sealed / (sealstream.ChunkSize + sealstream.TagSize) * sealstream.ChunkSize
+	}
+	if full > 0 {
+		sw, err := sealstream.ResumeWriter(p.f, p.key, full, func(b []byte) error { h.Write(b); return nil })
+		if err == nil {
+			p.sw = sw
+			return full, nil
+		}
+		h.Reset()
+	}
+	return 0, p.empty()
+}
+
+// empty cuts the copy to nothing and starts a new sealed stream on it.
+func (p *fetchCopy) empty() error {
+	if err := p.f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := p.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if p.key == nil {
+		return nil
+	}
+	sw, err := sealstream.NewWriter(p.f, p.key, nil)
+	p.sw = sw
+	return err
+}
+
+func (p *fetchCopy) Write(b []byte) (int, error) {
+	if p.sw != nil {
+		return p.sw.Write(b)
+	}
+	return p.f.Write(b)
+}
+
+// finish seals the last chunk of a complete copy.
+func (p *fetchCopy) finish() error {
+	if p.sw != nil {
+		return p.sw.Close()
+	}
+	return nil
+}
+
+// Close closes the file.
+func (p *fetchCopy) Close() error { return p.f.Close() }
+
 // download asks the hub for d from byte have on and appends what arrives to
 // part, hashing it into h; it returns the copy's new length. Only the 32 KiB
 // copy buffer is held, and at most limit bytes are taken in all.
-func (c *Client) download(ctx context.Context, d evidence.Digest, limit int64, part *os.File, h hash.Hash, have int64) (int64, error) {
+func (c *Client) download(ctx context.Context, d evidence.Digest, limit int64, part *fetchCopy, h hash.Hash, have int64) (int64, error) {
 	ctx, watch := c.watchDownload(ctx, d)
 	defer watch.stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(protocol.PathBlobs+d.String()), nil)

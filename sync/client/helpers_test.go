@@ -18,6 +18,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub"
 	"lawtrail/store"
+	"lawtrail/store/storetest"
 	"lawtrail/sync/server"
 )
 
@@ -136,7 +137,7 @@ func newTerminal(t testing.TB) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(ctx, dir, store.Options{})
+	s, err := store.Open(ctx, dir, store.Options{Keys: storetest.Keys(t, key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,4 +190,19 @@ func (r *readerOf) Read(p []byte) (int, error) {
 	n := copy(p, *r)
 	*r = (*r)[n:]
 	return n, nil
+}
+
+// plaintextOf reads a blob's plaintext from a terminal's sealed blob store.
+func plaintextOf(t testing.TB, st *store.Store, d evidence.Digest) []byte {
+	t.Helper()
+	r, err := st.Blobs().Open(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

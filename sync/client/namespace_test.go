@@ -36,10 +36,7 @@ func TestUploadPathsStayInTheirTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob, err := os.ReadFile(victim.store.Blobs().Path(vd))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blob := plaintextOf(t, victim.store, vd)
 	if vu.Offset, err = vc.patch(ctx, vu, io.NewSectionReader(bytes.NewReader(blob), 0, 100<<10)); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +157,7 @@ func TestHubCutsAStalledUploadNotASlowOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob, _ := os.ReadFile(tm.store.Blobs().Path(d))
+	blob := plaintextOf(t, tm.store, d)
 
 	// Stalled: 1000 bytes, then nothing.
 	conn, _ := patchConn(t, th, tm, u, size)

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,9 +56,9 @@ func (c *Client) uploadBlob(ctx context.Context, b store.PendingBlob) (int64, er
 			return 0, err
 		}
 	}
-	f, err := os.Open(c.st.Blobs().Path(b.Digest))
+	f, err := c.st.Blobs().OpenAt(b.Digest) // the plaintext: the hub keeps what the digest names
 	if err != nil {
-		return 0, fmt.Errorf("open blob %s: %w", b.Digest, err)
+		return 0, err
 	}
 	defer f.Close()
 	var sent int64

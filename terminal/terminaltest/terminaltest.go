@@ -75,12 +75,12 @@ func (f *Fixture) Reopen(t testing.TB) {
 	if f.Terminal != nil {
 		f.Terminal.Close()
 	}
-	tm, err := terminal.Open(ctx, f.Dir, terminal.Options{Now: f.Clock.Now, KDF: KDF})
+	tm, err := terminal.Open(ctx, f.Dir, terminal.Options{Now: f.Clock.Now, KDF: KDF, Passphrase: []byte(Passphrase)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tm.Close() })
-	desk, err := tm.Unlock(ctx, []byte(Passphrase))
+	desk, err := tm.Desk(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
