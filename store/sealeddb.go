@@ -77,11 +77,15 @@ func openTerminalDB(ctx context.Context, file string, key *[32]byte) (*sql.DB, e
 	// SQLite creates a new file with the umask's mode (often 0644) and gives
 	// its WAL and shared-memory files the mode of the database: create it
 	// private first, so all three are 0600.
-	if f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
-		f.Close()
+	// The WAL and journal take the database's mode (modeof); the
+	// shared-memory index is made private here, before SQLite makes it.
+	for _, f := range []string{file, file + "-shm"} {
+		if f, err := os.OpenFile(f, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		}
 	}
 	var first []string
-	query := "_txlock=immediate"
+	query := "_txlock=immediate&modeof=" + url.QueryEscape(file)
 	if key != nil {
 		// The key comes first: nothing of the file can be read before it.
 		first = []string{"PRAGMA hexkey='" + hex.EncodeToString(key[:]) + "'"}

@@ -35,7 +35,7 @@ func TestAccessCLI(t *testing.T) {
 	}
 	asSup := map[string]string{"LAWTRAIL_PASSPHRASE": pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_OFFICER": "o-009", "LAWTRAIL_PIN": "975319"}
 	events := func() int {
-		r := ctlProcess(t, nil, "--data", dir, "log", "--json")
+		r := ctlProcess(t, pass, "--data", dir, "log", "--json")
 		return strings.Count(r.stdout, "\n")
 	}
 	out := t.TempDir()
@@ -66,7 +66,7 @@ func TestAccessCLI(t *testing.T) {
 	}
 
 	// log --json carries both, co-signed by their officers.
-	r = ctlProcess(t, nil, "--data", dir, "log", "--json")
+	r = ctlProcess(t, pass, "--data", dir, "log", "--json")
 	var exports []logLine
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		var l logLine
@@ -83,32 +83,32 @@ func TestAccessCLI(t *testing.T) {
 	}
 
 	// footage custody and access list show them.
-	r = ctlProcess(t, nil, "--data", dir, "footage", "custody", digest)
+	r = ctlProcess(t, pass, "--data", dir, "footage", "custody", digest)
 	if r.code != 0 || strings.Count(r.stdout, "access.footage_exported") != 2 || !strings.Contains(r.stdout, "督查抽查") {
 		t.Fatalf("footage custody: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = ctlProcess(t, nil, "--data", dir, "access", "list", "--json")
+	r = ctlProcess(t, pass, "--data", dir, "access", "list", "--json")
 	list := accessLines(t, r)
 	if r.code != 0 || len(list) != 2 || list[1].Officer != "o-009" || list[1].Digest != digest {
 		t.Fatalf("access list --json: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = ctlProcess(t, nil, "--data", dir, "access", "list", "--officer", "o-009", "--json")
+	r = ctlProcess(t, pass, "--data", dir, "access", "list", "--officer", "o-009", "--json")
 	if got := accessLines(t, r); len(got) != 1 || got[0].Reason != "督查抽查 <script>alert(1)</script>" {
 		t.Fatalf("--officer o-009: %+v", got)
 	}
-	r = ctlProcess(t, nil, "--data", dir, "access", "list", "--since", list[1].Time, "--json")
+	r = ctlProcess(t, pass, "--data", dir, "access", "list", "--since", list[1].Time, "--json")
 	if got := accessLines(t, r); len(got) != 1 || got[0].Seq != list[1].Seq {
 		t.Fatalf("--since %s: %+v", list[1].Time, got)
 	}
-	r = ctlProcess(t, nil, "--data", dir, "access", "list", "--since", "2999-01-01 00:00")
+	r = ctlProcess(t, pass, "--data", dir, "access", "list", "--since", "2999-01-01 00:00")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
 		t.Fatalf("--since the future: %q", r.stdout)
 	}
-	r = ctlProcess(t, nil, "--data", dir, "access", "list")
+	r = ctlProcess(t, pass, "--data", dir, "access", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "o-009") || !strings.Contains(r.stdout, "督查抽查") {
 		t.Fatalf("access list: %s", r.stdout)
 	}
-	if r := ctlProcess(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctlProcess(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 

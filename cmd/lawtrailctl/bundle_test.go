@@ -63,17 +63,17 @@ func TestR5CaseExportAndVerifyBundle(t *testing.T) {
 	if b, err := sha.CombinedOutput(); err != nil {
 		t.Fatalf("sha256sum -c on an untouched bundle: %v\n%s", err, b)
 	}
-	r := ctl(t, nil, "verify-bundle", out)
+	r := ctl(t, pass, "verify-bundle", out)
 	if r.code != 0 || !strings.Contains(r.stdout, "named by the signed case.exported event") ||
 		!strings.Contains(r.stdout, "exactly what the signed events give") || !strings.Contains(r.stdout, "note: the terminal key") {
 		t.Fatalf("verify-bundle: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if log := ctl(t, nil, "--data", dir, "log"); !strings.Contains(log.stdout, "case.exported") {
+	if log := ctl(t, pass, "--data", dir, "log"); !strings.Contains(log.stdout, "case.exported") {
 		t.Fatal("the export left no case.exported event in the log")
 	}
 	zipOut := filepath.Join(t.TempDir(), "case.zip")
 	exportCase(t, dir, caseID, zipOut)
-	if r := ctl(t, nil, "verify-bundle", zipOut); r.code != 0 {
+	if r := ctl(t, pass, "verify-bundle", zipOut); r.code != 0 {
 		t.Fatalf("verify-bundle zip: %s", r.stdout)
 	}
 	if r := ctl(t, pass, "--data", dir, "case", "export", caseID, "--out", zipOut); r.code == 0 {
@@ -125,7 +125,7 @@ func TestVerifyBundleCatchesEveryTamperWithSumsRegenerated(t *testing.T) {
 					t.Fatalf("the forger's SHA256SUMS does not even pass sha256sum: %s", b)
 				}
 			}
-			r := ctl(t, nil, "verify-bundle", c)
+			r := ctl(t, pass, "verify-bundle", c)
 			if r.code != 1 || !strings.Contains(r.stdout, "BROKEN") {
 				t.Fatalf("verify-bundle passed a tampered case file (%d):\n%s%s", r.code, r.stdout, r.stderr)
 			}
@@ -144,13 +144,13 @@ func TestVerifyBundleTrustedTerminalKey(t *testing.T) {
 	exportCase(t, dir, caseID, out)
 	other := initTerminal(t)
 	otherKey := terminalPEM(t, other)
-	if r := ctl(t, nil, "verify-bundle", "--terminal-key", otherKey, out); r.code != 1 || !strings.Contains(r.stdout, "not the trusted terminal key") {
+	if r := ctl(t, pass, "verify-bundle", "--terminal-key", otherKey, out); r.code != 1 || !strings.Contains(r.stdout, "not the trusted terminal key") {
 		t.Fatalf("a case file checked against another terminal's key: %d\n%s", r.code, r.stdout)
 	}
-	if r := ctl(t, nil, "verify-bundle", "--terminal-key", terminalPEM(t, dir), out); r.code != 0 || strings.Contains(r.stdout, "note: the terminal key") {
+	if r := ctl(t, pass, "verify-bundle", "--terminal-key", terminalPEM(t, dir), out); r.code != 0 || strings.Contains(r.stdout, "note: the terminal key") {
 		t.Fatalf("the right trusted key: %d\n%s", r.code, r.stdout)
 	}
-	if r := ctl(t, nil, "verify-bundle", "--terminal-key", "not-a-key", out); r.code != 2 {
+	if r := ctl(t, pass, "verify-bundle", "--terminal-key", "not-a-key", out); r.code != 2 {
 		t.Fatalf("a malformed key: %d %s", r.code, r.stderr)
 	}
 }
@@ -180,7 +180,7 @@ func terminalPEM(t *testing.T, dir string) string {
 func TestExportComesFromVerifiedEvents(t *testing.T) {
 	dir, caseID, _ := caseWithDocument(t)
 	sqlite(t, dir, "UPDATE cases SET title = '已结案' WHERE id = '"+caseID+"'")
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 1 || !strings.Contains(r.stdout, "table cases") {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 1 || !strings.Contains(r.stdout, "table cases") {
 		t.Fatalf("check after editing a case title: %d\n%s", r.code, r.stdout)
 	}
 	out := filepath.Join(t.TempDir(), "case")

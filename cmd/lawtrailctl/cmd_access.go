@@ -15,8 +15,8 @@ func cmdAccessList() *command {
 	c.detail = `Each access is a signed event (access.footage_played, access.footage_exported,
 access.document_viewed, footage.fetched, case.exported) naming who, what,
 the case and the reason typed by an officer not on the case. --since takes
-"2006-01-02 15:04" in China Standard Time or RFC 3339. Reading needs no
-secret.`
+"2006-01-02 15:04" in China Standard Time or RFC 3339. Reading needs the
+passphrase (the record is sealed at rest), no PIN.`
 	officer := c.flags.String("officer", "", "only this officer's accesses")
 	since := c.flags.String("since", "", "only accesses at or after this time")
 	asJSON := c.flags.Bool("json", false, "one JSON object per access per line")

@@ -98,7 +98,7 @@ func TestCaseStepCommandsCLI(t *testing.T) {
 			t.Errorf("case show lacks %q:\n%s", want, show)
 		}
 	}
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %d %s", r.code, r.stdout)
 	}
 }
@@ -131,7 +131,7 @@ func TestIncompleteAndFailedExitCodes(t *testing.T) {
 	if out := mustRun(t, dir, nil, "footage", "list"); strings.Count(out, "IMG_") != 2 {
 		t.Fatalf("the files that fit were not kept:\n%s", out)
 	}
-	r = ctl(t, nil, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "no", "such", "folder", "l.csv"))
+	r = ctl(t, pass, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "no", "such", "folder", "l.csv"))
 	if r.code != exitFailed || !strings.Contains(r.stderr, "no such file or directory") {
 		t.Fatalf("ledger into a missing folder: exit %d %q", r.code, r.stderr)
 	}

@@ -117,7 +117,7 @@ func TestOfficerCommandsCLI(t *testing.T) {
 	if out := mustRun(t, dir, nil, "officer", "list", "--json"); !strings.Contains(out, `"revoked":true,"revoke_reason":"调离执法岗位"`) {
 		t.Errorf("the list does not show the revocation:\n%s", out)
 	}
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %d %s", r.code, r.stdout)
 	}
 }

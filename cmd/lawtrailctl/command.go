@@ -185,7 +185,8 @@ const usageTail = `  help [COMMAND]
 Commands that act sign with the terminal key and the acting officer's key:
 the terminal passphrase, then the officer (LAWTRAIL_OFFICER, default the
 terminal's first admin) and their PIN. sync, sync recover and hub join need
-only the passphrase. Reading commands need no secret.
+only the passphrase. Reading commands need the passphrase too: the data
+folder is sealed at rest.
 
 environment:
   LAWTRAIL_PASSPHRASE  terminal passphrase (asked when unset and standard input is a terminal)

@@ -24,7 +24,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	for _, c := range commandTable() {
 		words := strings.Fields(c.name)
 		for _, args := range [][]string{append(words, "--help"), append(words, "-h"), append([]string{"help"}, words...)} {
-			r := ctl(t, nil, append([]string{"--data", dir}, args...)...)
+			r := ctl(t, pass, append([]string{"--data", dir}, args...)...)
 			if r.code != exitOK || !strings.HasPrefix(r.stdout, "usage: lawtrailctl [--data DIR] "+c.name) || r.stderr != "" {
 				t.Errorf("lawtrailctl %s: exit %d\nstdout %q\nstderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 			}
@@ -36,7 +36,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("--help created the data folder: %v", err)
 	}
-	r := ctl(t, nil, "help")
+	r := ctl(t, pass, "help")
 	if r.code != exitOK {
 		t.Fatalf("help: %d %s", r.code, r.stderr)
 	}
@@ -51,15 +51,15 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 	}
 	for _, group := range []string{"case", "doc", "officer", "footage", "sync", "hub"} {
-		r := ctl(t, nil, group, "--help")
+		r := ctl(t, pass, group, "--help")
 		if r.code != exitOK || !strings.Contains(r.stdout, "lawtrailctl [--data DIR] "+group+" ") {
 			t.Errorf("%s --help: %d %q %q", group, r.code, r.stdout, r.stderr)
 		}
 	}
-	if r := ctl(t, nil, "-h"); r.code != exitOK || !strings.Contains(r.stdout, "exit codes:") {
+	if r := ctl(t, pass, "-h"); r.code != exitOK || !strings.Contains(r.stdout, "exit codes:") {
 		t.Errorf("-h: %d %q", r.code, r.stdout)
 	}
-	if r := ctl(t, nil, "help", "frobnicate"); r.code != exitUsage {
+	if r := ctl(t, pass, "help", "frobnicate"); r.code != exitUsage {
 		t.Errorf("help of an unknown command: %d", r.code)
 	}
 }
@@ -141,7 +141,7 @@ func TestHubJoinRefusesAMalformedCode(t *testing.T) {
 	dir := initTerminal(t)
 	before := eventCount(t, dir)
 	for _, code := range []string{"LT1-nope", strings.Repeat("A", 1<<20), ""} {
-		if r := ctl(t, nil, "--data", dir, "hub", "join", code); r.code != exitUsage || !strings.Contains(r.stderr, "CODE") {
+		if r := ctl(t, pass, "--data", dir, "hub", "join", code); r.code != exitUsage || !strings.Contains(r.stderr, "CODE") {
 			t.Errorf("hub join %.20q: exit %d %q", code, r.code, r.stderr)
 		}
 	}

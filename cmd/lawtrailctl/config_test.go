@@ -16,7 +16,7 @@ import (
 // refused with the reason and store nothing.
 func TestConfigPublishAndShow(t *testing.T) {
 	dir := initTerminal(t)
-	r := ctl(t, nil, "--data", dir, "config", "show")
+	r := ctl(t, pass, "--data", dir, "config", "show")
 	if r.code != 0 || strings.Count(r.stdout, "bundled") != len(casework.ConfigKinds) {
 		t.Fatalf("config show on a new terminal: %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -54,10 +54,10 @@ func TestConfigPublishAndShow(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "published templates version 1") {
 		t.Fatalf("config publish: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	if r := ctl(t, nil, "--data", dir, "doc", "templates"); !strings.Contains(r.stdout, "现场笔录（2027 版）") {
+	if r := ctl(t, pass, "--data", dir, "doc", "templates"); !strings.Contains(r.stdout, "现场笔录（2027 版）") {
 		t.Fatalf("doc templates does not show the published template:\n%s", r.stdout)
 	}
-	r = ctl(t, nil, "--data", dir, "config", "show", "--json")
+	r = ctl(t, pass, "--data", dir, "config", "show", "--json")
 	var first struct {
 		Kind      string   `json:"kind"`
 		Published bool     `json:"published"`
@@ -72,7 +72,7 @@ func TestConfigPublishAndShow(t *testing.T) {
 	if first.Kind != "templates" || !first.Published || first.Version != 1 || first.Officer != "o-001" || first.Note != "新版式" {
 		t.Fatalf("config show --json: %+v", first)
 	}
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check after publishing: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }

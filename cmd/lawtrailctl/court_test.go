@@ -60,7 +60,7 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 		}
 	}
 	_, _, out, h := syncedCase(t)
-	r := ctl(t, nil, "verify-bundle", out)
+	r := ctl(t, pass, "verify-bundle", out)
 	if r.code != 0 || !strings.Contains(r.stdout, "are in the hub's log") {
 		t.Fatalf("verify-bundle of a synced case file: %d\n%s", r.code, r.stdout)
 	}
@@ -93,7 +93,7 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 	if text, rc := courtScript(t, out, hubPEM); rc != 1 || !strings.Contains(text, "another key than the trusted terminal key") {
 		t.Fatalf("the hub key given as the terminal key: %d\n%s", rc, text)
 	}
-	if r := ctl(t, nil, "verify-bundle", "--hub-key", hubPEM, "--terminal-key", termPEM, out); r.code != 0 || strings.Contains(r.stdout, "note: the hub key") {
+	if r := ctl(t, pass, "verify-bundle", "--hub-key", hubPEM, "--terminal-key", termPEM, out); r.code != 0 || strings.Contains(r.stdout, "note: the hub key") {
 		t.Fatalf("verify-bundle with trusted keys: %d\n%s", r.code, r.stdout)
 	}
 
@@ -114,7 +114,7 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 		t.Fatalf("lawtrail-hub terminals: %d %s", rc, regOut)
 	}
 	regKey := base64.StdEncoding.EncodeToString(registered.Key)
-	if r := ctl(t, nil, "verify-bundle", "--hub-key", published.Raw, "--terminal-key", regKey, out); r.code != 0 {
+	if r := ctl(t, pass, "verify-bundle", "--hub-key", published.Raw, "--terminal-key", regKey, out); r.code != 0 {
 		t.Fatalf("verify-bundle with the published and registered keys: %d\n%s", r.code, r.stdout)
 	}
 
@@ -157,7 +157,7 @@ func TestCaseFileCheckableWithoutLawtrail(t *testing.T) {
 			if text, rc := courtScript(t, c); rc != 1 || !strings.Contains(text, "FAILED") {
 				t.Fatalf("the README procedure passed a tampered case file (%d):\n%s", rc, text)
 			}
-			if r := ctl(t, nil, "verify-bundle", c); r.code != 1 {
+			if r := ctl(t, pass, "verify-bundle", c); r.code != 1 {
 				t.Fatalf("verify-bundle passed it (%d):\n%s", r.code, r.stdout)
 			}
 		})

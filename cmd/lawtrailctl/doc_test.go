@@ -31,7 +31,7 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 	caseID := strings.TrimSpace(r.stdout)
 	enroll(t, dir, "o-002", "王五", "35010000002", wangPIN, "officer")
 	pins := pinsFile(t, "o-002 "+wangPIN+"\n")
-	if r := ctl(t, nil, "--data", dir, "doc", "templates"); r.code != 0 || !strings.Contains(r.stdout, "onsite_record") {
+	if r := ctl(t, pass, "--data", dir, "doc", "templates"); r.code != 0 || !strings.Contains(r.stdout, "onsite_record") {
 		t.Fatalf("templates: %s", r.stdout)
 	}
 	fields := filepath.Join(t.TempDir(), "fields.json")
@@ -58,11 +58,11 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 	if r := ctl(t, pass, "--data", dir, "doc", "finalize", doc, "--pins", pins); r.code != 0 || !strings.Contains(r.stdout, "version 2") {
 		t.Fatalf("correction: %s %s", r.stdout, r.stderr)
 	}
-	if r := ctl(t, nil, "--data", dir, "case", "show", caseID); r.code != 0 || !strings.Contains(r.stdout, "2 finalized version(s)") ||
+	if r := ctl(t, pass, "--data", dir, "case", "show", caseID); r.code != 0 || !strings.Contains(r.stdout, "2 finalized version(s)") ||
 		!strings.Contains(r.stdout, "行政处罚法第六十条") {
 		t.Fatalf("case show: %s %s", r.stdout, r.stderr)
 	}
-	r = ctl(t, nil, "--data", dir, "doc", "show", doc)
+	r = ctl(t, pass, "--data", dir, "doc", "show", doc)
 	if r.code != 0 || strings.Count(r.stdout, "version ") != 2 || !strings.Contains(r.stdout, "corrects") {
 		t.Fatalf("show: %s", r.stdout)
 	}
@@ -74,11 +74,11 @@ func TestR2DocumentLifecycleCLI(t *testing.T) {
 		t.Fatal("doc pdf wrote no PDF")
 	}
 	// Making the PDF is an access on the record (R6).
-	if r := ctl(t, nil, "--data", dir, "access", "list", "--json"); !strings.Contains(r.stdout, `"type":"access.document_viewed"`) ||
+	if r := ctl(t, pass, "--data", dir, "access", "list", "--json"); !strings.Contains(r.stdout, `"type":"access.document_viewed"`) ||
 		!strings.Contains(r.stdout, `"doc":"`+doc+`","version":1`) || !strings.Contains(r.stdout, `"how":"pdf"`) {
 		t.Fatalf("access list after doc pdf: %s", r.stdout)
 	}
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check: %s", r.stdout)
 	}
 }
@@ -121,7 +121,7 @@ func TestR5LedgerXLSXAndCSV(t *testing.T) {
 		ctl(t, pass, "--data", dir, "case", "new", "--number", n, "--title", "无照经营")
 	}
 	x := filepath.Join(t.TempDir(), "ledger.xlsx")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", x); r.code != 0 {
 		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
 	}
 	f, err := excelize.OpenFile(x)
@@ -134,14 +134,14 @@ func TestR5LedgerXLSXAndCSV(t *testing.T) {
 		t.Fatalf("xlsx rows %v %v", rows, err)
 	}
 	c := filepath.Join(t.TempDir(), "ledger.csv")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", c); r.code != 0 {
 		t.Fatalf("ledger csv: %s", r.stderr)
 	}
 	b, _ := os.ReadFile(c)
 	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "案号") {
 		t.Fatalf("csv %q", b)
 	}
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "ledger.pdf")); r.code != 2 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "ledger.pdf")); r.code != 2 {
 		t.Fatal("an unknown ledger format was accepted")
 	}
 }

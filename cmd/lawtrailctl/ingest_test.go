@@ -80,11 +80,11 @@ func TestIngestCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Summary.Copied != 7 || last.Summary.Serial != "DSJ1234" {
 		t.Fatalf("summary line %q: %v", lines[len(lines)-1], err)
 	}
-	r = ctl(t, nil, "--data", dir, "footage", "list", "--json")
+	r = ctl(t, pass, "--data", dir, "footage", "list", "--json")
 	if n := strings.Count(r.stdout, "\n"); r.code != 0 || n != len(manifest) {
 		t.Fatalf("footage list: %d lines\n%s", n, r.stderr)
 	}
-	r = ctl(t, nil, "--data", dir, "footage", "verify")
+	r = ctl(t, pass, "--data", dir, "footage", "verify")
 	if r.code != 0 || !strings.Contains(r.stdout, "7 verified, 0 broken") {
 		t.Fatalf("footage verify: %s", r.stdout)
 	}
@@ -102,11 +102,11 @@ func TestIngestCLI(t *testing.T) {
 	p := filepath.Join(dir, "blobs", victim[:2], victim[2:])
 	os.Chmod(p, 0o600)
 	os.WriteFile(p, []byte("replaced"), 0o400)
-	r = ctl(t, nil, "--data", dir, "footage", "verify", victim)
+	r = ctl(t, pass, "--data", dir, "footage", "verify", victim)
 	if r.code != 1 || !strings.Contains(r.stdout, "BROKEN "+victim) {
 		t.Fatalf("verify of a tampered blob: %d %s", r.code, r.stdout)
 	}
-	if r = ctl(t, nil, "--data", dir, "footage", "verify", evidence.Sum([]byte("x")).String()); r.code != exitRefused {
+	if r = ctl(t, pass, "--data", dir, "footage", "verify", evidence.Sum([]byte("x")).String()); r.code != exitRefused {
 		t.Fatalf("verify of an unknown digest: %d", r.code)
 	}
 }
@@ -173,7 +173,7 @@ func TestIngestSurvivesKills(t *testing.T) {
 		t.Fatalf("final ingest after %d kills: %d\n%s", kills, r.code, r.stdout[max(0, len(r.stdout)-2000):])
 	}
 	assertNoLoss(t, dir, card, manifest, true)
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check after kills: %s", r.stdout)
 	}
 	t.Logf("%d kills; %d files", kills, len(manifest))

@@ -37,11 +37,11 @@ func ledgerCases(t *testing.T) string {
 func TestR5LedgerCellsAreTyped(t *testing.T) {
 	dir := ledgerCases(t)
 	x := filepath.Join(t.TempDir(), "ledger.xlsx")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", x); r.code != 0 {
 		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
 	}
 	c := filepath.Join(t.TempDir(), "ledger.csv")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", c); r.code != 0 {
 		t.Fatalf("ledger csv: %s %s", r.stdout, r.stderr)
 	}
 	records := readLedgerCSV(t, c)
@@ -107,7 +107,7 @@ func TestR5LedgerCellsAreTyped(t *testing.T) {
 func TestR5EmptyLedgerDimension(t *testing.T) {
 	dir := initTerminal(t)
 	x := filepath.Join(t.TempDir(), "ledger.xlsx")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", x); r.code != 0 {
 		t.Fatalf("ledger: %s %s", r.stdout, r.stderr)
 	}
 	if got := sheetDimension(t, x); got != "A1:O1" {
@@ -197,7 +197,7 @@ func TestLedgerFormulaTitlesStayText(t *testing.T) {
 		t.Fatalf("case new: %s", r.stderr)
 	}
 	c := filepath.Join(t.TempDir(), "ledger.csv")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", c); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", c); r.code != 0 {
 		t.Fatalf("ledger: %s", r.stderr)
 	}
 	b, _ := os.ReadFile(c)
@@ -205,7 +205,7 @@ func TestLedgerFormulaTitlesStayText(t *testing.T) {
 		t.Fatalf("a formula title in the CSV:\n%s", b)
 	}
 	x := filepath.Join(t.TempDir(), "ledger.xlsx")
-	if r := ctl(t, nil, "--data", dir, "ledger", "--out", x); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", x); r.code != 0 {
 		t.Fatalf("ledger: %s", r.stderr)
 	}
 	f, err := excelize.OpenFile(x)

@@ -42,11 +42,11 @@ func initTerminal(t *testing.T) string {
 
 func TestInitLogCheck(t *testing.T) {
 	dir := initTerminal(t)
-	r := ctl(t, nil, "--data", dir, "log")
+	r := ctl(t, pass, "--data", dir, "log")
 	if r.code != 0 || !strings.Contains(r.stdout, "terminal.initialized") || !strings.Contains(r.stdout, "officer.enrolled") {
 		t.Fatalf("log: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = ctl(t, nil, "--data", dir, "log", "--json")
+	r = ctl(t, pass, "--data", dir, "log", "--json")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if r.code != 0 || len(lines) != 3 {
 		t.Fatalf("log --json: %d lines, code %d", len(lines), r.code)
@@ -60,7 +60,7 @@ func TestInitLogCheck(t *testing.T) {
 	if second.Prev != first.Hash || len(second.CoSigs) != 1 {
 		t.Fatalf("second event does not link to the first or lacks the officer's co-signature: %+v", second)
 	}
-	r = ctl(t, nil, "--data", dir, "check")
+	r = ctl(t, pass, "--data", dir, "check")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "ok: 3 events") {
 		t.Fatalf("check: %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -91,7 +91,7 @@ func TestInitRefusals(t *testing.T) {
 		})
 	}
 	// The refused second init left the first terminal intact.
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("check after refused init: %s", r.stdout)
 	}
 }
@@ -111,7 +111,7 @@ func TestCheckNamesTamperedBlobAndExitsNonZero(t *testing.T) {
 	p := filepath.Join(dir, "blobs", d.String()[:2], d.String()[2:])
 	os.Chmod(p, 0o600)
 	os.WriteFile(p, []byte("video bytez"), 0o400)
-	r := ctl(t, nil, "--data", dir, "check")
+	r := ctl(t, pass, "--data", dir, "check")
 	if r.code != 1 || !strings.Contains(r.stdout, "BROKEN blob "+d.String()) {
 		t.Fatalf("check of a tampered blob: code %d\n%s", r.code, r.stdout)
 	}
@@ -120,7 +120,7 @@ func TestCheckNamesTamperedBlobAndExitsNonZero(t *testing.T) {
 func TestCommandsOnMissingFolderDoNotCreateIt(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "typo")
 	for _, cmd := range []string{"log", "check"} {
-		r := ctl(t, nil, "--data", dir, cmd)
+		r := ctl(t, pass, "--data", dir, cmd)
 		if r.code != 2 || !strings.Contains(r.stderr, "run init first") {
 			t.Fatalf("%s on a missing folder: %d %q", cmd, r.code, r.stderr)
 		}
@@ -134,7 +134,7 @@ func TestUsageErrors(t *testing.T) {
 	if r := ctl(t, nil); r.code != 2 || !strings.Contains(r.stderr, "usage") {
 		t.Fatalf("no command: %d", r.code)
 	}
-	if r := ctl(t, nil, "--data", t.TempDir(), "frobnicate"); r.code != 2 {
+	if r := ctl(t, pass, "--data", t.TempDir(), "frobnicate"); r.code != 2 {
 		t.Fatalf("unknown command: %d", r.code)
 	}
 }
@@ -155,7 +155,7 @@ func enroll(t *testing.T, dir, id, name, credential, pin, roles string, extra ..
 // eventCount is how many events the data folder holds (log --json lines).
 func eventCount(t *testing.T, dir string) int {
 	t.Helper()
-	r := ctl(t, nil, "--data", dir, "log", "--json")
+	r := ctl(t, pass, "--data", dir, "log", "--json")
 	if r.code != 0 {
 		t.Fatalf("log: %d %s", r.code, r.stderr)
 	}

@@ -54,6 +54,10 @@ func (x *call) open(ctx context.Context) (*terminal.Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// No terminal here is said before a passphrase is asked for.
+	if _, err := store.TrustedKeys(dir); err != nil {
+		return nil, err
+	}
 	pass, err := secret(x.e, "LAWTRAIL_PASSPHRASE", "Terminal passphrase: ")
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func TestInitIngestJoinSyncCLI(t *testing.T) {
 	if r := ctl(t, pass, "--data", dir, "hub", "join", strings.TrimSpace(code)); r.code != 0 {
 		t.Fatalf("join: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r := ctl(t, nil, "--data", dir, "sync", "status", "--json")
+	r := ctl(t, pass, "--data", dir, "sync", "status", "--json")
 	var before struct {
 		PendingEvents uint64 `json:"pending_events"`
 		PendingBlobs  int    `json:"pending_blobs"`
@@ -116,7 +116,7 @@ func TestInitIngestJoinSyncCLI(t *testing.T) {
 	if r := ctl(t, pass, "--data", dir, "sync", "--once"); r.code != 0 {
 		t.Fatalf("sync: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = ctl(t, nil, "--data", dir, "sync", "status", "--json")
+	r = ctl(t, pass, "--data", dir, "sync", "status", "--json")
 	var after struct {
 		PendingEvents uint64 `json:"pending_events"`
 		PendingBlobs  int    `json:"pending_blobs"`
@@ -222,7 +222,7 @@ func TestSyncProcessesThroughCuts(t *testing.T) {
 	if out, rc := h.run(t, "check"); rc != 0 {
 		t.Fatalf("hub check: %s", out)
 	}
-	if r := ctl(t, nil, "--data", dir, "check"); r.code != 0 {
+	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {
 		t.Fatalf("terminal check: %s", r.stdout)
 	}
 	t.Logf("%d sync runs, %d cuts", runs+1, p.Cuts.Load())

@@ -79,12 +79,12 @@ func TestCaseFileTimestamps(t *testing.T) {
 	if strings.Count(string(readme), readmeVerifyLine) != 2 { // Chinese, then English
 		t.Fatalf("the README does not give %q in both languages", readmeVerifyLine)
 	}
-	r := ctl(t, nil, "verify-bundle", "--tsa-cert", auth.CAFile(), out)
+	r := ctl(t, pass, "verify-bundle", "--tsa-cert", auth.CAFile(), out)
 	if r.code != 0 || !strings.Contains(r.stdout, "existed no later than") || !strings.Contains(r.stdout, "by the TSA CN=Test TSA") ||
 		strings.Contains(r.stdout, "taken from the token") {
 		t.Fatalf("verify-bundle --tsa-cert: %d\n%s", r.code, r.stdout)
 	}
-	r = ctl(t, nil, "verify-bundle", out)
+	r = ctl(t, pass, "verify-bundle", out)
 	if r.code != 0 || !strings.Contains(r.stdout, "existed no later than") || !strings.Contains(r.stdout, "note: the TSA certificate was taken from the token") {
 		t.Fatalf("verify-bundle without --tsa-cert: %d\n%s", r.code, r.stdout)
 	}
@@ -110,7 +110,7 @@ func TestCaseFileTimestamps(t *testing.T) {
 	if text, rc := courtScript(t, out, "-", "-", other.CAFile()); rc != 1 {
 		t.Fatalf("the README procedure under another TSA's certificate: %d\n%s", rc, text)
 	}
-	if r := ctl(t, nil, "verify-bundle", "--tsa-cert", other.CAFile(), out); r.code == 0 || !strings.Contains(r.stdout, "BROKEN log/timestamps/") ||
+	if r := ctl(t, pass, "verify-bundle", "--tsa-cert", other.CAFile(), out); r.code == 0 || !strings.Contains(r.stdout, "BROKEN log/timestamps/") ||
 		!strings.Contains(r.stdout, "does not chain") {
 		t.Fatalf("verify-bundle with another TSA's certificate: %d\n%s", r.code, r.stdout)
 	}
@@ -147,7 +147,7 @@ func TestCaseFileTimestamps(t *testing.T) {
 			tsr := filepath.Join(c, "log", "timestamps", filepath.Base(tsrs[0]))
 			tc.change(c, tsr)
 			resum(t, c)
-			r := ctl(t, nil, "verify-bundle", "--tsa-cert", auth.CAFile(), c)
+			r := ctl(t, pass, "verify-bundle", "--tsa-cert", auth.CAFile(), c)
 			if r.code == 0 || !strings.Contains(r.stdout, "BROKEN log/timestamps/") {
 				t.Fatalf("verify-bundle: %d\n%s", r.code, r.stdout)
 			}

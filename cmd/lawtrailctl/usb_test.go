@@ -68,7 +68,7 @@ func TestUSBCommandsRefuseBadUse(t *testing.T) {
 // commands say so plainly and dock keeps waiting until it is stopped.
 func TestUSBCommandsWithoutRecorders(t *testing.T) {
 	dir := initTerminal(t)
-	if r := ctl(t, nil, "devices"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
+	if r := ctl(t, pass, "devices"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
 		t.Errorf("devices: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	if r := ctl(t, pass, "--data", dir, "ingest", "--usb"); r.code != exitFailed || !strings.Contains(r.stderr, "no recorder on USB") && !strings.Contains(r.stderr, "no USB access") {
