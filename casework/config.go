@@ -219,6 +219,7 @@ type Bundled struct {
 	TemplateDir string
 	AVMatters   []byte
 	MajorList   []byte
+	Retention   []byte // the retention policy; nil: none (Config.Retention stays nil)
 }
 
 // Load parses the bundled files into the configuration every terminal and
@@ -237,5 +238,11 @@ func (b Bundled) Load() (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundled list of major decisions: %w", err)
 	}
-	return &Config{Templates: ts, AVMatters: m, MajorList: major}, nil
+	cfg := &Config{Templates: ts, AVMatters: m, MajorList: major}
+	if b.Retention != nil {
+		if cfg.Retention, err = ParseRetention(b.Retention); err != nil {
+			return nil, fmt.Errorf("bundled retention policy: %w", err)
+		}
+	}
+	return cfg, nil
 }

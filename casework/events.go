@@ -227,6 +227,8 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &FootageReleased{}
 	case TypeFootageFreed:
 		p = &FootageFreed{}
+	case TypeFootageDeleted:
+		p = &FootageDeleted{}
 	case TypeFootagePlayed:
 		p = &FootagePlayed{}
 	case TypeFootageExported:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"lawtrail/evidence"
@@ -32,6 +33,7 @@ const (
 	TypeFootageHeld     = "footage.held"
 	TypeFootageReleased = "footage.released"
 	TypeFootageFreed    = "footage.freed"
+	TypeFootageDeleted  = "footage.deleted"
 )
 
 // KeptWithCase is the one period the policy knows for footage linked to a
@@ -53,6 +55,21 @@ type RetentionPolicy struct {
 	CaseFiles     string `json:"case_files"`
 	// Terminal is when a terminal frees its copies of receipted footage.
 	Terminal TerminalRetention `json:"terminal"`
+	// Authority is the legal basis a deletion of expired footage names
+	// (footage.deleted authority); empty: DefaultDeletionAuthority.
+	Authority string `json:"authority,omitempty"`
+}
+
+// DefaultDeletionAuthority is the legal basis a deletion of expired footage
+// names when the policy in force names none.
+const DefaultDeletionAuthority = "《公安机关现场执法视音频记录工作规定》第十五条 / 本机关执法音视频记录保存期限规定"
+
+// DeletionAuthority is the legal basis a deletion under this policy names.
+func (p RetentionPolicy) DeletionAuthority() string {
+	if p.Authority != "" {
+		return p.Authority
+	}
+	return DefaultDeletionAuthority
 }
 
 // TerminalRetention is when a terminal frees its local copy of footage the
@@ -104,6 +121,11 @@ func (p RetentionPolicy) validate() error {
 	case p.Terminal.MinFreeMiB < 0 || p.Terminal.MinFreeMiB > MaxMinFreeMiB:
 		return fmt.Errorf("terminal.min_free_mib %d, want 0 to %d", p.Terminal.MinFreeMiB, MaxMinFreeMiB)
 	}
+	if p.Authority != "" {
+		if err := checkText("retention authority", p.Authority, MaxDeletionText); err != nil {
+			return err
+		}
+	}
 	return checkText("retention name", p.Name, 200)
 }
 
@@ -152,6 +174,39 @@ type FootageFreed struct {
 func (FootageHeld) EventType() string     { return TypeFootageHeld }
 func (FootageReleased) EventType() string { return TypeFootageReleased }
 func (FootageFreed) EventType() string    { return TypeFootageFreed }
+func (FootageDeleted) EventType() string  { return TypeFootageDeleted }
+
+// DeleteReason says why footage is deleted at the hub.
+type DeleteReason string
+
+// The reasons of deletion.
+const (
+	DeleteExpired DeleteReason = "expired" // past unlinked_footage_months under the policy in force
+	DeleteOrdered DeleteReason = "ordered" // a written order, named by Order
+)
+
+// DeleteReasons lists the reasons.
+var DeleteReasons = []DeleteReason{DeleteExpired, DeleteOrdered}
+
+// FootageDeleted records that footage is deleted from the agency's record
+// at the hub: the digest, custody trail, receipts and log stay; the bytes go
+// wherever they are kept (the hub's blob store, any terminal's copy). An
+// admin's or head's own act, written by a terminal and co-signed: the hub
+// signs nothing of an agency's record.
+type FootageDeleted struct {
+	Digest        evidence.Digest `json:"digest"`
+	Reason        DeleteReason    `json:"reason"`
+	PolicyVersion int             `json:"policy_version,omitempty"` // the retention policy's version (expired)
+	Order         string          `json:"order,omitempty"`          // the written order (ordered)
+	Authority     string          `json:"authority"`                // the legal basis
+	Note          string          `json:"note,omitempty"`
+}
+
+// Bounds of a deletion's texts, in characters.
+const (
+	MaxDeletionText = 200 // order, authority
+	MaxDeletionNote = 2000
+)
 
 // MaxHoldReason bounds a hold's or a release's reason, in characters.
 const MaxHoldReason = 2000
@@ -183,6 +238,36 @@ func (p FootageFreed) Validate() error {
 	return nil
 }
 
+// Validate checks the payload on its own.
+func (p FootageDeleted) Validate() error {
+	if p.Digest.IsZero() {
+		return fmt.Errorf("footage deleted: no digest")
+	}
+	switch p.Reason {
+	case DeleteExpired:
+		if p.PolicyVersion < 1 {
+			return fmt.Errorf("footage deleted %s: expired under no policy version", p.Digest)
+		}
+	case DeleteOrdered:
+		if strings.TrimSpace(p.Order) == "" {
+			return fmt.Errorf("footage deleted %s: ordered by no order", p.Digest)
+		}
+	default:
+		return fmt.Errorf("footage deleted %s: reason %q (one of %v)", p.Digest, p.Reason, DeleteReasons)
+	}
+	if p.PolicyVersion < 0 {
+		return fmt.Errorf("footage deleted %s: policy version %d", p.Digest, p.PolicyVersion)
+	}
+	errs := []error{checkWords("deletion authority", p.Authority, true, MaxDeletionText)}
+	if p.Order != "" {
+		errs = append(errs, checkWords("deletion order", p.Order, true, MaxDeletionText))
+	}
+	if p.Note != "" {
+		errs = append(errs, checkWords("deletion note", p.Note, true, MaxDeletionNote))
+	}
+	return firstError(errs...)
+}
+
 // HoldRecord is what the record holds of one hold.
 type HoldRecord struct {
 	ID       string
@@ -202,6 +287,14 @@ type RetentionState interface {
 	// FreedHere reports whether the terminal that records the act freed its
 	// copy already.
 	FreedHere(ctx context.Context, digest evidence.Digest) (bool, error)
+	// CasesLinking lists every case, open or closed, one of whose steps
+	// links the file.
+	CasesLinking(ctx context.Context, digest evidence.Digest) ([]string, error)
+	// Deleted reports whether a footage.deleted names the file already.
+	Deleted(ctx context.Context, digest evidence.Digest) (bool, error)
+	// FootageRecorded is the file's recording time: its footage.ingested
+	// start, else that event's time.
+	FootageRecorded(ctx context.Context, digest evidence.Digest) (time.Time, error)
 }
 
 // ReceiptState is answered only where the terminal's own sync state is at
@@ -250,6 +343,55 @@ func checkRetentionAct(ctx context.Context, st State, a Act) error {
 		}
 	case *FootageFreed:
 		return checkFreed(ctx, st, rs, p)
+	case *FootageDeleted:
+		if err := ownAct(a); err != nil {
+			return err
+		}
+		return checkDeleted(ctx, st, rs, a, p)
+	}
+	return nil
+}
+
+// checkDeleted: the file exists, is not deleted already, is held by no
+// hold in force and linked by no case at all (linked footage is kept with
+// the case record); deleted as expired, its period under the policy in
+// force, whose version the event names, has ended by the act's time.
+func checkDeleted(ctx context.Context, st State, rs RetentionState, a Act, p *FootageDeleted) error {
+	if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
+		return refuse(err, "footage %s: no custody record of it", p.Digest)
+	}
+	if gone, err := rs.Deleted(ctx, p.Digest); err != nil || gone {
+		return refuse(err, "footage %s was deleted already", p.Digest)
+	}
+	if holds, err := rs.HoldsInForce(ctx, p.Digest); err != nil || len(holds) > 0 {
+		if err != nil {
+			return refuse(err, "")
+		}
+		return fmt.Errorf("%w: %w: footage %s is held (%v); it is not deleted", ErrRule, ErrHeld, p.Digest, holds)
+	}
+	if cases, err := rs.CasesLinking(ctx, p.Digest); err != nil || len(cases) > 0 {
+		return refuse(err, "footage %s is linked to case %v; it is kept with the case record", p.Digest, cases)
+	}
+	if p.Reason != DeleteExpired {
+		return nil
+	}
+	var pol *RetentionPolicy
+	if cfg := st.Config(); cfg != nil {
+		pol = cfg.Retention
+	}
+	if pol == nil {
+		return refuse(nil, "footage %s: no retention policy is known here, so its expiry cannot be judged", p.Digest)
+	}
+	if p.PolicyVersion != pol.Version {
+		return refuse(nil, "footage %s: deleted under retention policy version %d, the one in force is %d", p.Digest, p.PolicyVersion, pol.Version)
+	}
+	recorded, err := rs.FootageRecorded(ctx, p.Digest)
+	if err != nil {
+		return refuse(err, "")
+	}
+	if end := pol.ExpiresAt(recorded); end.After(a.At) {
+		return refuse(nil, "footage %s: its retention period (%d months from %s) ends %s, after %s", p.Digest,
+			pol.UnlinkedFootageMonths, recorded.Format(time.RFC3339), end.Format(time.RFC3339), a.At.Format(time.RFC3339))
 	}
 	return nil
 }

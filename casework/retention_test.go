@@ -125,6 +125,19 @@ type retentionState struct {
 	freed    map[evidence.Digest]bool
 	open     map[evidence.Digest][]string
 	receipts map[evidence.Digest]bool
+	linking  map[evidence.Digest][]string // any case, open or closed
+	deleted  map[evidence.Digest]bool
+	recorded map[evidence.Digest]time.Time
+}
+
+func (s *retentionState) CasesLinking(_ context.Context, d evidence.Digest) ([]string, error) {
+	return s.linking[d], nil
+}
+func (s *retentionState) Deleted(_ context.Context, d evidence.Digest) (bool, error) {
+	return s.deleted[d], nil
+}
+func (s *retentionState) FootageRecorded(_ context.Context, d evidence.Digest) (time.Time, error) {
+	return s.recorded[d], nil
 }
 
 func (s *retentionState) FootageExists(_ context.Context, d string) (bool, error) {
@@ -223,5 +236,128 @@ func TestRetentionRules(t *testing.T) {
 	}
 	if err := CheckRules(ctx, st.memState, act("o1", &FootageHeld{Hold: "h-3", Digest: clip, Reason: "保全"}, "o1")); !errors.Is(err, ErrRule) {
 		t.Errorf("a record that cannot judge retention: %v", err)
+	}
+}
+
+// Deletion from the agency's record (footage.deleted): an admin's or head's
+// own act (co-signed); refused for footage under a hold in force (ErrHeld),
+// linked by any case (open or closed: kept with the case record), deleted
+// already, unknown; deleted as expired only once the policy in force —
+// whose version the event names — says its period has ended at the act's
+// time; an ordered deletion needs no expiry. Payloads are bounded and
+// strict.
+func TestDeletionRules(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, Shanghai)
+	pol, err := ParseRetention([]byte(retentionJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, young, held, linked, closed, gone, unknown := evidence.Sum([]byte("old")), evidence.Sum([]byte("young")),
+		evidence.Sum([]byte("held")), evidence.Sum([]byte("linked")), evidence.Sum([]byte("closed")), evidence.Sum([]byte("gone")),
+		evidence.Sum([]byte("unknown"))
+	long := now.AddDate(0, -7, 0)
+	st := &retentionState{
+		memState: &memState{officers: map[string]Officer{
+			"o1": {ID: "o1", Name: "张三", Agency: "a", Roles: []Role{RoleAdmin}},
+			"o2": {ID: "o2", Name: "李四", Agency: "a", Roles: []Role{RoleOfficer}, CredentialNo: "2"},
+			"o3": {ID: "o3", Name: "王五", Agency: "a", Roles: []Role{RoleHead}},
+			"o4": {ID: "o4", Name: "赵六", Agency: "a", Roles: []Role{RoleClerk}},
+		}, config: &Config{Retention: pol}},
+		footage:  map[evidence.Digest]bool{old: true, young: true, held: true, linked: true, closed: true, gone: true},
+		holds:    map[string]HoldRecord{"h-1": {ID: "h-1", Digest: held}, "h-2": {ID: "h-2", Digest: old, Released: true}},
+		linking:  map[evidence.Digest][]string{linked: {"c-1"}, closed: {"c-2"}},
+		open:     map[evidence.Digest][]string{linked: {"c-1"}},
+		deleted:  map[evidence.Digest]bool{gone: true},
+		recorded: map[evidence.Digest]time.Time{old: long, young: now.AddDate(0, -5, 0), held: long, linked: long, closed: long, gone: long},
+	}
+	const basis = "《公安机关现场执法视音频记录工作规定》第十五条"
+	expired := func(d evidence.Digest) *FootageDeleted {
+		return &FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: basis}
+	}
+	act := func(actor string, p Payload, cosigners ...string) Act {
+		return Act{Actor: actor, At: now, CoSigners: cosigners, Payload: p}
+	}
+	noPolicy := &retentionState{memState: &memState{officers: st.officers}, footage: st.footage, recorded: st.recorded}
+	cases := []struct {
+		name string
+		st   State
+		a    Act
+		want error // nil: allowed
+	}{
+		{"admin deletes expired", st, act("o1", expired(old), "o1"), nil},
+		{"head deletes expired", st, act("o3", expired(old), "o3"), nil},
+		{"officer deletes", st, act("o2", expired(old), "o2"), ErrRole},
+		{"clerk deletes", st, act("o4", expired(old), "o4"), ErrRole},
+		{"not co-signed", st, act("o1", expired(old)), ErrNotCoSigned},
+		{"co-signed by another", st, act("o1", expired(old), "o3"), ErrNotCoSigned},
+		{"held", st, act("o1", expired(held), "o1"), ErrHeld},
+		{"linked to an open case", st, act("o1", expired(linked), "o1"), ErrRule},
+		{"linked to a closed case", st, act("o1", expired(closed), "o1"), ErrRule},
+		{"not expired", st, act("o1", expired(young), "o1"), ErrRule},
+		{"deleted already", st, act("o1", expired(gone), "o1"), ErrRule},
+		{"unknown footage", st, act("o1", expired(unknown), "o1"), ErrRule},
+		{"another policy version", st, act("o1", &FootageDeleted{Digest: old, Reason: DeleteExpired, PolicyVersion: 2, Authority: basis}, "o1"), ErrRule},
+		{"no policy known", noPolicy, act("o1", expired(old), "o1"), ErrRule},
+		{"ordered, not expired", st, act("o3", &FootageDeleted{Digest: young, Reason: DeleteOrdered, Order: "某公安局〔2026〕1号", Authority: basis}, "o3"), nil},
+		{"ordered but held", st, act("o3", &FootageDeleted{Digest: held, Reason: DeleteOrdered, Order: "某公安局〔2026〕1号", Authority: basis}, "o3"), ErrHeld},
+	}
+	for _, c := range cases {
+		err := CheckRules(ctx, c.st, c.a)
+		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Exactly at the end of the period the file may go.
+	at := act("o1", expired(young), "o1")
+	at.At = pol.ExpiresAt(st.recorded[young])
+	if err := CheckRules(ctx, st, at); err != nil {
+		t.Errorf("at the end of the period: %v", err)
+	}
+	at.At = at.At.Add(-time.Nanosecond)
+	if err := CheckRules(ctx, st, at); !errors.Is(err, ErrRule) {
+		t.Errorf("a nanosecond before the end: %v", err)
+	}
+}
+
+func TestDeletionPayload(t *testing.T) {
+	d := evidence.Digest{1}
+	const basis = "第十五条"
+	cases := []struct {
+		name string
+		p    FootageDeleted
+		ok   bool
+	}{
+		{"expired", FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: basis}, true},
+		{"expired without policy", FootageDeleted{Digest: d, Reason: DeleteExpired, Authority: basis}, false},
+		{"ordered", FootageDeleted{Digest: d, Reason: DeleteOrdered, Order: "令1号", Authority: basis, Note: "备注"}, true},
+		{"ordered without order", FootageDeleted{Digest: d, Reason: DeleteOrdered, Authority: basis}, false},
+		{"order too long", FootageDeleted{Digest: d, Reason: DeleteOrdered, Order: strings.Repeat("令", 201), Authority: basis}, false},
+		{"no authority", FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: "  "}, false},
+		{"authority too long", FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: strings.Repeat("法", 201)}, false},
+		{"note 10 KB", FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: basis, Note: strings.Repeat("x", 10<<10)}, false},
+		{"NUL", FootageDeleted{Digest: d, Reason: DeleteExpired, PolicyVersion: 1, Authority: "a\x00b"}, false},
+		{"unknown reason", FootageDeleted{Digest: d, Reason: "because", Authority: basis}, false},
+		{"no digest", FootageDeleted{Reason: DeleteExpired, PolicyVersion: 1, Authority: basis}, false},
+	}
+	for _, c := range cases {
+		if err := c.p.Validate(); (err == nil) != c.ok {
+			t.Errorf("%s: Validate = %v", c.name, err)
+		}
+	}
+	raw := `{"digest":"` + d.String() + `","reason":"expired","policy_version":1,"authority":"第十五条"}`
+	if _, err := Decode(TypeFootageDeleted, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	reordered := `{"reason":"expired","digest":"` + d.String() + `","policy_version":1,"authority":"第十五条"}`
+	if _, err := Decode(TypeFootageDeleted, []byte(reordered)); err == nil {
+		t.Fatal("a reordered payload accepted")
+	}
+	bundled, err := ParseRetention(assets.Retention)
+	if err != nil || bundled.Authority == "" || bundled.DeletionAuthority() != bundled.Authority {
+		t.Fatalf("bundled authority: %+v %v", bundled, err)
+	}
+	if (RetentionPolicy{}).DeletionAuthority() != DefaultDeletionAuthority {
+		t.Fatal("no authority: the default")
 	}
 }

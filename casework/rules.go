@@ -142,6 +142,7 @@ var actRoles = map[string][]Role{
 	TypeFootageHeld:         {RoleAdmin, RoleHead},
 	TypeFootageReleased:     {RoleAdmin, RoleHead},
 	TypeFootageFreed:        Roles,
+	TypeFootageDeleted:      {RoleAdmin, RoleHead},
 }
 
 // ErrCredentialExpired marks an act refused because the officer's
@@ -229,7 +230,7 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkReviewAct(ctx, st, a) // reviewrules.go
 	case *PublicityPublished, *PublicityWithdrawn:
 		return checkPublicityAct(ctx, st, a) // publicity.go
-	case *FootageHeld, *FootageReleased, *FootageFreed:
+	case *FootageHeld, *FootageReleased, *FootageFreed, *FootageDeleted:
 		return checkRetentionAct(ctx, st, a) // retention.go
 	case *FootagePlayed, *FootageExported, *DocumentViewed:
 		return checkAccess(ctx, st, a) // accessevents.go

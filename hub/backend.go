@@ -133,6 +133,7 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 	}
 	defer tx.Rollback()
 	var res protocol.BatchResult
+	var deleted []evidence.Digest // blobs a footage.deleted of the batch names (retention.go)
 	now := h.now().UTC().Format(time.RFC3339Nano)
 	log, err := newAppender(ctx, tx)
 	if err != nil {
@@ -159,6 +160,9 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 		}
 		if err := applyReadModel(ctx, tx, loggedEvent{hubAgency: hubAgency, body: v.Body, digest: hash, logIndex: idx}); err != nil { // readmodel.go
 			return res, err
+		}
+		if v.Body.Type == casework.TypeFootageDeleted {
+			deleted = append(deleted, v.Body.Blobs...)
 		}
 		for _, d := range v.Body.Blobs {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -187,7 +191,15 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 		var hash []byte
 		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
 	}
-	return res, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return res, err
+	}
+	if len(deleted) > 0 {
+		// The events are stored: a removal that fails here is finished at
+		// the next Open or by Check, so the batch is not refused for it.
+		_, _ = h.finishDeletions(ctx, deleted) // retention.go
+	}
+	return res, nil
 }
 
 // BlobNamed implements server.Backend.

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
 )
 
 // OpenAgencyBlob implements server.Backend: a blob a terminal of terminal's
@@ -27,6 +28,12 @@ func (h *Hub) OpenAgencyBlob(ctx context.Context, terminal string, d evidence.Di
 	}
 	if n == 0 {
 		return nil, false, nil
+	}
+	if gone, err := blobDeleted(ctx, h.db, terminal, d); err != nil || gone { // retention.go
+		if err == nil {
+			err = &protocol.Error{Code: protocol.CodeDeleted, Message: "footage " + d.String() + " was deleted from the agency's record (footage.deleted); its custody record, receipts and log stay"}
+		}
+		return nil, false, err
 	}
 	f, err := os.Open(h.blobs.Path(d))
 	if errors.Is(err, fs.ErrNotExist) {

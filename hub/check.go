@@ -48,7 +48,13 @@ func (h *Hub) Check(ctx context.Context) (store.Report, error) {
 	if err := h.checkForks(ctx, keys, add); err != nil {
 		return r, err
 	}
+	if _, err := h.finishDeletions(ctx, nil); err != nil { // retention.go: a removal a crash cut short
+		return r, err
+	}
 	if err := h.checkBlobs(ctx, &r, add); err != nil {
+		return r, err
+	}
+	if err := h.checkDeletions(ctx, add); err != nil { // retention.go
 		return r, err
 	}
 	if err := h.checkTimestamps(ctx, add); err != nil { // timestamp.go
@@ -96,16 +102,19 @@ func (h *Hub) checkEvents(ctx context.Context, trusted *evidence.Keys, r *store.
 // hub's signature and the log leaf at the receipt's own index (a blob two
 // terminals docked has a receipt, and a leaf, for each).
 func (h *Hub) checkBlobs(ctx context.Context, r *store.Report, add func(string, error)) error {
-	rows, err := h.db.QueryContext(ctx, `SELECT b.digest, r.receipt FROM blobs b
+	rows, err := h.db.QueryContext(ctx, `SELECT b.digest, r.receipt, `+deletedHere+` FROM blobs b
 		JOIN receipts r ON r.digest = b.digest ORDER BY b.digest`)
 	if err != nil {
 		return err
 	}
-	type held struct{ digest, receipt string }
+	type held struct {
+		digest, receipt string
+		deleted         bool // retention.go: its bytes are legitimately gone
+	}
 	var all []held
 	for rows.Next() {
 		var x held
-		if err := rows.Scan(&x.digest, &x.receipt); err != nil {
+		if err := rows.Scan(&x.digest, &x.receipt, &x.deleted); err != nil {
 			rows.Close()
 			return err
 		}
@@ -122,7 +131,7 @@ func (h *Hub) checkBlobs(ctx context.Context, r *store.Report, add func(string, 
 			add(item, err)
 			continue
 		}
-		if !verified[x.digest] {
+		if !verified[x.digest] && !x.deleted {
 			verified[x.digest] = true
 			r.Blobs++
 			if err := h.blobs.Verify(ctx, d); err != nil {

@@ -95,6 +95,10 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 		db.Close()
 		return nil, err
 	}
+	if _, err := h.finishDeletions(ctx, nil); err != nil { // retention.go: a removal a crash cut short
+		db.Close()
+		return nil, err
+	}
 	if h.rdb, err = openReadDB(ctx, filepath.Join(dir, dbFile)); err != nil { // readdb.go
 		db.Close()
 		return nil, err

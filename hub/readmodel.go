@@ -37,7 +37,8 @@ var readModelTypes = []string{casework.TypeTerminalInitialized, casework.TypeAge
 	casework.TypeReviewSubmitted, casework.TypeReviewAssigned, casework.TypeReviewExtended, casework.TypeReviewOpinion,
 	casework.TypeReviewDisputed, casework.TypeReviewResolved,
 	casework.TypePublicityPublished, casework.TypePublicityWithdrawn,
-	casework.TypeFootagePlayed, casework.TypeFootageExported, casework.TypeDocumentViewed, casework.TypeFootageFetched}
+	casework.TypeFootagePlayed, casework.TypeFootageExported, casework.TypeDocumentViewed, casework.TypeFootageFetched,
+	casework.TypeFootageHeld, casework.TypeFootageReleased, casework.TypeFootageDeleted}
 
 // loggedEvent is an accepted event as the read model applies it: whose
 // agency, its body, its digest (the hash of the body) and its leaf.
@@ -141,6 +142,8 @@ func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Pa
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Kind, v.Version, v.Content, v.Note, rmTimeOf(at))
 	case *casework.PublicityPublished, *casework.PublicityWithdrawn:
 		err = applyPublicity(ctx, tx, e, v, at)
+	case *casework.FootageHeld, *casework.FootageReleased, *casework.FootageDeleted:
+		err = applyRetention(ctx, tx, e, v, at, actor) // retention.go
 	default:
 		err = applyReview(ctx, tx, e.hubAgency, v, at)
 	}
@@ -568,7 +571,7 @@ type rowsQuerier interface {
 // bundledConfig is the configuration lawtrail ships, which an agency's
 // terminals use until it publishes its own: built once, never changed.
 var bundledConfig = sync.OnceValues(casework.Bundled{Templates: assets.Templates, TemplateDir: "templates",
-	AVMatters: assets.AVMatters, MajorList: assets.MajorDecisions}.Load)
+	AVMatters: assets.AVMatters, MajorList: assets.MajorDecisions, Retention: assets.Retention}.Load)
 
 // agencyConfig is hubAgency's configuration in force as q holds it: the
 // bundled one overlaid by the latest published version of each of kinds
@@ -627,7 +630,8 @@ type RebuildReport struct {
 	Decisions    int `json:"decisions"` // decision documents
 	Reviews      int `json:"reviews"`   // review rounds
 	Publications int `json:"publications"`
-	Accesses     int `json:"accesses"` // accesses to the record (rm_accesses)
+	Accesses     int `json:"accesses"`  // accesses to the record (rm_accesses)
+	Deletions    int `json:"deletions"` // footage.deleted events (rm_deletions), refused or not
 }
 
 // readModelTables are the read model's tables, emptied by a rebuild. The
@@ -636,7 +640,7 @@ type RebuildReport struct {
 // one after it.
 var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_state", "rm_cases", "rm_case_events", "rm_steps",
 	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_withheld_publications",
-	"rm_config", "rm_accesses"}
+	"rm_config", "rm_accesses", "rm_holds", "rm_deletions"}
 
 // Rebuild empties the read model and applies every stored event to it
 // again, in log order, in one transaction.
@@ -695,7 +699,7 @@ func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, e
 		table string
 	}{{&r.Agencies, "rm_agencies"}, {&r.Officers, "rm_officers"}, {&r.Terminals, "rm_terminals"}, {&r.Cases, "rm_cases"},
 		{&r.Steps, "rm_steps"}, {&r.Footage, "rm_footage"}, {&r.Decisions, "rm_documents"}, {&r.Reviews, "rm_reviews"},
-		{&r.Publications, "rm_publications"}, {&r.Accesses, "rm_accesses"}} {
+		{&r.Publications, "rm_publications"}, {&r.Accesses, "rm_accesses"}, {&r.Deletions, "rm_deletions"}} {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+c.table).Scan(c.n); err != nil {
 			return r, fmt.Errorf("rebuild: count %s: %w", c.table, err)
 		}
@@ -778,6 +782,9 @@ var readModelQueries = map[string]string{
 	"config": "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
 	"access": `SELECT hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id, reason, at, terminal
 		FROM rm_accesses`,
+	"hold": "SELECT hub_agency, hold, digest, released FROM rm_holds",
+	"deletion": `SELECT hub_agency, log_index, digest, terminal, officer, reason, policy_version, order_no, authority, at, refused
+		FROM rm_deletions`,
 }
 
 // readModelRows lists every row of the read model, one string per row, so

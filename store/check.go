@@ -85,6 +85,13 @@ func (s *Store) Check(ctx context.Context, trusted *evidence.Keys) (Report, erro
 	for d := range freed {
 		delete(rp.referenced, d)
 	}
+	deleted, err := s.deletedFiles(ctx) // retention.go: legitimately absent
+	if err != nil {
+		return r, err
+	}
+	for d := range deleted {
+		delete(rp.referenced, d)
+	}
 	if err := s.checkBlobs(ctx, rp.referenced, &r); err != nil {
 		return r, err
 	}

@@ -34,7 +34,7 @@ type FootageItem struct {
 	// event recorded) or "cleared" (every source file cleared from its
 	// recorder). Sync adds "uploaded" and "hub-verified".
 	State string `json:"state"`
-	// Location is where the file lives: here, hub, both or freed
+	// Location is where the file lives: here, hub, both, freed or deleted
 	// (retention.go).
 	Location string `json:"location"`
 	Held     bool   `json:"held,omitempty"` // a legal hold is in force
@@ -54,7 +54,8 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 			JOIN cases c ON c.id = s.case_id WHERE sf.digest = f.digest), ''),
 		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
 		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
-		EXISTS (SELECT 1 FROM footage_holds h WHERE h.digest = f.digest AND h.released_at = ''), `+heldHere+`
+		EXISTS (SELECT 1 FROM footage_holds h WHERE h.digest = f.digest AND h.released_at = ''), `+heldHere+`,
+		EXISTS (SELECT 1 FROM footage_deleted fd WHERE fd.digest = f.digest)
 		FROM footage f ORDER BY f.ingested_seq`, own, own)
 	if err != nil {
 		return fmt.Errorf("list footage: %w", err)
@@ -68,7 +69,7 @@ func (s *Store) Footage(ctx context.Context, fn func(FootageItem) error) error {
 		var where RetentionItem
 		if err := rows.Scan(&digest, &it.Size, &it.OriginalPath, &it.DeviceSerial, &it.Officer, &it.Clerk,
 			&it.Start, &it.End, &it.IngestedAt, &it.Important, &it.Sources, &uncleared, &cases,
-			&where.Receipt, &where.Freed, &it.Held, &where.Here); err != nil {
+			&where.Receipt, &where.Freed, &it.Held, &where.Here, &where.Deleted); err != nil {
 			return fmt.Errorf("list footage: %w", err)
 		}
 		if it.Digest, err = evidence.ParseDigest(digest); err != nil {

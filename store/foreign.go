@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"database/sql"
@@ -107,6 +108,13 @@ func (s *Store) ApplyForeign(ctx context.Context, b ForeignBatch) (ForeignResult
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("apply feed: commit: %w", err)
 	}
+	for _, it := range b.Items {
+		// A deletion another terminal signed: the bytes go here too, after
+		// the event is recorded (retention.go; the type match only narrows).
+		if bytes.Contains(it.Event.Body, []byte(`"type":"`+casework.TypeFootageDeleted+`"`)) {
+			return res, s.finishDeleting(ctx)
+		}
+	}
 	return res, nil
 }
 
@@ -123,7 +131,7 @@ func (s *Store) FinishForeign(ctx context.Context) (rebuilt bool, err error) {
 	if err := s.rebuildAside(ctx); err != nil {
 		return false, fmt.Errorf("finish feed: %w", err)
 	}
-	return true, nil
+	return true, s.finishDeleting(ctx)
 }
 
 // foreignApplier applies the items of one batch inside its transaction.

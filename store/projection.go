@@ -15,7 +15,7 @@ import (
 )
 
 // projectionTables are derived from events and may be emptied and rebuilt.
-var projectionTables = []string{"accesses", "footage_holds", "footage_freed", "publications", "review_rounds", "reviews", "case_decisions", "event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
+var projectionTables = []string{"accesses", "footage_deleted", "footage_holds", "footage_freed", "publications", "review_rounds", "reviews", "case_decisions", "event_conflicts", "case_events", "document_versions", "documents", "step_footage", "custody", "footage_sources", "footage", "steps", "cases", "officer_keys", "officers", "agencies", "terminals", "agency_config"}
 
 // applyProjection updates the derived tables for one event, inside the
 // transaction that inserts it; cfg is the bundled configuration (which

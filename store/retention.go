@@ -14,9 +14,10 @@ import (
 	"lawtrail/evidence"
 )
 
-// Retention's projection (migration 0016): legal holds and the footage each
-// terminal freed its copy of; what the rules of retention read; removing a
-// freed copy's bytes after its event commits, and finishing a removal a
+// Retention's projection (migrations 0016, 0018): legal holds, the footage
+// each terminal freed its copy of, and the footage deleted from the
+// agency's record; what the rules of retention read; removing a freed or
+// deleted file's bytes after its event commits, and finishing a removal a
 // crash cut short when the store is next opened.
 
 // projectRetention applies one event of retention to the projection.
@@ -33,6 +34,11 @@ func projectRetention(ctx context.Context, tx *sql.Tx, body evidence.Body, p cas
 	case *casework.FootageFreed:
 		_, err := tx.ExecContext(ctx, `INSERT INTO footage_freed (digest, terminal, seq, cause, freed_by, freed_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, p.Digest.String(), body.Terminal, body.Seq, string(p.Cause), body.Actor, at)
+		return err
+	case *casework.FootageDeleted:
+		_, err := tx.ExecContext(ctx, `INSERT INTO footage_deleted (digest, terminal, seq, reason, policy_version, order_no, authority,
+			note, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Digest.String(), body.Terminal, body.Seq,
+			string(p.Reason), p.PolicyVersion, p.Order, p.Authority, p.Note, body.Actor, at)
 		return err
 	case *casework.FootageFetched:
 		// Fetched back from the hub after it was freed: here again, so the
@@ -80,6 +86,32 @@ const heldHere = `EXISTS (SELECT 1 FROM custody c WHERE c.digest = f.digest AND 
 const openCasesLinking = `SELECT DISTINCT c.id FROM step_footage sf JOIN steps st ON st.id = sf.step
 	JOIN cases c ON c.id = st.case_id WHERE sf.digest = ? AND c.phase != ? ORDER BY c.id`
 
+func (s txState) CasesLinking(ctx context.Context, d evidence.Digest) ([]string, error) {
+	return strings1(ctx, s.tx, `SELECT DISTINCT st.case_id FROM step_footage sf JOIN steps st ON st.id = sf.step
+		WHERE sf.digest = ? ORDER BY st.case_id`, d.String())
+}
+
+func (s txState) Deleted(ctx context.Context, d evidence.Digest) (bool, error) {
+	return exists(ctx, s.tx, "SELECT 1 FROM footage_deleted WHERE digest = ?", d.String())
+}
+
+func (s txState) FootageRecorded(ctx context.Context, d evidence.Digest) (time.Time, error) {
+	var start, ingested string
+	if err := s.tx.QueryRowContext(ctx, "SELECT start_time, ingested_at FROM footage WHERE digest = ?", d.String()).Scan(&start, &ingested); err != nil {
+		return time.Time{}, fmt.Errorf("footage %s: %w", d, err)
+	}
+	return recordedAt(start, ingested), nil
+}
+
+// recordedAt is a file's recording time: its start, else its docking.
+func recordedAt(start, ingested string) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, start); err == nil {
+		return t
+	}
+	t, _ := time.Parse(time.RFC3339Nano, ingested)
+	return t
+}
+
 func (s txState) FreedHere(ctx context.Context, d evidence.Digest) (bool, error) {
 	return exists(ctx, s.tx, "SELECT 1 FROM footage_freed WHERE digest = ? AND terminal = ?", d.String(), s.terminal)
 }
@@ -121,6 +153,9 @@ const (
 	LocationBoth  = "both"  // here, and the hub holds its receipt
 	LocationHub   = "hub"   // not here: another terminal's, not fetched
 	LocationFreed = "freed" // this terminal freed its copy; the hub holds it (receipt kept)
+	// LocationDeleted: a footage.deleted names it; its bytes are gone here
+	// and at the hub, its custody record and digest stay.
+	LocationDeleted = "deleted"
 )
 
 // Hold is one legal hold as the record holds it.
@@ -174,6 +209,7 @@ type RetentionItem struct {
 	Holds      []string // holds in force
 	OpenCases  []string // cases not yet in 送达执行 linking it
 	Linked     bool     // any case links it
+	Deleted    bool     // a footage.deleted names it
 }
 
 // RetentionItems lists every footage file with what retention weighs,
@@ -186,7 +222,8 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size, f.start_time, f.ingested_at,
 		EXISTS (SELECT 1 FROM sync_receipts r WHERE r.digest = f.digest),
 		EXISTS (SELECT 1 FROM footage_freed fr WHERE fr.digest = f.digest AND fr.terminal = ?),
-		EXISTS (SELECT 1 FROM step_footage sf WHERE sf.digest = f.digest), `+heldHere+`
+		EXISTS (SELECT 1 FROM step_footage sf WHERE sf.digest = f.digest), `+heldHere+`,
+		EXISTS (SELECT 1 FROM footage_deleted fd WHERE fd.digest = f.digest)
 		FROM footage f ORDER BY f.ingested_at, f.digest`, own, own)
 	if err != nil {
 		return nil, fmt.Errorf("retention: list footage: %w", err)
@@ -195,7 +232,7 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 	for rows.Next() {
 		var it RetentionItem
 		var digest, start, ingested string
-		if err := rows.Scan(&digest, &it.Size, &start, &ingested, &it.Receipt, &it.Freed, &it.Linked, &it.Here); err != nil {
+		if err := rows.Scan(&digest, &it.Size, &start, &ingested, &it.Receipt, &it.Freed, &it.Linked, &it.Here, &it.Deleted); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("retention: list footage: %w", err)
 		}
@@ -204,10 +241,7 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 			return nil, fmt.Errorf("retention: %w", err)
 		}
 		it.IngestedAt, _ = time.Parse(time.RFC3339Nano, ingested)
-		it.Recorded = it.IngestedAt
-		if t, err := time.Parse(time.RFC3339Nano, start); err == nil {
-			it.Recorded = t
-		}
+		it.Recorded = recordedAt(start, ingested)
 		out = append(out, it)
 	}
 	if err := rows.Close(); err != nil {
@@ -233,9 +267,11 @@ func (s *Store) fillRetention(ctx context.Context, it *RetentionItem) error {
 	return nil
 }
 
-// Location says where a file lives: freed, both, here or hub.
+// Location says where a file lives: deleted, freed, both, here or hub.
 func (it RetentionItem) Location() string {
 	switch {
+	case it.Deleted:
+		return LocationDeleted
 	case it.Freed:
 		return LocationFreed
 	case it.Here && it.Receipt:
@@ -301,11 +337,72 @@ func (s *Store) RemoveFreed(ctx context.Context, d evidence.Digest) error {
 	if _, ok := freed[d]; !ok {
 		return fmt.Errorf("remove %s: %w", d, ErrNotFreed)
 	}
-	return s.blobs.remove(d)
+	return s.blobs.Remove(d)
 }
 
-// remove deletes a blob's file and syncs its folder.
-func (s *BlobStore) remove(d evidence.Digest) error {
+// ErrNotDeleted refuses to remove the bytes of a file no footage.deleted
+// names.
+var ErrNotDeleted = errors.New("no footage.deleted names it")
+
+// RemoveDeleted removes this terminal's copy of d once a footage.deleted
+// naming it is committed (signed here, or taken from the agency feed);
+// removing one already gone is no error.
+func (s *Store) RemoveDeleted(ctx context.Context, d evidence.Digest) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM footage_deleted WHERE digest = ?", d.String()).Scan(&n); err != nil {
+		return fmt.Errorf("remove %s: %w", d, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("remove %s: %w", d, ErrNotDeleted)
+	}
+	return s.blobs.Remove(d)
+}
+
+// deletedFiles lists the files a footage.deleted names, with the event
+// that says so ("terminal#seq").
+func (s *Store) deletedFiles(ctx context.Context) (map[evidence.Digest]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT digest, terminal, seq FROM footage_deleted ORDER BY terminal, seq")
+	if err != nil {
+		return nil, fmt.Errorf("deleted footage: %w", err)
+	}
+	defer rows.Close()
+	out := map[evidence.Digest]string{}
+	for rows.Next() {
+		var digest, term string
+		var seq uint64
+		if err := rows.Scan(&digest, &term, &seq); err != nil {
+			return nil, fmt.Errorf("deleted footage: %w", err)
+		}
+		d, err := evidence.ParseDigest(digest)
+		if err != nil {
+			return nil, fmt.Errorf("deleted footage: %w", err)
+		}
+		if _, seen := out[d]; !seen {
+			out[d] = fmt.Sprintf("%s#%d", term, seq)
+		}
+	}
+	return out, rows.Err()
+}
+
+// finishDeleting removes the bytes of deleted files still here: a removal
+// a crash cut short, or a deletion that came by the agency feed.
+func (s *Store) finishDeleting(ctx context.Context) error {
+	gone, err := s.deletedFiles(ctx)
+	if err != nil {
+		return err
+	}
+	for d := range gone {
+		if err := s.blobs.Remove(d); err != nil {
+			return fmt.Errorf("finish deleting: %w", err)
+		}
+	}
+	return nil
+}
+
+// Remove deletes a blob's file and syncs its folder; one already gone is
+// no error. Only what a signed event says may go is removed: a terminal's
+// freed or deleted copies, the hub's deleted blobs.
+func (s *BlobStore) Remove(d evidence.Digest) error {
 	p := s.Path(d)
 	err := os.Remove(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -329,11 +426,11 @@ func (s *Store) finishFreeing(ctx context.Context) error {
 		return err
 	}
 	for d := range freed {
-		if err := s.blobs.remove(d); err != nil {
+		if err := s.blobs.Remove(d); err != nil {
 			return fmt.Errorf("finish freeing: %w", err)
 		}
 	}
-	return nil
+	return s.finishDeleting(ctx)
 }
 
 // checkFreed names each file this terminal freed without a receipt of the

@@ -142,6 +142,7 @@ func (s *Store) PendingBlobs(ctx context.Context) ([]PendingBlob, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT f.digest, f.size FROM footage f LEFT JOIN sync_receipts r ON r.digest = f.digest
 		WHERE r.digest IS NULL AND EXISTS (SELECT 1 FROM custody c WHERE c.digest = f.digest
 			AND c.type IN ('footage.ingested', 'event.rebased') AND c.terminal NOT IN (SELECT id FROM foreign_terminals))
+		AND NOT EXISTS (SELECT 1 FROM footage_deleted fd WHERE fd.digest = f.digest)
 		ORDER BY f.size, f.ingested_seq`)
 	if err != nil {
 		return nil, fmt.Errorf("pending blobs: %w", err)

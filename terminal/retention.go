@@ -18,12 +18,13 @@ import (
 // retention run frees this terminal's copies of files the hub holds a
 // receipt for — free_after_days after docking, or sooner, oldest first,
 // while free disk space is below min_free_mib — except what is held or
-// linked to a case not yet in 送达执行; and lists the files past their
-// retention period (linked to no case, older than unlinked_footage_months
-// from recording) as expired, for the hub to delete. It deletes nothing at
-// the hub. Each freeing is one signed footage.freed, committed before the
-// bytes are removed (a removal a crash cut short is finished when the
-// record is next opened).
+// linked to a case not yet in 送达执行; and deletes the files past their
+// retention period (linked to no case at all, held by no hold, older than
+// unlinked_footage_months from recording) from the agency's record, when
+// its officer is an admin or head: one footage.deleted each, co-signed,
+// which the hub takes as the order to remove its bytes. Each freeing or
+// deletion is one signed event, committed before the bytes are removed (a
+// removal a crash cut short is finished when the record is next opened).
 
 // RetentionPolicy is the retention policy in force: the agency's published
 // one, else the bundled one.
@@ -38,7 +39,7 @@ func (t *Terminal) RetentionPolicy() (casework.RetentionPolicy, error) {
 	return *p, nil
 }
 
-// RetentionEntry is one file a retention run frees, keeps or lists.
+// RetentionEntry is one file a retention run frees, keeps, lists or deletes.
 type RetentionEntry struct {
 	Digest   evidence.Digest    `json:"digest"`
 	Size     int64              `json:"size"`
@@ -56,14 +57,25 @@ type RetentionPlan struct {
 	Policy    casework.RetentionPolicy `json:"policy"`
 	FreeBytes uint64                   `json:"free_bytes"` // free disk space before the run
 	LowSpace  bool                     `json:"low_space"`
-	Free      []RetentionEntry         `json:"free"`    // copies freed here
-	Kept      []RetentionEntry         `json:"kept"`    // receipted copies due for freeing but kept
-	Expired   []RetentionEntry         `json:"expired"` // past retention: for the hub to delete
+	Free      []RetentionEntry         `json:"free"` // copies freed here
+	// Kept lists receipted copies due for freeing but kept, and expired
+	// files a hold keeps, each with why.
+	Kept []RetentionEntry `json:"kept"`
+	// Expired lists the files past retention, linked to no case and held
+	// by no hold: the run deletes them when its officer is an admin or
+	// head (MayDelete), else they wait for one.
+	Expired   []RetentionEntry `json:"expired"`
+	MayDelete bool             `json:"may_delete"`
+	Deleted   []RetentionEntry `json:"deleted"` // what the run deleted (a dry run: none)
 }
 
 // RetentionRun frees this terminal's copies as the policy says, as the
-// session officer's footage.freed events; with dryRun it only says what a
-// run would do. A run interrupted leaves every file freed so far recorded.
+// session officer's footage.freed events, and — when the officer is an
+// admin or head — deletes the expired files from the agency's record, one
+// footage.deleted each (reason expired, the policy's version and
+// authority), co-signed by the officer; with dryRun it only says what a run
+// would do. A run interrupted leaves every file freed or deleted so far
+// recorded; bytes are removed only after their event commits.
 func (s *Session) RetentionRun(ctx context.Context, dryRun bool) (RetentionPlan, error) {
 	if err := casework.MayRecord(s.Officer, casework.TypeFootageFreed, s.now()); err != nil {
 		return RetentionPlan{}, err
@@ -73,6 +85,7 @@ func (s *Session) RetentionRun(ctx context.Context, dryRun bool) (RetentionPlan,
 		plan.DryRun = dryRun
 		return plan, err
 	}
+	plan.Deleted = []RetentionEntry{}
 	for _, e := range plan.Free {
 		p := &casework.FootageFreed{Digest: e.Digest, Cause: e.Cause}
 		if _, err := s.append(ctx, store.Draft{Payload: p, Blobs: []evidence.Digest{e.Digest}}); err != nil {
@@ -80,6 +93,20 @@ func (s *Session) RetentionRun(ctx context.Context, dryRun bool) (RetentionPlan,
 		}
 		if err := s.st.RemoveFreed(ctx, e.Digest); err != nil {
 			return plan, fmt.Errorf("free %s: recorded; removing the bytes is finished when the record is next opened: %w", e.Digest, err)
+		}
+	}
+	if !plan.MayDelete {
+		return plan, nil
+	}
+	for _, e := range plan.Expired {
+		p := &casework.FootageDeleted{Digest: e.Digest, Reason: casework.DeleteExpired, PolicyVersion: plan.Policy.Version,
+			Authority: plan.Policy.DeletionAuthority()}
+		if _, err := s.append(ctx, store.Draft{Payload: p, Blobs: []evidence.Digest{e.Digest}, CoSigners: s.own()}); err != nil {
+			return plan, fmt.Errorf("delete %s: %w", e.Digest, err)
+		}
+		plan.Deleted = append(plan.Deleted, e)
+		if err := s.st.RemoveDeleted(ctx, e.Digest); err != nil {
+			return plan, fmt.Errorf("delete %s: recorded; removing the bytes is finished when the record is next opened: %w", e.Digest, err)
 		}
 	}
 	return plan, nil
@@ -91,7 +118,8 @@ func (s *Session) planRetention(ctx context.Context) (RetentionPlan, error) {
 	if err != nil {
 		return RetentionPlan{}, err
 	}
-	plan := RetentionPlan{At: s.now(), Policy: policy}
+	plan := RetentionPlan{At: s.now(), Policy: policy, Free: []RetentionEntry{}, Kept: []RetentionEntry{}, Expired: []RetentionEntry{}}
+	plan.MayDelete = casework.MayRecord(s.Officer, casework.TypeFootageDeleted, plan.At) == nil
 	if plan.FreeBytes, err = s.st.Blobs().FreeSpace(); err != nil {
 		return plan, err
 	}
@@ -103,11 +131,24 @@ func (s *Session) planRetention(ctx context.Context) (RetentionPlan, error) {
 	}
 	freeAfter := time.Duration(policy.Terminal.FreeAfterDays) * 24 * time.Hour
 	for _, it := range items {
+		if it.Deleted {
+			continue
+		}
 		e := RetentionEntry{Digest: it.Digest, Size: it.Size, Recorded: it.Recorded, Location: it.Location()}
-		if end := policy.ExpiresAt(it.Recorded); !it.Linked && len(it.Holds) == 0 && !plan.At.Before(end) {
-			x := e
-			x.Expired = end
-			plan.Expired = append(plan.Expired, x)
+		keptExpired := false
+		if end := policy.ExpiresAt(it.Recorded); !it.Linked && !plan.At.Before(end) {
+			e.Expired = end
+			if len(it.Holds) > 0 {
+				x := e
+				x.Why = keptWhy(it)
+				plan.Kept = append(plan.Kept, x)
+				keptExpired = true
+			} else {
+				plan.Expired = append(plan.Expired, e)
+				if plan.MayDelete {
+					continue // deleted, its bytes with it: not freed first
+				}
+			}
 		}
 		if !it.Here || it.Freed || !it.Receipt {
 			continue
@@ -121,8 +162,10 @@ func (s *Session) planRetention(ctx context.Context) (RetentionPlan, error) {
 			continue
 		}
 		if why := keptWhy(it); why != "" {
-			e.Why, e.Cause = why, ""
-			plan.Kept = append(plan.Kept, e)
+			if !keptExpired {
+				e.Why, e.Cause = why, ""
+				plan.Kept = append(plan.Kept, e)
+			}
 			continue
 		}
 		short -= it.Size

@@ -42,7 +42,7 @@ type Options struct {
 // publishes one: the templates, AV matters list and list of major
 // decisions built into lawtrail.
 func BundledConfig() (*casework.Config, error) {
-	cfg, err := casework.Bundled{Templates: assets.Templates, TemplateDir: "templates", AVMatters: assets.AVMatters,
+	cfg, err := casework.Bundled{Templates: assets.Templates, TemplateDir: "templates", AVMatters: assets.AVMatters, Retention: assets.Retention,
 		MajorList: assets.MajorDecisions}.Load()
 	if err != nil {
 		return nil, err

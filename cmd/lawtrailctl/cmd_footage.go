@@ -13,7 +13,7 @@ import (
 )
 
 func cmdFootageList() *command {
-	c := newCommand("footage list", "[--json]", "one line per footage file: digest, size, recorder, officer, times, state, where it lives (here, hub, both, freed)", 0)
+	c := newCommand("footage list", "[--json]", "one line per footage file: digest, size, recorder, officer, times, state, where it lives (here, hub, both, freed, deleted)", 0)
 	asJSON := c.flags.Bool("json", false, "one JSON object per footage file per line")
 	c.run = func(ctx context.Context, x *call, _ []string) error {
 		t, err := x.open(ctx)
@@ -103,8 +103,8 @@ func footageVerify(ctx context.Context, st *store.Store, args []string, e env) e
 	}
 	broken, freed := 0, 0
 	for _, d := range order {
-		if known[d].Location == store.LocationFreed { // retention: freed here, the hub holds it
-			tprintf(e.stdout, "freed  %s  %s\n", d, known[d].OriginalPath)
+		if l := known[d].Location; l == store.LocationFreed || l == store.LocationDeleted { // retention: freed here, or deleted
+			tprintf(e.stdout, "%-6s %s  %s\n", l, d, known[d].OriginalPath)
 			freed++
 			continue
 		}

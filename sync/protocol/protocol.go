@@ -199,7 +199,11 @@ const (
 	CodeUnnamedBlob     = "unnamed_blob"    // a blob no accepted event of this terminal names
 	CodeDigestMismatch  = "digest_mismatch" // uploaded bytes do not hash to the named digest
 	CodeNotFound        = "not_found"
-	CodeInternal        = "internal"
+	// CodeDeleted answers a fetch of footage its agency deleted
+	// (footage.deleted, HTTP 410 Gone): the bytes are gone for good, the
+	// record of them stays.
+	CodeDeleted  = "deleted"
+	CodeInternal = "internal"
 )
 
 // ParseUint reads a query parameter that must be a non-negative integer.

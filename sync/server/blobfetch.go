@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ func (h *Handler) fetchBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, found, err := h.backend.OpenAgencyBlob(r.Context(), terminalOf(r), d)
+	if pe := (*protocol.Error)(nil); errors.As(err, &pe) && pe.Code == protocol.CodeDeleted {
+		writeError(w, http.StatusGone, pe)
+		return
+	}
 	if err != nil {
 		h.internal(w, err)
 		return
