@@ -54,7 +54,7 @@ func TestCaseStepCommandsCLI(t *testing.T) {
 
 	interview := strings.TrimSpace(mustRun(t, dir, zhang, step("interview", append(both, "--pins", pins)...)...))
 	var cosigned []evidenceCoSig
-	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, nil, "log", "--json")), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, pass, "log", "--json")), "\n") {
 		var l struct {
 			Type    string          `json:"type"`
 			Payload json.RawMessage `json:"payload"`
@@ -84,7 +84,7 @@ func TestCaseStepCommandsCLI(t *testing.T) {
 	var item struct {
 		Digest string `json:"digest"`
 	}
-	json.Unmarshal([]byte(strings.SplitN(mustRun(t, dir, nil, "footage", "list", "--json"), "\n", 2)[0]), &item)
+	json.Unmarshal([]byte(strings.SplitN(mustRun(t, dir, pass, "footage", "list", "--json"), "\n", 2)[0]), &item)
 	if out := mustRun(t, dir, zhang, "case", "link", seizure, item.Digest); !strings.Contains(out, "linked to step "+seizure) {
 		t.Fatalf("link: %s", out)
 	}
@@ -92,7 +92,7 @@ func TestCaseStepCommandsCLI(t *testing.T) {
 	refused(t, dir, zhang, exitRefused, "phase", "case", "advance", caseID, "initiation")
 	refused(t, dir, zhang, exitRefused, "", "case", "advance", caseID, "no_such_phase")
 	mustRun(t, dir, zhang, "case", "advance", caseID, "investigation")
-	show := mustRun(t, dir, nil, "case", "show", caseID)
+	show := mustRun(t, dir, pass, "case", "show", caseID)
 	for _, want := range []string{"investigation", "text only: 当事人拒绝录像", "seizure", "1 footage linked"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("case show lacks %q:\n%s", want, show)
@@ -128,7 +128,7 @@ func TestIncompleteAndFailedExitCodes(t *testing.T) {
 		!strings.Contains(r.stdout, "run the same ingest again") {
 		t.Fatalf("ingest with a file larger than the disk: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if out := mustRun(t, dir, nil, "footage", "list"); strings.Count(out, "IMG_") != 2 {
+	if out := mustRun(t, dir, pass, "footage", "list"); strings.Count(out, "IMG_") != 2 {
 		t.Fatalf("the files that fit were not kept:\n%s", out)
 	}
 	r = ctl(t, pass, "--data", dir, "ledger", "--out", filepath.Join(t.TempDir(), "no", "such", "folder", "l.csv"))
@@ -160,7 +160,7 @@ func TestIngestClerkAndStation(t *testing.T) {
 	}
 	mustRun(t, dir, as("o-006", "975311"), "ingest", "--from", card, "--serial", "DSJ1234")
 	n := 0
-	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, nil, "log", "--json")), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, pass, "log", "--json")), "\n") {
 		var l struct {
 			Type, Actor string
 			Payload     struct{ Clerk, Station string }

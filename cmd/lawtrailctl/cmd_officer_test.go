@@ -59,7 +59,7 @@ func TestOfficerCommandsCLI(t *testing.T) {
 	enroll(t, dir, "o-004", "王五", "35010000004", "864200", "officer", "--valid-until", "2020-01-01")
 
 	listed := map[string]officerListed{}
-	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, nil, "officer", "list", "--json")), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, dir, pass, "officer", "list", "--json")), "\n") {
 		var o officerListed
 		if err := json.Unmarshal([]byte(line), &o); err != nil {
 			t.Fatalf("officer list --json line %q: %v", line, err)
@@ -70,7 +70,7 @@ func TestOfficerCommandsCLI(t *testing.T) {
 		len(li.Roles) != 1 || li.Roles[0] != "officer" || listed["o-004"].ValidUntil != "2020-01-01" {
 		t.Fatalf("officer list --json: %+v", listed)
 	}
-	if out := mustRun(t, dir, nil, "officer", "list"); !strings.Contains(out, "李四") || !strings.Contains(out, "2020-01-01") {
+	if out := mustRun(t, dir, pass, "officer", "list"); !strings.Contains(out, "李四") || !strings.Contains(out, "2020-01-01") {
 		t.Fatalf("officer list:\n%s", out)
 	}
 
@@ -96,7 +96,7 @@ func TestOfficerCommandsCLI(t *testing.T) {
 	refused(t, dir, zhang, exitUsage, "--id and --roles are required", "officer", "add", "--name", "孙七")
 
 	mustRun(t, dir, zhang, "officer", "roles", "o-003", "clerk,officer")
-	if out := mustRun(t, dir, nil, "officer", "list"); !strings.Contains(out, "clerk,officer") {
+	if out := mustRun(t, dir, pass, "officer", "list"); !strings.Contains(out, "clerk,officer") {
 		t.Fatalf("roles not changed:\n%s", out)
 	}
 	refused(t, dir, as("o-002", liPIN), exitRefused, "role does not allow", "officer", "roles", "o-003", "admin")
@@ -114,7 +114,7 @@ func TestOfficerCommandsCLI(t *testing.T) {
 	refused(t, dir, as("o-002", newLi), exitRefused, "may no longer log in", "case", "advance", caseID, "investigation")
 	refused(t, dir, zhang, exitRefused, "revoked", "case", "step", caseID, "--kind", "interview", "--start", "2026-11-20 11:00",
 		"--end", "2026-11-20 11:30", "--officers", "o-001,o-002", "--pins", pinsFile(t, "o-002 "+newLi+"\n"))
-	if out := mustRun(t, dir, nil, "officer", "list", "--json"); !strings.Contains(out, `"revoked":true,"revoke_reason":"调离执法岗位"`) {
+	if out := mustRun(t, dir, pass, "officer", "list", "--json"); !strings.Contains(out, `"revoked":true,"revoke_reason":"调离执法岗位"`) {
 		t.Errorf("the list does not show the revocation:\n%s", out)
 	}
 	if r := ctl(t, pass, "--data", dir, "check"); r.code != 0 {

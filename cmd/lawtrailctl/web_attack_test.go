@@ -24,6 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/store"
+	"lawtrail/terminal/terminaltest"
+
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
@@ -81,6 +84,10 @@ func atkFinalizedFine(t *testing.T, dir, number, title, yuan, decided string) (s
 // atkSQL runs statements with sqlite3 on a database file.
 func atkSQL(t *testing.T, db string, stmts ...string) {
 	t.Helper()
+	if filepath.Base(db) == store.DatabaseFile { // a terminal's record: sealed, opened with the passphrase
+		terminaltest.InsiderSQL(t, filepath.Dir(db), pass["LAWTRAIL_PASSPHRASE"], stmts...)
+		return
+	}
 	for _, s := range stmts {
 		if out, err := exec.Command("sqlite3", db, s).CombinedOutput(); err != nil {
 			t.Fatalf("sqlite3 %s: %v\n%s", s, err, out)
