@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -160,9 +159,7 @@ func TestRetentionAndHoldCLI(t *testing.T) {
 		t.Fatalf("a second dry run: %+v", again)
 	}
 
-	if out, err := exec.Command("sqlite3", filepath.Join(dir, "lawtrail.db"), "DELETE FROM sync_receipts WHERE digest = '"+free+"'").CombinedOutput(); err != nil {
-		t.Fatalf("sqlite3: %v %s", err, out)
-	}
+	insiderSQL(t, dir, "DELETE FROM sync_receipts WHERE digest = '"+free+"'")
 	r := agencyCtl(t, asZhang, "--data", dir, "check")
 	if r.code != exitProblems || !strings.Contains(r.stdout+r.stderr, "footage "+free) || !strings.Contains(r.stdout+r.stderr, "no receipt") {
 		t.Fatalf("check after the receipt was deleted: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
