@@ -116,7 +116,7 @@ func TestRetentionDeletesAtTheHub(t *testing.T) {
 	if w := footageWhere(t, other); w[a].Location != "deleted" || w[b].Location != "hub" || !w[b].Held {
 		t.Fatalf("on the other terminal: %+v", w)
 	}
-	if r := agencyCtl(t, asZhang, "--data", other, "footage", "fetch", a); r.code == 0 || !strings.Contains(r.stderr, "deleted") {
+	if r := agencyCtl(t, asZhang, "--data", other, "footage", "fetch", a); r.code != exitRefused || !strings.Contains(r.stderr, "deleted") {
 		t.Fatalf("fetching deleted footage: exit %d\n%s", r.code, r.stderr)
 	}
 	mustAgencyCtl(t, asZhang, "--data", other, "footage", "fetch", c)

@@ -240,7 +240,7 @@ func (c *Client) download(ctx context.Context, d evidence.Digest, limit int64, p
 	}
 	defer resp.Body.Close()
 	switch {
-	case resp.StatusCode == http.StatusNotFound:
+	case resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusGone: // 410: deleted (protocol.CodeDeleted)
 		return have, fmt.Errorf("%w: %w", ErrNotOnHub, decodeAnswer(resp, nil))
 	case resp.StatusCode == http.StatusPartialContent && have > 0:
 		if start, total, ok := contentRange(resp.Header.Get("Content-Range")); !ok || start != have || total > limit {
