@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -178,10 +180,11 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 	}
 	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDetected, Total: total, FilesTotal: len(files)})
 	// Two stages overlap: while the finisher verifies file n by re-reading
-	// it from disk and records its custody, the copier already copies file
-	// n+1. Custody events stay in file order.
+	// it from disk and records its custody, the copiers already copy the
+	// next files — one copier, or one a core where the source reads files
+	// in parallel (a file system), so hashing uses every core. Custody
+	// events stay in file order: the copies reach the finisher in order.
 	r := &run{sum: &sum}
-	bufs := newBuffers(d.opt.BufferSize, d.opt.Buffers)
 	finished := make(chan copied, finishQueue)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -191,17 +194,16 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 			d.finish(ctx, takeBatch(c, finished), r)
 		}
 	}()
-	for i, f := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		d.copyStage(ctx, fileJob{rec: rec, info: info, serial: sum.Serial, file: f, meta: metas[i], bufs: bufs}, r, finished)
+	var done atomic.Int64
+	d.copyAll(ctx, len(files), d.copiers(rec), func(i int, bufs buffers) *copied {
+		c := d.copyStage(ctx, fileJob{rec: rec, info: info, serial: sum.Serial, file: files[i], meta: metas[i], bufs: bufs}, r)
+		n := done.Add(1)
 		r.mu.Lock()
 		d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateCopying, Bytes: sum.Bytes,
-			Total: total, FilesDone: i + 1, FilesTotal: len(files)})
+			Total: total, FilesDone: int(n), FilesTotal: len(files)})
 		r.mu.Unlock()
-	}
-	close(finished)
+		return c
+	}, finished)
 	wg.Wait()
 	sum.Elapsed = time.Since(start)
 	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDone, Bytes: sum.Bytes, Total: total,
@@ -346,7 +348,7 @@ type copied struct {
 
 // copyStage skips a file ingested before (completing its clearing if due),
 // or copies it and hands it to the finisher.
-func (d *Dock) copyStage(ctx context.Context, j fileJob, r *run, finished chan<- copied) {
+func (d *Dock) copyStage(ctx context.Context, j fileJob, r *run) *copied {
 	fail := func(err error) {
 		r.fail(&r.sum.Failed, device.DisplayPath(j.file.Path), err)
 		d.update(j, StateFailed, 0, func(u *Update) { u.Error = err.Error() })
@@ -354,21 +356,88 @@ func (d *Dock) copyStage(ctx context.Context, j fileJob, r *run, finished chan<-
 	rec, found, err := d.store.SourceFile(ctx, j.key())
 	if err != nil {
 		fail(err)
-		return
+		return nil
 	}
 	if found {
 		r.count(func(s *Summary) { s.Skipped++ })
 		d.update(j, StateSkipped, j.file.Size, func(u *Update) { u.Digest = rec.Digest.String() })
 		d.clear(ctx, j, rec.Digest, rec.Cleared, r)
-		return
+		return nil
 	}
 	d.update(j, StatePending, 0, nil)
 	c, err := d.copyWithRetry(ctx, &j)
 	if err != nil {
 		fail(err)
-		return
+		return nil
 	}
-	finished <- c
+	return &c
+}
+
+// ParallelReads is what a source implements when it reads several of its
+// files at once as fast as one (a file system); a recorder over MTP, one
+// transaction at a time, does not.
+type ParallelReads interface {
+	ParallelReads() bool
+}
+
+// copiers is how many files of rec are copied at once: one a core (at most
+// IOLimit) where the source reads files in parallel, else one.
+func (d *Dock) copiers(rec Recorder) int {
+	if p, ok := rec.Source.(ParallelReads); ok && p.ParallelReads() {
+		return max(1, min(runtime.GOMAXPROCS(0), d.opt.IOLimit))
+	}
+	return 1
+}
+
+// copyAll runs copy(i) for the files 0..n-1 on workers copiers, each with
+// its own pipeline memory, and hands each copy on to finished in file
+// order (a file copied ahead of an earlier one waits for it). It closes
+// finished when all are done or the context ends.
+func (d *Dock) copyAll(ctx context.Context, n, workers int, copy func(i int, bufs buffers) *copied, finished chan<- copied) {
+	defer close(finished)
+	type result struct {
+		i int
+		c *copied
+	}
+	next := make(chan int)
+	results := make(chan result, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bufs := newBuffers(d.opt.BufferSize, d.opt.Buffers)
+			for i := range next {
+				results <- result{i, copy(i, bufs)}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range n {
+			if ctx.Err() != nil {
+				return
+			}
+			next <- i
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	waiting := map[int]*copied{}
+	want := 0
+	for res := range results {
+		waiting[res.i] = res.c
+		for {
+			c, ok := waiting[want]
+			if !ok {
+				break
+			}
+			delete(waiting, want)
+			want++
+			if c != nil {
+				finished <- *c
+			}
+		}
+	}
 }
 
 // finishQueue is how many copied files may wait for the finisher, and

@@ -212,3 +212,36 @@ func TestParsePolicy(t *testing.T) {
 		t.Error("unknown policy accepted")
 	}
 }
+
+// Files of a file-system source are copied by one copier a core, yet their
+// custody events keep the file order: a large first file copied while the
+// small ones behind it are done already still comes first.
+func TestParallelCopiersKeepFileOrder(t *testing.T) {
+	e := newEnv(t)
+	root := t.TempDir()
+	files := map[string]string{"DCIM/20261120_101500_0000.MP4": strings.Repeat("大文件", 3<<20)}
+	var want []string
+	want = append(want, "DCIM/20261120_101500_0000.MP4")
+	for i := 1; i <= 30; i++ {
+		name := fmt.Sprintf("DCIM/20261120_1015%02d_%04d.MP4", i, i)
+		files[name] = fmt.Sprintf("small recording %d", i)
+		want = append(want, name)
+	}
+	writeTree(t, root, files)
+	d, _ := e.dock(t, Options{IOLimit: 4})
+	if n := d.copiers(Recorder{Source: folder(t, root)}); n < 1 || n > 4 {
+		t.Fatalf("%d copiers", n)
+	}
+	sum, err := d.Ingest(context.Background(), Recorder{Source: folder(t, root), Label: "card"})
+	if err != nil || !sum.OK() || sum.Copied != len(want) {
+		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+	var got []string
+	for _, it := range e.footage(t) {
+		got = append(got, it.OriginalPath)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("custody order %v\nwant %v", got, want)
+	}
+	e.check(t)
+}

@@ -28,6 +28,11 @@ type Source struct {
 	info device.Info
 }
 
+// ParallelReads reports that several files are read at once as fast as
+// one: a file system serves concurrent reads (docking then hashes files
+// on every core; ingest.ParallelReads).
+func (s *Source) ParallelReads() bool { return true }
+
 // LstatFS is implemented by file systems that can describe a symlink
 // itself rather than its target.
 type LstatFS interface {
