@@ -114,6 +114,7 @@ type footage struct {
 
 func footageList(ctx context.Context) ([]footage, error) {
 	cmd := exec.CommandContext(ctx, ctl, "--data", dataDir, "footage", "list", "--json")
+	cmd.Env = append(os.Environ(), "LAWTRAIL_PASSPHRASE=usbvm-passphrase") // the record is sealed: reading needs it too
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("footage list: %w", err)
