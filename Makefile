@@ -73,7 +73,9 @@ screenshots: deps
 ## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source; the
 ## agency feed's catch-up on 100,000 events against the own signed-append rate,
 ## BenchmarkAgencyCatchUp in ./sync/client/, target ≥ 0.5).
-## The docking benchmarks write about 8 GiB to the temp folder.
+## The docking benchmarks write about 16 GiB to the temp folder (BenchmarkDockVsStockTools:
+## lawtrailctl ingest against cp -r && sync + openssl dgst on all cores, 1 and 4 GiB sets,
+## with the machine's fsync'd write, SHA-256 and footage-cipher speeds beside it).
 bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
