@@ -24,6 +24,8 @@ const (
 	TypeFootagePlayed   = "access.footage_played"   // a clip played (in the app or a system player)
 	TypeFootageExported = "access.footage_exported" // a footage file's plaintext written out
 	TypeDocumentViewed  = "access.document_viewed"  // a document version shown, or made a PDF to print
+	TypeReviewPrinted   = "access.review_printed"   // a review round's 法制审核意见书 or 集体讨论记录 made a PDF
+	TypeLedgerExported  = "access.ledger_exported"  // the enforcement ledger (执法台账) written out as a file
 )
 
 // MaxAccessReason is the longest reason an access may give, in characters.
@@ -66,6 +68,72 @@ type DocumentViewed struct {
 	Case    string  `json:"case"`
 	How     ViewHow `json:"how"`
 	Reason  string  `json:"reason,omitempty"`
+}
+
+// ReviewPaper names which paper of a review round is printed.
+type ReviewPaper string
+
+// The papers of a review round.
+const (
+	PaperOpinion    ReviewPaper = "opinion"    // 法制审核意见书
+	PaperDiscussion ReviewPaper = "discussion" // 集体讨论记录
+)
+
+// ReviewPrinted records that a paper of a legal review's round was made a
+// PDF (to print or hand over). It names the review's case, so the rule of
+// the case applies: off the case, a reason.
+type ReviewPrinted struct {
+	Review string      `json:"review"`
+	Round  int         `json:"round"`
+	Kind   ReviewPaper `json:"kind"`
+	Case   string      `json:"case"`
+	Reason string      `json:"reason,omitempty"`
+}
+
+// LedgerFormat is the file format the ledger was written in.
+type LedgerFormat string
+
+// Ledger file formats.
+const (
+	LedgerXLSX LedgerFormat = "xlsx"
+	LedgerCSV  LedgerFormat = "csv"
+)
+
+// LedgerExported records that the enforcement ledger — a row for every
+// case, party names included — left the terminal as a file. It names no
+// case, so a reason is never required; one given is kept.
+type LedgerExported struct {
+	Format LedgerFormat `json:"format"`
+	Cases  int          `json:"cases"` // rows written, one a case
+	Reason string       `json:"reason,omitempty"`
+}
+
+// EventType names the payload's event type.
+func (ReviewPrinted) EventType() string { return TypeReviewPrinted }
+
+// EventType names the payload's event type.
+func (LedgerExported) EventType() string { return TypeLedgerExported }
+
+// Validate checks the payload on its own.
+func (p ReviewPrinted) Validate() error {
+	if p.Round < 1 {
+		return fmt.Errorf("review %s: round %d (rounds count from 1)", p.Review, p.Round)
+	}
+	if p.Kind != PaperOpinion && p.Kind != PaperDiscussion {
+		return fmt.Errorf("review %s: unknown paper %q", p.Review, p.Kind)
+	}
+	return firstError(checkID("review", p.Review), checkID("case", p.Case), checkReason(p.Reason))
+}
+
+// Validate checks the payload on its own.
+func (p LedgerExported) Validate() error {
+	if p.Format != LedgerXLSX && p.Format != LedgerCSV {
+		return fmt.Errorf("ledger export: unknown format %q", p.Format)
+	}
+	if p.Cases < 0 {
+		return fmt.Errorf("ledger export: %d cases", p.Cases)
+	}
+	return checkReason(p.Reason)
 }
 
 // EventType names the payload's event type.
@@ -193,6 +261,11 @@ func checkAccess(ctx context.Context, st State, a Act) error {
 	case *DocumentViewed:
 		on, err = checkDocumentAccess(ctx, st, r, a.Actor, p)
 		reason = p.Reason
+	case *ReviewPrinted:
+		on, err = checkReviewAccess(ctx, st, r, a.Actor, p)
+		reason = p.Reason
+	case *LedgerExported:
+		on = true // no case: nobody is off it; a reason given is kept
 	}
 	if err != nil {
 		return err
@@ -232,6 +305,27 @@ func checkDocumentAccess(ctx context.Context, st State, r AccessRecord, actor st
 		return false, refuse(nil, "document %s belongs to case %s, not %s", p.Doc, rec.Case, p.Case)
 	case p.Version > rec.Finalized:
 		return false, refuse(nil, "document %s has %d finalized versions, not %d", p.Doc, rec.Finalized, p.Version)
+	}
+	on, err := OnCase(ctx, r, actor, p.Case)
+	if err != nil {
+		return false, refuse(err, "")
+	}
+	return on, nil
+}
+
+// checkReviewAccess: the review's round exists, of the case named (that
+// it holds the paper printed — an opinion; a resolution after a collective
+// discussion — the terminal checks by rendering it before recording);
+// whether the actor is on the case.
+func checkReviewAccess(ctx context.Context, st State, r AccessRecord, actor string, p *ReviewPrinted) (bool, error) {
+	rv, found, err := st.Review(ctx, p.Review)
+	switch {
+	case err != nil || !found:
+		return false, refuse(err, "no review %s", p.Review)
+	case rv.Case != p.Case:
+		return false, refuse(nil, "review %s belongs to case %s, not %s", p.Review, rv.Case, p.Case)
+	case p.Round > rv.Round:
+		return false, refuse(nil, "review %s has %d round(s), not round %d", p.Review, rv.Round, p.Round)
 	}
 	on, err := OnCase(ctx, r, actor, p.Case)
 	if err != nil {

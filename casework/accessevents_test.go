@@ -54,6 +54,7 @@ func TestR6AccessNeedsAReasonOffTheCase(t *testing.T) {
 			cases:        map[string]Case{"c1": {ID: "c1"}, "c2": {ID: "c2"}},
 			participants: map[string][]string{"c1": {"o1"}},
 			docs:         map[string]DocumentRecord{"d1": {Case: "c1", Finalized: 2}},
+			reviews:      map[string]ReviewRecord{"c1": {ID: "r1", Case: "c1", Round: 2}},
 		},
 		linked:    map[string][]string{clip.String(): {"c1"}},
 		clerk:     map[string]string{clip.String(): "o2", loose.String(): "o2"},
@@ -68,6 +69,10 @@ func TestR6AccessNeedsAReasonOffTheCase(t *testing.T) {
 	viewed := func(doc string, v int, c, reason string) Payload {
 		return &DocumentViewed{Doc: doc, Version: v, Case: c, How: ViewPDF, Reason: reason}
 	}
+	printed := func(review string, round int, c, reason string) Payload {
+		return &ReviewPrinted{Review: review, Round: round, Kind: PaperOpinion, Case: c, Reason: reason}
+	}
+	ledger := func(reason string) Payload { return &LedgerExported{Format: LedgerXLSX, Cases: 3, Reason: reason} }
 	cases := []struct {
 		name     string
 		actor    string
@@ -96,6 +101,19 @@ func TestR6AccessNeedsAReasonOffTheCase(t *testing.T) {
 		{"document of another case", "o3", viewed("d1", 1, "c2", "信访核查"), false, ErrRule},
 		{"document version not signed", "o1", viewed("d1", 3, "c1", ""), false, ErrRule},
 		{"no such document", "o1", viewed("d9", 1, "c1", ""), false, ErrRule},
+		{"review paper, on the case", "o1", printed("r1", 2, "c1", ""), false, nil},
+		{"review paper, its reviewer", "o5", printed("r1", 1, "c1", ""), false, nil},
+		{"review paper, off the case", "o3", printed("r1", 1, "c1", ""), false, ErrReasonRequired},
+		{"review paper, off the case, blank reason", "o2", printed("r1", 1, "c1", " "), false, ErrReasonRequired},
+		{"review paper, off the case, a reason", "o3", printed("r1", 1, "c1", "执法监督检查"), false, nil},
+		{"review paper, not co-signed", "o1", printed("r1", 1, "c1", ""), true, ErrNotCoSigned},
+		{"review of another case", "o3", printed("r1", 1, "c2", "督查"), false, ErrRule},
+		{"review round not held", "o1", printed("r1", 3, "c1", ""), false, ErrRule},
+		{"no such review", "o1", printed("r9", 1, "c1", ""), false, ErrRule},
+		{"ledger, no reason", "o3", ledger(""), false, nil},
+		{"ledger, a clerk", "o2", ledger("月度报送"), false, nil},
+		{"ledger, not co-signed", "o2", ledger(""), true, ErrNotCoSigned},
+		{"ledger, revoked", "o4", ledger("汇总"), false, ErrRevoked},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +147,10 @@ func TestAccessPayloadBounds(t *testing.T) {
 		&FootagePlayed{FootageAccess{Digest: d, Case: "c-1", Reason: strings.Repeat("查", MaxAccessReason)}},
 		&FootageExported{FootageAccess{Digest: d, Reason: `<script>alert(1)</script>"><img src=x onerror=alert(1)>`}},
 		&DocumentViewed{Doc: "d-1", Version: 1, Case: "c-1", How: ViewShown},
+		&ReviewPrinted{Review: "r-1", Round: 1, Kind: PaperOpinion, Case: "c-1"},
+		&ReviewPrinted{Review: "r-1", Round: 3, Kind: PaperDiscussion, Case: "c-1", Reason: strings.Repeat("审", MaxAccessReason)},
+		&LedgerExported{Format: LedgerXLSX, Cases: 0},
+		&LedgerExported{Format: LedgerCSV, Cases: 12, Reason: "月度报送"},
 	}
 	for _, p := range ok {
 		raw, err := json.Marshal(p)
@@ -152,6 +174,16 @@ func TestAccessPayloadBounds(t *testing.T) {
 		"version 0":                &DocumentViewed{Doc: "d-1", Version: 0, Case: "c-1", How: ViewPDF},
 		"unknown how":              &DocumentViewed{Doc: "d-1", Version: 1, Case: "c-1", How: "printed"},
 		"no case":                  &DocumentViewed{Doc: "d-1", Version: 1, How: ViewPDF},
+		"review round 0":           &ReviewPrinted{Review: "r-1", Round: 0, Kind: PaperOpinion, Case: "c-1"},
+		"review unknown kind":      &ReviewPrinted{Review: "r-1", Round: 1, Kind: "decision", Case: "c-1"},
+		"review without case":      &ReviewPrinted{Review: "r-1", Round: 1, Kind: PaperOpinion},
+		"review without id":        &ReviewPrinted{Round: 1, Kind: PaperOpinion, Case: "c-1"},
+		"review reason of 501":     &ReviewPrinted{Review: "r-1", Round: 1, Kind: PaperOpinion, Case: "c-1", Reason: strings.Repeat("审", MaxAccessReason+1)},
+		"review reason two lines":  &ReviewPrinted{Review: "r-1", Round: 1, Kind: PaperOpinion, Case: "c-1", Reason: "a\nb"},
+		"ledger unknown format":    &LedgerExported{Format: "pdf", Cases: 1},
+		"ledger no format":         &LedgerExported{Cases: 1},
+		"ledger negative cases":    &LedgerExported{Format: LedgerCSV, Cases: -1},
+		"ledger blank reason":      &LedgerExported{Format: LedgerCSV, Reason: " "},
 	}
 	for name, p := range bad {
 		if err := p.Validate(); err == nil {
@@ -166,6 +198,28 @@ func TestAccessPayloadBounds(t *testing.T) {
 	} {
 		if _, err := Decode(TypeFootagePlayed, json.RawMessage(raw)); err == nil {
 			t.Errorf("%s: accepted", raw)
+		}
+	}
+	for typ, raws := range map[string][]string{
+		TypeReviewPrinted:  {`{"round":1,"review":"r-1","kind":"opinion","case":"c-1"}`, `{"review":"r-1","round":1,"kind":"opinion","case":"c-1","reason":""}`},
+		TypeLedgerExported: {`{"cases":1,"format":"csv"}`, `{"format":"csv","cases":1,"reason":""}`, `{"format":"csv"}`},
+	} {
+		for _, raw := range raws {
+			if _, err := Decode(typ, json.RawMessage(raw)); err == nil {
+				t.Errorf("%s %s: accepted", typ, raw)
+			}
+		}
+	}
+	// The field order the spec gives.
+	for _, tc := range []struct {
+		p    Payload
+		want string
+	}{
+		{&ReviewPrinted{Review: "r-1", Round: 2, Kind: PaperDiscussion, Case: "c-1", Reason: "督查"}, `{"review":"r-1","round":2,"kind":"discussion","case":"c-1","reason":"督查"}`},
+		{&LedgerExported{Format: LedgerXLSX, Cases: 0}, `{"format":"xlsx","cases":0}`},
+	} {
+		if raw, _ := json.Marshal(tc.p); string(raw) != tc.want {
+			t.Errorf("%s encodes as %s, want %s", tc.p.EventType(), raw, tc.want)
 		}
 	}
 }

@@ -235,6 +235,10 @@ func Decode(typ string, raw json.RawMessage) (Payload, error) {
 		p = &FootageExported{}
 	case TypeDocumentViewed:
 		p = &DocumentViewed{}
+	case TypeReviewPrinted:
+		p = &ReviewPrinted{}
+	case TypeLedgerExported:
+		p = &LedgerExported{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

@@ -139,6 +139,8 @@ var actRoles = map[string][]Role{
 	TypeFootagePlayed:       Roles, // accessevents.go: anyone may look, on the record
 	TypeFootageExported:     Roles,
 	TypeDocumentViewed:      Roles,
+	TypeReviewPrinted:       Roles,
+	TypeLedgerExported:      Roles,
 	TypeFootageHeld:         {RoleAdmin, RoleHead},
 	TypeFootageReleased:     {RoleAdmin, RoleHead},
 	TypeFootageFreed:        Roles,
@@ -232,7 +234,7 @@ func checkAct(ctx context.Context, st State, a Act) error {
 		return checkPublicityAct(ctx, st, a) // publicity.go
 	case *FootageHeld, *FootageReleased, *FootageFreed, *FootageDeleted:
 		return checkRetentionAct(ctx, st, a) // retention.go
-	case *FootagePlayed, *FootageExported, *DocumentViewed:
+	case *FootagePlayed, *FootageExported, *DocumentViewed, *ReviewPrinted, *LedgerExported:
 		return checkAccess(ctx, st, a) // accessevents.go
 	case *FootageFetched:
 		if found, err := st.FootageExists(ctx, p.Digest.String()); err != nil || !found {
