@@ -9,6 +9,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
+	"lawtrail/store"
 )
 
 // Retention at the hub (docs/EVENTS.md "footage.deleted"): the read model
@@ -50,7 +51,7 @@ func applyRetention(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.P
 // STEP…" while a step of the agency links it; "" when nothing it holds
 // keeps the file.
 func deletionRefused(ctx context.Context, tx *sql.Tx, hubAgency string, d evidence.Digest) (string, error) {
-	holds, err := textColumn(ctx, tx, "SELECT hold FROM rm_holds WHERE hub_agency = ? AND digest = ? AND released = 0 ORDER BY hold",
+	holds, err := store.QueryStrings(ctx, tx, "SELECT hold FROM rm_holds WHERE hub_agency = ? AND digest = ? AND released = 0 ORDER BY hold",
 		hubAgency, d.String())
 	if err != nil {
 		return "", fmt.Errorf("holds on %s: %w", d, err)
@@ -58,7 +59,7 @@ func deletionRefused(ctx context.Context, tx *sql.Tx, hubAgency string, d eviden
 	if len(holds) > 0 {
 		return "held: " + strings.Join(holds, ","), nil
 	}
-	steps, err := textColumn(ctx, tx, "SELECT step FROM rm_step_footage WHERE hub_agency = ? AND digest = ? ORDER BY step", hubAgency, d.String())
+	steps, err := store.QueryStrings(ctx, tx, "SELECT step FROM rm_step_footage WHERE hub_agency = ? AND digest = ? ORDER BY step", hubAgency, d.String())
 	if err != nil {
 		return "", fmt.Errorf("steps linking %s: %w", d, err)
 	}
@@ -66,23 +67,6 @@ func deletionRefused(ctx context.Context, tx *sql.Tx, hubAgency string, d eviden
 		return "linked: step " + strings.Join(steps, ","), nil
 	}
 	return "", nil
-}
-
-func textColumn(ctx context.Context, q rowsQuerier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // deletedHere: a deletion in effect names the blob, and every agency whose
@@ -102,7 +86,7 @@ func deletedBlobs(ctx context.Context, q rowsQuerier, only []evidence.Digest) ([
 			args = append(args, d.String())
 		}
 	}
-	names, err := textColumn(ctx, q, query+" ORDER BY b.digest", args...)
+	names, err := store.QueryStrings(ctx, q, query+" ORDER BY b.digest", args...)
 	if err != nil {
 		return nil, fmt.Errorf("deleted blobs: %w", err)
 	}

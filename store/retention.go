@@ -66,11 +66,11 @@ func queryHold(ctx context.Context, q queryRower, id string) (casework.HoldRecor
 }
 
 func (s txState) HoldsInForce(ctx context.Context, d evidence.Digest) ([]string, error) {
-	return strings1(ctx, s.tx, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d.String())
+	return QueryStrings(ctx, s.tx, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d.String())
 }
 
 func (s txState) OpenCasesLinking(ctx context.Context, d evidence.Digest) ([]string, error) {
-	return strings1(ctx, s.tx, openCasesLinking, d.String(), string(casework.PhaseExecution))
+	return QueryStrings(ctx, s.tx, openCasesLinking, d.String(), string(casework.PhaseExecution))
 }
 
 // heldHere says, for footage f and this terminal (the parameter), whether
@@ -87,7 +87,7 @@ const openCasesLinking = `SELECT DISTINCT c.id FROM step_footage sf JOIN steps s
 	JOIN cases c ON c.id = st.case_id WHERE sf.digest = ? AND c.phase != ? ORDER BY c.id`
 
 func (s txState) CasesLinking(ctx context.Context, d evidence.Digest) ([]string, error) {
-	return strings1(ctx, s.tx, `SELECT DISTINCT st.case_id FROM step_footage sf JOIN steps st ON st.id = sf.step
+	return QueryStrings(ctx, s.tx, `SELECT DISTINCT st.case_id FROM step_footage sf JOIN steps st ON st.id = sf.step
 		WHERE sf.digest = ? ORDER BY st.case_id`, d.String())
 }
 
@@ -129,8 +129,9 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// strings1 reads one text column.
-func strings1(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+// QueryStrings runs query on q (a database or a transaction) and reads its
+// one text column; the hub's read model uses it too.
+func QueryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -258,10 +259,10 @@ func (s *Store) RetentionItems(ctx context.Context) ([]RetentionItem, error) {
 func (s *Store) fillRetention(ctx context.Context, it *RetentionItem) error {
 	var err error
 	d := it.Digest.String()
-	if it.Holds, err = strings1(ctx, s.db, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d); err != nil {
+	if it.Holds, err = QueryStrings(ctx, s.db, "SELECT id FROM footage_holds WHERE digest = ? AND released_at = '' ORDER BY held_at, id", d); err != nil {
 		return fmt.Errorf("retention %s: holds: %w", d, err)
 	}
-	if it.OpenCases, err = strings1(ctx, s.db, openCasesLinking, d, string(casework.PhaseExecution)); err != nil {
+	if it.OpenCases, err = QueryStrings(ctx, s.db, openCasesLinking, d, string(casework.PhaseExecution)); err != nil {
 		return fmt.Errorf("retention %s: cases: %w", d, err)
 	}
 	return nil
@@ -302,25 +303,7 @@ func (s *Store) freedHere(ctx context.Context) (map[evidence.Digest]string, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT digest, terminal, seq FROM footage_freed WHERE terminal = ?", own)
-	if err != nil {
-		return nil, fmt.Errorf("freed footage: %w", err)
-	}
-	defer rows.Close()
-	out := map[evidence.Digest]string{}
-	for rows.Next() {
-		var digest, term string
-		var seq uint64
-		if err := rows.Scan(&digest, &term, &seq); err != nil {
-			return nil, fmt.Errorf("freed footage: %w", err)
-		}
-		d, err := evidence.ParseDigest(digest)
-		if err != nil {
-			return nil, fmt.Errorf("freed footage: %w", err)
-		}
-		out[d] = fmt.Sprintf("%s#%d", term, seq)
-	}
-	return out, rows.Err()
+	return s.digestEvents(ctx, "freed footage", "SELECT digest, terminal, seq FROM footage_freed WHERE terminal = ? ORDER BY seq", own)
 }
 
 // ErrNotFreed refuses to remove the bytes of a file no footage.freed of
@@ -361,9 +344,15 @@ func (s *Store) RemoveDeleted(ctx context.Context, d evidence.Digest) error {
 // deletedFiles lists the files a footage.deleted names, with the event
 // that says so ("terminal#seq").
 func (s *Store) deletedFiles(ctx context.Context) (map[evidence.Digest]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT digest, terminal, seq FROM footage_deleted ORDER BY terminal, seq")
+	return s.digestEvents(ctx, "deleted footage", "SELECT digest, terminal, seq FROM footage_deleted ORDER BY terminal, seq")
+}
+
+// digestEvents reads rows of (digest, terminal, seq) into each digest's
+// first event, "terminal#seq".
+func (s *Store) digestEvents(ctx context.Context, what, query string, args ...any) (map[evidence.Digest]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("deleted footage: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[evidence.Digest]string{}
@@ -371,11 +360,11 @@ func (s *Store) deletedFiles(ctx context.Context) (map[evidence.Digest]string, e
 		var digest, term string
 		var seq uint64
 		if err := rows.Scan(&digest, &term, &seq); err != nil {
-			return nil, fmt.Errorf("deleted footage: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		d, err := evidence.ParseDigest(digest)
 		if err != nil {
-			return nil, fmt.Errorf("deleted footage: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		if _, seen := out[d]; !seen {
 			out[d] = fmt.Sprintf("%s#%d", term, seq)

@@ -2,6 +2,7 @@ package terminaltest
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"lawtrail/store"
@@ -13,23 +14,10 @@ import (
 // Each statement runs on its own; the first failure fails the test.
 func InsiderSQL(t testing.TB, dir, passphrase string, statements ...string) {
 	t.Helper()
-	ctx := context.Background()
-	key, err := store.UnlockTerminal(dir, []byte(passphrase))
-	if err != nil {
-		t.Fatalf("insider: %v", err)
-	}
-	keys, err := store.DeriveRecordKeys(key)
-	if err != nil {
-		t.Fatalf("insider: %v", err)
-	}
-	defer keys.Wipe()
-	db, err := store.OpenDatabaseFile(ctx, dir, keys)
-	if err != nil {
-		t.Fatalf("insider: %v", err)
-	}
+	db := insiderDB(t, dir, passphrase)
 	defer db.Close()
 	for _, s := range statements {
-		if _, err := db.ExecContext(ctx, s); err != nil {
+		if _, err := db.ExecContext(context.Background(), s); err != nil {
 			t.Fatalf("insider SQL %q: %v", s, err)
 		}
 	}
@@ -39,7 +27,19 @@ func InsiderSQL(t testing.TB, dir, passphrase string, statements ...string) {
 // InsiderSQL does.
 func InsiderQuery(t testing.TB, dir, passphrase, query string) string {
 	t.Helper()
-	ctx := context.Background()
+	db := insiderDB(t, dir, passphrase)
+	defer db.Close()
+	var v string
+	if err := db.QueryRowContext(context.Background(), query).Scan(&v); err != nil {
+		t.Fatalf("insider query %q: %v", query, err)
+	}
+	return v
+}
+
+// insiderDB opens the database file of dir with the keys the passphrase
+// unseals.
+func insiderDB(t testing.TB, dir, passphrase string) *sql.DB {
+	t.Helper()
 	key, err := store.UnlockTerminal(dir, []byte(passphrase))
 	if err != nil {
 		t.Fatalf("insider: %v", err)
@@ -49,14 +49,9 @@ func InsiderQuery(t testing.TB, dir, passphrase, query string) string {
 		t.Fatalf("insider: %v", err)
 	}
 	defer keys.Wipe()
-	db, err := store.OpenDatabaseFile(ctx, dir, keys)
+	db, err := store.OpenDatabaseFile(context.Background(), dir, keys)
 	if err != nil {
 		t.Fatalf("insider: %v", err)
 	}
-	defer db.Close()
-	var v string
-	if err := db.QueryRowContext(ctx, query).Scan(&v); err != nil {
-		t.Fatalf("insider query %q: %v", query, err)
-	}
-	return v
+	return db
 }
