@@ -12,7 +12,7 @@ import (
 	"lawtrail/evidence"
 )
 
-// The projection of accesses (migration 0017; R6: every view, export and
+// The projection of accesses (migrations 0017, 0019; R6: every view, export and
 // download is itself a signed event): one row per access.* event and per
 // case.exported and footage.fetched, which are accesses too.
 
@@ -22,6 +22,7 @@ func projectAccess(ctx context.Context, tx *sql.Tx, body evidence.Body, p casewo
 		return nil // a re-based event kept without effect
 	}
 	row := Access{Terminal: body.Terminal, Seq: body.Seq, Type: p.EventType(), Officer: body.Actor, Time: at}
+	rows := -1
 	switch p := p.(type) {
 	case *casework.FootagePlayed:
 		row.Digest, row.Case, row.Reason = p.Digest.String(), p.Case, p.Reason
@@ -29,6 +30,10 @@ func projectAccess(ctx context.Context, tx *sql.Tx, body evidence.Body, p casewo
 		row.Digest, row.Case, row.Reason = p.Digest.String(), p.Case, p.Reason
 	case *casework.DocumentViewed:
 		row.Doc, row.Version, row.How, row.Case, row.Reason = p.Doc, p.Version, string(p.How), p.Case, p.Reason
+	case *casework.ReviewPrinted:
+		row.Review, row.Round, row.Kind, row.Case, row.Reason = p.Review, p.Round, string(p.Kind), p.Case, p.Reason
+	case *casework.LedgerExported:
+		row.Format, row.Reason, rows = string(p.Format), p.Reason, p.Cases
 	case *casework.CaseExported:
 		row.Case = p.Case
 	case *casework.FootageFetched:
@@ -40,9 +45,10 @@ func projectAccess(ctx context.Context, tx *sql.Tx, body evidence.Body, p casewo
 	if err != nil {
 		return fmt.Errorf("access at %q: %w", at, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO accesses (terminal, seq, type, actor, time, time_ns, digest, doc, doc_version, how, case_id, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, row.Terminal, row.Seq, row.Type, row.Officer, row.Time, unixNanoClamped(t),
-		row.Digest, row.Doc, row.Version, row.How, row.Case, row.Reason)
+	_, err = tx.ExecContext(ctx, `INSERT INTO accesses (terminal, seq, type, actor, time, time_ns, digest, doc, doc_version, how, case_id, reason,
+		review, review_round, kind, format, ledger_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.Terminal, row.Seq, row.Type, row.Officer, row.Time, unixNanoClamped(t),
+		row.Digest, row.Doc, row.Version, row.How, row.Case, row.Reason, row.Review, row.Round, row.Kind, row.Format, rows)
 	return err
 }
 
@@ -50,13 +56,18 @@ func projectAccess(ctx context.Context, tx *sql.Tx, body evidence.Body, p casewo
 type Access struct {
 	Terminal string `json:"terminal"`
 	Seq      uint64 `json:"seq"`
-	Type     string `json:"type"`    // access.footage_played, access.footage_exported, access.document_viewed, case.exported, footage.fetched
+	Type     string `json:"type"`    // access.footage_played, access.footage_exported, access.document_viewed, access.review_printed, access.ledger_exported, case.exported, footage.fetched
 	Officer  string `json:"officer"` // who accessed
 	Time     string `json:"time"`    // as signed
 	Digest   string `json:"digest,omitempty"`
 	Doc      string `json:"doc,omitempty"`
 	Version  int    `json:"version,omitempty"`
 	How      string `json:"how,omitempty"`
+	Review   string `json:"review,omitempty"` // a review paper printed: the review, its round, which paper
+	Round    int    `json:"round,omitempty"`
+	Kind     string `json:"kind,omitempty"`   // opinion or discussion
+	Format   string `json:"format,omitempty"` // the ledger exported: xlsx or csv, and how many cases' rows
+	Rows     *int   `json:"rows,omitempty"`   // nil but for the ledger
 	Case     string `json:"case,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 }
@@ -79,7 +90,7 @@ func (s *Store) Accesses(ctx context.Context, f AccessFilter) ([]Access, error) 
 	if !f.Since.IsZero() {
 		where, args = append(where, "time_ns >= ?"), append(args, unixNanoClamped(f.Since))
 	}
-	q := "SELECT terminal, seq, type, actor, time, digest, doc, doc_version, how, case_id, reason FROM accesses"
+	q := "SELECT terminal, seq, type, actor, time, digest, doc, doc_version, how, review, review_round, kind, format, ledger_rows, case_id, reason FROM accesses"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -91,8 +102,13 @@ func (s *Store) Accesses(ctx context.Context, f AccessFilter) ([]Access, error) 
 	var out []Access
 	for rows.Next() {
 		var a Access
-		if err := rows.Scan(&a.Terminal, &a.Seq, &a.Type, &a.Officer, &a.Time, &a.Digest, &a.Doc, &a.Version, &a.How, &a.Case, &a.Reason); err != nil {
+		var n int
+		if err := rows.Scan(&a.Terminal, &a.Seq, &a.Type, &a.Officer, &a.Time, &a.Digest, &a.Doc, &a.Version, &a.How,
+			&a.Review, &a.Round, &a.Kind, &a.Format, &n, &a.Case, &a.Reason); err != nil {
 			return nil, err
+		}
+		if n >= 0 {
+			a.Rows = &n
 		}
 		out = append(out, a)
 	}

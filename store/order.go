@@ -281,6 +281,8 @@ func caseOf(ctx context.Context, q queryRower, p casework.Payload) (string, erro
 		return p.Case, nil
 	case *casework.DocumentViewed: // access.go: an access shows in its case's timeline
 		return p.Case, nil
+	case *casework.ReviewPrinted:
+		return p.Case, nil
 	case *casework.FootagePlayed:
 		return p.Case, nil
 	case *casework.FootageExported:

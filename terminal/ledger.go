@@ -25,21 +25,22 @@ func (t *Terminal) Ledger(ctx context.Context, now time.Time) ([]store.LedgerRow
 	return rows, nil
 }
 
-// WriteLedger writes the ledger as of the terminal clock to path, an .xlsx
+// writeLedger writes the ledger as of the terminal clock to path, an .xlsx
 // workbook (typed cells: dates are dates, counts numbers) or a .csv file
 // (UTF-8 with a byte-order mark, formula-like text kept as text), and
 // returns how many cases it holds. Any other extension is ErrBadInput.
-func (t *Terminal) WriteLedger(ctx context.Context, path string) (int, error) {
-	isXLSX, isCSV := strings.HasSuffix(path, ".xlsx"), strings.HasSuffix(path, ".csv")
-	if !isXLSX && !isCSV {
-		return 0, badInput("ledger file %q: want a name ending in .xlsx or .csv", path)
+// Writing it out is an access: Session.ExportLedger (accessprint.go).
+func (t *Terminal) writeLedger(ctx context.Context, path string) (int, error) {
+	format, err := ledgerFormat(path)
+	if err != nil {
+		return 0, err
 	}
 	rows, err := t.Ledger(ctx, t.now())
 	if err != nil {
 		return 0, err
 	}
 	table := ledgerRows(rows)
-	if isCSV {
+	if format == casework.LedgerCSV {
 		err = writeCSV(path, table)
 	} else {
 		err = writeXLSX(path, table)

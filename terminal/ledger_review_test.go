@@ -71,7 +71,7 @@ func TestLedgerMajorAndReview(t *testing.T) {
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ledger.csv")
-	if n, err := d.f.Terminal.WriteLedger(ctx, path); err != nil || n != 3 {
+	if n, err := d.officer.ExportLedger(ctx, path, ""); err != nil || n != 3 {
 		t.Fatalf("ledger: %d cases, %v", n, err)
 	}
 	f, err := os.Open(path)
@@ -104,7 +104,7 @@ func TestLedgerMajorAndReview(t *testing.T) {
 	}
 
 	x := filepath.Join(dir, "ledger.xlsx")
-	if _, err := d.f.Terminal.WriteLedger(ctx, x); err != nil {
+	if _, err := d.officer.ExportLedger(ctx, x, "月度报送"); err != nil {
 		t.Fatal(err)
 	}
 	book, err := excelize.OpenFile(x)
