@@ -11,9 +11,10 @@ import (
 
 func cmdAccessList() *command {
 	c := newCommand("access list", "[--officer ID] [--since T] [--json]",
-		"every access to the record, oldest first: clips played, footage exported or fetched, documents shown or made PDFs, case files exported", 0)
+		"every access to the record, oldest first: clips played, footage exported or fetched, documents shown or made PDFs, review papers printed, the ledger exported, case files exported", 0)
 	c.detail = `Each access is a signed event (access.footage_played, access.footage_exported,
-access.document_viewed, footage.fetched, case.exported) naming who, what,
+access.document_viewed, access.review_printed, access.ledger_exported,
+footage.fetched, case.exported) naming who, what,
 the case and the reason typed by an officer not on the case. --since takes
 "2006-01-02 15:04" in China Standard Time or RFC 3339. Reading needs the
 passphrase (the record is sealed at rest), no PIN.`
@@ -70,13 +71,18 @@ func printAccesses(e env, rows []store.Access) error {
 }
 
 // accessWhat names what an access touched: a footage digest (short), a
-// document version and how, or nothing more (a case file: its case).
+// document version and how, a review round and its paper, the ledger's
+// format and rows, or nothing more (a case file: its case).
 func accessWhat(a store.Access) string {
 	switch {
 	case a.Digest != "":
 		return short(a.Digest)
 	case a.Doc != "":
 		return fmt.Sprintf("%s v%d (%s)", a.Doc, a.Version, a.How)
+	case a.Review != "":
+		return fmt.Sprintf("%s round %d (%s)", a.Review, a.Round, a.Kind)
+	case a.Format != "" && a.Rows != nil:
+		return fmt.Sprintf("ledger %s, %d cases", a.Format, *a.Rows)
 	}
 	return "-"
 }

@@ -741,11 +741,16 @@ func printCaseReview(w io.Writer, cr caseReview) {
 }
 
 func cmdReviewPDF() *command {
-	c := newCommand("review pdf", "ID --out F.pdf [--round N] [--collective]",
-		"render a round's 法制审核意见书 (or, with --collective, its 集体讨论记录) as a PDF", 1)
+	c := newCommand("review pdf", "ID --out F.pdf [--round N] [--collective] [--reason TEXT]",
+		"render a round's 法制审核意见书 (or, with --collective, its 集体讨论记录) as a PDF, recorded as the acting officer's access", 1)
+	c.detail = `Making the PDF is an access (access.review_printed, kind "opinion" or
+"discussion"), signed by the terminal and co-signed by the acting officer
+(LAWTRAIL_OFFICER, else the first admin; LAWTRAIL_PIN); one who is not on
+the review's case says why with --reason, or the rule refuses (exit 4).`
 	out := c.flags.String("out", "", "PDF file to write (required)")
 	round := c.flags.Int("round", 0, "round (default: the latest)")
 	collective := c.flags.Bool("collective", false, "the record of the collective discussion a head's resolution names, instead of the opinion")
+	reason := c.flags.String("reason", "", "why you access it (required when you are not on its case)")
 	c.run = func(ctx context.Context, x *call, args []string) error {
 		if err := required("out", *out); err != nil {
 			return err
@@ -753,19 +758,23 @@ func cmdReviewPDF() *command {
 		if *round < 0 {
 			return usagef("--round %d: rounds count from 1", *round)
 		}
-		t, rounds, err := openRounds(ctx, x, args[0])
+		_, rounds, err := openRounds(ctx, x, args[0])
 		if err != nil {
 			return err
 		}
 		id, n := args[0], *round
-		if n == 0 {
+		if n == 0 && len(rounds) > 0 {
 			n = rounds[len(rounds)-1].Round
 		}
-		render, what := t.ReviewOpinionPDF, "法制审核意见书"
-		if *collective {
-			render, what = t.CollectiveDiscussionPDF, "集体讨论记录"
+		s, err := x.session(ctx, "")
+		if err != nil {
+			return err
 		}
-		pdf, err := render(ctx, id, n)
+		printPaper, what := s.PrintReviewOpinion, "法制审核意见书"
+		if *collective {
+			printPaper, what = s.PrintCollectiveDiscussion, "集体讨论记录"
+		}
+		pdf, err := printPaper(ctx, id, n, *reason)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"lawtrail/store"
 	"lawtrail/terminal"
 )
 
@@ -227,4 +229,67 @@ func TestLedgerFormulaTitlesStayText(t *testing.T) {
 		}
 	}
 	t.Fatalf("the title is not in the XLSX: %v", rows)
+}
+
+// R6: writing the ledger out is an access. ledger logs the officer in
+// (LAWTRAIL_OFFICER, LAWTRAIL_PIN) and records access.ledger_exported —
+// format, rows, the reason given — co-signed by them, seen in log --json
+// and access list (--json); a wrong PIN writes no file and stores nothing.
+func TestLedgerExportIsAnAccessCLI(t *testing.T) {
+	dir := ledgerCases(t)
+	vars := map[string]string{"LAWTRAIL_PASSPHRASE": pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_NEW_PIN": "975319", "LAWTRAIL_PIN": pass["LAWTRAIL_PIN"]}
+	if r := ctl(t, vars, "--data", dir, "officer", "add", "--id", "o-009", "--name", "孙九", "--roles", "supervisor"); r.code != 0 {
+		t.Fatalf("officer add: %d %s", r.code, r.stderr)
+	}
+	asSup := map[string]string{"LAWTRAIL_PASSPHRASE": pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_OFFICER": "o-009", "LAWTRAIL_PIN": "975319"}
+	events := func() int { return strings.Count(ctl(t, pass, "--data", dir, "log", "--json").stdout, "\n") }
+
+	before := events()
+	wrong := filepath.Join(t.TempDir(), "wrong.csv")
+	if r := ctl(t, map[string]string{"LAWTRAIL_PASSPHRASE": pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_OFFICER": "o-009", "LAWTRAIL_PIN": "111111"},
+		"--data", dir, "ledger", "--out", wrong, "--reason", "月度报送"); r.code == 0 {
+		t.Fatal("a wrong PIN exported the ledger")
+	}
+	if _, err := os.Stat(wrong); err == nil || events() != before {
+		t.Fatal("a refused ledger export wrote the file or stored an event")
+	}
+	x := filepath.Join(t.TempDir(), "ledger.xlsx")
+	if r := ctl(t, asSup, "--data", dir, "ledger", "--out", x, "--reason", "月度报送"); r.code != 0 || !strings.Contains(r.stdout, "ledger of 3 cases") {
+		t.Fatalf("ledger --reason: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	c := filepath.Join(t.TempDir(), "ledger.csv")
+	if r := ctl(t, pass, "--data", dir, "ledger", "--out", c); r.code != 0 {
+		t.Fatalf("ledger csv: %s", r.stderr)
+	}
+
+	var exports []logLine
+	for _, line := range strings.Split(strings.TrimSpace(ctl(t, pass, "--data", dir, "log", "--json").stdout), "\n") {
+		var l logLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Type == "access.ledger_exported" {
+			exports = append(exports, l)
+		}
+	}
+	if len(exports) != 2 || exports[0].Actor != "o-009" || len(exports[0].CoSigs) != 1 || exports[1].Actor != "o-001" ||
+		string(exports[0].Payload) != `{"format":"xlsx","cases":3,"reason":"月度报送"}` || string(exports[1].Payload) != `{"format":"csv","cases":3}` {
+		t.Fatalf("log --json ledger exports: %+v", exports)
+	}
+
+	var listed []store.Access
+	for _, line := range strings.Split(strings.TrimSpace(ctl(t, pass, "--data", dir, "access", "list", "--json").stdout), "\n") {
+		var a store.Access
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("access list --json %q: %v", line, err)
+		}
+		listed = append(listed, a)
+	}
+	if len(listed) != 2 || listed[0].Type != "access.ledger_exported" || listed[0].Officer != "o-009" || listed[0].Format != "xlsx" ||
+		listed[0].Rows == nil || *listed[0].Rows != 3 || listed[0].Reason != "月度报送" || listed[1].Format != "csv" || listed[1].Reason != "" {
+		t.Fatalf("access list --json: %+v", listed)
+	}
+	if out := ctl(t, pass, "--data", dir, "access", "list").stdout; !strings.Contains(out, "ledger xlsx, 3 cases") || !strings.Contains(out, "月度报送") {
+		t.Fatalf("access list:\n%s", out)
+	}
 }

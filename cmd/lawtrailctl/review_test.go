@@ -201,12 +201,13 @@ func TestLegalReviewAcrossTerminalsCLI(t *testing.T) {
 		"按裁量基准调整为十五万元", "王五 (o-003)")
 	wantExit(t, "finalizing after 存在问题", agencyCtl(t, asLi, "--data", a.officer, "doc", "finalize", doc), exitRefused, "found problems")
 	opinionPDF := filepath.Join(t.TempDir(), "opinion.pdf")
-	wantExit(t, "review pdf on the officer's terminal", agencyCtl(t, nil, "--data", a.officer, "review", "pdf", review, "--out", opinionPDF), 0, "法制审核意见书")
+	wantExit(t, "review pdf on the officer's terminal", agencyCtl(t, asLi, "--data", a.officer, "review", "pdf", review, "--out", opinionPDF), 0, "法制审核意见书")
 	if text := pdfText(t, opinionPDF); !strings.Contains(text, "罚款数额与裁量基准不符") || !strings.Contains(text, "存在问题") {
 		t.Fatalf("the 意见书 PDF lacks the checklist note and the opinion:\n%s", text)
 	}
-	wantExit(t, "review pdf --collective of a round with none", agencyCtl(t, nil, "--data", a.officer, "review", "pdf", review,
+	wantExit(t, "review pdf --collective of a round with none", agencyCtl(t, asLi, "--data", a.officer, "review", "pdf", review,
 		"--collective", "--out", opinionPDF+".2"), exitRefused, "no collective discussion")
+	a.reviewPrintIsAnAccess(t, review, caseID)
 	mustAgencyCtl(t, asLi, "--data", a.officer, "doc", "new", "--id", doc, "--case", caseID, "--template", "penalty_decision",
 		"--fields", penaltyFields(t, "150000"))
 	wantExit(t, "resubmission", agencyCtl(t, asLi, "--data", a.officer, "review", "resubmit", review, "--doc", doc), 0, "round 2", review)
@@ -363,4 +364,49 @@ func pdfText(t *testing.T, path string) string {
 		t.Fatalf("pdftotext %s: %v", path, err)
 	}
 	return string(out)
+}
+
+// reviewPrintIsAnAccess: printing the 意见书 is an access (R6) — 张三, the
+// admin, took no part in the case: without --reason he is refused and no
+// file is written; with one the PDF is written, and log --json and access
+// list --json show access.review_printed with the round, the paper and
+// the reason; 李四's print (on the case) shows no reason.
+func (a *reviewAgency) reviewPrintIsAnAccess(t *testing.T, review, caseID string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "by-zhang.pdf")
+	wantExit(t, "review pdf off the case without a reason", agencyCtl(t, asZhang, "--data", a.officer, "review", "pdf", review, "--out", out),
+		exitRefused, "reason")
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a refused review pdf wrote the file")
+	}
+	wantExit(t, "review pdf off the case with a reason", agencyCtl(t, asZhang, "--data", a.officer, "review", "pdf", review, "--round", "1",
+		"--out", out, "--reason", "执法监督检查"), 0, "法制审核意见书")
+	log := mustAgencyCtl(t, nil, "--data", a.officer, "log", "--json")
+	if strings.Count(log, `"type":"access.review_printed"`) != 2 ||
+		!strings.Contains(log, `"review":"`+review+`","round":1,"kind":"opinion","case":"`+caseID+`","reason":"执法监督检查"`) {
+		t.Fatalf("log --json lacks the prints:\n%s", log)
+	}
+	list := mustAgencyCtl(t, nil, "--data", a.officer, "access", "list", "--json")
+	var li, zhang bool
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		var acc struct {
+			Type, Officer, Review, Kind, Case, Reason string
+			Round                                     int
+		}
+		if err := json.Unmarshal([]byte(line), &acc); err != nil {
+			t.Fatalf("access list --json line %q: %v", line, err)
+		}
+		if acc.Type != "access.review_printed" || acc.Review != review || acc.Round != 1 || acc.Kind != "opinion" || acc.Case != caseID {
+			continue
+		}
+		li = li || acc.Officer == "o-002" && acc.Reason == ""
+		zhang = zhang || acc.Officer == "o-001" && acc.Reason == "执法监督检查"
+	}
+	if !li || !zhang {
+		t.Fatalf("access list --json lacks a print (李四 %v, 张三 %v):\n%s", li, zhang, list)
+	}
+	if text := mustAgencyCtl(t, nil, "--data", a.officer, "access", "list"); !strings.Contains(text, "access.review_printed") ||
+		!strings.Contains(text, review) {
+		t.Fatalf("access list lacks the print:\n%s", text)
+	}
 }
