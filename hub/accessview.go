@@ -56,14 +56,15 @@ func (h *Hub) Accesses(ctx context.Context, s Scope, q AccessQuery) (AccessPage,
 		return page, fmt.Errorf("accesses: count: %w", err)
 	}
 	err = each(ctx, tx, `SELECT a.hub_agency, a.officer, coalesce(o.name, ''), a.type, a.digest, a.doc, a.doc_version, a.how, a.case_id,
-		coalesce(c.number, ''), a.reason, a.at, a.terminal, a.log_index FROM rm_accesses a
+		coalesce(c.number, ''), a.reason, a.at, a.terminal, a.log_index, a.review, a.review_round, a.kind, a.format, a.ledger_rows
+		FROM rm_accesses a
 		LEFT JOIN rm_officers o ON o.hub_agency = a.hub_agency AND o.officer = a.officer
 		LEFT JOIN rm_cases c ON c.hub_agency = a.hub_agency AND c.case_id = a.case_id`+where+`
 		ORDER BY a.at DESC, a.log_index DESC LIMIT ?4 OFFSET ?5`, append(args, limit, offset), func(r *sql.Rows) error {
 		var a Access
 		var at string
 		if err := r.Scan(&a.Agency, &a.Officer, &a.OfficerName, &a.Type, &a.Digest, &a.Doc, &a.Version, &a.How, &a.Case,
-			&a.CaseNumber, &a.Reason, &at, &a.Terminal, &a.LogIndex); err != nil {
+			&a.CaseNumber, &a.Reason, &at, &a.Terminal, &a.LogIndex, &a.Review, &a.Round, &a.Kind, &a.Format, &a.Rows); err != nil {
 			return err
 		}
 		a.At = parseRMTime(at)
@@ -157,6 +158,10 @@ func (o *OfficerAccesses) count(typ string, n int) {
 		o.Exported += n
 	case "access.document_viewed":
 		o.Documents += n
+	case "access.review_printed":
+		o.Printed += n
+	case "access.ledger_exported":
+		o.Ledgers += n
 	case "case.exported":
 		o.CaseExports += n
 	case "footage.fetched":

@@ -227,3 +227,88 @@ func TestFootageFetchedIsAnAccess(t *testing.T) {
 		t.Fatalf("check: %v", p)
 	}
 }
+
+// R6: a review paper printed and the ledger exported are accesses the hub
+// sees too: rm_accesses holds them (review, round, paper; format, rows),
+// the list names them, the per-person figures count them (Printed,
+// Ledgers, in the total), the print stands in its case's timeline with the
+// reason, and a rebuild makes exactly what the sync applied.
+func TestAccessesCountPrintsAndLedgers(t *testing.T) {
+	r := newAccessRecord(t)
+	ctx := context.Background()
+	rounds, err := r.f.Terminal.Store().CaseReviewRounds(ctx, r.caseMajor)
+	if err != nil || len(rounds) != 1 {
+		t.Fatalf("the major case's rounds: %v %v", rounds, err)
+	}
+	review := rounds[0].ID
+	r.f.Enroll(t, "o-009", "孙九", "", "975319", casework.RoleSupervisor)
+	sup := r.f.Login(t, "o-009", "975319")
+	if _, err := sup.PrintReviewOpinion(ctx, review, 1, offCaseReason); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.officer.PrintReviewOpinion(ctx, review, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.ExportLedger(ctx, filepath.Join(t.TempDir(), "ledger.csv"), "月度报送"); err != nil {
+		t.Fatal(err)
+	}
+	r.sync(t, r.f)
+
+	own := hub.Scope{Agency: terminaltest.Agency}
+	page, err := r.hub.Accesses(ctx, own, hub.AccessQuery{Officer: "o-009"})
+	if err != nil || page.Total != 2 {
+		t.Fatalf("o-009's accesses: %+v %v", page, err)
+	}
+	ledger, printed := page.Items[0], page.Items[1]
+	if ledger.Type != casework.TypeLedgerExported || ledger.Format != "csv" || ledger.Rows < 1 || ledger.Reason != "月度报送" || ledger.Case != "" {
+		t.Errorf("the ledger export: %+v", ledger)
+	}
+	if printed.Type != casework.TypeReviewPrinted || printed.Review != review || printed.Round != 1 || printed.Kind != "opinion" ||
+		printed.Case != r.caseMajor || printed.CaseNumber != "示市监罚〔2026〕13号" || printed.Reason != offCaseReason || printed.Rows != -1 {
+		t.Errorf("the print: %+v", printed)
+	}
+
+	sum, err := r.hub.AccessFigures(ctx, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]hub.OfficerAccesses{}
+	for _, o := range sum.Officers {
+		byID[o.Officer] = o
+	}
+	if o := byID["o-009"]; o.Printed != 1 || o.Ledgers != 1 || o.Total != 2 || o.OffCase != 2 || o.Cases != 1 || o.Documents != 0 {
+		t.Errorf("o-009's figures: %+v", o)
+	}
+	if o := byID["o-002"]; o.Printed != 1 || o.Ledgers != 0 || o.Total != 4 || o.OffCase != 1 {
+		t.Errorf("o-002's figures: %+v", o)
+	}
+
+	_, entries, err := r.hub.CaseTimeline(ctx, own, r.caseMajor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(entries, func(e hub.TimelineEntry) bool {
+		return e.Type == casework.TypeReviewPrinted && e.Actor == "o-009" && strings.Contains(e.Summary, "法制审核意见书") &&
+			strings.Contains(e.Summary, "理由："+offCaseReason)
+	}) {
+		t.Errorf("the major case's timeline lacks the print: %v", lines(entries))
+	}
+
+	applied := r.accessRows(t)
+	if len(applied) != 7 {
+		t.Fatalf("rm_accesses after sync:\n%s", strings.Join(applied, "\n"))
+	}
+	if p := r.check(t); len(p) != 0 {
+		t.Fatalf("check after sync: %v", p)
+	}
+	if _, err := r.hub.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := r.accessRows(t); !slices.Equal(applied, rebuilt) {
+		t.Fatalf("applied:\n%s\nrebuilt:\n%s", strings.Join(applied, "\n"), strings.Join(rebuilt, "\n"))
+	}
+	r.exec(t, "UPDATE rm_accesses SET ledger_rows = 0 WHERE type = 'access.ledger_exported'")
+	if problems := r.check(t); !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, "read model access ") }) {
+		t.Errorf("an edited ledger row: check says %v", problems)
+	}
+}

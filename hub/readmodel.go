@@ -17,7 +17,7 @@ import (
 	"lawtrail/evidence"
 )
 
-// The read model (migrations 0007, 0008, 0010): agencies, officers and
+// The read model (migrations 0007, 0008, 0010, 0012): agencies, officers and
 // terminals, and the agencies' cases — phases, steps and their footage,
 // decision documents, reviews, publications —, the configuration each
 // agency published, and every access to the record (rm_accesses), as the accepted events describe them, kept per hub
@@ -38,6 +38,7 @@ var readModelTypes = []string{casework.TypeTerminalInitialized, casework.TypeAge
 	casework.TypeReviewDisputed, casework.TypeReviewResolved,
 	casework.TypePublicityPublished, casework.TypePublicityWithdrawn,
 	casework.TypeFootagePlayed, casework.TypeFootageExported, casework.TypeDocumentViewed, casework.TypeFootageFetched,
+	casework.TypeReviewPrinted, casework.TypeLedgerExported,
 	casework.TypeFootageHeld, casework.TypeFootageReleased, casework.TypeFootageDeleted}
 
 // loggedEvent is an accepted event as the read model applies it: whose
@@ -129,7 +130,8 @@ func parseRMTime(s string) time.Time {
 func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
 	var err error
 	switch v := p.(type) {
-	case *casework.FootagePlayed, *casework.FootageExported, *casework.DocumentViewed, *casework.CaseExported, *casework.FootageFetched:
+	case *casework.FootagePlayed, *casework.FootageExported, *casework.DocumentViewed, *casework.CaseExported, *casework.FootageFetched,
+		*casework.ReviewPrinted, *casework.LedgerExported:
 		err = applyAccess(ctx, tx, e, v, at, actor)
 	case *casework.CaseOpened, *casework.CasePhaseAdvanced, *casework.DecisionProposed:
 		err = applyCase(ctx, tx, e, v, at)
@@ -242,6 +244,9 @@ func applyDecisionDocument(ctx context.Context, tx *sql.Tx, e loggedEvent, v *ca
 type accessRow struct {
 	digest, doc, how, caseID, reason string
 	version                          int
+	review, kind, format             string // a review paper printed; the ledger exported
+	round                            int
+	rows                             int // the ledger's rows; -1 for other accesses
 }
 
 // applyAccess keeps an access to the record (调阅监督): a clip played or
@@ -249,25 +254,31 @@ type accessRow struct {
 // footage fetched from the hub — by whom, of what, for which case, why.
 // One insert, no lookup: accepting an event stays cheap.
 func applyAccess(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
-	var a accessRow
+	a := accessRow{rows: -1}
 	switch v := p.(type) {
 	case *casework.FootagePlayed:
-		a = accessRow{digest: v.Digest.String(), caseID: v.Case, reason: v.Reason}
+		a.digest, a.caseID, a.reason = v.Digest.String(), v.Case, v.Reason
 	case *casework.FootageExported:
-		a = accessRow{digest: v.Digest.String(), caseID: v.Case, reason: v.Reason}
+		a.digest, a.caseID, a.reason = v.Digest.String(), v.Case, v.Reason
 	case *casework.DocumentViewed:
-		a = accessRow{doc: v.Doc, version: v.Version, how: string(v.How), caseID: v.Case, reason: v.Reason}
+		a.doc, a.version, a.how, a.caseID, a.reason = v.Doc, v.Version, string(v.How), v.Case, v.Reason
+	case *casework.ReviewPrinted:
+		a.review, a.round, a.kind, a.caseID, a.reason = v.Review, v.Round, string(v.Kind), v.Case, v.Reason
+	case *casework.LedgerExported:
+		a.format, a.rows, a.reason = string(v.Format), v.Cases, v.Reason
 	case *casework.CaseExported:
-		a = accessRow{digest: v.Sums.String(), caseID: v.Case}
+		a.digest, a.caseID = v.Sums.String(), v.Case
 		if v.WithFootage {
 			a.how = "with_footage"
 		}
 	case *casework.FootageFetched:
-		a = accessRow{digest: v.Digest.String()}
+		a.digest = v.Digest.String()
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO rm_accesses (hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id,
-		reason, at, terminal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, e.logIndex, actor,
-		p.EventType(), a.digest, a.doc, a.version, a.how, a.caseID, a.reason, rmTimeOf(at), e.body.Terminal)
+		reason, at, terminal, review, review_round, kind, format, ledger_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, e.hubAgency, e.logIndex, actor,
+		p.EventType(), a.digest, a.doc, a.version, a.how, a.caseID, a.reason, rmTimeOf(at), e.body.Terminal,
+		a.review, a.round, a.kind, a.format, a.rows)
 	return err
 }
 
@@ -533,6 +544,8 @@ func fileUnderCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Pa
 		caseID = v.Case
 	case *casework.DocumentViewed:
 		caseID = v.Case
+	case *casework.ReviewPrinted:
+		caseID = v.Case
 	case *casework.StepTextOnly:
 		lookup, key = caseOfStep, v.Step
 	case *casework.StepFootageLinked:
@@ -780,8 +793,8 @@ var readModelQueries = map[string]string{
 	"withheld publication": `SELECT hub_agency, publication, case_id, doc, terminal, published_at, reason, event_digest, log_index,
 		withdrawn_code, withdrawn_at FROM rm_withheld_publications`,
 	"config": "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
-	"access": `SELECT hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id, reason, at, terminal
-		FROM rm_accesses`,
+	"access": `SELECT hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id, reason, at, terminal,
+		review, review_round, kind, format, ledger_rows FROM rm_accesses`,
 	"hold": "SELECT hub_agency, hold, digest, released FROM rm_holds",
 	"deletion": `SELECT hub_agency, log_index, digest, terminal, officer, reason, policy_version, order_no, authority, at, refused
 		FROM rm_deletions`,

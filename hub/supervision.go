@@ -785,8 +785,18 @@ func accessLine(p casework.Payload) string {
 			how = "生成 PDF"
 		}
 		return fmt.Sprintf("%s文书 %s 第%d版%s", how, v.Doc, v.Version, why(v.Reason))
+	case *casework.ReviewPrinted:
+		return fmt.Sprintf("打印法制审核 %s 第%d轮%s%s", v.Review, v.Round, reviewPaperName(v.Kind), why(v.Reason))
 	}
 	return p.EventType()
+}
+
+// reviewPaperName is a review round's paper as the papers call it.
+func reviewPaperName(k casework.ReviewPaper) string {
+	if k == casework.PaperDiscussion {
+		return "集体讨论记录"
+	}
+	return "法制审核意见书"
 }
 
 func templateName(cfg *casework.Config, id string) string {

@@ -325,6 +325,11 @@ type Access struct {
 	Doc         string // a document viewed
 	Version     int    // its version
 	How         string // a document: shown or pdf; a case export: with_footage or ""
+	Review      string // a review paper printed: the review, its round and the paper (opinion or discussion)
+	Round       int
+	Kind        string
+	Format      string // the ledger exported: xlsx or csv, and the cases' rows it held (-1 for other accesses)
+	Rows        int
 	Case        string // the case it names; "" when none
 	CaseNumber  string // the case's number when the hub holds the case
 	Reason      string // what the viewer typed: given only off the case
@@ -344,6 +349,7 @@ type AccessSummary struct {
 type OfficerAccesses struct {
 	Agency, AgencyName, Officer, Name string
 	Played, Exported, Documents       int // access.footage_played, access.footage_exported, access.document_viewed
+	Printed, Ledgers                  int // access.review_printed, access.ledger_exported
 	CaseExports, Fetched              int // case.exported, footage.fetched
 	Total                             int
 	OffCase                           int     // with a reason: the viewer was not on the case

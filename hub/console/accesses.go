@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"lawtrail/casework"
@@ -145,12 +146,12 @@ func flagged(sum hub.AccessSummary) int {
 }
 
 // accessRule is the flag rule in words (hub.AccessFigures).
-const accessRule = "统计最近 30 日内每名人员对执法记录的调阅：播放、导出音像记录，查看或打印文书，导出案卷，从平台下载音像记录。" +
+const accessRule = "统计最近 30 日内每名人员对执法记录的调阅：播放、导出音像记录，查看或打印文书，打印法制审核意见书或集体讨论记录，导出执法台账，导出案卷，从平台下载音像记录。" +
 	"调阅次数超过本机关有调阅记录人员中位数的 3 倍且不少于 20 次，或调阅非本人承办案件的记录（须说明理由）超过 10 次的，标为异常。"
 
 func accessPeopleTable(sum hub.AccessSummary, v viewer) table {
 	t := table{Slug: "access-people", Title: "调阅监督（按人员）", Intro: accessRule,
-		Columns: []string{"执法机关", "人员编号", "姓名", "异常", "异常原因", "合计", "播放音像", "导出音像", "查看文书", "导出案卷", "下载音像",
+		Columns: []string{"执法机关", "人员编号", "姓名", "异常", "异常原因", "合计", "播放音像", "导出音像", "查看文书", "打印审核文书", "导出台账", "导出案卷", "下载音像",
 			"非本人承办（有理由）", "涉及案件", "本机关中位数"},
 		Empty: "最近 30 日内没有调阅记录。"}
 	for _, o := range sum.Officers {
@@ -160,7 +161,7 @@ func accessPeopleTable(sum hub.AccessSummary, v viewer) table {
 		}
 		t.Rows = append(t.Rows, []cell{txt(orID(o.AgencyName, o.Agency)), txt(o.Officer).to(accessesLink(v, o.Officer, o.Agency, 1)), txt(o.Name),
 			flag, txt(o.Why).bad(o.Unusual), num(o.Total).bad(o.Unusual), num(o.Played), num(o.Exported), num(o.Documents),
-			num(o.CaseExports), num(o.Fetched), num(o.OffCase).bad(o.OffCase > 0), num(o.Cases), dec(o.AgencyMedian)})
+			num(o.Printed), num(o.Ledgers), num(o.CaseExports), num(o.Fetched), num(o.OffCase).bad(o.OffCase > 0), num(o.Cases), dec(o.AgencyMedian)})
 	}
 	return t
 }
@@ -202,6 +203,10 @@ func accessKind(a hub.Access) string {
 		return "导出案卷"
 	case casework.TypeFootageFetched:
 		return "从平台下载音像"
+	case casework.TypeReviewPrinted:
+		return "打印审核文书（PDF）"
+	case casework.TypeLedgerExported:
+		return "导出执法台账"
 	}
 	return a.Type
 }
@@ -213,6 +218,14 @@ func accessWhat(a hub.Access) string {
 		return "文书 " + a.Doc + " 第" + strconv.Itoa(a.Version) + "版"
 	case a.Type == casework.TypeCaseExported:
 		return "案卷清单 SHA-256 " + a.Digest
+	case a.Type == casework.TypeReviewPrinted:
+		paper := "法制审核意见书"
+		if a.Kind == string(casework.PaperDiscussion) {
+			paper = "集体讨论记录"
+		}
+		return "法制审核 " + a.Review + " 第" + strconv.Itoa(a.Round) + "轮" + paper
+	case a.Type == casework.TypeLedgerExported:
+		return "执法台账（" + strings.ToUpper(a.Format) + "，" + strconv.Itoa(a.Rows) + " 件案件）"
 	}
 	return "音像记录 SHA-256 " + a.Digest
 }
