@@ -524,16 +524,22 @@ func (c *Cases) askLedger(u *UI) {
 	d.Show()
 }
 
-// WriteLedger writes the ledger to path and says where, with how many
-// cases it holds and the file's SHA-256.
+// WriteLedger writes the ledger to path through the access action (the
+// export is recorded as the officer's access.ledger_exported before the
+// file gets its name) and says where, with how many cases it holds and the
+// file's SHA-256. A refused export leaves no ledger; the empty file the
+// save dialog made is removed.
 func (c *Cases) WriteLedger(u *UI, path string) {
 	type written struct {
 		cases int
 		sum   string
 	}
 	background(func() (written, error) {
-		n, err := u.term.WriteLedger(u.ctx, path)
+		n, err := u.sess.ExportLedger(u.ctx, path, "")
 		if err != nil {
+			if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+				os.Remove(path)
+			}
 			return written{}, err
 		}
 		b, err := os.ReadFile(path)
@@ -544,6 +550,7 @@ func (c *Cases) WriteLedger(u *UI, path string) {
 			return
 		}
 		c.Status.SetText(lang.X("cases.ledger.written", "", map[string]any{"Path": path, "Cases": w.cases, "Sum": w.sum}))
+		u.acted()
 	})
 }
 

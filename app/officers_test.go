@@ -15,6 +15,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
+	"lawtrail/store"
 	"lawtrail/terminal"
 )
 
@@ -127,6 +128,15 @@ func TestUIExportsCaseFileAndLedger(t *testing.T) {
 	b, err := os.ReadFile(ledger)
 	if err != nil || !strings.Contains(c.Status.Text, evidence.Sum(b).String()) {
 		t.Fatalf("ledger status %q: %v", c.Status.Text, err)
+	}
+	// R6: the export is the logged-in officer's access on the record.
+	acc, err := u.term.Store().Accesses(u.ctx, store.AccessFilter{})
+	if err != nil || len(acc) == 0 {
+		t.Fatalf("accesses after the ledger: %v %v", acc, err)
+	}
+	if last := acc[len(acc)-1]; last.Type != casework.TypeLedgerExported || last.Officer != u.sess.Officer.ID || last.Format != "xlsx" ||
+		last.Rows == nil || *last.Rows != 1 {
+		t.Fatalf("the ledger's access: %+v", last)
 	}
 	c.WriteLedger(u, filepath.Join(t.TempDir(), "ledger.txt"))
 	eventually(t, "the refusal of a .txt ledger", func() bool { return !strings.Contains(c.Status.Text, ledger) })

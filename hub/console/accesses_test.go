@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,48 @@ func TestUnusualAccessVolumeIsFlagged(t *testing.T) {
 	if page, _ := flaggedCounts(t, b); !strings.Contains(page, `<span class="count">0</span>`) {
 		t.Errorf("flagged after the window: %q", page)
 	}
+}
+
+// The ledger leaving a terminal is an access the supervisor sees: 王五's
+// export stands in the list (导出执法台账, its format and rows) and is
+// counted in his row's 导出台账 column, on the page and in its XLSX export
+// alike; nobody has printed a review paper (打印审核文书 0).
+func TestSupervisorSeesALedgerExport(t *testing.T) {
+	r := newOnAccessRecord(t)
+	if _, err := r.o3.ExportLedger(context.Background(), filepath.Join(t.TempDir(), "台账.csv"), "月度报送"); err != nil {
+		t.Fatal(err)
+	}
+	sync(t, r.f)
+	b := r.browser(t)
+	b.signIn(supervisor, supervisorPW)
+	_, body := b.get("/console/accesses?officer=o-003")
+	for _, want := range []string{"打印审核文书", "导出台账", "导出执法台账", "执法台账（CSV，2 件案件）", "月度报送"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/console/accesses?officer=o-003 lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Fatal(body)
+	}
+	_, raw := b.get("/console/accesses.xlsx?officer=o-003")
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	people, _ := x.GetRows("调阅监督（按人员）")
+	col := map[string]int{}
+	for i, h := range people[0] {
+		col[h] = i
+	}
+	for _, row := range people[1:] {
+		if row[1] != "o-003" {
+			continue
+		}
+		if row[col["合计"]] != "2" || row[col["导出台账"]] != "1" || row[col["打印审核文书"]] != "0" || row[col["查看文书"]] != "1" {
+			t.Fatalf("o-003's row %q under %q", row, people[0])
+		}
+		return
+	}
+	t.Fatalf("no row of o-003: %q", people)
 }
