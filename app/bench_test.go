@@ -23,7 +23,7 @@ func terminalWith(b *testing.B, n int) (string, Demo) {
 	dir := filepath.Join(b.TempDir(), "data")
 	kdf := evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	key, err := store.InitTerminal(ctx, dir, store.TerminalSetup{TerminalName: "t", AgencyName: "某局", OfficerID: "o-001",
-		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader})
+		OfficerName: "张三", Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("pass-pass-pass"), PIN: []byte("123456"), KDF: kdf, Rand: rand.Reader})
 	if err != nil {
 		b.Fatal(err)
 	}
