@@ -69,8 +69,7 @@ func accessesLink(v viewer, officer, agency string, n int) string {
 func (h *Handler) accesses(w http.ResponseWriter, r *http.Request, v viewer) {
 	officer, page, ok := accessRequest(r)
 	if !ok {
-		h.render(w, http.StatusNotFound, "message.html", message{Title: "没有此人员", Message: "没有此人员的调阅记录。",
-			Advice: "请从调阅监督页面的人员列表中选择。", User: &v.User})
+		h.noSuchOfficer(w, v)
 		return
 	}
 	sum, err := h.b.AccessFigures(r.Context(), v.Scope)
@@ -96,6 +95,12 @@ func (h *Handler) accesses(w http.ResponseWriter, r *http.Request, v viewer) {
 	h.render(w, http.StatusOK, "accesses.html", p)
 }
 
+// noSuchOfficer answers a request for an officer the view does not know.
+func (h *Handler) noSuchOfficer(w http.ResponseWriter, v viewer) {
+	h.render(w, http.StatusNotFound, "message.html", message{Title: "没有此人员", Message: "没有此人员的调阅记录。",
+		Advice: "请从调阅监督页面的人员列表中选择。", User: &v.User})
+}
+
 // exportQuery is the export's query: the same person and scope.
 func exportQuery(v viewer, officer string) string {
 	q := url.Values{}
@@ -117,8 +122,7 @@ const maxAccessesExport = 1000
 func (h *Handler) accessesXLSX(w http.ResponseWriter, r *http.Request, v viewer) {
 	officer, _, ok := accessRequest(r)
 	if !ok {
-		h.render(w, http.StatusNotFound, "message.html", message{Title: "没有此人员", Message: "没有此人员的调阅记录。",
-			Advice: "请从调阅监督页面的人员列表中选择。", User: &v.User})
+		h.noSuchOfficer(w, v)
 		return
 	}
 	sum, err := h.b.AccessFigures(r.Context(), v.Scope)
