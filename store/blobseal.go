@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"lawtrail/evidence"
 	"lawtrail/sealstream"
@@ -206,7 +207,7 @@ func (s *BlobStore) dropPlaintextPartials() error {
 		return err
 	}
 	for _, p := range parts {
-		if filepath.Ext(p) != "" || len(p) > 6 && p[len(p)-6:] == "-state" {
+		if filepath.Ext(p) != "" || strings.HasSuffix(p, "-state") { // the records, not the copies
 			continue
 		}
 		sealed, err := fileIsSealed(p)
