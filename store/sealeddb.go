@@ -74,11 +74,9 @@ func openTerminalDB(ctx context.Context, file string, key *[32]byte) (*sql.DB, e
 	if strings.ContainsAny(file, "?#") {
 		return nil, fmt.Errorf("open database %s: path must not contain '?' or '#'", file)
 	}
-	// SQLite creates a new file with the umask's mode (often 0644) and gives
-	// its WAL and shared-memory files the mode of the database: create it
-	// private first, so all three are 0600.
-	// The WAL and journal take the database's mode (modeof); the
-	// shared-memory index is made private here, before SQLite makes it.
+	// SQLite would create the file with the umask's mode (often 0644): it is
+	// made private first. The WAL and journal take the database's mode
+	// (modeof); the shared-memory index is made private here too.
 	for _, f := range []string{file, file + "-shm"} {
 		if f, err := os.OpenFile(f, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
 			f.Close()
@@ -102,7 +100,8 @@ func openTerminalDB(ctx context.Context, file string, key *[32]byte) (*sql.DB, e
 			"PRAGMA secure_delete=ON",
 		) {
 			if err := c.Exec(stmt); err != nil {
-				return fmt.Errorf("%s: %w", strings.SplitN(stmt, "=", 2)[0], err)
+				// Named without its value: an error must never carry the key.
+				return fmt.Errorf("%s: %w", strings.FieldsFunc(stmt, func(r rune) bool { return r == '=' || r == '\'' })[0], err)
 			}
 		}
 		return nil
