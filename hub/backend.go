@@ -175,7 +175,7 @@ func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verif
 		return res, err
 	}
 	for i := range res.Accepted {
-		if res.Accepted[i].Inclusion, err = inclusionProof(ctx, tx, res.Accepted[i].LogIndex, res.Checkpoint.Size); err != nil {
+		if res.Accepted[i].Inclusion, err = log.proof(ctx, res.Accepted[i].LogIndex, res.Checkpoint.Size); err != nil {
 			return res, err
 		}
 	}

@@ -35,20 +35,30 @@ type querier interface {
 // frontier loads the compact range [0, size): the roots of the perfect
 // subtrees that cover the log, left to right.
 func frontier(ctx context.Context, q querier, size uint64) (*compact.Range, error) {
+	r, _, err := frontierNodes(ctx, q, size)
+	return r, err
+}
+
+// frontierNodes is frontier, also returning the loaded nodes by id.
+func frontierNodes(ctx context.Context, q querier, size uint64) (*compact.Range, map[compact.NodeID][]byte, error) {
 	var hashes [][]byte
+	nodes := map[compact.NodeID][]byte{}
 	var begin uint64
 	for level := 63; level >= 0; level-- {
 		if size&(1<<uint(level)) == 0 {
 			continue
 		}
-		h, err := nodeHash(ctx, q, uint(level), begin>>uint(level))
+		id := compact.NewNodeID(uint(level), begin>>uint(level))
+		h, err := nodeHash(ctx, q, id.Level, id.Index)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hashes = append(hashes, h)
+		nodes[id] = h
 		begin += 1 << uint(level)
 	}
-	return rangeFactory.NewRange(0, size, hashes)
+	r, err := rangeFactory.NewRange(0, size, hashes)
+	return r, nodes, err
 }
 
 func nodeHash(ctx context.Context, q querier, level uint, index uint64) ([]byte, error) {
@@ -69,11 +79,14 @@ func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) 
 }
 
 // appender adds leaves within one transaction, keeping the frontier in
-// memory between them.
+// memory between them, and every node it loaded or wrote: the inclusion
+// proofs of a batch's own leaves are then built almost entirely from memory
+// (proof), instead of one SQL read per node.
 type appender struct {
-	tx   querier
-	size uint64
-	r    *compact.Range
+	tx    querier
+	size  uint64
+	r     *compact.Range
+	nodes map[compact.NodeID][]byte
 }
 
 func newAppender(ctx context.Context, tx querier) (*appender, error) {
@@ -81,11 +94,32 @@ func newAppender(ctx context.Context, tx querier) (*appender, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := frontier(ctx, tx, size)
+	r, nodes, err := frontierNodes(ctx, tx, size)
 	if err != nil {
 		return nil, err
 	}
-	return &appender{tx: tx, size: size, r: r}, nil
+	return &appender{tx: tx, size: size, r: r, nodes: nodes}, nil
+}
+
+// proof proves leaf index is in the log of size, reading from the database
+// only the nodes this appender has not seen.
+func (a *appender) proof(ctx context.Context, index, size uint64) ([][]byte, error) {
+	nodes, err := proof.Inclusion(index, size)
+	if err != nil {
+		return nil, fmt.Errorf("inclusion proof %d/%d: %w", index, size, err)
+	}
+	hashes := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		h, ok := a.nodes[id]
+		if !ok {
+			if h, err = nodeHash(ctx, a.tx, id.Level, id.Index); err != nil {
+				return nil, err
+			}
+			a.nodes[id] = h
+		}
+		hashes[i] = h
+	}
+	return nodes.Rehash(hashes, hasher.HashChildren)
 }
 
 func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {
@@ -95,7 +129,9 @@ func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint
 		return 0, fmt.Errorf("append log leaf: %w", err)
 	}
 	var visitErr error
+	a.nodes[compact.NewNodeID(0, size)] = leafHash
 	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
+		a.nodes[id] = hash
 		if _, err := tx.ExecContext(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
 			visitErr = fmt.Errorf("store log node %d/%d: %w", id.Level, id.Index, err)
 		}

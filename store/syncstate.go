@@ -84,6 +84,30 @@ func (s *Store) SaveAck(ctx context.Context, seq, logIndex, cpSize uint64, proof
 	return err
 }
 
+// SaveAcks records a batch's acknowledgements in one transaction (one
+// commit for the batch, not one per event).
+func (s *Store) SaveAcks(ctx context.Context, acks []Ack) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save acks: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, "INSERT INTO sync_acks (seq, log_index, checkpoint_size, proof) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+	if err != nil {
+		return fmt.Errorf("save acks: %w", err)
+	}
+	defer st.Close()
+	for _, a := range acks {
+		if _, err := st.ExecContext(ctx, a.Seq, a.LogIndex, a.CheckpointSize, string(a.Proof)); err != nil {
+			return fmt.Errorf("save ack of seq %d: %w", a.Seq, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save acks: %w", err)
+	}
+	return nil
+}
+
 // Upload is an upload in progress.
 type Upload struct {
 	Digest evidence.Digest

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"lawtrail/evidence"
+	"lawtrail/store"
 	"lawtrail/sync/protocol"
 )
 
@@ -103,6 +104,7 @@ func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protoc
 	if len(res.Accepted) > len(evs) {
 		return fmt.Errorf("hub acknowledged %d events of a batch of %d: refused", len(res.Accepted), len(evs))
 	}
+	acks := make([]store.Ack, 0, len(res.Accepted))
 	for _, a := range res.Accepted {
 		if a.Duplicate {
 			continue
@@ -116,9 +118,7 @@ func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protoc
 			return fmt.Errorf("hub's inclusion proof for seq %d does not verify: %w", a.Seq, err)
 		}
 		proof, _ := json.Marshal(a.Inclusion)
-		if err := c.st.SaveAck(ctx, a.Seq, a.LogIndex, res.Checkpoint.Size, proof); err != nil {
-			return err
-		}
+		acks = append(acks, store.Ack{Seq: a.Seq, LogIndex: a.LogIndex, CheckpointSize: res.Checkpoint.Size, Proof: proof})
 	}
-	return nil
+	return c.st.SaveAcks(ctx, acks)
 }

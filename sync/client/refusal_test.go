@@ -3,8 +3,10 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
@@ -278,4 +281,74 @@ func TestHubRestoredToAShorterLogDetected(t *testing.T) {
 	if seq2, hash2, _ := c.st.Head(ctx, tm.key.ID()); seq2 != seq || hash2 != hash {
 		t.Fatalf("recover changed the folder's head: %d %s, was %d %s", seq2, hash2, seq, hash)
 	}
+}
+
+// The hub checks a batch's signatures on every core before its in-order
+// pass: a forgery deep in a long batch is still refused, by its seq, with
+// nothing of the batch stored; an officer the batch itself enrolls can
+// co-sign a later event of the same batch (that key is not known before
+// the batch, so the in-order pass verifies it).
+func TestParallelSignatureChecksDecideNothingAlone(t *testing.T) {
+	ctx := context.Background()
+	th := startHub(t, t.TempDir())
+	tm, c := joined(t, th)
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	head, prev, _ := tm.store.Head(ctx, tm.key.ID())
+	before, _, _ := hubCounts(t, th)
+	send := func(evs ...evidence.Event) (protocol.BatchResult, error) {
+		var res protocol.BatchResult
+		err := c.call(ctx, "POST", protocol.PathEvents, protocol.EventBatch{Events: evs}, &res)
+		return res, err
+	}
+	var batch []evidence.Event
+	p := prev
+	for i := range 300 {
+		ev := tm.signedNext(t, head+1+uint64(i), p, fmt.Sprint("c", i))
+		p = ev.Hash()
+		batch = append(batch, ev)
+	}
+	batch[233].Sig = append([]byte(nil), batch[233].Sig...)
+	batch[233].Sig[7] ^= 1
+	_, err := send(batch...)
+	wantCode(t, err, protocol.CodeBadSignature)
+	var pe *protocol.Error
+	if errors.As(err, &pe); !strings.Contains(pe.Message, fmt.Sprintf("#%d", head+234)) {
+		t.Fatalf("the refusal does not name seq %d: %v", head+234, pe)
+	}
+	if n, _, _ := hubCounts(t, th); n != before {
+		t.Fatalf("a refused batch stored %d events", n-before)
+	}
+
+	// An officer enrolled by the batch co-signs its next event.
+	officer, err := evidence.GenerateKeyPair(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(casework.OfficerEnrolled{Officer: "o-new", Name: "新警员", Agency: "a1",
+		Roles: []casework.Role{casework.RoleOfficer}, PublicKey: officer.Public})
+	enrol := tm.signedBody(t, head+1, prev, casework.TypeOfficerEnrolled, payload)
+	cosigned := tm.signedBody(t, head+2, enrol.Hash(), "case.opened",
+		json.RawMessage(`{"case":"xy","number":"1","title":"y","act_type":"penalty","agency":"a1"}`), evidence.OfficerKey{Officer: "o-new", Key: officer})
+	res, err := send(enrol, cosigned)
+	if err != nil || len(res.Accepted) != 2 {
+		t.Fatalf("enrolment and co-signed event in one batch: %+v %v", res, err)
+	}
+	// The same with the co-signature forged is refused.
+	forged := tm.signedBody(t, head+3, cosigned.Hash(), "case.opened",
+		json.RawMessage(`{"case":"xz","number":"2","title":"z","act_type":"penalty","agency":"a1"}`), evidence.OfficerKey{Officer: "o-new", Key: officer})
+	forged.CoSigs[0].Sig[3] ^= 1
+	_, err = send(forged)
+	wantCode(t, err, protocol.CodeBadSignature)
+}
+
+func (tm *terminal) signedBody(t *testing.T, seq uint64, prev evidence.Digest, typ string, payload json.RawMessage, officers ...evidence.OfficerKey) evidence.Event {
+	t.Helper()
+	raw, err := evidence.EncodeBody(evidence.Body{Version: 1, Terminal: tm.key.ID(), Seq: seq, Prev: prev,
+		Time: time.Now(), Actor: "o-001", Type: typ, Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evidence.Sign(raw, tm.key, officers...)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
@@ -43,10 +44,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		known.AddOfficer(id, pub)
 	}
 	keys := casework.NewEnrollingKeys(known)
+	checked := evidence.CheckSignatures(ctx, signatureChecks(batch.Events, known), runtime.GOMAXPROCS(0))
 	var fresh []Verified
 	var dups []protocol.Accepted
 	for _, ev := range batch.Events {
-		body, perr := h.check(r, keys, ev, terminal, &last, &lastHash)
+		body, perr := h.check(r, keys, checked, ev, terminal, &last, &lastHash)
 		if perr == errDuplicate {
 			dups = append(dups, protocol.Accepted{Seq: body.Seq, Duplicate: true})
 			continue
@@ -68,11 +70,34 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 
 var errDuplicate = &protocol.Error{Code: "duplicate"}
 
+// signatureChecks lists the batch's signatures whose keys are known before
+// the batch: the terminal's and the co-signatures of officers already
+// enrolled. They are verified on every core at once; the sequential pass
+// then verifies only the rest (officers the batch itself enrolls).
+func signatureChecks(events []evidence.Event, known *evidence.Keys) []evidence.SignatureCheck {
+	checks := make([]evidence.SignatureCheck, 0, len(events))
+	for _, ev := range events {
+		body, err := evidence.ParseBody(ev.Body)
+		if err != nil {
+			continue
+		}
+		if pub, ok := known.TerminalKey(body.Terminal); ok {
+			checks = append(checks, evidence.SignatureCheck{Pub: pub, Msg: ev.Body, Sig: ev.Sig})
+		}
+		for _, cs := range ev.CoSigs {
+			if pub, ok := known.OfficerKey(cs.Officer); ok {
+				checks = append(checks, evidence.SignatureCheck{Pub: pub, Msg: ev.Body, Sig: cs.Sig})
+			}
+		}
+	}
+	return checks
+}
+
 // check verifies one event against the chain so far (last, lastHash move
 // on when it is new).
-func (h *Handler) check(r *http.Request, keys *casework.EnrollingKeys, ev evidence.Event, terminal string, last *uint64, lastHash *evidence.Digest) (evidence.Body, *protocol.Error) {
+func (h *Handler) check(r *http.Request, keys *casework.EnrollingKeys, checked *evidence.CheckedSignatures, ev evidence.Event, terminal string, last *uint64, lastHash *evidence.Digest) (evidence.Body, *protocol.Error) {
 	keys.Expect(ev.Body)
-	body, err := evidence.VerifyEvent(ev, keys)
+	body, err := evidence.VerifyEventChecked(ev, keys, checked)
 	keys.Settle(err == nil)
 	if err != nil {
 		code := protocol.CodeBadSignature
