@@ -27,7 +27,7 @@ func registerTerminal(t *testing.T, h *Hub, agency string) *feedTerminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.db.Exec("INSERT INTO terminals (id, public_key, name, agency, enrolled_at) VALUES (?, ?, ?, ?, ?)",
+	if _, err := h.db.ExecContext(context.Background(), "INSERT INTO terminals (id, public_key, name, agency, enrolled_at) VALUES (?, ?, ?, ?, ?)",
 		key.ID(), []byte(key.Public), "name of "+key.ID(), agency, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestAgencyEventsServesTheAgencyOnly(t *testing.T) {
 // no scan of the agency's whole history, no sort.
 func TestAgencyEventsUsesTheLogIndex(t *testing.T) {
 	h := openTestHub(t)
-	rows, err := h.db.Query("EXPLAIN QUERY PLAN "+agencyPageQuery+agencyPageOrder, 0, 10, "x", "k", 501)
+	rows, err := h.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+agencyPageQuery+agencyPageOrder, 0, 10, "x", "k", 501)
 	if err != nil {
 		t.Fatal(err)
 	}

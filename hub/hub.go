@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
-	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -37,8 +36,8 @@ const (
 
 // Hub is an open hub data folder.
 type Hub struct {
-	db    *sql.DB
-	rdb   *sql.DB // read-only connections for the web (readdb.go): WAL readers never wait for the sync path's writes
+	db    *recordDB // the record (recorddb.go): SQLite in dir, or PostgreSQL
+	rdb   *recordDB // read-only connections for the web (readdb.go): readers never wait for the sync path's writes
 	dir   string
 	key   evidence.KeyPair
 	cert  tls.Certificate
@@ -51,6 +50,11 @@ type Hub struct {
 type Options struct {
 	Now func() time.Time
 	KDF evidence.KDFParams // for a new hub key; DefaultKDFParams when zero
+	// DB is where the record is kept: "" for the embedded SQLite file
+	// (hub.db in the data folder), or a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE;
+	// PGPASSWORD and the other libpq variables supply what it leaves out).
+	// The hub key, TLS certificate and blobs stay in the data folder.
+	DB string
 }
 
 // Open opens the hub in dir, creating its key (sealed with passphrase),
@@ -73,37 +77,54 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, dbFile))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := store.Migrate(ctx, db, schema); err != nil {
-		db.Close()
-		return nil, err
-	}
 	blobs, err := store.OpenBlobStore(filepath.Join(dir, blobDir))
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	h := &Hub{db: db, dir: dir, key: key, cert: cert, blobs: blobs, now: opt.Now}
+	db, rdb, err := openRecord(ctx, dir, opt.DB)
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{db: db, rdb: rdb, dir: dir, key: key, cert: cert, blobs: blobs, now: opt.Now}
 	if err := h.ensureCheckpoint(ctx); err != nil {
-		db.Close()
+		h.Close()
 		return nil, err
 	}
 	if err := h.ensureReadModel(ctx); err != nil { // readmodel.go
-		db.Close()
+		h.Close()
 		return nil, err
 	}
 	if _, err := h.finishDeletions(ctx, nil); err != nil { // retention.go: a removal a crash cut short
-		db.Close()
-		return nil, err
-	}
-	if h.rdb, err = openReadDB(ctx, filepath.Join(dir, dbFile)); err != nil { // readdb.go
-		db.Close()
+		h.Close()
 		return nil, err
 	}
 	return h, nil
+}
+
+// openRecord opens the hub's record where dbURL says (Options.DB) and
+// brings its schema up to date: its writing pool, and the read-only pool
+// the web reads through.
+func openRecord(ctx context.Context, dir, dbURL string) (db, rdb *recordDB, err error) {
+	switch {
+	case IsDatabaseURL(dbURL):
+		return openPostgres(ctx, dbURL) // postgres.go
+	case dbURL != "":
+		return nil, nil, errors.New("the hub's database must be a postgres:// or postgresql:// URL, or none for the SQLite file in the data folder")
+	}
+	w, err := store.OpenSQLite(ctx, filepath.Join(dir, dbFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := store.Migrate(ctx, w, schema); err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	r, err := openReadDB(ctx, filepath.Join(dir, dbFile)) // readdb.go
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return &recordDB{db: w, dialect: sqlite}, r, nil
 }
 
 // Blobs returns the hub's content-addressed store.
@@ -198,7 +219,7 @@ func (h *Hub) ensureCheckpoint(ctx context.Context) error {
 }
 
 // signCheckpoint signs and stores the checkpoint of the log as it is in tx.
-func (h *Hub) signCheckpoint(ctx context.Context, tx *sql.Tx) (protocol.Checkpoint, error) {
+func (h *Hub) signCheckpoint(ctx context.Context, tx *recordTx) (protocol.Checkpoint, error) {
 	size, err := logSize(ctx, tx)
 	if err != nil {
 		return protocol.Checkpoint{}, err

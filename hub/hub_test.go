@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"lawtrail/evidence"
+	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/protocol"
 )
 
 func openTestHub(t *testing.T) *Hub {
 	t.Helper()
-	h, err := Open(context.Background(), t.TempDir(), []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	h, err := Open(context.Background(), t.TempDir(), []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		DB: postgrestest.HubDB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func TestCheckFindsDamagedLog(t *testing.T) {
 	if r, err := h.Check(ctx); err != nil || !r.OK() {
 		t.Fatalf("clean log: %v %v", r.Problems, err)
 	}
-	h.db.Exec("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2")
+	h.db.ExecContext(ctx, "UPDATE log_nodes SET hash = ? WHERE level = 1 AND idx = 2", make([]byte, 32))
 	r, err := h.Check(ctx)
 	if err != nil || len(r.Problems) == 0 || !strings.Contains(r.Problems[0].Item, "log node 1/2") {
 		t.Fatalf("a damaged node was not named: %v %v", r.Problems, err)

@@ -399,7 +399,7 @@ func (h *Hub) PublicationProof(ctx context.Context, id string) (PublicationProof
 
 // provedGenesis is terminal's first event, its terminal.initialized (which
 // carries the key the terminal signs with), with its inclusion proof.
-func provedGenesis(ctx context.Context, tx *sql.Tx, terminal string, size uint64) (ProvedEvent, error) {
+func provedGenesis(ctx context.Context, tx *recordTx, terminal string, size uint64) (ProvedEvent, error) {
 	var idx uint64
 	if err := tx.QueryRowContext(ctx, "SELECT log_index FROM events WHERE terminal = ? AND seq = 1", terminal).Scan(&idx); err != nil {
 		return ProvedEvent{}, fmt.Errorf("first event of terminal %s: %w", terminal, err)
@@ -416,7 +416,7 @@ func provedGenesis(ctx context.Context, tx *sql.Tx, terminal string, size uint64
 
 // provedEvent is the event at leaf idx as stored, with its inclusion proof
 // in the log of size leaves, and the terminal that signed it.
-func provedEvent(ctx context.Context, tx *sql.Tx, idx, size uint64) (ProvedEvent, string, error) {
+func provedEvent(ctx context.Context, tx *recordTx, idx, size uint64) (ProvedEvent, string, error) {
 	var ev evidence.Event
 	var cosigs string
 	err := tx.QueryRowContext(ctx, "SELECT body, sig, cosigs FROM events WHERE log_index = ?", idx).Scan(&ev.Body, &ev.Sig, &cosigs)

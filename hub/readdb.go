@@ -14,7 +14,7 @@ import (
 // (query_only), with deferred transactions: under WAL a reader sees the last
 // commit and never waits behind the write transactions of the sync path,
 // which hold the other pool's connections.
-func openReadDB(ctx context.Context, file string) (*sql.DB, error) {
+func openReadDB(ctx context.Context, file string) (*recordDB, error) {
 	db, err := sql.Open("sqlite", file+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_txlock=deferred")
 	if err != nil {
 		return nil, fmt.Errorf("open read connection %s: %w", file, err)
@@ -25,7 +25,7 @@ func openReadDB(ctx context.Context, file string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open read connection %s: %w", file, err)
 	}
-	return db, nil
+	return &recordDB{db: db, dialect: sqlite}, nil
 }
 
 // CardStatus is what the public credential check says of an officer.

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ type loggedEvent struct {
 // agency. Another type is nothing to it; the first enrollment of an officer
 // id in an agency is the one kept (an officer enrolled on a second terminal
 // comes with the same name and credential).
-func applyReadModel(ctx context.Context, tx *sql.Tx, e loggedEvent) error {
+func applyReadModel(ctx context.Context, tx *recordTx, e loggedEvent) error {
 	if !slices.Contains(readModelTypes, e.body.Type) {
 		return nil
 	}
@@ -82,7 +83,7 @@ func applyReadModel(ctx context.Context, tx *sql.Tx, e loggedEvent) error {
 
 // applyOrganisation applies terminals, agencies and officers; handled is
 // false for another payload.
-func applyOrganisation(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload) (handled bool, err error) {
+func applyOrganisation(ctx context.Context, tx *recordTx, hubAgency string, p casework.Payload) (handled bool, err error) {
 	switch e := p.(type) {
 	case *casework.TerminalInitialized:
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_terminals (terminal, name, agency) VALUES (?, ?, ?)
@@ -127,7 +128,7 @@ func parseRMTime(s string) time.Time {
 // applyCasework applies the events of cases, of the agency's
 // configuration and the accesses (actor's), and files each under its case
 // for the timeline.
-func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
+func applyCasework(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
 	var err error
 	switch v := p.(type) {
 	case *casework.FootagePlayed, *casework.FootageExported, *casework.DocumentViewed, *casework.CaseExported, *casework.FootageFetched,
@@ -157,7 +158,7 @@ func applyCasework(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Pa
 
 // applyCase applies a case's opening, phases and proposed decision. A case
 // is closed when it reaches 送达执行 (execution).
-func applyCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+func applyCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload, at time.Time) error {
 	var err error
 	switch v := p.(type) {
 	case *casework.CaseOpened:
@@ -181,7 +182,7 @@ func applyCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payloa
 // applyStep applies steps, their text-only marks and footage links, and
 // the custody record of footage (its recorder and span on the terminal's
 // clock: the recorder's times less the clock offset taken at docking).
-func applyStep(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload, at time.Time) error {
+func applyStep(ctx context.Context, tx *recordTx, hubAgency string, p casework.Payload, at time.Time) error {
 	var err error
 	switch v := p.(type) {
 	case *casework.StepRecorded:
@@ -210,7 +211,7 @@ func applyStep(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Pay
 // the decision and the last day to publish it by the agency's calendar.
 // Other documents, and documents of a template the hub does not know, are
 // kept only in the case's timeline.
-func applyDecisionDocument(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.DocFinalized, at time.Time) error {
+func applyDecisionDocument(ctx context.Context, tx *recordTx, e loggedEvent, v *casework.DocFinalized, at time.Time) error {
 	hubAgency := e.hubAgency
 	cfg, err := agencyConfig(ctx, tx, hubAgency, casework.ConfigTemplates, casework.ConfigHolidays)
 	if err != nil {
@@ -253,7 +254,7 @@ type accessRow struct {
 // exported, a document version shown or made a PDF, a case file exported,
 // footage fetched from the hub — by whom, of what, for which case, why.
 // One insert, no lookup: accepting an event stays cheap.
-func applyAccess(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
+func applyAccess(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
 	a := accessRow{rows: -1}
 	switch v := p.(type) {
 	case *casework.FootagePlayed:
@@ -299,7 +300,7 @@ func decisionDay(fields map[string]json.RawMessage, signedAt time.Time) time.Tim
 }
 
 // applyReview applies the rounds of legal review.
-func applyReview(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.Payload, at time.Time) error {
+func applyReview(ctx context.Context, tx *recordTx, hubAgency string, p casework.Payload, at time.Time) error {
 	const set = " WHERE hub_agency = ? AND review = ? AND round = ?"
 	var err error
 	switch v := p.(type) {
@@ -324,7 +325,7 @@ func applyReview(ctx context.Context, tx *sql.Tx, hubAgency string, p casework.P
 // already) with the event's digest and leaf, counts them for the public
 // list, and applies withdrawals. A publication the public must not see
 // (withheldReason) is kept apart, with the reason, for the console.
-func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time) error {
+func applyPublicity(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload, at time.Time) error {
 	switch v := p.(type) {
 	case *casework.PublicityPublished:
 		reason, err := withheldReason(ctx, tx, e.hubAgency, v)
@@ -365,7 +366,7 @@ func applyPublicity(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.P
 }
 
 // withhold keeps a publication the public must not see, and why.
-func withhold(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.PublicityPublished, at time.Time, reason string) error {
+func withhold(ctx context.Context, tx *recordTx, e loggedEvent, v *casework.PublicityPublished, at time.Time, reason string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO rm_withheld_publications (hub_agency, publication, case_id, doc, terminal, published_at,
 		reason, event_digest, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		e.hubAgency, v.Publication, v.Case, v.Doc, e.body.Terminal, rmTimeOf(at), reason, e.digest.String(), e.logIndex)
@@ -389,7 +390,7 @@ func withhold(ctx context.Context, tx *sql.Tx, e loggedEvent, v *casework.Public
 // that document only the generic ID-card and phone patterns apply. The
 // answer depends only on the log up to the publication, so check and
 // rebuild agree with what was applied.
-func withheldReason(ctx context.Context, tx *sql.Tx, hubAgency string, p *casework.PublicityPublished) (string, error) {
+func withheldReason(ctx context.Context, tx *recordTx, hubAgency string, p *casework.PublicityPublished) (string, error) {
 	var party casework.Party
 	var rules casework.PublicityPublished
 	kind := p.PartyKind
@@ -459,7 +460,7 @@ type decisionDocument struct {
 // heldDecision reads the latest finalized version of doc the hub holds
 // (rm_documents names its doc.finalized event); false when it holds none,
 // or none whose template it knows.
-func heldDecision(ctx context.Context, tx *sql.Tx, hubAgency, doc string) (decisionDocument, bool, error) {
+func heldDecision(ctx context.Context, tx *recordTx, hubAgency, doc string) (decisionDocument, bool, error) {
 	var d decisionDocument
 	var idx int64
 	var raw []byte
@@ -516,7 +517,7 @@ const (
 )
 
 // fileUnderCase names the event in its case's timeline (rm_case_events).
-func fileUnderCase(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload) error {
+func fileUnderCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload) error {
 	caseID, lookup := "", ""
 	var key string
 	switch v := p.(type) {
@@ -673,7 +674,7 @@ func (h *Hub) Rebuild(ctx context.Context) (RebuildReport, error) {
 }
 
 // rebuildIn rebuilds the read model inside tx.
-func rebuildIn(ctx context.Context, tx *sql.Tx, now time.Time) (RebuildReport, error) {
+func rebuildIn(ctx context.Context, tx *recordTx, now time.Time) (RebuildReport, error) {
 	var r RebuildReport
 	for _, table := range readModelTables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
@@ -726,7 +727,7 @@ const rebuildPage = 1000
 // readModelEvents reads, in log order, up to limit stored events after
 // log index from whose body may be of a type the read model applies (the
 // LIKE only narrows; the parsed type decides).
-func readModelEvents(ctx context.Context, tx *sql.Tx, from int64, limit int) ([]loggedEvent, error) {
+func readModelEvents(ctx context.Context, tx *recordTx, from int64, limit int) ([]loggedEvent, error) {
 	var like []string
 	args := []any{from}
 	for _, t := range readModelTypes {
@@ -792,7 +793,7 @@ var readModelQueries = map[string]string{
 	"publication count": "SELECT terminal, hub_agency, act, year, n FROM rm_publication_counts",
 	"withheld publication": `SELECT hub_agency, publication, case_id, doc, terminal, published_at, reason, event_digest, log_index,
 		withdrawn_code, withdrawn_at FROM rm_withheld_publications`,
-	"config": "SELECT hub_agency, kind, version, hex(content), note, published_at FROM rm_config",
+	"config": "SELECT hub_agency, kind, version, content, note, published_at FROM rm_config",
 	"access": `SELECT hub_agency, log_index, officer, type, digest, doc, doc_version, how, case_id, reason, at, terminal,
 		review, review_round, kind, format, ledger_rows FROM rm_accesses`,
 	"hold": "SELECT hub_agency, hold, digest, released FROM rm_holds",
@@ -802,7 +803,7 @@ var readModelQueries = map[string]string{
 
 // readModelRows lists every row of the read model, one string per row, so
 // two states compare as sets.
-func readModelRows(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+func readModelRows(ctx context.Context, tx *recordTx) (map[string]bool, error) {
 	out := map[string]bool{}
 	for kind, q := range readModelQueries {
 		rows, err := tx.QueryContext(ctx, q)
@@ -819,6 +820,11 @@ func readModelRows(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
 			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					vals[i] = hex.EncodeToString(b) // as SQLite's hex() gave them, and shorter to name
+				}
 			}
 			b, _ := json.Marshal(vals)
 			out[kind+" "+string(b)] = true

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ import (
 // Receipts, log leaves and checkpoints stay either way.
 
 // applyRetention applies a hold, its release or a deletion.
-func applyRetention(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
+func applyRetention(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payload, at time.Time, actor string) error {
 	var err error
 	switch v := p.(type) {
 	case *casework.FootageHeld:
@@ -50,7 +49,7 @@ func applyRetention(ctx context.Context, tx *sql.Tx, e loggedEvent, p casework.P
 // HOLD…" while a hold of the agency is in force on the file, "linked: step
 // STEP…" while a step of the agency links it; "" when nothing it holds
 // keeps the file.
-func deletionRefused(ctx context.Context, tx *sql.Tx, hubAgency string, d evidence.Digest) (string, error) {
+func deletionRefused(ctx context.Context, tx *recordTx, hubAgency string, d evidence.Digest) (string, error) {
 	holds, err := store.QueryStrings(ctx, tx, "SELECT hold FROM rm_holds WHERE hub_agency = ? AND digest = ? AND released = 0 ORDER BY hold",
 		hubAgency, d.String())
 	if err != nil {

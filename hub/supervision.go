@@ -166,14 +166,14 @@ type reviewRecord struct {
 }
 
 // loadAgencyRecord reads the agency's part of the read model.
-func loadAgencyRecord(ctx context.Context, tx *sql.Tx, id, name string) (*agencyRecord, error) {
+func loadAgencyRecord(ctx context.Context, tx *recordTx, id, name string) (*agencyRecord, error) {
 	rec := &agencyRecord{id: id, name: name, cases: map[string]*caseRecord{}, footage: map[string]casework.FootageSpan{},
 		publication: map[string]bool{}}
 	var err error
 	if rec.cfg, err = agencyConfig(ctx, tx, id, casework.ConfigAVMatters, casework.ConfigHolidays); err != nil {
 		return nil, err
 	}
-	for _, load := range []func(context.Context, *sql.Tx) error{rec.loadCases, rec.loadDocs, rec.loadPublications, rec.loadSteps,
+	for _, load := range []func(context.Context, *recordTx) error{rec.loadCases, rec.loadDocs, rec.loadPublications, rec.loadSteps,
 		rec.loadFootage, rec.loadReviews, rec.loadOfficers} {
 		if err := load(ctx, tx); err != nil {
 			return nil, fmt.Errorf("supervision of %s: %w", id, err)
@@ -197,7 +197,7 @@ func each(ctx context.Context, q rowsQuerier, query string, args []any, scan fun
 	return rows.Err()
 }
 
-func (rec *agencyRecord) loadCases(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadCases(ctx context.Context, tx *recordTx) error {
 	return each(ctx, tx, "SELECT case_id, number, title, act_type, phase, opened_at, closed_at FROM rm_cases WHERE hub_agency = ? ORDER BY opened_at, case_id",
 		[]any{rec.id}, func(r *sql.Rows) error {
 			c := &caseRecord{}
@@ -212,7 +212,7 @@ func (rec *agencyRecord) loadCases(ctx context.Context, tx *sql.Tx) error {
 		})
 }
 
-func (rec *agencyRecord) loadDocs(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadDocs(ctx context.Context, tx *recordTx) error {
 	return each(ctx, tx, "SELECT doc, case_id, version, act, decided, due, first_finalized_at FROM rm_documents WHERE hub_agency = ? ORDER BY decided, doc",
 		[]any{rec.id}, func(r *sql.Rows) error {
 			var d docRecord
@@ -229,7 +229,7 @@ func (rec *agencyRecord) loadDocs(ctx context.Context, tx *sql.Tx) error {
 		})
 }
 
-func (rec *agencyRecord) loadPublications(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadPublications(ctx context.Context, tx *recordTx) error {
 	return each(ctx, tx, `SELECT publication, case_id, doc, doc_version, act, decided, due, published_day, withdrawn_code != ''
 		FROM rm_publications WHERE hub_agency = ? ORDER BY log_index`, []any{rec.id}, func(r *sql.Rows) error {
 		var p pubRecord
@@ -244,7 +244,7 @@ func (rec *agencyRecord) loadPublications(ctx context.Context, tx *sql.Tx) error
 	})
 }
 
-func (rec *agencyRecord) loadSteps(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadSteps(ctx context.Context, tx *recordTx) error {
 	linked := map[string][]string{}
 	err := each(ctx, tx, "SELECT step, digest FROM rm_step_footage WHERE hub_agency = ? ORDER BY step, digest", []any{rec.id},
 		func(r *sql.Rows) error {
@@ -274,7 +274,7 @@ func (rec *agencyRecord) loadSteps(ctx context.Context, tx *sql.Tx) error {
 		})
 }
 
-func (rec *agencyRecord) loadFootage(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadFootage(ctx context.Context, tx *recordTx) error {
 	recorders := map[string]bool{}
 	err := each(ctx, tx, "SELECT digest, recorder, officer, start_at, end_at FROM rm_footage WHERE hub_agency = ?", []any{rec.id},
 		func(r *sql.Rows) error {
@@ -292,7 +292,7 @@ func (rec *agencyRecord) loadFootage(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-func (rec *agencyRecord) loadReviews(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadReviews(ctx context.Context, tx *recordTx) error {
 	return each(ctx, tx, `SELECT review, round, case_id, major, submitted_at, due, opinion_at, outcome FROM rm_reviews
 		WHERE hub_agency = ? ORDER BY submitted_at, review, round`, []any{rec.id}, func(r *sql.Rows) error {
 		var v reviewRecord
@@ -308,7 +308,7 @@ func (rec *agencyRecord) loadReviews(ctx context.Context, tx *sql.Tx) error {
 
 // loadOfficers counts the enforcement officers (enrolled, not revoked,
 // holding a credential number) and the reviewers among them.
-func (rec *agencyRecord) loadOfficers(ctx context.Context, tx *sql.Tx) error {
+func (rec *agencyRecord) loadOfficers(ctx context.Context, tx *recordTx) error {
 	return each(ctx, tx, "SELECT roles FROM rm_officers WHERE hub_agency = ? AND revoked = 0 AND credential_no != ''", []any{rec.id},
 		func(r *sql.Rows) error {
 			var raw string
@@ -516,7 +516,7 @@ func daysBetween(due, now time.Time) int {
 // terminalsSeen lists the scope's terminals with when the hub last
 // accepted an event of theirs (that event's received_at) and how many it
 // holds (its sequence number: they run 1, 2, 3 … without gaps).
-func terminalsSeen(ctx context.Context, tx *sql.Tx, s Scope) ([]TerminalSeen, error) {
+func terminalsSeen(ctx context.Context, tx *recordTx, s Scope) ([]TerminalSeen, error) {
 	out := []TerminalSeen{}
 	err := each(ctx, tx, "SELECT id, name, agency, revoked_at IS NOT NULL FROM terminals WHERE ? = '' OR agency = ? ORDER BY agency, name, id",
 		[]any{s.Agency, s.Agency}, func(r *sql.Rows) error {
@@ -546,7 +546,7 @@ func terminalsSeen(ctx context.Context, tx *sql.Tx, s Scope) ([]TerminalSeen, er
 }
 
 // quarantinedForks lists the scope's quarantined events.
-func quarantinedForks(ctx context.Context, tx *sql.Tx, s Scope) ([]QuarantinedFork, error) {
+func quarantinedForks(ctx context.Context, tx *recordTx, s Scope) ([]QuarantinedFork, error) {
 	out := []QuarantinedFork{}
 	err := each(ctx, tx, `SELECT t.agency, f.terminal, f.seq, f.received_at FROM forks f JOIN terminals t ON t.id = f.terminal
 		WHERE ? = '' OR t.agency = ? ORDER BY t.agency, f.terminal, f.seq, f.received_at`, []any{s.Agency, s.Agency}, func(r *sql.Rows) error {
@@ -671,7 +671,7 @@ func (h *Hub) CaseTimeline(ctx context.Context, s Scope, caseID string) (CaseSum
 
 // caseSummary heads the timeline: the case in scope (the first opened
 // under that id when two agencies share it).
-func caseSummary(ctx context.Context, tx *sql.Tx, s Scope, caseID string) (CaseSummary, error) {
+func caseSummary(ctx context.Context, tx *recordTx, s Scope, caseID string) (CaseSummary, error) {
 	var sum CaseSummary
 	var opened, decision string
 	err := tx.QueryRowContext(ctx, `SELECT hub_agency, case_id, number, title, act_type, phase, opened_at, decision FROM rm_cases

@@ -16,6 +16,7 @@ import (
 
 	"lawtrail/evidence"
 	"lawtrail/hub"
+	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/server"
 )
 
@@ -36,9 +37,14 @@ func Start(t testing.TB) *Hub {
 	return StartWith(t, hub.Options{KDF: FastKDF})
 }
 
-// StartWith is Start with the hub's options (a clock, say).
+// StartWith is Start with the hub's options (a clock, say). Without
+// opt.DB the record is where postgrestest.HubDB says: SQLite in the
+// temporary folder, or PostgreSQL when LAWTRAIL_TEST_HUB_DB=postgres.
 func StartWith(t testing.TB, opt hub.Options) *Hub {
 	t.Helper()
+	if opt.DB == "" {
+		opt.DB = postgrestest.HubDB(t)
+	}
 	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), opt)
 	if err != nil {
 		t.Fatal(err)

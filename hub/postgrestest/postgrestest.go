@@ -290,3 +290,19 @@ func removeStaleFolders() {
 		os.RemoveAll(d)
 	}
 }
+
+// EngineEnv is the environment variable that chooses the engine of the
+// hub's record in the hub's tests: "postgres" for PostgreSQL, anything
+// else for SQLite.
+const EngineEnv = "LAWTRAIL_TEST_HUB_DB"
+
+// HubDB is the database of a hub under test (hub.Options.DB): "", the
+// SQLite file in the hub's data folder, unless LAWTRAIL_TEST_HUB_DB is
+// postgres, then a fresh database from Start.
+func HubDB(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(EngineEnv) == "postgres" {
+		return Start(t)
+	}
+	return ""
+}

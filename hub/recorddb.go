@@ -1,0 +1,188 @@
+package hub
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// dialect is the SQL engine a hub's record is kept in.
+type dialect int
+
+const (
+	sqlite   dialect = iota // the embedded default: hub.db in the data folder
+	postgres                // a PostgreSQL server (Options.DB)
+)
+
+func (d dialect) String() string {
+	if d == postgres {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// recordDB is the hub's database on either engine. The hub's SQL is
+// written once, in the dialect both engines share, with SQLite's
+// placeholders (? and ?N); on PostgreSQL recordDB rewrites them to $N and
+// passes booleans as the 0 and 1 SQLite keeps them as.
+type recordDB struct {
+	db      *sql.DB
+	dialect dialect
+}
+
+// recordTx is a transaction of a recordDB.
+type recordTx struct {
+	tx      *sql.Tx
+	dialect dialect
+}
+
+func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.db.ExecContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
+}
+
+func (d *recordDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.db.QueryContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
+}
+
+func (d *recordDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.db.QueryRowContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
+}
+
+func (d *recordDB) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return d.db.PrepareContext(ctx, d.dialect.query(query))
+}
+
+// BeginTx starts a transaction. On SQLite the writing pool's transactions
+// begin IMMEDIATE, so writers queue for the lock instead of failing.
+func (d *recordDB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*recordTx, error) {
+	tx, err := d.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &recordTx{tx: tx, dialect: d.dialect}, nil
+}
+
+func (d *recordDB) PingContext(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+func (d *recordDB) Close() error { return d.db.Close() }
+
+func (t *recordTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
+}
+
+func (t *recordTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
+}
+
+func (t *recordTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
+}
+
+func (t *recordTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.dialect.query(query))
+}
+
+// StmtContext returns stmt (prepared on the recordDB) for use in t.
+func (t *recordTx) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
+	return t.tx.StmtContext(ctx, stmt)
+}
+
+func (t *recordTx) Commit() error { return t.tx.Commit() }
+
+func (t *recordTx) Rollback() error { return t.tx.Rollback() }
+
+// rewritten holds PostgreSQL's text of each query: the hub has a few
+// hundred, each rewritten once.
+var rewritten sync.Map // string → string
+
+// query returns q as d expects it.
+func (d dialect) query(q string) string {
+	if d != postgres {
+		return q
+	}
+	if s, ok := rewritten.Load(q); ok {
+		return s.(string)
+	}
+	s := dollarPlaceholders(q)
+	rewritten.Store(q, s)
+	return s
+}
+
+// args returns args as d expects them: PostgreSQL gets the hub's
+// booleans as the integers its columns hold, as SQLite stores them.
+func (d dialect) args(args []any) []any {
+	if d != postgres {
+		return args
+	}
+	copied := false
+	for i, a := range args {
+		if b, ok := a.(bool); ok {
+			if !copied { // never write to the caller's slice
+				args, copied = append([]any(nil), args...), true
+			}
+			args[i] = boolInt(b)
+		}
+	}
+	return args
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dollarPlaceholders rewrites SQLite's placeholders to PostgreSQL's: ?N
+// becomes $N and a bare ? the number after the largest so far (as SQLite
+// numbers them), outside string literals, quoted names and comments.
+func dollarPlaceholders(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	largest := 0
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"':
+			end := strings.IndexByte(q[i+1:], c)
+			if end < 0 {
+				b.WriteString(q[i:])
+				return b.String()
+			}
+			b.WriteString(q[i : i+end+2]) // a doubled quote is two literals side by side: same text
+			i += end + 1
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			end := strings.IndexByte(q[i:], '\n')
+			if end < 0 {
+				end = len(q) - i - 1
+			}
+			b.WriteString(q[i : i+end+1])
+			i += end
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				b.WriteString(q[i:])
+				return b.String()
+			}
+			b.WriteString(q[i : i+end+4])
+			i += end + 3
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			n := largest + 1
+			if j > i+1 {
+				n, _ = strconv.Atoi(q[i+1 : j])
+			}
+			largest = max(largest, n)
+			b.WriteString("$" + strconv.Itoa(n))
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
