@@ -1,0 +1,261 @@
+// Package s3test runs a real S3 server for tests, as httptest runs an HTTP
+// one: versitygw v1.8.0 with its posix backend in a temporary folder, on a
+// free loopback port, with root credentials made for the test and one
+// bucket. The binary is found on PATH or in the user cache folder
+// (os.UserCacheDir()/lawtrail/tools/versitygw-v1.8.0), and installed there
+// with `go install` through the Go module proxy when missing, so a fresh
+// machine (CI included) builds it once. versitygw is not a dependency of
+// the lawtrail module.
+package s3test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Version is the versitygw release the tests run.
+const Version = "v1.8.0"
+
+const module = "github.com/versity/versitygw/cmd/versitygw"
+
+// Server is one running versitygw.
+type Server struct {
+	Endpoint  string // 127.0.0.1:PORT, plain http
+	Region    string
+	Bucket    string
+	AccessKey string
+	SecretKey string
+	// Client is a raw client with root credentials, for tests that look
+	// behind the store or tamper with what it holds.
+	Client *s3.Client
+}
+
+// Spec returns the s3:// spec for blobstore.Open with the given key
+// prefix ("" for none).
+func (s Server) Spec(prefix string) string {
+	spec := fmt.Sprintf("s3://%s?endpoint=%s&region=%s&secure=false&path-style=true", s.Bucket, s.Endpoint, s.Region)
+	if prefix != "" {
+		spec += "&prefix=" + prefix
+	}
+	return spec
+}
+
+// Env returns the server's credentials as environment assignments.
+func (s Server) Env() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s.SecretKey}
+}
+
+// SetEnv sets the credentials in the test's environment (t.Setenv: not
+// for parallel tests).
+func (s Server) SetEnv(t testing.TB) {
+	t.Setenv("AWS_ACCESS_KEY_ID", s.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s.SecretKey)
+	t.Setenv("AWS_SESSION_TOKEN", "")
+}
+
+// Credentials is a provider of the server's root credentials.
+func (s Server) Credentials() aws.CredentialsProvider {
+	creds := aws.Credentials{AccessKeyID: s.AccessKey, SecretAccessKey: s.SecretKey, Source: "s3test"}
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+}
+
+// Start runs a versitygw for the test (installing it first if needed),
+// creates the bucket and stops the server at the test's cleanup.
+func Start(t testing.TB) Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatalf("s3test: %v", err)
+	}
+	var lastErr error
+	for range 3 { // the free port can be taken between asking and binding
+		srv, err := start(t, bin)
+		if err == nil {
+			return srv
+		}
+		lastErr = err
+	}
+	t.Fatalf("s3test: %v", lastErr)
+	return Server{}
+}
+
+func start(t testing.TB, bin string) (Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return Server{}, err
+	}
+	srv := Server{
+		Endpoint:  "127.0.0.1:" + port,
+		Region:    "us-east-1",
+		Bucket:    "lawtrail-test",
+		AccessKey: "root" + randomHex(8),
+		SecretKey: randomHex(20),
+	}
+	root := t.TempDir()
+	logf, err := os.Create(filepath.Join(root, "versitygw.log"))
+	if err != nil {
+		return Server{}, err
+	}
+	data := filepath.Join(root, "data")
+	if err := os.Mkdir(data, 0o700); err != nil {
+		return Server{}, err
+	}
+	cmd := exec.Command(bin, "--port", srv.Endpoint, "--region", srv.Region, "--quiet", "posix", data)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+srv.AccessKey, "ROOT_SECRET_ACCESS_KEY="+srv.SecretKey)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return Server{}, fmt.Errorf("start versitygw: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logf.Close() }()
+	stop := func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	srv.Client = s3.New(s3.Options{
+		Region: srv.Region, Credentials: srv.Credentials(), UsePathStyle: true,
+		BaseEndpoint:               aws.String("http://" + srv.Endpoint),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		_, err := srv.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
+		if err == nil {
+			break
+		}
+		select {
+		case werr := <-exited:
+			exited <- werr
+			stop()
+			log, _ := os.ReadFile(logf.Name())
+			return Server{}, fmt.Errorf("versitygw exited (%v): %s", werr, tail(log))
+		case <-ctx.Done():
+			stop()
+			return Server{}, fmt.Errorf("versitygw did not answer at %s: %v", srv.Endpoint, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Cleanup(stop)
+	if _, err := srv.Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &srv.Bucket}); err != nil {
+		t.Fatalf("s3test: create bucket: %v", err)
+	}
+	return srv, nil
+}
+
+func tail(b []byte) string {
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Binary returns the path of versitygw: on PATH, else in the cache
+// folder, else installed there now (go install, a few minutes on a cold
+// module cache). Two test processes installing at once each build into
+// their own temporary folder and rename it into place; the loser keeps
+// the winner's.
+func Binary() (string, error) {
+	binary.once.Do(func() { binary.path, binary.err = findOrInstall() })
+	return binary.path, binary.err
+}
+
+// CacheDir is where the installed versitygw is kept.
+func CacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("user cache folder: %w", err)
+	}
+	return filepath.Join(base, "lawtrail", "tools", "versitygw-"+Version), nil
+}
+
+func findOrInstall() (string, error) {
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p, nil
+	}
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "versitygw")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".versitygw-install-*")
+	if err != nil {
+		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	gobin, err := goTool()
+	if err != nil {
+		return "", err
+	}
+	start := time.Now()
+	cmd := exec.Command(gobin, "install", module+"@"+Version)
+	cmd.Dir = tmp // outside any module: go.mod is not touched
+	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install %s@%s: %v: %s", module, Version, err, tail(out))
+	}
+	fmt.Fprintf(os.Stderr, "s3test: installed versitygw %s into %s in %s\n", Version, dir, time.Since(start).Round(time.Second))
+	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
+		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	return bin, nil
+}
+
+// isNotEmpty: another process renamed its installation into place first.
+func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }
+
+func goTool() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("install versitygw: no go command on PATH")
+}
