@@ -96,9 +96,9 @@ func (h *Hub) AccessFigures(ctx context.Context, s Scope) (AccessSummary, error)
 	byOfficer := map[[2]string]*OfficerAccesses{}
 	var order [][2]string
 	args := []any{s.Agency, rmTimeOf(sum.Since)}
-	err = each(ctx, tx, `SELECT a.hub_agency, a.officer, coalesce(o.name, ''), a.type, count(*), sum(a.reason != '')
+	err = each(ctx, tx, `SELECT a.hub_agency, a.officer, coalesce(o.name, ''), a.type, count(*), sum(CASE WHEN a.reason != '' THEN 1 ELSE 0 END)
 		FROM rm_accesses a LEFT JOIN rm_officers o ON o.hub_agency = a.hub_agency AND o.officer = a.officer
-		WHERE (?1 = '' OR a.hub_agency = ?1) AND a.at >= ?2 GROUP BY a.hub_agency, a.officer, a.type`, args, func(r *sql.Rows) error {
+		WHERE (?1 = '' OR a.hub_agency = ?1) AND a.at >= ?2 GROUP BY a.hub_agency, a.officer, a.type, o.name`, args, func(r *sql.Rows) error {
 		var key [2]string
 		var name, typ string
 		var n, off int

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"slices"
@@ -58,12 +57,7 @@ func newAccessRecord(t *testing.T) *accessRecord {
 // sorted.
 func (r *accessRecord) accessRows(t *testing.T) []string {
 	t.Helper()
-	db, err := sql.Open("sqlite", r.dbFile()+"?_pragma=query_only(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query("SELECT * FROM rm_accesses")
+	rows, err := r.hub.InsiderQuery(context.Background(), "SELECT * FROM rm_accesses")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,8 +76,8 @@ func (h *Hub) checkpointOfSize(ctx context.Context, size uint64) (protocol.Check
 // events_log_index from `from` and stops at the limit, whatever the
 // agencies' sizes, with no sort.
 const (
-	agencyPageQuery = `SELECT e.log_index, e.terminal, e.seq, e.body, e.sig, e.cosigs FROM events e CROSS JOIN terminals t ON t.id = e.terminal
-		WHERE e.log_index >= ? AND e.log_index < ? AND t.agency = ? AND e.terminal != ?`
+	agencyPageQuery = `SELECT e.log_index, e.terminal, e.seq, e.body, e.sig, e.cosigs FROM events e CROSS JOIN terminals t
+		WHERE t.id = e.terminal AND e.log_index >= ? AND e.log_index < ? AND t.agency = ? AND e.terminal != ?`
 	agencyPageOrder = " ORDER BY e.log_index LIMIT ?"
 )
 

@@ -171,6 +171,9 @@ func TestAgencyEventsServesTheAgencyOnly(t *testing.T) {
 // no scan of the agency's whole history, no sort.
 func TestAgencyEventsUsesTheLogIndex(t *testing.T) {
 	h := openTestHub(t)
+	if h.db.dialect != sqlite {
+		t.Skip("SQLite's query plan; PostgreSQL plans by its table statistics")
+	}
 	rows, err := h.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+agencyPageQuery+agencyPageOrder, 0, 10, "x", "k", 501)
 	if err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func applyOrganisation(ctx context.Context, tx *recordTx, hubAgency string, p ca
 			ON CONFLICT (terminal) DO UPDATE SET name = excluded.name, agency = excluded.agency`, e.Terminal, e.Name, e.Agency)
 	case *casework.AgencyRegistered:
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_agencies (hub_agency, agency, name) VALUES (?, ?, ?)
-			ON CONFLICT DO UPDATE SET name = excluded.name`, hubAgency, e.Agency, e.Name)
+			ON CONFLICT (hub_agency, agency) DO UPDATE SET name = excluded.name`, hubAgency, e.Agency, e.Name)
 	case *casework.OfficerEnrolled:
 		roles, _ := json.Marshal(e.Roles)
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_officers (hub_agency, officer, agency, name, credential_no, valid_until, roles)
@@ -349,7 +349,7 @@ func applyPublicity(ctx context.Context, tx *recordTx, e loggedEvent, p casework
 			return nil
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO rm_publication_counts (terminal, hub_agency, act, year, n) VALUES (?, ?, ?, ?, 1)
-			ON CONFLICT DO UPDATE SET n = n + 1`, e.body.Terminal, e.hubAgency, v.Act, yearOf(v.Decided))
+			ON CONFLICT (terminal, hub_agency, act, year) DO UPDATE SET n = rm_publication_counts.n + 1`, e.body.Terminal, e.hubAgency, v.Act, yearOf(v.Decided))
 		return err
 	case *casework.PublicityWithdrawn:
 		_, err := tx.ExecContext(ctx, `UPDATE rm_publications SET withdrawn_code = ?, withdraw_reason = ?, withdrawn_at = ?,
@@ -731,7 +731,7 @@ func readModelEvents(ctx context.Context, tx *recordTx, from int64, limit int) (
 	var like []string
 	args := []any{from}
 	for _, t := range readModelTypes {
-		like = append(like, "CAST(e.body AS TEXT) LIKE ?")
+		like = append(like, tx.dialect.text("e.body")+" LIKE ?")
 		args = append(args, `%"type":"`+t+`"%`)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT t.agency, e.body, e.hash, e.log_index FROM events e JOIN terminals t ON t.id = e.terminal

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,29 +215,18 @@ func (r *record) sync(t *testing.T, f *terminaltest.Fixture) {
 	}
 }
 
-// dbFile is the hub's database file (hubtest keeps the hub in a temporary
-// folder whose upload folder, blobs/tmp/uploads, the hub names).
-func (r *record) dbFile() string {
-	return filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(r.hub.UploadDir()))), "hub.db")
-}
-
 // readModelTables are the tables of the read model a rebuild must give
 // back exactly.
 var readModelTables = []string{"rm_agencies", "rm_officers", "rm_terminals", "rm_cases", "rm_case_events", "rm_steps",
 	"rm_step_footage", "rm_footage", "rm_documents", "rm_reviews", "rm_publications", "rm_publication_counts", "rm_config"}
 
 // dump reads every row of every read-model table as an insider would, by
-// opening the SQLite file, each row as JSON, sorted.
+// reading the database around the hub's API, each row as JSON, sorted.
 func (r *record) dump(t *testing.T) map[string][]string {
 	t.Helper()
-	db, err := sql.Open("sqlite", r.dbFile()+"?_pragma=query_only(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	out := map[string][]string{}
 	for _, table := range readModelTables {
-		rows, err := db.Query("SELECT * FROM " + table)
+		rows, err := r.hub.InsiderQuery(context.Background(), "SELECT * FROM "+table)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,12 +252,7 @@ func (r *record) dump(t *testing.T) map[string][]string {
 // exec changes the hub's database as an insider would.
 func (r *record) exec(t *testing.T, query string, args ...any) {
 	t.Helper()
-	db, err := sql.Open("sqlite", r.dbFile()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := db.Exec(query, args...)
+	res, err := r.hub.InsiderExec(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,6 +93,16 @@ func (t *recordTx) Commit() error { return t.tx.Commit() }
 
 func (t *recordTx) Rollback() error { return t.tx.Rollback() }
 
+// text is the SQL expression for the bytes of column (UTF-8, such as an
+// event's JSON body) as text, for LIKE: the one place the two engines
+// have no common spelling.
+func (d dialect) text(column string) string {
+	if d == postgres {
+		return "convert_from(" + column + ", 'UTF8')"
+	}
+	return "CAST(" + column + " AS TEXT)"
+}
+
 // rewritten holds PostgreSQL's text of each query: the hub has a few
 // hundred, each rewritten once.
 var rewritten sync.Map // string → string

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub"
 	"lawtrail/hub/hubtest"
+	"lawtrail/hub/postgrestest"
 )
 
 // accountsHub is a hub in dir at a clock the test moves.
@@ -31,7 +31,8 @@ func openAccountsHub(t *testing.T) *accountsHub {
 	t.Helper()
 	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, casework.Shanghai)
 	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{KDF: hubtest.FastKDF, Now: func() time.Time { return clock }})
+	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{KDF: hubtest.FastKDF, Now: func() time.Time { return clock },
+		DB: postgrestest.HubDB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,16 +50,22 @@ func (h *accountsHub) add(t *testing.T, name string, role hub.WebRole, agency, p
 	}
 }
 
-// rawDB opens the hub's database file directly, as someone with the file
-// would.
-func (h *accountsHub) rawDB(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(h.dir, "hub.db")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+// insider reads and changes the hub's database around its API, as someone
+// with the file or the server's credentials would.
+type insider struct{ h *hub.Hub }
+
+func (h *accountsHub) rawDB(t *testing.T) insider { return insider{h.Hub} }
+
+func (i insider) Exec(query string, args ...any) (sql.Result, error) {
+	return i.h.InsiderExec(context.Background(), query, args...)
+}
+
+func (i insider) Query(query string, args ...any) (*sql.Rows, error) {
+	return i.h.InsiderQuery(context.Background(), query, args...)
+}
+
+func (i insider) QueryRow(query string, args ...any) *sql.Row {
+	return i.h.InsiderQueryRow(context.Background(), query, args...)
 }
 
 // The stored password is an argon2id PHC string that an independent
