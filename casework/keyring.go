@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"bytes"
 	"crypto/ed25519"
 
 	"lawtrail/evidence"
@@ -27,6 +28,12 @@ func NewEnrollingKeys(keys *evidence.Keys) *EnrollingKeys {
 // Expect looks at the body about to be verified.
 func (k *EnrollingKeys) Expect(raw []byte) {
 	k.pending = nil
+	// Bodies are canonical JSON (evidence.ParseBody refuses any other
+	// spelling), so an enrollment's type is there verbatim: the others are
+	// passed over without parsing them.
+	if !bytes.Contains(raw, []byte(`"`+TypeOfficerEnrolled+`"`)) && !bytes.Contains(raw, []byte(`"`+TypeEventRebased+`"`)) {
+		return
+	}
 	body, err := evidence.ParseBody(raw)
 	if err != nil || (body.Type != TypeOfficerEnrolled && body.Type != TypeEventRebased) {
 		return

@@ -120,84 +120,84 @@ func (h *Hub) Quarantine(ctx context.Context, terminal string, ev evidence.Event
 	return err
 }
 
-// Append implements server.Backend: one transaction stores the events, the
-// blobs they name and their log leaves, then signs a checkpoint.
+// Append implements server.Backend. Batches that arrive while another is
+// being committed wait and are then committed together (appendgroup.go):
+// one transaction, one signed checkpoint and one fsync for all of them,
+// each batch inside its own savepoint so one refused batch leaves the
+// others whole.
 func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verified, knownSize uint64) (protocol.BatchResult, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return protocol.BatchResult{}, err
+	return h.group.append(ctx, h, &appendRequest{terminal: terminal, events: events, knownSize: knownSize})
+}
+
+// appendBatch stores one batch inside the group's transaction: the events,
+// the blobs they name, the officer keys they enroll, the read model, and
+// their log leaves. It fills req.res.Accepted and LastSeq.
+func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) error {
+	res := &req.res
+	if req.knownSize > log.size {
+		return &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", req.knownSize, log.size)}
 	}
-	defer tx.Rollback()
-	var res protocol.BatchResult
-	var deleted []evidence.Digest // blobs a footage.deleted of the batch names (retention.go)
-	now := h.now().UTC().Format(time.RFC3339Nano)
-	log, err := newAppender(ctx, tx)
+	hubAgency, err := hubAgencyOf(ctx, tx, req.terminal)
 	if err != nil {
-		return res, err
+		return err
 	}
-	hubAgency, err := hubAgencyOf(ctx, tx, terminal)
+	insertEvent, err := log.stmt(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return res, err
+		return err
 	}
-	for _, v := range events {
+	for _, v := range req.events {
 		hash := v.Event.Hash()
-		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", terminal, v.Body.Seq))
+		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", req.terminal, v.Body.Seq))
 		if err != nil {
-			return res, err
+			return err
 		}
 		cosigs, _ := json.Marshal(v.Event.CoSigs)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
+		if _, err := insertEvent.ExecContext(ctx, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
 			// Another batch of the same terminal won the race for this seq.
-			return res, &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
+			return &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
 		}
-		if err := recordOfficerKey(ctx, tx, terminal, v.Body); err != nil {
-			return res, err
+		if err := recordOfficerKey(ctx, tx, req.terminal, v.Body); err != nil {
+			return err
 		}
 		if err := applyReadModel(ctx, tx, loggedEvent{hubAgency: hubAgency, body: v.Body, digest: hash, logIndex: idx}); err != nil { // readmodel.go
-			return res, err
+			return err
 		}
 		if v.Body.Type == casework.TypeFootageDeleted {
-			deleted = append(deleted, v.Body.Blobs...)
+			req.deleted = append(req.deleted, v.Body.Blobs...)
 		}
 		for _, d := range v.Body.Blobs {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-				terminal, d.String(), v.Body.Seq); err != nil {
-				return res, err
+				req.terminal, d.String(), v.Body.Seq); err != nil {
+				return err
 			}
 		}
 		res.Accepted = append(res.Accepted, protocol.Accepted{Seq: v.Body.Seq, LogIndex: idx})
 		res.LastSeq = v.Body.Seq
 	}
-	if res.Checkpoint, err = h.signCheckpoint(ctx, tx); err != nil {
-		return res, err
+	if len(req.events) == 0 {
+		var hash []byte
+		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", req.terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
 	}
+	return nil
+}
+
+// proveBatch adds to a stored batch its inclusion proofs and the
+// consistency proof from the size the terminal knows, against cp.
+func proveBatch(ctx context.Context, log *appender, cp protocol.Checkpoint, req *appendRequest) error {
+	res := &req.res
+	res.Checkpoint = cp
+	var err error
 	for i := range res.Accepted {
-		if res.Accepted[i].Inclusion, err = log.proof(ctx, res.Accepted[i].LogIndex, res.Checkpoint.Size); err != nil {
-			return res, err
+		if res.Accepted[i].Inclusion, err = log.proof(ctx, res.Accepted[i].LogIndex, cp.Size); err != nil {
+			return err
 		}
 	}
-	if knownSize > res.Checkpoint.Size {
-		return res, &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", knownSize, res.Checkpoint.Size)}
+	if req.knownSize > cp.Size {
+		return &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", req.knownSize, cp.Size)}
 	}
-	if res.Consistency, err = consistencyProof(ctx, tx, knownSize, res.Checkpoint.Size); err != nil {
-		return res, err
-	}
-	if len(events) == 0 {
-		var hash []byte
-		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
-	}
-	if err := tx.Commit(); err != nil {
-		return res, err
-	}
-	if len(deleted) > 0 {
-		// The events are stored: a removal that fails here is finished at
-		// the next Open or by Check, so the batch is not refused for it.
-		_, _ = h.finishDeletions(ctx, deleted) // retention.go
-	}
-	return res, nil
+	res.Consistency, err = log.consistency(ctx, req.knownSize, cp.Size)
+	return err
 }
 
 // Receipt implements server.Backend.

@@ -43,7 +43,8 @@ type Hub struct {
 	cert  tls.Certificate
 	blobs *store.BlobStore
 	now   func() time.Time
-	mu    sync.Mutex // one log append at a time, so checkpoints follow each other
+	mu    sync.Mutex  // one log append at a time, so checkpoints follow each other
+	group appendGroup // batches waiting for mu, committed together (appendgroup.go)
 }
 
 // Options adjust a Hub.

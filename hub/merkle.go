@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -75,6 +76,7 @@ func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) 
 	if err != nil {
 		return 0, err
 	}
+	defer a.close()
 	return a.add(ctx, leaf, kind, ref)
 }
 
@@ -87,6 +89,13 @@ type appender struct {
 	size  uint64
 	r     *compact.Range
 	nodes map[compact.NodeID][]byte
+	added []compact.NodeID     // nodes add wrote, in order (rollback forgets them)
+	stmts map[string]*sql.Stmt // statements prepared in tx, by text (stmt)
+}
+
+// preparer is a transaction that can prepare statements (recordTx).
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 func newAppender(ctx context.Context, tx querier) (*appender, error) {
@@ -98,7 +107,85 @@ func newAppender(ctx context.Context, tx querier) (*appender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &appender{tx: tx, size: size, r: r, nodes: nodes}, nil
+	return &appender{tx: tx, size: size, r: r, nodes: nodes, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// exec runs a statement the appender runs once per leaf or node, prepared
+// once in its transaction when the transaction can prepare.
+func (a *appender) exec(ctx context.Context, query string, args ...any) error {
+	if _, ok := a.tx.(preparer); !ok {
+		_, err := a.tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	st, err := a.stmt(ctx, query)
+	if err == nil {
+		_, err = st.ExecContext(ctx, args...)
+	}
+	return err
+}
+
+// stmt returns query prepared in the appender's transaction, which must be
+// a preparer; the statements are closed with close.
+func (a *appender) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := a.stmts[query]; ok {
+		return st, nil
+	}
+	p, ok := a.tx.(preparer)
+	if !ok {
+		return nil, fmt.Errorf("prepare: %T cannot prepare statements", a.tx)
+	}
+	st, err := p.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	a.stmts[query] = st
+	return st, nil
+}
+
+// close closes the prepared statements.
+func (a *appender) close() {
+	for q, st := range a.stmts {
+		st.Close()
+		delete(a.stmts, q)
+	}
+}
+
+// appenderMark is where an appender stood, to go back to when the
+// savepoint of a refused batch is rolled back.
+type appenderMark struct {
+	size   uint64
+	hashes [][]byte
+	added  int
+}
+
+func (a *appender) mark() appenderMark {
+	return appenderMark{size: a.size, hashes: slices.Clone(a.r.Hashes()), added: len(a.added)}
+}
+
+// rollback forgets the leaves and nodes added since m.
+func (a *appender) rollback(m appenderMark) error {
+	r, err := rangeFactory.NewRange(0, m.size, m.hashes)
+	if err != nil {
+		return fmt.Errorf("roll the log back to %d: %w", m.size, err)
+	}
+	for _, id := range a.added[m.added:] {
+		delete(a.nodes, id)
+	}
+	a.size, a.r, a.added = m.size, r, a.added[:m.added]
+	return nil
+}
+
+// consistency proves the log of size2 extends the log of size1, reading
+// from the database only the nodes this appender has not seen.
+func (a *appender) consistency(ctx context.Context, size1, size2 uint64) ([][]byte, error) {
+	if size1 == 0 || size1 == size2 {
+		return [][]byte{}, nil
+	}
+	nodes, err := proof.Consistency(size1, size2)
+	if err != nil {
+		return nil, fmt.Errorf("consistency proof %d→%d: %w", size1, size2, err)
+	}
+	return a.fetch(ctx, nodes)
 }
 
 // proof proves leaf index is in the log of size, reading from the database
@@ -108,6 +195,13 @@ func (a *appender) proof(ctx context.Context, index, size uint64) ([][]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("inclusion proof %d/%d: %w", index, size, err)
 	}
+	return a.fetch(ctx, nodes)
+}
+
+// fetch turns the node list of a proof into hashes, from memory where it
+// can.
+func (a *appender) fetch(ctx context.Context, nodes proof.Nodes) ([][]byte, error) {
+	var err error
 	hashes := make([][]byte, len(nodes.IDs))
 	for i, id := range nodes.IDs {
 		h, ok := a.nodes[id]
@@ -123,16 +217,16 @@ func (a *appender) proof(ctx context.Context, index, size uint64) ([][]byte, err
 }
 
 func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {
-	tx, size, r := a.tx, a.size, a.r
+	size, r := a.size, a.r
 	leafHash := hasher.HashLeaf(leaf)
-	if _, err := tx.ExecContext(ctx, "INSERT INTO log_leaves (idx, leaf_hash, kind, ref) VALUES (?, ?, ?, ?)", size, leafHash, kind, ref); err != nil {
+	if err := a.exec(ctx, "INSERT INTO log_leaves (idx, leaf_hash, kind, ref) VALUES (?, ?, ?, ?)", size, leafHash, kind, ref); err != nil {
 		return 0, fmt.Errorf("append log leaf: %w", err)
 	}
 	var visitErr error
-	a.nodes[compact.NewNodeID(0, size)] = leafHash
 	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
 		a.nodes[id] = hash
-		if _, err := tx.ExecContext(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
+		a.added = append(a.added, id)
+		if err := a.exec(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
 			visitErr = fmt.Errorf("store log node %d/%d: %w", id.Level, id.Index, err)
 		}
 	})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,7 +45,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		known.AddOfficer(id, pub)
 	}
 	keys := casework.NewEnrollingKeys(known)
-	checked := evidence.CheckSignatures(ctx, signatureChecks(batch.Events, known), runtime.GOMAXPROCS(0))
+	checked := evidence.CheckSignatures(ctx, signatureChecks(batch.Events, enrolledOf(r).PublicKey, known), runtime.GOMAXPROCS(0))
 	var fresh []Verified
 	var dups []protocol.Accepted
 	for _, ev := range batch.Events {
@@ -71,19 +72,15 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 var errDuplicate = &protocol.Error{Code: "duplicate"}
 
 // signatureChecks lists the batch's signatures whose keys are known before
-// the batch: the terminal's and the co-signatures of officers already
-// enrolled. They are verified on every core at once; the sequential pass
-// then verifies only the rest (officers the batch itself enrolls).
-func signatureChecks(events []evidence.Event, known *evidence.Keys) []evidence.SignatureCheck {
+// the batch: the sending terminal's (an event naming another terminal is
+// refused in order anyway) and the co-signatures of officers already
+// enrolled. They are verified on every core at once, without parsing a
+// body; the in-order pass then verifies only the rest (officers the batch
+// itself enrolls, or signatures that failed here, to name the failure).
+func signatureChecks(events []evidence.Event, terminal ed25519.PublicKey, known *evidence.Keys) []evidence.SignatureCheck {
 	checks := make([]evidence.SignatureCheck, 0, len(events))
 	for _, ev := range events {
-		body, err := evidence.ParseBody(ev.Body)
-		if err != nil {
-			continue
-		}
-		if pub, ok := known.TerminalKey(body.Terminal); ok {
-			checks = append(checks, evidence.SignatureCheck{Pub: pub, Msg: ev.Body, Sig: ev.Sig})
-		}
+		checks = append(checks, evidence.SignatureCheck{Pub: terminal, Msg: ev.Body, Sig: ev.Sig})
 		for _, cs := range ev.CoSigs {
 			if pub, ok := known.OfficerKey(cs.Officer); ok {
 				checks = append(checks, evidence.SignatureCheck{Pub: pub, Msg: ev.Body, Sig: cs.Sig})

@@ -1,0 +1,155 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"lawtrail/evidence"
+	"lawtrail/sync/protocol"
+	"lawtrail/sync/server"
+)
+
+// Group commit. A hub serves many terminals at once; committing each batch
+// alone costs a transaction, a signed checkpoint and an fsync per batch,
+// and the batches queue behind each other on the log lock anyway. So a
+// batch that arrives while the log is busy joins a group; the first of the
+// group to get the lock commits every batch waiting then, in arrival
+// order, each in its own savepoint (a batch that fails rolls back alone:
+// the others are stored), signs one checkpoint for all, proves each batch
+// against it and commits once.
+
+// appendRequest is one terminal's verified batch waiting to be committed.
+type appendRequest struct {
+	terminal  string
+	events    []server.Verified
+	knownSize uint64
+
+	res     protocol.BatchResult
+	deleted []evidence.Digest // blobs a footage.deleted of the batch names (retention.go)
+	err     error
+	done    chan struct{} // closed when res and err are final
+}
+
+// appendGroup collects the requests waiting for the log.
+type appendGroup struct {
+	mu      sync.Mutex
+	waiting []*appendRequest
+}
+
+// groupTimeout bounds one group's transaction: it runs on behalf of every
+// batch in it, so it does not end with the request that happened to lead.
+const groupTimeout = 2 * time.Minute
+
+// append commits req, in a group with whatever else is waiting.
+func (g *appendGroup) append(ctx context.Context, h *Hub, req *appendRequest) (protocol.BatchResult, error) {
+	req.done = make(chan struct{})
+	g.mu.Lock()
+	g.waiting = append(g.waiting, req)
+	g.mu.Unlock()
+
+	h.mu.Lock()
+	select {
+	case <-req.done: // an earlier leader committed it
+		h.mu.Unlock()
+		return req.res, req.err
+	default:
+	}
+	g.mu.Lock()
+	group := g.waiting
+	g.waiting = nil
+	g.mu.Unlock()
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
+	if deleted := h.commitGroup(gctx, group); len(deleted) > 0 {
+		// The events are stored: a removal that fails here is finished at
+		// the next Open or by Check, so no batch is refused for it.
+		_, _ = h.finishDeletions(gctx, deleted) // retention.go
+	}
+	cancel()
+	h.mu.Unlock()
+	<-req.done
+	return req.res, req.err
+}
+
+// commitGroup commits the group's batches in one transaction, sets each
+// request's result, closes each done, and returns the blobs that committed
+// deletions name. The caller holds h.mu.
+func (h *Hub) commitGroup(ctx context.Context, group []*appendRequest) (deleted []evidence.Digest) {
+	err := h.commitGroupTx(ctx, group)
+	for _, req := range group {
+		if err != nil && req.err == nil {
+			req.err = err
+		}
+		if req.err != nil {
+			req.res = protocol.BatchResult{}
+		} else {
+			deleted = append(deleted, req.deleted...)
+		}
+		close(req.done)
+	}
+	return deleted
+}
+
+func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	defer tx.Rollback()
+	log, err := newAppender(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer log.close()
+	now := h.now().UTC().Format(time.RFC3339Nano)
+	stored := 0
+	for _, req := range group {
+		if req.err, err = h.appendInSavepoint(ctx, tx, log, now, req); err != nil {
+			return err
+		}
+		if req.err == nil {
+			stored++
+		}
+	}
+	if stored == 0 {
+		return nil // every batch refused: nothing to sign or commit
+	}
+	cp, err := h.signCheckpoint(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, req := range group {
+		if req.err == nil {
+			req.err = proveBatch(ctx, log, cp, req)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("append: commit: %w", err)
+	}
+	return nil
+}
+
+// appendInSavepoint stores one batch; when it is refused (refused), its
+// rows and its leaves in the appender are rolled back and the group goes
+// on. An error from the savepoints themselves (failed) ends the group.
+func (h *Hub) appendInSavepoint(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) (refused, failed error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+		return nil, fmt.Errorf("append: savepoint: %w", err)
+	}
+	m := log.mark()
+	refused = h.appendBatch(ctx, tx, log, now, req)
+	if refused != nil {
+		req.res, req.deleted = protocol.BatchResult{}, nil
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
+			return refused, fmt.Errorf("append: roll back a refused batch (%v): %w", refused, err)
+		}
+		if err := log.rollback(m); err != nil {
+			return refused, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT batch"); err != nil {
+		return refused, fmt.Errorf("append: release savepoint: %w", err)
+	}
+	return refused, nil
+}

@@ -1,0 +1,224 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"lawtrail/sync/protocol"
+	"lawtrail/sync/server"
+)
+
+// One group of three batches where the middle one is refused (its seq was
+// stored before, as when two batches of one terminal race): the other two
+// are stored and proved against
+// the group's one checkpoint, the refused one leaves no row and no leaf,
+// and the log has no gap and no duplicate leaf.
+func TestGroupCommitRefusesOneBatchAndKeepsTheOthers(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	a, b := registerTerminal(t, h, "a1"), registerTerminal(t, h, "a1")
+	a.send(t, h, 2)
+	stale := *a // a copy that signs seq 3 again, as a racing batch of a would
+	a.send(t, h, 1)
+	sizeBefore, err := logSize(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, second []server.Verified
+	for range 4 {
+		first = append(first, b.event(t))
+	}
+	for range 5 {
+		second = append(second, a.event(t))
+	}
+	raced := []server.Verified{stale.event(t)}
+	reqs := []*appendRequest{
+		{terminal: b.key.ID(), events: first, done: make(chan struct{})},
+		{terminal: a.key.ID(), events: raced, done: make(chan struct{})},
+		{terminal: a.key.ID(), events: second, done: make(chan struct{})},
+	}
+	h.mu.Lock()
+	h.commitGroup(ctx, reqs)
+	h.mu.Unlock()
+	reqs[1], reqs[2] = reqs[2], reqs[1] // the stored ones first
+	for i, r := range reqs[:2] {
+		if r.err != nil {
+			t.Fatalf("batch %d refused: %v", i, r.err)
+		}
+	}
+	var pe *protocol.Error
+	if !errors.As(reqs[2].err, &pe) || pe.Code != protocol.CodeGap {
+		t.Fatalf("the raced batch: %v, want a gap refusal", reqs[2].err)
+	}
+	cp := reqs[0].res.Checkpoint
+	if cp.Size != sizeBefore+9 || reqs[1].res.Checkpoint.Size != cp.Size {
+		t.Fatalf("checkpoints %d and %d, want one of size %d", cp.Size, reqs[1].res.Checkpoint.Size, sizeBefore+9)
+	}
+	seen := map[uint64]bool{}
+	for i, r := range reqs[:2] {
+		for j, acc := range r.res.Accepted {
+			ev := r.events[j].Event
+			hash := ev.Hash()
+			if err := protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, cp.Size, acc.Inclusion, cp.Root); err != nil {
+				t.Fatalf("batch %d event %d: %v", i, j, err)
+			}
+			if seen[acc.LogIndex] {
+				t.Fatalf("leaf %d given twice", acc.LogIndex)
+			}
+			seen[acc.LogIndex] = true
+		}
+	}
+	for idx := sizeBefore; idx < cp.Size; idx++ {
+		if !seen[idx] {
+			t.Fatalf("leaf %d of the group belongs to no stored event", idx)
+		}
+	}
+	if got, _ := logSize(ctx, h.db); got != cp.Size {
+		t.Fatalf("log size %d after the group, checkpoint says %d", got, cp.Size)
+	}
+	var n int
+	if err := h.db.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE terminal = ?", a.key.ID()).Scan(&n); err != nil || n != 8 {
+		t.Fatalf("terminal a has %d events stored (%v), want 8", n, err)
+	}
+	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check after the group: %+v %v", rep.Problems, err)
+	}
+	// A batch claiming to know a log larger than the hub's is refused and
+	// stores nothing.
+	over := &appendRequest{terminal: b.key.ID(), events: []server.Verified{b.event(t)}, knownSize: cp.Size + 100, done: make(chan struct{})}
+	h.mu.Lock()
+	h.commitGroup(ctx, []*appendRequest{over})
+	h.mu.Unlock()
+	if !errors.As(over.err, &pe) || pe.Code != protocol.CodeMalformed {
+		t.Fatalf("known_size beyond the log: %v", over.err)
+	}
+	if got, _ := logSize(ctx, h.db); got != cp.Size {
+		t.Fatalf("a refused batch grew the log to %d", got)
+	}
+}
+
+// Concurrent Appends from many terminals all end stored and proved, each
+// exactly once, whether or not they were grouped.
+func TestConcurrentAppendsAllStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	const terminals, batches, per = 6, 5, 20
+	ts := make([]*feedTerminal, terminals)
+	for i := range ts {
+		ts[i] = registerTerminal(t, h, "a1")
+	}
+	errs := make(chan error, terminals)
+	for _, ft := range ts {
+		var all [][]server.Verified
+		for range batches {
+			var vs []server.Verified
+			for range per {
+				vs = append(vs, ft.event(t))
+			}
+			all = append(all, vs)
+		}
+		go func() {
+			for _, vs := range all {
+				res, err := h.Append(ctx, ft.key.ID(), vs, 0)
+				if err == nil && len(res.Accepted) != len(vs) {
+					err = fmt.Errorf("%d of %d accepted", len(res.Accepted), len(vs))
+				}
+				if err == nil {
+					for j, acc := range res.Accepted {
+						hash := vs[j].Event.Hash()
+						if err = protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
+							break
+						}
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range terminals {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var events, leaves int
+	h.db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&events)
+	h.db.QueryRowContext(ctx, "SELECT count(*) FROM log_leaves WHERE kind = 'event'").Scan(&leaves)
+	if events != terminals*batches*per || leaves != events {
+		t.Fatalf("%d events and %d event leaves stored, want %d each", events, leaves, terminals*batches*per)
+	}
+	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check: %+v %v", rep.Problems, err)
+	}
+}
+
+// An appender rolled back to a mark proves exactly what the stored log
+// proves: the nodes of the forgotten leaves are not used.
+func TestAppenderRollbackForgetsItsLeaves(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	log, err := newAppender(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.close()
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := log.add(ctx, leaf(i), "test", fmt.Sprint(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(0, 21)
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+		t.Fatal(err)
+	}
+	m := log.mark()
+	add(1000, 1011) // forgotten
+	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.rollback(m); err != nil {
+		t.Fatal(err)
+	}
+	add(21, 40)
+	const size = 40
+	r := rangeFactory.NewEmptyRange(0)
+	for i := range size {
+		r.Append(hasher.HashLeaf(leaf(i)), nil)
+	}
+	root, _ := r.GetRootHash(nil)
+	for i := uint64(0); i < size; i++ {
+		mem, err := log.proof(ctx, i, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := protocol.VerifyInclusion(leaf(int(i)), i, size, mem, root); err != nil {
+			t.Fatalf("leaf %d after the rollback: %v", i, err)
+		}
+		stored, err := inclusionProof(ctx, tx, i, size)
+		if err != nil || fmt.Sprint(stored) != fmt.Sprint(mem) {
+			t.Fatalf("leaf %d: the appender's proof differs from the stored log's (%v)", i, err)
+		}
+	}
+	for s1 := uint64(1); s1 < size; s1 += 7 {
+		p, err := log.consistency(ctx, s1, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, _ := consistencyProof(ctx, tx, s1, size)
+		if fmt.Sprint(p) != fmt.Sprint(stored) {
+			t.Fatalf("consistency %d→%d differs from the stored log's", s1, size)
+		}
+	}
+}
