@@ -5,60 +5,85 @@
 // # Why one interface
 //
 // A district hub keeps footage in a folder beside its SQLite record
-// (Folder, which wraps store.BlobStore: blobs/ab/cdef…, written once,
-// fsynced, renamed into place). A city's hub keeps it in an S3-compatible
-// object store (Ceph RGW, MinIO, a cloud's) so that several hub processes
-// share it (S3). Both answer Store; the hub asks for nothing else, and one
-// suite (blobstoretest) runs against both with a real S3 server
-// (s3test starts versitygw).
+// (Folder, which wraps store.BlobStore: ab/cdef…, the digest's first two
+// hex digits a folder and the other 62 the name, written to a temporary file, fsynced, renamed into place,
+// read-only; the hub never seals its blobs). A city's hub keeps it in an
+// S3-compatible object store (Ceph RGW, MinIO, a cloud's) so that several
+// hub processes share it (S3). Both answer Store; the hub asks for nothing
+// else, and one suite (package blobstoretest) runs against both, the S3
+// side on a real server (package s3test starts versitygw).
 //
 // # The promise
 //
 // Whatever the backend, a blob is found under a digest only if the bytes
 // given for it hashed to that digest when they came in: Put and Adopt hash
 // what they receive and store nothing when it does not match
-// (ErrDigestMismatch). What the store cannot promise is that nobody with
-// write access to the folder or bucket changed the bytes afterwards: Verify
-// re-reads and re-hashes (ErrCorrupt), and the hub's check runs it on every
-// blob. Open does not hash (it serves ranges); a reader of a whole blob
-// hashes what it gets, as the terminal's FetchBlob does.
+// (ErrDigestMismatch); a reader that fails or a context cancelled midway
+// stores nothing either. A put of a blob held already writes the same
+// bytes again, which also replaces a copy that was damaged.
+//
+// What no store can promise is that nobody with write access to the folder
+// or the bucket changed the bytes afterwards: Verify re-reads and re-hashes
+// (ErrCorrupt), and the hub's check runs it on every blob. Open does not
+// hash (it serves ranges and seeks); a reader of a whole blob hashes what
+// it gets, as the terminal's FetchBlob does. On S3 a blob replaced while
+// open fails the next read (every ranged GET carries If-Match with the
+// ETag seen at Open) rather than mixing two contents.
 //
 // # S3: how a put never leaves a wrong object under a digest's key
 //
-// Blobs live under PREFIX/blobs/ab/abcdef… (the whole hex digest, its
-// first two digits as a folder, as in the folder store). Put reads the
-// stream into a part buffer while hashing it:
+// Blobs are the objects PREFIX/blobs/ab/abcdef…: the whole hex digest,
+// under a folder of its first two digits (so a listing of one folder
+// stays small on servers that map keys to files). Put reads the
+// stream into part buffers while hashing it:
 //
 //   - a blob that fits in one part (PartSize, 8 MiB by default) is hashed
 //     whole before anything is sent, and PutObject goes to its final key
 //     only when the digest matches;
-//   - a larger one is sent as a multipart upload to its final key, parts
-//     going up while the next one is read (at most MaxParts buffers of
-//     PartSize in memory, 24 MiB by default, whatever the blob's size).
-//     The object exists only once CompleteMultipartUpload is called, and it
-//     is called only after the last byte was hashed and the digest matched;
-//     otherwise the upload is aborted. An upload that a crash cut is not an
-//     object (no GET, HEAD or LIST sees it); AbortStaleUploads, or a bucket
-//     lifecycle rule "AbortIncompleteMultipartUpload", reclaims its parts.
+//   - a larger one goes up as a multipart upload to its final key, parts
+//     sent while the next one is read. S3 makes the object exist only at
+//     CompleteMultipartUpload, and Put calls it only after the last byte
+//     was hashed and the digest matched; otherwise, and on any failure or
+//     cancellation, it aborts the upload. An upload that a crash cut is not
+//     an object (no GET, HEAD or LIST sees it); AbortStaleUploads, or a
+//     bucket lifecycle rule AbortIncompleteMultipartUpload, reclaims its
+//     parts.
 //
 // This spends no server-side copy (the temporary-key-then-copy design
-// costs a second write of every byte, and a multipart copy past 5 GiB).
-// Two puts of the same digest race harmlessly: both complete with the same
-// bytes.
+// writes every byte twice, and needs a multipart copy past 5 GiB). Two
+// puts of one digest race harmlessly: both complete with the same bytes.
+// One put holds at most Buffers × PartSize of memory (3 × 8 MiB by
+// default) whatever the blob's size; buffers are pooled between puts.
+// PartSize bounds a blob to 10,000 parts (78 GiB at 8 MiB; the protocol's
+// limit is 64 GiB).
 //
-// Why aws-sdk-go-v2 (github.com/aws/aws-sdk-go-v2/service/s3) rather than
-// minio-go: tusd's S3 upload store (github.com/tus/tusd/v2/pkg/s3store,
-// which the hub's sync server can compose instead of its file store) is
-// built on the same client, so one *s3.Client, one set of credentials and
-// one endpoint configuration serve footage and resumable uploads alike
-// (S3.Uploads, S3.AdoptUpload). Only the service/s3 module and the core
-// modules it needs are required; credentials come from the environment
-// through a static provider, not from the SDK's config loader.
+// # S3: resumable uploads
+//
+// S3.Uploads is tusd's S3 upload store (github.com/tus/tusd/v2/pkg/s3store)
+// on the same client and bucket, its objects under PREFIX/uploads/: the
+// sync server composes it instead of tusd's file store, so terminals
+// resume uploads against any hub process. S3.AdoptUpload makes a finished
+// upload a blob: it downloads and hashes the upload's object, copies it
+// server-side to the blob's key only while it is the version hashed
+// (x-amz-copy-source-if-match; in parts past CopyPartSize), and deletes
+// the upload's objects.
+//
+// Why aws-sdk-go-v2 (github.com/aws/aws-sdk-go-v2/service/s3) and not
+// minio-go: tusd's S3 store is built on aws-sdk-go-v2's S3 client, so one
+// *s3.Client, one set of credentials and one endpoint configuration serve
+// footage and resumable uploads alike. Only service/s3 and the core modules
+// it needs are required: credentials come from the environment
+// (EnvCredentials) through a static provider, not from the SDK's config
+// loader, and request checksums are sent only where S3 demands them, for
+// the S3-compatible servers that lack the newer trailing checksums.
 //
 // # Choosing a store
 //
-// Open takes the operator's --blobs value; the grammar is in Open's
-// comment and ParseS3Spec's.
+// Open takes the operator's --blobs value: "" or a path is a folder,
+// s3://BUCKET?endpoint=HOST:PORT&region=R&secure=false&prefix=P&path-style=true
+// a bucket (grammar in ParseS3Spec). A spec that does not parse is refused
+// with an error that never repeats it, so a secret pasted into it is not
+// printed.
 package blobstore
 
 import (

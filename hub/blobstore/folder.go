@@ -16,7 +16,7 @@ import (
 )
 
 // Folder is the embedded footage store: store.BlobStore's folder of
-// plaintext blobs (blobs/ab/cdef…, fsynced, renamed into place, read-only).
+// plaintext blobs (ab/cdef…, fsynced, renamed into place, read-only).
 // The hub never seals its blobs.
 type Folder struct {
 	blobs *store.BlobStore

@@ -67,7 +67,17 @@ const (
 type S3 struct {
 	client *s3.Client
 	cfg    S3Config
-	blobs  string // key prefix of blobs, ending in "/"
+	blobs  string    // key prefix of blobs, ending in "/"
+	bufs   sync.Pool // []byte of PartSize, reused by puts
+}
+
+// buffer returns a part buffer from the pool (puts of small blobs would
+// otherwise allocate PartSize each).
+func (s *S3) buffer() []byte {
+	if b, ok := s.bufs.Get().([]byte); ok {
+		return b
+	}
+	return make([]byte, s.cfg.PartSize)
 }
 
 // NewS3 builds the S3 store from cfg. It sends nothing; Open checks the
@@ -189,7 +199,8 @@ func (s *S3) Put(ctx context.Context, d evidence.Digest, r io.Reader) (int64, er
 
 func (s *S3) upload(ctx context.Context, d evidence.Digest, r io.Reader) (int64, error) {
 	h := sha256.New()
-	first := make([]byte, s.cfg.PartSize)
+	first := s.buffer()
+	defer s.bufs.Put(first)
 	n, err := io.ReadFull(r, first)
 	h.Write(first[:n])
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -263,7 +274,9 @@ func (s *S3) uploadParts(ctx context.Context, d evidence.Digest, r io.Reader, h 
 	defer cancel()
 	free := make(chan []byte, s.cfg.Buffers)
 	for range s.cfg.Buffers - 1 {
-		free <- make([]byte, s.cfg.PartSize)
+		b := s.buffer()
+		defer s.bufs.Put(b) // after every part's goroutine ended (wg.Wait on every return)
+		free <- b
 	}
 	var wg sync.WaitGroup
 	total, part, buf := int64(len(first)), int32(1), first

@@ -545,10 +545,6 @@ func heapPeak() (stop func() uint64) {
 	return func() uint64 { close(done); <-finished; return peak }
 }
 
-// LastHeapGrowth is the heap growth the last bounded-memory case measured
-// (for reports).
-var LastHeapGrowth uint64
-
 func testBoundedMemory(t *testing.T, target Target, s blobstore.Store) {
 	size, bound := target.LargeSize, target.HeapBound
 	if size == 0 {
@@ -573,7 +569,6 @@ func testBoundedMemory(t *testing.T, target Target, s blobstore.Store) {
 	if peak > base.HeapAlloc {
 		growth = peak - base.HeapAlloc
 	}
-	LastHeapGrowth = growth
 	t.Logf("put of %d MiB: heap grew by %.1f MiB at most (bound %d MiB)", size>>20, float64(growth)/(1<<20), bound>>20)
 	if growth > uint64(bound) {
 		t.Fatalf("a put of %d MiB grew the heap by %d MiB, over %d MiB", size>>20, growth>>20, bound>>20)
