@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"lawtrail/casework"
 )
@@ -61,7 +62,7 @@ var ErrNoCard = errors.New("no such credential card")
 // of now. It reads through the read-only connection.
 func (h *Hub) CheckCard(ctx context.Context, token string) (PublicCard, error) {
 	tok, sig, err := casework.ParseCardToken(token)
-	if err != nil {
+	if err != nil || !utf8.ValidString(tok.Terminal+tok.Officer+tok.Agency) { // PostgreSQL refuses such text outright
 		return PublicCard{}, ErrNoCard
 	}
 	var pub []byte

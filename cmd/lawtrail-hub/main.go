@@ -30,7 +30,11 @@ import (
 	"lawtrail/sync/server"
 )
 
-const usage = `usage: lawtrail-hub --data DIR COMMAND [flags]
+const usage = `usage: lawtrail-hub --data DIR [--db URL] COMMAND [flags]
+
+  --data DIR   the hub's folder: its key, TLS certificate, blobs, and the record (hub.db) unless --db
+  --db URL     keep the record on PostgreSQL instead: postgres://USER@HOST:PORT/DATABASE?sslmode=…
+               (keep the password in PGPASSWORD or ~/.pgpass, not the URL); before or after the command
 
 commands:
   serve --listen ADDR [--url URL] [limits] serve terminals (first start creates the hub key and TLS certificate)
@@ -57,12 +61,14 @@ commands:
 
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
+  PGPASSWORD, PGSSLMODE…   PostgreSQL's own variables, for --db
   LAWTRAIL_WEB_PASSWORD    a console account's password for user add and user passwd (else typed twice)
 `
 
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	db             string // --db: the record's PostgreSQL URL, "" for hub.db in the data folder
 }
 
 func main() {
@@ -79,6 +85,7 @@ func run(ctx context.Context, args []string, e env) int {
 	global.SetOutput(e.stderr)
 	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
 	dir := global.String("data", "", "hub data folder (required)")
+	global.StringVar(&e.db, "db", "", "the record's PostgreSQL URL")
 	if err := global.Parse(args); err != nil {
 		return 2
 	}
@@ -87,7 +94,18 @@ func run(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	cmd, rest := global.Arg(0), global.Args()[1:]
-	var err error
+	rest, db, err := takeDBFlag(rest) // `lawtrail-hub --data DIR serve --db URL` too
+	if err != nil {
+		fmt.Fprintf(e.stderr, "lawtrail-hub %s: %v\n", cmd, err)
+		return 2
+	}
+	if db != "" {
+		e.db = db
+	}
+	if e.db != "" && !hub.IsDatabaseURL(e.db) {
+		fmt.Fprintln(e.stderr, "lawtrail-hub: --db wants a postgres:// or postgresql:// URL")
+		return 2
+	}
 	switch cmd {
 	case "serve":
 		err = cmdServe(ctx, *dir, rest, e)
@@ -123,6 +141,28 @@ func run(ctx context.Context, args []string, e env) int {
 	return 2
 }
 
+// takeDBFlag takes --db URL (or --db=URL) out of a command's arguments,
+// up to a "--", so that every command accepts it after its name as well.
+func takeDBFlag(args []string) (rest []string, db string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(rest, args[i:]...), db, nil
+		case a == "--db" || a == "-db":
+			if i+1 == len(args) {
+				return nil, "", errors.New("flag needs an argument: --db")
+			}
+			db, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--db=") || strings.HasPrefix(a, "-db="):
+			db = a[strings.IndexByte(a, '=')+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, db, nil
+}
+
 func passphrase(e env) ([]byte, error) {
 	if p := e.getenv("LAWTRAIL_HUB_PASSPHRASE"); p != "" {
 		return []byte(p), nil
@@ -141,7 +181,7 @@ func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hub.Open(ctx, dir, pass, hub.Options{})
+	return hub.Open(ctx, dir, pass, hub.Options{DB: e.db})
 }
 
 // consoleHandler is the supervision console the web serves under

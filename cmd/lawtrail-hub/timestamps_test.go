@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,10 +28,11 @@ func TestServeRefusesBadTSAFlags(t *testing.T) {
 		"endless file":     {[]string{"--tsa", "http://127.0.0.1:1", "--tsa-cert", "/dev/zero"}, "larger than"},
 		"too often":        {[]string{"--tsa", "http://127.0.0.1:1", "--tsa-every", "10ms"}, "at least 1s"},
 	}
+	data := dataArgs(t, dir)
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := append([]string{"--data", dir, "serve", "--listen", "127.0.0.1:0"}, tc.args...)
+			args := slices.Concat(data, []string{"serve", "--listen", "127.0.0.1:0"}, tc.args)
 			code := run(context.Background(), args, env{stdout: &out, stderr: &errOut,
 				getenv: func(k string) string { return map[string]string{"LAWTRAIL_HUB_PASSPHRASE": "hub passphrase"}[k] }})
 			if code != 2 || !strings.Contains(errOut.String(), tc.want) || strings.Contains(out.String(), "serving") {

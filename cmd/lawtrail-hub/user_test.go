@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"lawtrail/hub"
 	"lawtrail/hub/console"
+	"lawtrail/hub/postgrestest"
 )
 
 const asMainEnv = "LAWTRAIL_HUB_TEST_AS_MAIN"
@@ -27,7 +29,33 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
 	}
-	os.Exit(m.Run())
+	os.Exit(postgrestest.Run(m))
+}
+
+// hubDBs are the PostgreSQL databases of the tests' data folders, when
+// LAWTRAIL_TEST_HUB_DB=postgres: every command on one folder uses one.
+var hubDBs sync.Map // data folder → URL
+
+// dataArgs are the global flags for the hub in dir: --data, and --db on
+// PostgreSQL (postgrestest.HubDB).
+func dataArgs(t *testing.T, dir string) []string {
+	t.Helper()
+	if u, ok := hubDBs.Load(dir); ok {
+		return []string{"--data", dir, "--db", u.(string)}
+	}
+	u := postgrestest.HubDB(t)
+	if u == "" {
+		return []string{"--data", dir}
+	}
+	hubDBs.Store(dir, u)
+	return []string{"--data", dir, "--db", u}
+}
+
+// hubDB is the Options.DB of the hub in dir, as dataArgs chose it.
+func hubDB(dir string) string {
+	u, _ := hubDBs.Load(dir)
+	s, _ := u.(string)
+	return s
 }
 
 // hubCommand runs lawtrail-hub --data dir args… as its own process, with
@@ -35,7 +63,7 @@ func TestMain(m *testing.M) {
 // terminal, and returns its output and exit code.
 func hubCommand(t *testing.T, dir, password string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"--data", dir}, args...)...)
+	cmd := exec.Command(os.Args[0], append(dataArgs(t, dir), args...)...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase", "LAWTRAIL_WEB_PASSWORD="+password)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -105,7 +133,7 @@ func TestUserAccounts(t *testing.T) {
 		t.Fatalf("list:\n%s", out)
 	}
 
-	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{})
+	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{DB: hubDB(dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +157,9 @@ func TestServeConsole(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int)
+	data := dataArgs(t, dir)
 	go func() {
-		done <- run(ctx, []string{"--data", dir, "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0"},
+		done <- run(ctx, append(data, "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0"),
 			env{stdout: pw, stderr: io.Discard, getenv: hubPass})
 		pw.Close()
 	}()

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestServeRefusesBadWebFlags(t *testing.T) {
 		"at least 1":       {"--web", "127.0.0.1:0", "--web-max-conns", "0"},
 	} {
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), append([]string{"--data", dir, "serve", "--listen", "127.0.0.1:0"}, args...),
+		code := run(context.Background(), slices.Concat(dataArgs(t, dir), []string{"serve", "--listen", "127.0.0.1:0"}, args),
 			env{stdout: &out, stderr: &errOut, getenv: hubPass})
 		if code != 2 || !strings.Contains(errOut.String(), want) || strings.Contains(out.String(), "serving") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", args, code, out.String(), errOut.String(), want)
@@ -50,9 +51,10 @@ func TestServeWebTLS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int)
+	data := dataArgs(t, t.TempDir())
 	go func() {
-		done <- run(ctx, []string{"--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
-			"--web-cert", certFile, "--web-key", keyFile}, env{stdout: pw, stderr: io.Discard, getenv: hubPass})
+		done <- run(ctx, append(data, "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
+			"--web-cert", certFile, "--web-key", keyFile), env{stdout: pw, stderr: io.Discard, getenv: hubPass})
 		pw.Close()
 	}()
 	t.Cleanup(func() { cancel(); <-done })
@@ -120,9 +122,10 @@ func TestServeWebMaxConns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int)
+	data := dataArgs(t, t.TempDir())
 	go func() {
-		done <- run(ctx, []string{"--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
-			"--web-max-conns", "2"}, env{stdout: pw, stderr: io.Discard, getenv: hubPass})
+		done <- run(ctx, append(data, "serve", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0",
+			"--web-max-conns", "2"), env{stdout: pw, stderr: io.Discard, getenv: hubPass})
 		pw.Close()
 	}()
 	t.Cleanup(func() { cancel(); <-done })
