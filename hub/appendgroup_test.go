@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"lawtrail/evidence"
+	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
 )
@@ -220,5 +222,82 @@ func TestAppenderRollbackForgetsItsLeaves(t *testing.T) {
 		if fmt.Sprint(p) != fmt.Sprint(stored) {
 			t.Fatalf("consistency %d→%d differs from the stored log's", s1, size)
 		}
+	}
+}
+
+// Two hubs open on one record (as two hub processes behind a load
+// balancer are) append at once: the log gets every event once, with no gap
+// and no duplicate leaf, each checkpoint is signed once for its size, and
+// every answer's proofs verify — on SQLite (one file) and on PostgreSQL
+// (the write lock).
+func TestTwoHubsShareOneLog(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			db := ""
+			if engine == "postgres" {
+				db = postgrestest.Start(t)
+			}
+			open := func() *Hub {
+				h, err := Open(ctx, dir, []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}, DB: db})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { h.Close() })
+				return h
+			}
+			hubs := []*Hub{open(), open()}
+			const terminals, batches, per = 6, 6, 15
+			errs := make(chan error, terminals)
+			for i := range terminals {
+				ft := registerTerminal(t, hubs[0], "a1")
+				var all [][]server.Verified
+				for range batches {
+					var vs []server.Verified
+					for range per {
+						vs = append(vs, ft.event(t))
+					}
+					all = append(all, vs)
+				}
+				go func() {
+					for j, vs := range all {
+						h := hubs[(i+j)%2] // each batch to either hub, as a balancer would
+						res, err := h.Append(ctx, ft.key.ID(), vs, 0)
+						if err == nil {
+							for k, acc := range res.Accepted {
+								hash := vs[k].Event.Hash()
+								if err = protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
+									break
+								}
+							}
+						}
+						if err != nil {
+							errs <- fmt.Errorf("terminal %d batch %d: %w", i, j, err)
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range terminals {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			var events, leaves, maxIdx, checkpoints, sizes int
+			h := hubs[1]
+			h.db.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&events)
+			h.db.QueryRowContext(ctx, "SELECT count(*), max(idx) FROM log_leaves").Scan(&leaves, &maxIdx)
+			h.db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT size) FROM checkpoints").Scan(&checkpoints, &sizes)
+			if events != terminals*batches*per || leaves != maxIdx+1 || checkpoints != sizes {
+				t.Fatalf("%d events (want %d), %d leaves up to index %d, %d checkpoints of %d sizes", events, terminals*batches*per, leaves, maxIdx, checkpoints, sizes)
+			}
+			for _, h := range hubs {
+				if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+					t.Fatalf("check: %+v %v", rep.Problems, err)
+				}
+			}
+		})
 	}
 }

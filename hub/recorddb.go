@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,15 +55,30 @@ func (d *recordDB) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 	return d.db.PrepareContext(ctx, d.dialect.query(query))
 }
 
-// BeginTx starts a transaction. On SQLite the writing pool's transactions
-// begin IMMEDIATE, so writers queue for the lock instead of failing.
+// BeginTx starts a transaction. Writing transactions run one at a time,
+// across every hub process on the record, as the log needs: a leaf's index
+// is the log's size read inside the transaction, and each checkpoint is
+// signed once for its size. On SQLite the writing pool's transactions
+// begin IMMEDIATE (writers queue for the file's lock); on PostgreSQL a
+// writing transaction first takes the record's advisory transaction lock
+// (writeLock), released by its commit or rollback.
 func (d *recordDB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*recordTx, error) {
 	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
+	if d.dialect == postgres && (opts == nil || !opts.ReadOnly) {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("take the record's write lock: %w", err)
+		}
+	}
 	return &recordTx{tx: tx, dialect: d.dialect}, nil
 }
+
+// writeLock is the PostgreSQL advisory lock a writing transaction holds
+// (any number the hub's other locks don't use: migrationLock + 1).
+const writeLock = migrationLock + 1
 
 func (d *recordDB) PingContext(ctx context.Context) error { return d.db.PingContext(ctx) }
 
