@@ -103,14 +103,16 @@ var ErrTimeout = errors.New("hub timeout")
 // page of 500 items). A longer answer is an error, never parsed truncated.
 const maxAnswer = 16 << 20
 
-// httpClient speaks TLS 1.3 with the terminal's key as client certificate
-// and accepts only the hub certificate whose fingerprint was pinned.
-func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt Options) (*http.Client, error) {
+// TLSConfig is how a terminal speaks to its hub: TLS 1.3 with the
+// terminal's key as client certificate, accepting only the hub certificate
+// whose fingerprint was pinned (serverName: protocol.ServerNameHub, or
+// protocol.ServerNameEnroll to join).
+func TLSConfig(terminal evidence.KeyPair, fingerprint, serverName string) (*tls.Config, error) {
 	cert, err := protocol.SelfSignedCert(terminal, terminal.ID())
 	if err != nil {
 		return nil, err
 	}
-	tc := &tls.Config{
+	return &tls.Config{
 		MinVersion:         tls.VersionTLS13,
 		Certificates:       []tls.Certificate{cert},
 		ServerName:         serverName,
@@ -121,6 +123,14 @@ func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt O
 			}
 			return nil
 		},
+	}, nil
+}
+
+// httpClient is the terminal's HTTP client over TLSConfig.
+func httpClient(terminal evidence.KeyPair, fingerprint, serverName string, opt Options) (*http.Client, error) {
+	tc, err := TLSConfig(terminal, fingerprint, serverName)
+	if err != nil {
+		return nil, err
 	}
 	dial := (&net.Dialer{Timeout: opt.Timeout, KeepAlive: 30 * time.Second}).DialContext
 	if opt.Dial != nil {
