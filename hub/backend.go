@@ -154,6 +154,9 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 		}
 		cosigs, _ := json.Marshal(v.Event.CoSigs)
 		if _, err := insertEvent.ExecContext(ctx, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
+			if !isUniqueViolation(err) { // recorddb.go: a lost connection is not a race lost
+				return fmt.Errorf("store event %s#%d: %w", req.terminal, v.Body.Seq, err)
+			}
 			// Another batch of the same terminal won the race for this seq.
 			return &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
 		}

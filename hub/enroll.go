@@ -72,6 +72,9 @@ func (h *Hub) Enroll(ctx context.Context, secret string, key ed25519.PublicKey, 
 	now := h.now().UTC().Format(time.RFC3339Nano)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO terminals (id, public_key, name, agency, enrolled_at) VALUES (?, ?, ?, ?, ?)",
 		id, []byte(key), name, agency, now); err != nil {
+		if !isUniqueViolation(err) { // recorddb.go
+			return protocol.EnrollResponse{}, fmt.Errorf("enroll terminal %s: %w", id, err)
+		}
 		return bad("terminal " + id + " is enrolled already")
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE enroll_codes SET used_at = ?, terminal = ? WHERE code_hash = ?", now, id, sum[:]); err != nil {

@@ -3,10 +3,15 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"errors"
+
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	sqlite3 "modernc.org/sqlite"
 )
 
 // dialect is the SQL engine a hub's record is kept in.
@@ -117,6 +122,21 @@ func (d dialect) text(column string) string {
 		return "convert_from(" + column + ", 'UTF8')"
 	}
 	return "CAST(" + column + " AS TEXT)"
+}
+
+// isUniqueViolation reports whether err is the refusal of a row whose
+// key is taken, on either engine — and not a lost connection, a full
+// disk or another failure, which must not read as a race lost.
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" // unique_violation
+	}
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code() == 1555 || se.Code() == 2067 // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+	}
+	return false
 }
 
 // rewritten holds PostgreSQL's text of each query: the hub has a few
