@@ -41,10 +41,12 @@ run: deps
 ## test: lint, a real build of every binary (the GUI with its OpenGL driver, as
 ## `make run` builds it), then every test: unit, crash, migration, tamper,
 ## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver);
-## the concurrent docking pipeline, sync, hub and the UI flow once more under the race detector.
+## the concurrent docking pipeline, sync, hub and the UI flow once more under the race detector;
+## the hub's tests once more with its record on PostgreSQL (hub/postgrestest starts one).
 test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 -timeout 30m ./...
+	LAWTRAIL_TEST_HUB_DB=postgres $(GO) test -tags ci -count=1 -timeout 20m ./hub/ ./hub/console/ ./hub/web/ ./cmd/lawtrail-hub/
 	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/ ./app/
 	$(MAKE) test-usb
 
