@@ -356,3 +356,68 @@ func TestDollarPlaceholders(t *testing.T) {
 		t.Errorf("booleans: %v (the caller's %v)", got, args)
 	}
 }
+
+// Read-then-write steps hold under concurrency on both engines: a one-time
+// code enrolls one of eight terminals racing for it, and feed items
+// published at once get distinct cursors.
+func TestConcurrentWritersOnBothEngines(t *testing.T) {
+	for _, engine := range []string{"SQLite", "PostgreSQL"} {
+		t.Run(engine, func(t *testing.T) {
+			dbURL := ""
+			if engine == "PostgreSQL" {
+				dbURL = postgrestest.Start(t)
+			}
+			h := openHubOn(t, t.TempDir(), dbURL)
+			ctx := context.Background()
+			code, err := h.IssueCode(ctx, "https://hub.example", "a1", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 8
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				key := fixedTerminal(t, byte(10+i)).key
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = h.Enroll(ctx, code.Secret, key.Public, "")
+					if errs[i] == nil {
+						errs[i] = h.Publish(ctx, "*", "test.item", map[string]int{"n": i})
+					}
+				}()
+			}
+			wg.Wait()
+			enrolled := 0
+			for _, err := range errs {
+				var pe *protocol.Error
+				switch {
+				case err == nil:
+					enrolled++
+				case !errors.As(err, &pe) || pe.Code != protocol.CodeBadCode:
+					t.Fatalf("a lost race answered %v, want the code refused", err)
+				}
+			}
+			if enrolled != 1 {
+				t.Fatalf("one code enrolled %d terminals", enrolled)
+			}
+			var items, cursors int
+			if err := h.db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT cursor) FROM feed").Scan(&items, &cursors); err != nil || items != 2 || cursors != 2 {
+				t.Fatalf("feed: %d items, %d cursors (%v), want 2 and 2", items, cursors, err)
+			}
+			var wg2 sync.WaitGroup
+			perrs := make([]error, n)
+			for i := range n {
+				wg2.Add(1)
+				go func() { defer wg2.Done(); perrs[i] = h.Publish(ctx, "*", "test.item", map[string]int{"n": i}) }()
+			}
+			wg2.Wait()
+			if err := errors.Join(perrs...); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT cursor) FROM feed").Scan(&items, &cursors); err != nil || items != 2+n || cursors != items {
+				t.Fatalf("feed: %d items, %d cursors (%v), want %d distinct", items, cursors, err, 2+n)
+			}
+		})
+	}
+}
