@@ -192,9 +192,9 @@ var binary struct {
 
 // Binary returns the path of versitygw: on PATH, else in the cache
 // folder, else installed there now (go install, a few minutes on a cold
-// module cache). Two test processes installing at once each build into
-// their own temporary folder and rename it into place; the loser keeps
-// the winner's.
+// module cache). Test processes of several packages starting at once take
+// a lock file beside the folder: one builds, the others wait and use its
+// binary. The build goes to a temporary folder renamed into place.
 func Binary() (string, error) {
 	binary.once.Do(func() { binary.path, binary.err = findOrInstall() })
 	return binary.path, binary.err
@@ -224,30 +224,54 @@ func findOrInstall() (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", fmt.Errorf("install versitygw: %w", err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".versitygw-install-*")
+	// One build at a time on the machine: the test binaries of other
+	// packages wait here, then find the binary.
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("install versitygw: lock: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := install(dir); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("install versitygw: %w", err)
+	}
+	return bin, nil
+}
+
+// install builds versitygw into a temporary folder beside dir and renames
+// it into place, so dir never holds a half-written binary.
+func install(dir string) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".versitygw-install-*")
+	if err != nil {
+		return fmt.Errorf("install versitygw: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	gobin, err := goTool()
 	if err != nil {
-		return "", err
+		return err
 	}
 	start := time.Now()
 	cmd := exec.Command(gobin, "install", module+"@"+Version)
 	cmd.Dir = tmp // outside any module: go.mod is not touched
 	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install %s@%s: %v: %s", module, Version, err, tail(out))
+		return fmt.Errorf("go install %s@%s: %v: %s", module, Version, err, tail(out))
 	}
 	fmt.Fprintf(os.Stderr, "s3test: installed versitygw %s into %s in %s\n", Version, dir, time.Since(start).Round(time.Second))
+	// Another process without the lock (an older s3test) may have won.
 	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
-		return "", fmt.Errorf("install versitygw: %w", err)
+		return fmt.Errorf("install versitygw: %w", err)
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("install versitygw: %w", err)
-	}
-	return bin, nil
+	return nil
 }
 
 // isNotEmpty: another process renamed its installation into place first.
