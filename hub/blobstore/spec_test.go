@@ -153,3 +153,42 @@ func TestOpenS3Spec(t *testing.T) {
 		t.Fatalf("verify missing: %v", err)
 	}
 }
+
+// TestFolderAdoptFromAnotherFileSystem adopts a file from /dev/shm (tmpfs
+// here, another file system than the test's temporary folder), where a
+// rename fails with EXDEV and the folder copies instead.
+func TestFolderAdoptFromAnotherFileSystem(t *testing.T) {
+	ctx := context.Background()
+	f, err := blobstore.OpenFolder(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := "/dev/shm"
+	if _, err := os.Stat(dir); err != nil {
+		dir = ""
+	}
+	src, err := os.CreateTemp(dir, "lawtrail-adopt-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(src.Name()) })
+	content := []byte("footage from a tmpfs upload folder")
+	src.Write(content)
+	src.Close()
+	d := evidence.Sum(content)
+	if err := f.Adopt(ctx, src.Name(), evidence.Sum(nil)); !errors.Is(err, blobstore.ErrDigestMismatch) {
+		t.Fatalf("adopt under a wrong digest: %v", err)
+	}
+	if _, err := os.Stat(src.Name()); err != nil {
+		t.Fatalf("a refused adopt removed the file: %v", err)
+	}
+	if err := f.Adopt(ctx, src.Name(), d); err != nil {
+		t.Fatalf("adopt: %v", err)
+	}
+	if _, err := os.Stat(src.Name()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the adopted file is still there: %v", err)
+	}
+	if err := f.Verify(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+}
