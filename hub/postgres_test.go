@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/faultproxy"
@@ -419,5 +421,42 @@ func TestConcurrentWritersOnBothEngines(t *testing.T) {
 				t.Fatalf("feed: %d items, %d cursors (%v), want %d distinct", items, cursors, err, 2+n)
 			}
 		})
+	}
+}
+
+// Text PostgreSQL cannot hold (NUL, invalid UTF-8) in a public lookup gets
+// the answer SQLite gives — nothing found — not a failed statement.
+func TestTextPostgresCannotHoldIsNotFound(t *testing.T) {
+	answers := func(h *Hub) []string {
+		ctx := context.Background()
+		var out []string
+		note := func(what string, err error) { out = append(out, fmt.Sprintf("%s: %v", what, err)) }
+		for _, s := range []string{"\xff", "a\x00b"} {
+			page, err := h.PublicDecisions(ctx, DecisionQuery{Agency: s})
+			note(fmt.Sprintf("decisions of agency %q (%d)", s, page.Total), err)
+			page, err = h.PublicDecisions(ctx, DecisionQuery{Act: casework.ActType(s)})
+			note(fmt.Sprintf("decisions of act %q (%d)", s, page.Total), err)
+			_, err = h.PublicDecision(ctx, s)
+			note("decision "+s, err)
+			_, err = h.PublicAgency(ctx, s)
+			note("agency "+s, err)
+			_, err = h.WebSignIn(ctx, s, []byte("a password"))
+			note("sign in "+s, err)
+			_, err = h.WebSessionUser(ctx, s)
+			note("session "+s, err)
+			_, _, err = h.CaseTimeline(ctx, Scope{}, s)
+			note("case "+s, err)
+			_, err = h.CheckCard(ctx, s)
+			note("card "+s, err)
+		}
+		return out
+	}
+	lite := answers(openHubOn(t, t.TempDir(), ""))
+	pg := answers(openHubOn(t, t.TempDir(), postgrestest.Start(t)))
+	if !slices.Equal(lite, pg) {
+		t.Fatalf("SQLite:\n%s\nPostgreSQL:\n%s", strings.Join(lite, "\n"), strings.Join(pg, "\n"))
+	}
+	if got := postgres.args([]any{"ok", "a\x00\xffb"}); got[0] != "ok" || got[1] != "a\uFFFD\uFFFDb" {
+		t.Errorf("args: %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"unicode/utf8"
 
 	"fmt"
 	"strconv"
@@ -156,19 +157,31 @@ func (d dialect) query(q string) string {
 	return s
 }
 
-// args returns args as d expects them: PostgreSQL gets the hub's
-// booleans as the integers its columns hold, as SQLite stores them.
+// args returns args as d expects them. PostgreSQL gets the hub's
+// booleans as the integers its columns hold, as SQLite stores them, and
+// text it can hold: its text has no NUL and no invalid UTF-8 (it refuses
+// the statement), so those become U+FFFD, as encoding/json makes invalid
+// bytes — a public lookup of such text finds nothing instead of failing,
+// and a signed event whose JSON spells \u0000 is stored, not refused.
 func (d dialect) args(args []any) []any {
 	if d != postgres {
 		return args
 	}
 	copied := false
+	set := func(i int, v any) {
+		if !copied { // never write to the caller's slice
+			args, copied = append([]any(nil), args...), true
+		}
+		args[i] = v
+	}
 	for i, a := range args {
-		if b, ok := a.(bool); ok {
-			if !copied { // never write to the caller's slice
-				args, copied = append([]any(nil), args...), true
+		switch v := a.(type) {
+		case bool:
+			set(i, boolInt(v))
+		case string:
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				set(i, strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD"))
 			}
-			args[i] = boolInt(b)
 		}
 	}
 	return args
