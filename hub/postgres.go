@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -65,8 +66,15 @@ func postgresConfig(u string) (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL for %s is malformed", p.Host)
 	}
+	if cfg.ConnectTimeout == 0 { // a host that drops packets fails the open instead of hanging it
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
 	return cfg, nil
 }
+
+// defaultConnectTimeout bounds each connection attempt when the URL sets
+// no connect_timeout.
+const defaultConnectTimeout = 15 * time.Second
 
 // openPostgres opens the hub's record on the PostgreSQL server u names
 // (PGPASSWORD and the other libpq variables fill in what u leaves out),

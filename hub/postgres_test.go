@@ -460,3 +460,22 @@ func TestTextPostgresCannotHoldIsNotFound(t *testing.T) {
 		t.Errorf("args: %q", got)
 	}
 }
+
+// On PostgreSQL the web's pool cannot write, and a database migrated by a
+// newer program is refused rather than written to.
+func TestPostgresReadPoolAndNewerSchema(t *testing.T) {
+	dbURL := postgrestest.Start(t)
+	h := openHubOn(t, t.TempDir(), dbURL)
+	ctx := context.Background()
+	if _, err := h.rdb.ExecContext(ctx, "INSERT INTO feed (cursor, terminal, item) VALUES (99, '*', '{}')"); err == nil ||
+		!strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("a write through the read pool: %v", err)
+	}
+	if _, err := h.db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_future.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(ctx, t.TempDir(), []byte("pw"), Options{KDF: testKDF, DB: dbURL})
+	if err == nil || !strings.Contains(err.Error(), "newer than this program") {
+		t.Fatalf("open of a newer schema: %v", err)
+	}
+}
