@@ -27,6 +27,7 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/hub/blobstore"
 	"lawtrail/hub/blobstore/s3test"
+	"lawtrail/sync/faultproxy"
 )
 
 func randomBytes(seed uint64, n int) []byte {
@@ -282,5 +283,51 @@ func TestS3ReadSeesReplacement(t *testing.T) {
 	}
 	if _, err := io.ReadAll(blob); err == nil {
 		t.Fatal("a read after the object was replaced succeeded")
+	}
+}
+
+// TestS3PutOverACutLink puts blobs through a proxy that cuts every
+// connection after 1–8 MiB: the SDK retries, some puts fail, and whatever
+// happened, an object under a digest's key holds that digest's bytes and
+// every put that returned nil left its blob.
+func TestS3PutOverACutLink(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	proxy, err := faultproxy.Start(srv.Endpoint, faultproxy.Config{CutMin: 1 << 20, CutMax: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	direct := s3Store(t, srv, "cut", nil)
+	viaProxy := s3Store(t, srv, "cut", func(c *blobstore.S3Config) {
+		c.Endpoint = proxy.Addr()
+	})
+	failed := 0
+	for i := range 10 {
+		b := randomBytes(uint64(100+i), 12<<20+i)
+		d := evidence.Sum(b)
+		_, err := viaProxy.Put(ctx, d, bytes.NewReader(b))
+		if err != nil {
+			failed++
+		}
+		_, found, serr := direct.Stat(ctx, d)
+		if serr != nil {
+			t.Fatal(serr)
+		}
+		if err == nil && !found {
+			t.Fatalf("put %d returned nil but left no blob", i)
+		}
+		if found {
+			if verr := direct.Verify(ctx, d); verr != nil {
+				t.Fatalf("put %d (err %v) left a blob that does not verify: %v", i, err, verr)
+			}
+		}
+	}
+	if proxy.Cuts.Load() == 0 {
+		t.Fatal("the link was never cut")
+	}
+	t.Logf("%d cuts, %d of 10 puts failed", proxy.Cuts.Load(), failed)
+	if _, err := direct.AbortStaleUploads(ctx, -time.Minute); err != nil {
+		t.Fatal(err)
 	}
 }
