@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 
 	"lawtrail/evidence"
+	"lawtrail/hub/blobstore"
 	"lawtrail/sync/protocol"
 )
 
@@ -35,12 +34,12 @@ func (h *Hub) OpenAgencyBlob(ctx context.Context, terminal string, d evidence.Di
 		}
 		return nil, false, err
 	}
-	f, err := os.Open(h.blobs.Path(d))
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := h.blobs.Open(ctx, d)
+	if errors.Is(err, blobstore.ErrNotFound) {
 		return nil, false, fmt.Errorf("blob %s: received and receipted, but its file is missing (run lawtrail-hub check)", d)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("blob %s: %w", d, err)
 	}
-	return f, true, nil
+	return b, true, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/evidence"
+	"lawtrail/hub/blobstore"
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
 )
@@ -125,6 +126,9 @@ func (h *Hub) checkBlobs(ctx context.Context, r *store.Report, add func(string, 
 	if err := rows.Close(); err != nil {
 		return err
 	}
+	if err := h.checkStrayKeys(ctx, add); err != nil {
+		return err
+	}
 	verified := map[string]bool{}
 	for _, x := range all {
 		item := "blob " + x.digest
@@ -219,4 +223,22 @@ func (h *Hub) checkLog(ctx context.Context, add func(string, error)) error {
 		add(fmt.Sprintf("checkpoint %d", cp.Size), fmt.Errorf("root does not match the log's leaves"))
 	}
 	return nil
+}
+
+// checkStrayKeys names the objects under an S3 store's blobs/ prefix that
+// are not blobs' keys (planted by something other than the hub; a LIST per
+// 1,000 keys, far less than re-reading the blobs). Blobs held without a
+// receipt are not named: a hub killed between keeping the bytes and
+// committing their receipt leaves one, and the terminal's next upload
+// receipts it. A folder's stray files are left to its own tools, as
+// before (its tmp/ holds uploads in progress).
+func (h *Hub) checkStrayKeys(ctx context.Context, add func(string, error)) error {
+	s3, ok := h.blobs.(*blobstore.S3)
+	if !ok {
+		return nil
+	}
+	return s3.ListStray(ctx, func(key string) error {
+		add("s3 object "+key, errors.New("not a blob's key (blobs/ab/<64 hex digits>): the hub did not put it there"))
+		return nil
+	})
 }

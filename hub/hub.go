@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"lawtrail/evidence"
+	"lawtrail/hub/blobstore"
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
@@ -27,11 +28,10 @@ var schema = store.Schema{FS: migrationFS, Dir: "migrations"}
 
 // Files of a hub's data folder.
 const (
-	dbFile    = "hub.db"
-	keyFile   = "keys/hub.key"
-	certFile  = "tls/hub.crt"
-	blobDir   = "blobs"
-	uploadDir = "blobs/tmp/uploads" // inside the blob store's temp folder: same file system, never walked as blobs
+	dbFile   = "hub.db"
+	keyFile  = "keys/hub.key"
+	certFile = "tls/hub.crt"
+	blobDir  = "blobs"
 )
 
 // Hub is an open hub data folder.
@@ -41,7 +41,8 @@ type Hub struct {
 	dir   string
 	key   evidence.KeyPair
 	cert  tls.Certificate
-	blobs *store.BlobStore
+	blobs blobstore.Store // the footage: a folder, or an S3 bucket (Options.Blobs)
+	ups   *uploadArea     // tus uploads in progress and their locks (uploads.go)
 	now   func() time.Time
 	mu    sync.Mutex  // one log append at a time, so checkpoints follow each other
 	group appendGroup // batches waiting for mu, committed together (appendgroup.go)
@@ -54,8 +55,15 @@ type Options struct {
 	// DB is where the record is kept: "" for the embedded SQLite file
 	// (hub.db in the data folder), or a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE;
 	// PGPASSWORD and the other libpq variables supply what it leaves out).
-	// The hub key, TLS certificate and blobs stay in the data folder.
+	// The hub key and TLS certificate stay in the data folder.
 	DB string
+	// Blobs is where the footage is kept (blobstore.Open): "" for the
+	// blobs folder in the data folder, another folder's path, or an S3
+	// bucket (s3://BUCKET?endpoint=…; AWS_ACCESS_KEY_ID and
+	// AWS_SECRET_ACCESS_KEY supply the credentials). Uploads in progress
+	// are kept beside the blobs: in the folder's tmp/uploads, or under
+	// the bucket's uploads/ prefix.
+	Blobs string
 }
 
 // Open opens the hub in dir, creating its key (sealed with passphrase),
@@ -78,7 +86,7 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := store.OpenBlobStore(filepath.Join(dir, blobDir))
+	blobs, err := blobstore.Open(ctx, opt.Blobs, filepath.Join(dir, blobDir))
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +95,10 @@ func Open(ctx context.Context, dir string, passphrase []byte, opt Options) (*Hub
 		return nil, err
 	}
 	h := &Hub{db: db, rdb: rdb, dir: dir, key: key, cert: cert, blobs: blobs, now: opt.Now}
+	if h.ups, err = openUploadArea(ctx, dir, blobs, opt.DB); err != nil { // uploads.go
+		h.Close()
+		return nil, err
+	}
 	if err := h.ensureCheckpoint(ctx); err != nil {
 		h.Close()
 		return nil, err
@@ -128,11 +140,14 @@ func openRecord(ctx context.Context, dir, dbURL string) (db, rdb *recordDB, err 
 	return &recordDB{db: w, dialect: sqlite}, r, nil
 }
 
-// Blobs returns the hub's content-addressed store.
-func (h *Hub) Blobs() *store.BlobStore { return h.blobs }
+// Blobs returns the hub's footage store.
+func (h *Hub) Blobs() blobstore.Store { return h.blobs }
 
-// Close closes the database.
+// Close closes the database and the uploads' locker.
 func (h *Hub) Close() error {
+	if h.ups != nil {
+		h.ups.close()
+	}
 	rerr := h.rdb.Close()
 	if err := h.db.Close(); err != nil {
 		return err

@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"lawtrail/evidence"
+	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/protocol"
 )
 
 func openTestHub(t *testing.T) *Hub {
 	t.Helper()
-	h, err := Open(context.Background(), t.TempDir(), []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
-		DB: postgrestest.HubDB(t)})
+	dir := t.TempDir()
+	h, err := Open(context.Background(), dir, []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		DB: postgrestest.HubDB(t), Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,14 +111,14 @@ func (h *Hub) finishDeletions(ctx context.Context, only []evidence.Digest) (int,
 	}
 	n := 0
 	for _, d := range gone {
-		has, err := h.blobs.Has(d)
+		_, has, err := h.blobs.Stat(ctx, d)
 		if err != nil {
 			return n, fmt.Errorf("deleted blob %s: %w", d, err)
 		}
 		if !has {
 			continue
 		}
-		if err := h.blobs.Remove(d); err != nil {
+		if err := h.blobs.Remove(ctx, d); err != nil {
 			return n, fmt.Errorf("deleted blob %s: %w", d, err)
 		}
 		n++

@@ -21,8 +21,10 @@ func (h *Hub) BlobNamed(ctx context.Context, terminal string, d evidence.Digest)
 	return named > 0, held > 0, err
 }
 
-// StoreBlob implements server.Backend: re-hash (store.BlobStore.Adopt reads
-// the file again), fsync, move into the write-once store, log, sign.
+// StoreBlob keeps the local file at path as blob d (Store.Adopt re-hashes
+// it: a folder fsyncs it and renames it into place, S3 streams it up), logs
+// it and signs terminal's receipt. StoreUpload gives it the file store's
+// finished uploads.
 func (h *Hub) StoreBlob(ctx context.Context, terminal string, d evidence.Digest, path string) (protocol.Receipt, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -34,6 +36,12 @@ func (h *Hub) StoreBlob(ctx context.Context, terminal string, d evidence.Digest,
 	if err := h.blobs.Adopt(ctx, path, d); err != nil {
 		return protocol.Receipt{}, err
 	}
+	return h.receiveBlob(ctx, terminal, d, fi.Size())
+}
+
+// receiveBlob logs blob d (held now) and signs terminal's receipt for it,
+// unless terminal holds one already.
+func (h *Hub) receiveBlob(ctx context.Context, terminal string, d evidence.Digest, size int64) (protocol.Receipt, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	tx, err := h.db.BeginTx(ctx, nil)
@@ -44,18 +52,18 @@ func (h *Hub) StoreBlob(ctx context.Context, terminal string, d evidence.Digest,
 	if rc, found, err := receiptIn(ctx, tx, terminal, d); err != nil || found {
 		return rc, err
 	}
-	size, err := logSize(ctx, tx)
+	n, err := logSize(ctx, tx)
 	if err != nil {
 		return protocol.Receipt{}, err
 	}
-	rc := protocol.Receipt{Digest: d, Size: fi.Size(), Terminal: terminal, Time: h.now().UTC(), LogIndex: size}
+	rc := protocol.Receipt{Digest: d, Size: size, Terminal: terminal, Time: h.now().UTC(), LogIndex: n}
 	rc.Sig = h.key.Sign(rc.SignedBytes())
 	if _, err := appendLeaf(ctx, tx, protocol.ReceiptLeaf(rc), "receipt", terminal+":"+d.String()); err != nil {
 		return rc, err
 	}
 	b, _ := json.Marshal(rc)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (digest, size, terminal, received_at, log_index) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		d.String(), fi.Size(), terminal, rc.Time.Format(time.RFC3339Nano), rc.LogIndex); err != nil {
+		d.String(), size, terminal, rc.Time.Format(time.RFC3339Nano), rc.LogIndex); err != nil {
 		return rc, err
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO receipts (terminal, digest, receipt) VALUES (?, ?, ?)", terminal, d.String(), string(b)); err != nil {
@@ -75,6 +83,3 @@ func fsyncPath(path string) error {
 	defer f.Close()
 	return f.Sync()
 }
-
-// UploadDir implements server.Backend.
-func (h *Hub) UploadDir() string { return filepath.Join(h.dir, uploadDir) }

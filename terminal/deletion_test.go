@@ -42,7 +42,7 @@ func newDeletionSite(t *testing.T) deletionSite {
 // hubHas reports whether the hub's blob store holds d's file.
 func (s deletionSite) hubHas(t *testing.T, d evidence.Digest) bool {
 	t.Helper()
-	has, err := s.h.Blobs().Has(d)
+	_, has, err := s.h.Blobs().Stat(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,16 @@ import (
 	"lawtrail/sync/server"
 )
 
-const usage = `usage: lawtrail-hub --data DIR [--db URL] COMMAND [flags]
+const usage = `usage: lawtrail-hub --data DIR [--db URL] [--blobs SPEC] COMMAND [flags]
 
-  --data DIR   the hub's folder: its key, TLS certificate, blobs, and the record (hub.db) unless --db
-  --db URL     keep the record on PostgreSQL instead: postgres://USER@HOST:PORT/DATABASE?sslmode=…
-               (keep the password in PGPASSWORD or ~/.pgpass, not the URL); before or after the command
+  --data DIR    the hub's folder: its key, TLS certificate, the footage (blobs/) unless --blobs,
+                and the record (hub.db) unless --db
+  --db URL      keep the record on PostgreSQL instead: postgres://USER@HOST:PORT/DATABASE?sslmode=…
+                (keep the password in PGPASSWORD or ~/.pgpass, not the URL); before or after the command
+  --blobs SPEC  keep the footage elsewhere: a folder's path, or an S3 bucket
+                s3://BUCKET?endpoint=HOST:PORT&region=R&secure=false&prefix=P&path-style=true
+                (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never in SPEC);
+                before or after the command; every hub process sharing the footage gives the same
 
 commands:
   serve --listen ADDR [--url URL] [limits] serve terminals (first start creates the hub key and TLS certificate)
@@ -62,6 +67,8 @@ commands:
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
   PGPASSWORD, PGSSLMODE…   PostgreSQL's own variables, for --db
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                           the S3 credentials, for --blobs s3://…
   LAWTRAIL_WEB_PASSWORD    a console account's password for user add and user passwd (else typed twice)
 `
 
@@ -69,6 +76,7 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	db             string // --db: the record's PostgreSQL URL, "" for hub.db in the data folder
+	blobs          string // --blobs: the footage store's spec, "" for blobs/ in the data folder
 }
 
 func main() {
@@ -86,6 +94,7 @@ func run(ctx context.Context, args []string, e env) int {
 	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
 	dir := global.String("data", "", "hub data folder (required)")
 	global.StringVar(&e.db, "db", "", "the record's PostgreSQL URL")
+	global.StringVar(&e.blobs, "blobs", "", "the footage store: a folder or s3://BUCKET?…")
 	if err := global.Parse(args); err != nil {
 		return 2
 	}
@@ -94,7 +103,13 @@ func run(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	cmd, rest := global.Arg(0), global.Args()[1:]
-	rest, db, err := takeDBFlag(rest) // `lawtrail-hub --data DIR serve --db URL` too
+	rest, db, err := takeValueFlag(rest, "db") // `lawtrail-hub --data DIR serve --db URL` too
+	if err == nil {
+		var blobs string
+		if rest, blobs, err = takeValueFlag(rest, "blobs"); blobs != "" {
+			e.blobs = blobs
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "lawtrail-hub %s: %v\n", cmd, err)
 		return 2
@@ -141,26 +156,27 @@ func run(ctx context.Context, args []string, e env) int {
 	return 2
 }
 
-// takeDBFlag takes --db URL (or --db=URL) out of a command's arguments,
-// up to a "--", so that every command accepts it after its name as well.
-func takeDBFlag(args []string) (rest []string, db string, err error) {
+// takeValueFlag takes --NAME VALUE (or --NAME=VALUE) out of a command's
+// arguments, up to a "--", so that every command accepts --db and --blobs
+// after its name as well. Its errors never repeat a value.
+func takeValueFlag(args []string, name string) (rest []string, value string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			return append(rest, args[i:]...), db, nil
-		case a == "--db" || a == "-db":
+			return append(rest, args[i:]...), value, nil
+		case a == "--"+name || a == "-"+name:
 			if i+1 == len(args) {
-				return nil, "", errors.New("flag needs an argument: --db")
+				return nil, "", errors.New("flag needs an argument: --" + name)
 			}
-			db, i = args[i+1], i+1
-		case strings.HasPrefix(a, "--db=") || strings.HasPrefix(a, "-db="):
-			db = a[strings.IndexByte(a, '=')+1:]
+			value, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--"+name+"=") || strings.HasPrefix(a, "-"+name+"="):
+			value = a[strings.IndexByte(a, '=')+1:]
 		default:
 			rest = append(rest, a)
 		}
 	}
-	return rest, db, nil
+	return rest, value, nil
 }
 
 func passphrase(e env) ([]byte, error) {
@@ -181,7 +197,7 @@ func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hub.Open(ctx, dir, pass, hub.Options{DB: e.db})
+	return hub.Open(ctx, dir, pass, hub.Options{DB: e.db, Blobs: e.blobs})
 }
 
 // consoleHandler is the supervision console the web serves under

@@ -20,6 +20,7 @@ import (
 // The hub never seals its blobs.
 type Folder struct {
 	blobs *store.BlobStore
+	dir   string
 }
 
 // OpenFolder opens (creating if needed) the folder store at dir.
@@ -28,12 +29,16 @@ func OpenFolder(dir string) (*Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("footage folder: %w", err)
 	}
-	return &Folder{blobs: bs}, nil
+	return &Folder{blobs: bs, dir: dir}, nil
 }
 
 // BlobStore returns the store.BlobStore underneath, for code that still
 // needs a file path (TempFile, PartialPath).
 func (f *Folder) BlobStore() *store.BlobStore { return f.blobs }
+
+// Dir is the folder the store keeps its blobs in (its temporary files,
+// and the hub's uploads in progress, under Dir/tmp: one file system).
+func (f *Folder) Dir() string { return f.dir }
 
 // Path returns where blob d lives (or would live) in the folder.
 func (f *Folder) Path(d evidence.Digest) string { return f.blobs.Path(d) }

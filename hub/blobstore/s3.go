@@ -481,3 +481,27 @@ func isNotFound(err error) bool {
 	var re *awshttp.ResponseError
 	return errors.As(err, &re) && re.HTTPStatusCode() == 404
 }
+
+// ListStray calls fn for every key under PREFIX/blobs/ that is not a
+// blob's key (PREFIX/blobs/ab/abcdef…): objects something other than the
+// store put there. It costs a LIST request per 1,000 keys, as List does.
+func (s *S3) ListStray(ctx context.Context, fn func(key string) error) error {
+	in := &s3.ListObjectsV2Input{Bucket: &s.cfg.Bucket, Prefix: &s.blobs, MaxKeys: &s.cfg.ListPageSize}
+	for {
+		out, err := s.client.ListObjectsV2(ctx, in)
+		if err != nil {
+			return fmt.Errorf("list blob keys: %w", err)
+		}
+		for _, o := range out.Contents {
+			if _, ok := s.digestOf(aws.ToString(o.Key)); !ok {
+				if err := fn(aws.ToString(o.Key)); err != nil {
+					return err
+				}
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextContinuationToken) == "" {
+			return nil
+		}
+		in.ContinuationToken = out.NextContinuationToken
+	}
+}

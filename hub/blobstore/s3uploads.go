@@ -51,11 +51,8 @@ func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) erro
 			return fmt.Errorf("adopt upload %s as %s: %w", objectID, d, err)
 		}
 	}
-	for _, k := range []string{src, src + ".info", src + ".part"} {
-		_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: aws.String(k)})
-		if err != nil && !isNotFound(err) {
-			return fmt.Errorf("adopt upload %s: delete %s: %w", objectID, k, err)
-		}
+	if err := s.deleteUploadObjects(ctx, src); err != nil {
+		return fmt.Errorf("adopt upload %s: %w", objectID, err)
 	}
 	return nil
 }

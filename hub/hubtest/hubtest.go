@@ -16,6 +16,7 @@ import (
 
 	"lawtrail/evidence"
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/server"
 )
@@ -39,13 +40,19 @@ func Start(t testing.TB) *Hub {
 
 // StartWith is Start with the hub's options (a clock, say). Without
 // opt.DB the record is where postgrestest.HubDB says: SQLite in the
-// temporary folder, or PostgreSQL when LAWTRAIL_TEST_HUB_DB=postgres.
+// temporary folder, or PostgreSQL when LAWTRAIL_TEST_HUB_DB=postgres;
+// without opt.Blobs the footage is where s3test.HubBlobs says: the
+// folder, or a bucket when LAWTRAIL_TEST_HUB_BLOBS=s3.
 func StartWith(t testing.TB, opt hub.Options) *Hub {
 	t.Helper()
 	if opt.DB == "" {
 		opt.DB = postgrestest.HubDB(t)
 	}
-	h, err := hub.Open(context.Background(), t.TempDir(), []byte("hub passphrase"), opt)
+	dir := t.TempDir()
+	if opt.Blobs == "" {
+		opt.Blobs = s3test.HubBlobs(t, dir)
+	}
+	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -20,6 +19,8 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore/s3test"
+	"lawtrail/hub/hubtest"
 	"lawtrail/store"
 	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
@@ -108,16 +109,8 @@ func TestFetchRefusesWrongBytes(t *testing.T) {
 			ctx := context.Background()
 			th, _, b, _, d := fetchSetup(t, 256<<10)
 			// The hub's copy is damaged: it serves other bytes.
-			p := th.hub.Blobs().Path(d)
-			orig, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			os.Chmod(p, 0o600)
-			if err := os.WriteFile(p, tc.bytes(orig), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			_, err = b.client(t).FetchBlob(ctx, d, 256<<10)
+			hubtest.PlantBlob(t, th.hub, d, tc.bytes(hubtest.BlobBytes(t, th.hub, d)))
+			_, err := b.client(t).FetchBlob(ctx, d, 256<<10)
 			if !errors.Is(err, ErrFetchMismatch) {
 				t.Fatalf("fetching damaged bytes: %v", err)
 			}
@@ -232,7 +225,7 @@ func TestBlobPathsRefused(t *testing.T) {
 func TestFetchFromAnEndlessHub(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,11 +247,7 @@ func TestFetchFromAnEndlessHub(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if mode.Load() == "stall" {
-			content, err := os.ReadFile(h.Blobs().Path(mustDigest(r.URL.Path[len(protocol.PathBlobs):])))
-			if err != nil {
-				w.WriteHeader(http.StatusInternalServerError)
-				return
-			}
+			content := hubtest.BlobBytes(t, h, mustDigest(r.URL.Path[len(protocol.PathBlobs):]))
 			w.Header().Set("Content-Length", itoa64(len(content)))
 			w.Write(content[:100<<10])
 			w.(http.Flusher).Flush()

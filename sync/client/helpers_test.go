@@ -17,6 +17,7 @@ import (
 	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/store"
 	"lawtrail/store/storetest"
 	"lawtrail/sync/server"
@@ -38,7 +39,7 @@ func startHub(t testing.TB, dir string) *testHub { return startHubAt(t, dir, "12
 func startHubAt(t testing.TB, dir, addr string) *testHub {
 	t.Helper()
 	ctx := context.Background()
-	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	h, err := hub.Open(ctx, dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func startHubAt(t testing.TB, dir, addr string) *testHub {
 func startHubRewriting(t *testing.T, method, path string, rewrite func([]byte) []byte) *testHub {
 	t.Helper()
 	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"lawtrail/evidence"
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/store"
 	"lawtrail/sync/faultproxy"
 	"lawtrail/sync/protocol"
@@ -28,7 +29,7 @@ import (
 func startLimitedHub(t *testing.T, opt server.Options, lim hub.Limits) (*testHub, *hub.Server) {
 	t.Helper()
 	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF})
+	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"io"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"lawtrail/evidence"
 	"lawtrail/sync/protocol"
@@ -47,9 +50,12 @@ type Backend interface {
 	// BlobNamed reports whether an accepted event of terminal names digest,
 	// and whether the hub already holds it.
 	BlobNamed(ctx context.Context, terminal string, digest evidence.Digest) (named, held bool, err error)
-	// StoreBlob moves an uploaded file into the content-addressed store
-	// after re-hashing it against digest, logs it and signs a receipt.
-	StoreBlob(ctx context.Context, terminal string, digest evidence.Digest, path string) (protocol.Receipt, error)
+	// StoreUpload makes the finished tus upload uploadID blob digest: it
+	// re-hashes the upload's bytes against digest, keeps them in the
+	// footage store, logs them and signs a receipt. When they do not hash
+	// to digest it stores nothing, removes the upload and returns an
+	// error wrapping ErrDigestMismatch.
+	StoreUpload(ctx context.Context, terminal string, digest evidence.Digest, uploadID string) (protocol.Receipt, error)
 	// GrantHeldReceipt gives terminal its own receipt for a blob the hub
 	// already holds (uploaded by another terminal), when size matches;
 	// found is false when no such blob is held.
@@ -75,9 +81,11 @@ type Backend interface {
 	// terminal of terminal's agency sent (it holds the receipt); found is
 	// false for any other digest, whether held or not (blobfetch.go).
 	OpenAgencyBlob(ctx context.Context, terminal string, digest evidence.Digest) (blob io.ReadSeekCloser, found bool, err error)
-	// UploadDir is where tus keeps uploads in progress (the blob store's
-	// file system, so a finished upload moves in by rename).
-	UploadDir() string
+	// Uploads is where tus keeps uploads in progress, beside the footage
+	// store (so a finished upload moves in without crossing a network
+	// twice), and the locker that keeps two requests for one upload, from
+	// any hub process, from writing it at once.
+	Uploads() (UploadStore, error)
 	// Timestamps returns the TSA tokens of checkpoints larger than after,
 	// by size, at most limit (timestamps.go).
 	Timestamps(ctx context.Context, after uint64, limit int) (protocol.Timestamps, error)
@@ -87,3 +95,13 @@ type Backend interface {
 	// (writer not empty: that writer's only) (agencyfeed.go).
 	AgencyEvents(ctx context.Context, terminal string, from uint64, limit int, size uint64, writer string) (protocol.AgencyEvents, error)
 }
+
+// UploadStore puts a tusd data store (with its extensions) and a locker
+// in a composer: tusd's file store in a folder, or its S3 store.
+type UploadStore interface {
+	UseIn(composer *tusd.StoreComposer)
+}
+
+// ErrDigestMismatch is a finished upload whose bytes do not hash to the
+// digest it was created for (Backend.StoreUpload).
+var ErrDigestMismatch = errors.New("the uploaded bytes do not hash to the upload's digest")

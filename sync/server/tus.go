@@ -8,34 +8,34 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 
-	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
-	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
 
 	"lawtrail/evidence"
-	"lawtrail/store"
 	"lawtrail/sync/protocol"
 )
 
 // newTus builds the tusd handler for /v1/blobs/. Creating an upload needs
 // the digest (metadata "digest") that an accepted event of the terminal
 // names; finishing one re-hashes the bytes against it before the hub keeps
-// them and signs a receipt (tusd's file store neither fsyncs nor checks).
+// them and signs a receipt (tusd's stores neither fsync nor check). The
+// store and its locker are the backend's (Backend.Uploads).
 func (h *Handler) newTus() (http.Handler, error) {
-	dir := h.backend.UploadDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("upload folder: %w", err)
+	uploads, err := h.backend.Uploads()
+	if err != nil {
+		return nil, fmt.Errorf("uploads: %w", err)
 	}
 	composer := tusd.NewStoreComposer()
-	filestore.New(dir).UseIn(composer)
+	// The backend's store and its locker: without a lock two requests for
+	// one upload (a stale connection still delivering, and the resumed
+	// one, perhaps on another hub process) would append to it at once.
+	uploads.UseIn(composer)
+	if !composer.UsesLocker {
+		return nil, errors.New("uploads: the backend's upload store brings no locker")
+	}
 	composer.UseCore(ownedStore{composer.Core})
-	// Without a locker two requests for one upload (a stale connection still
-	// delivering, and the resumed one) would append to the file at once.
-	memorylocker.New().UseIn(composer)
 	th, err := tusd.NewHandler(tusd.Config{
 		BasePath:                  protocol.PathBlobs,
 		StoreComposer:             composer,
@@ -121,6 +121,9 @@ func (s ownedStore) GetUpload(ctx context.Context, id string) (tusd.Upload, erro
 	if err != nil {
 		return nil, err
 	}
+	if info.ID != id { // a store that resolved the id to another upload
+		return nil, tusd.ErrNotFound
+	}
 	t, ok := ctx.Value(terminalKey{}).(Terminal)
 	if !ok || info.MetaData[metaOwner] == "" || info.MetaData[metaOwner] != t.ID {
 		return nil, tusd.NewError(protocol.CodeWrongTerminal, "this upload is not this terminal's", http.StatusForbidden)
@@ -134,18 +137,13 @@ func (h *Handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
 	if err != nil {
 		return tusRefusal(http.StatusBadRequest, protocol.CodeMalformed, "metadata digest: "+err.Error())
 	}
-	path := ev.Upload.Storage[filestore.StorageKeyPath]
-	info := ev.Upload.Storage[filestore.StorageKeyInfoPath]
-	_, err = h.backend.StoreBlob(ev.Context, terminal, d, path)
-	if errors.Is(err, store.ErrBlobCorrupt) {
-		os.Remove(path)
-		os.Remove(info)
+	_, err = h.backend.StoreUpload(ev.Context, terminal, d, ev.Upload.ID)
+	if errors.Is(err, ErrDigestMismatch) {
 		return tusRefusal(http.StatusUnprocessableEntity, protocol.CodeDigestMismatch,
 			"the uploaded bytes do not hash to "+d.String()+"; upload again")
 	}
 	if err != nil {
 		return tusd.HTTPResponse{}, err
 	}
-	os.Remove(info)
 	return tusd.HTTPResponse{}, nil
 }

@@ -11,6 +11,7 @@ package s3test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -96,36 +97,47 @@ func Start(t testing.TB) Server {
 }
 
 func start(t testing.TB, bin string) (Server, error) {
-	port, err := freePort()
+	srv, stop, err := launch(bin, t.TempDir())
 	if err != nil {
 		return Server{}, err
 	}
-	srv := Server{
+	t.Cleanup(stop)
+	return srv, nil
+}
+
+// launch runs versitygw with its data in root and creates the bucket;
+// stop kills it.
+func launch(bin, root string) (srv Server, stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return Server{}, nil, err
+	}
+	srv = Server{
 		Endpoint:  "127.0.0.1:" + port,
 		Region:    "us-east-1",
 		Bucket:    "lawtrail-test",
 		AccessKey: "root" + randomHex(8),
 		SecretKey: randomHex(20),
 	}
-	root := t.TempDir()
 	logf, err := os.Create(filepath.Join(root, "versitygw.log"))
 	if err != nil {
-		return Server{}, err
+		return Server{}, nil, err
 	}
 	data := filepath.Join(root, "data")
-	if err := os.Mkdir(data, 0o700); err != nil {
-		return Server{}, err
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return Server{}, nil, err
 	}
 	cmd := exec.Command(bin, "--port", srv.Endpoint, "--region", srv.Region, "--quiet", "posix", data)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+srv.AccessKey, "ROOT_SECRET_ACCESS_KEY="+srv.SecretKey)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // a test binary that dies takes it along
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return Server{}, fmt.Errorf("start versitygw: %w", err)
+		return Server{}, nil, fmt.Errorf("start versitygw: %w", err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logf.Close() }()
-	stop := func() {
+	stop = func() {
 		cmd.Process.Kill()
 		<-exited
 	}
@@ -147,18 +159,18 @@ func start(t testing.TB, bin string) (Server, error) {
 			exited <- werr
 			stop()
 			log, _ := os.ReadFile(logf.Name())
-			return Server{}, fmt.Errorf("versitygw exited (%v): %s", werr, tail(log))
+			return Server{}, nil, fmt.Errorf("versitygw exited (%v): %s", werr, tail(log))
 		case <-ctx.Done():
 			stop()
-			return Server{}, fmt.Errorf("versitygw did not answer at %s: %v", srv.Endpoint, err)
+			return Server{}, nil, fmt.Errorf("versitygw did not answer at %s: %v", srv.Endpoint, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Cleanup(stop)
 	if _, err := srv.Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &srv.Bucket}); err != nil {
-		t.Fatalf("s3test: create bucket: %v", err)
+		stop()
+		return Server{}, nil, fmt.Errorf("create bucket: %w", err)
 	}
-	return srv, nil
+	return srv, stop, nil
 }
 
 func tail(b []byte) string {
@@ -282,4 +294,70 @@ func goTool() (string, error) {
 		return p, nil
 	}
 	return "", errors.New("install versitygw: no go command on PATH")
+}
+
+// BlobsEnv is the environment variable that chooses where the footage of
+// hubs under test is kept: "s3" for a bucket on the shared server, anything
+// else for the hub's folder.
+const BlobsEnv = "LAWTRAIL_TEST_HUB_BLOBS"
+
+var shared struct {
+	once sync.Once
+	srv  Server
+	err  error
+}
+
+// Shared returns the test binary's server, started on first use and killed
+// when the binary exits (a parent-death signal; its folder stays in the
+// temporary folder), with its credentials set in the process's
+// environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) for every store
+// the binary opens.
+func Shared() (Server, error) {
+	shared.once.Do(func() {
+		bin, err := Binary()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		root, err := os.MkdirTemp("", "lawtrail-s3test-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		for range 3 {
+			if shared.srv, _, err = launch(bin, root); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			shared.err = err
+			return
+		}
+		os.Setenv("AWS_ACCESS_KEY_ID", shared.srv.AccessKey)
+		os.Setenv("AWS_SECRET_ACCESS_KEY", shared.srv.SecretKey)
+		os.Unsetenv("AWS_SESSION_TOKEN")
+	})
+	return shared.srv, shared.err
+}
+
+// HubBlobs is the footage store of a hub under test whose data folder is
+// dir (hub.Options.Blobs): "", the folder in dir, unless
+// LAWTRAIL_TEST_HUB_BLOBS is s3, then the shared server's bucket under a
+// prefix of dir's own (a hub reopened on dir finds its footage again).
+func HubBlobs(t testing.TB, dir string) string {
+	t.Helper()
+	if os.Getenv(BlobsEnv) != "s3" {
+		return ""
+	}
+	srv, err := Shared()
+	if err != nil {
+		t.Fatalf("s3test: %v", err)
+	}
+	return srv.Spec(PrefixFor(dir))
+}
+
+// PrefixFor is a key prefix of folder dir's own.
+func PrefixFor(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return "t" + hex.EncodeToString(sum[:8])
 }
