@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -14,8 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore"
 	"lawtrail/hub/blobstore/s3test"
+	"lawtrail/hub/hubtest"
+	"lawtrail/store"
 	"lawtrail/sync/faultproxy"
+	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
 )
 
@@ -112,5 +117,122 @@ func TestFootageOnS3ResumedAcrossACutAndFetchedBack(t *testing.T) {
 	}
 	if !bytes.Equal(plaintextOf(t, b.store, d), plaintextOf(t, a.store, d)) {
 		t.Fatal("fetched bytes differ")
+	}
+}
+
+// Bytes that do not hash to the named digest, uploaded to a hub on S3:
+// refused, nothing stored under the digest's key, the upload's objects
+// and multipart upload gone; the right bytes then go through.
+func TestS3UploadOfWrongBytesStoresNothing(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	srv.SetEnv(t)
+	th := startHubOn(t, srv, "mm")
+	tm, c := joined(t, th)
+	d := tm.addFootage(t, 300<<10)[0]
+	c.opt.Metered = true // events only
+	if _, err := c.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.create(ctx, store.PendingBlob{Digest: d, Size: 300 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := bytes.Repeat([]byte("x"), 300<<10)
+	_, err = c.patch(ctx, u, io.NewSectionReader(bytes.NewReader(wrong), 0, int64(len(wrong))))
+	if err == nil || !strings.Contains(err.Error(), protocol.CodeDigestMismatch) {
+		t.Fatalf("mismatching bytes: %v", err)
+	}
+	if keys := keysUnder(t, srv, "mm/"); len(keys) != 0 {
+		t.Fatalf("objects left after a refused upload: %v", keys)
+	}
+	mu, err := srv.Client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket), Prefix: aws.String("mm/")})
+	if err != nil || len(mu.Uploads) != 0 {
+		t.Fatalf("multipart uploads left: %v %v", mu, err)
+	}
+	if _, _, blobs := hubCounts(t, th); blobs != 0 {
+		t.Fatal("the hub recorded a blob that does not match its digest")
+	}
+	c.opt.Metered = false
+	if rep, err := c.Once(ctx); err != nil || rep.Receipts != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
+
+// Someone with write access to the bucket plants other bytes under a held
+// blob's key, and an object that is no blob's under blobs/: check names
+// both, and a terminal fetching the blob refuses the bytes.
+func TestS3PlantedObjectsNamedByCheck(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	srv.SetEnv(t)
+	th := startHubOn(t, srv, "pl")
+	a := agencyTerminal(t, th, "采集站-A", agencyOne)
+	b := agencyTerminal(t, th, "采集站-B", agencyOne)
+	d := a.addFootage(t, 200<<10)[0]
+	a.sync(t, Options{})
+	b.sync(t, Options{})
+	hubtest.PlantBlob(t, th.hub, d, bytes.Repeat([]byte("planted "), 25<<10))
+	stray := "pl/blobs/zz/not-a-blob"
+	if _, err := srv.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(srv.Bucket), Key: aws.String(stray),
+		Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := th.hub.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]error{}
+	for _, p := range rep.Problems {
+		named[p.Item] = p.Err
+	}
+	if err := named["blob "+d.String()]; !errors.Is(err, blobstore.ErrCorrupt) {
+		t.Errorf("check on the planted blob: %v (problems %v)", err, rep.Problems)
+	}
+	if named["s3 object "+stray] == nil {
+		t.Errorf("check did not name the stray key (problems %v)", rep.Problems)
+	}
+	if _, err := b.client(t).FetchBlob(ctx, d, 200<<10); !errors.Is(err, ErrFetchMismatch) {
+		t.Fatalf("fetching planted bytes: %v", err)
+	}
+}
+
+// The S3 server goes away in the middle of an upload (the hub reaches it
+// through a proxy that is closed): the pass fails with an error, the hub
+// records no blob and holds none, and a read of the store fails rather
+// than finding anything.
+func TestS3GoneMidUpload(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	srv.SetEnv(t)
+	link := startProxy(t, srv.Endpoint, faultproxy.Config{Rate: 16 << 20})
+	viaLink := srv
+	viaLink.Endpoint = link.Addr()
+	th := startHubOn(t, viaLink, "gone")
+	tm, _ := joined(t, th)
+	d := tm.addFootage(t, 24<<20)[0]
+	c := viaProxy(t, tm, startProxy(t, th.addr, faultproxy.Config{Rate: 8 << 20}), 4<<20)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		link.Close()
+	}()
+	pass, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := c.Once(pass)
+	if err == nil {
+		t.Fatal("a pass whose upload lost the hub's S3 store succeeded")
+	}
+	t.Logf("the terminal's error: %v", err)
+	if ok, _ := tm.store.HasReceipt(ctx, d); ok {
+		t.Fatal("a receipt for an upload that never reached the store")
+	}
+	if _, _, blobs := hubCounts(t, th); blobs != 0 {
+		t.Fatal("the hub recorded a blob")
+	}
+	if keys := keysUnder(t, srv, "gone/blobs/"); len(keys) != 0 {
+		t.Fatalf("blob objects after the store went away: %v", keys)
+	}
+	if err := th.hub.Blobs().Verify(ctx, d); err == nil || errors.Is(err, blobstore.ErrCorrupt) {
+		t.Fatalf("verify with the store gone: %v", err)
 	}
 }
