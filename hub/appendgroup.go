@@ -134,21 +134,21 @@ func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
 // rows and its leaves in the appender are rolled back and the group goes
 // on. An error from the savepoints themselves (failed) ends the group.
 func (h *Hub) appendInSavepoint(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) (refused, failed error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+	if err := tx.Savepoint(ctx, "batch"); err != nil {
 		return nil, fmt.Errorf("append: savepoint: %w", err)
 	}
 	m := log.mark()
 	refused = h.appendBatch(ctx, tx, log, now, req)
 	if refused != nil {
 		req.res, req.deleted = protocol.BatchResult{}, nil
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
+		if err := tx.RollbackTo(ctx, "batch"); err != nil {
 			return refused, fmt.Errorf("append: roll back a refused batch (%v): %w", refused, err)
 		}
 		if err := log.rollback(m); err != nil {
 			return refused, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT batch"); err != nil {
+	if err := tx.Release(ctx, "batch"); err != nil {
 		return refused, fmt.Errorf("append: release savepoint: %w", err)
 	}
 	return refused, nil

@@ -141,11 +141,6 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 	if err != nil {
 		return err
 	}
-	insertEvent, err := log.stmt(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
 	for _, v := range req.events {
 		hash := v.Event.Hash()
 		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", req.terminal, v.Body.Seq))
@@ -153,7 +148,8 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 			return err
 		}
 		cosigs, _ := json.Marshal(v.Event.CoSigs)
-		if _, err := insertEvent.ExecContext(ctx, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
+		if err := log.exec(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
 			if !isUniqueViolation(err) { // recorddb.go: a lost connection is not a race lost
 				return fmt.Errorf("store event %s#%d: %w", req.terminal, v.Body.Seq, err)
 			}
@@ -170,13 +166,19 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 			req.deleted = append(req.deleted, v.Body.Blobs...)
 		}
 		for _, d := range v.Body.Blobs {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			if err := tx.Queue(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 				req.terminal, d.String(), v.Body.Seq); err != nil {
 				return err
 			}
 		}
 		res.Accepted = append(res.Accepted, protocol.Accepted{Seq: v.Body.Seq, LogIndex: idx})
 		res.LastSeq = v.Body.Seq
+	}
+	if err := tx.Flush(ctx); err != nil {
+		if isUniqueViolation(err) { // a queued event row: another batch of the same terminal won the race
+			return &protocol.Error{Code: protocol.CodeGap, Message: "an event of this batch was stored meanwhile; ask for the state again"}
+		}
+		return err
 	}
 	if len(req.events) == 0 {
 		var hash []byte

@@ -110,9 +110,12 @@ func newAppender(ctx context.Context, tx querier) (*appender, error) {
 	return &appender{tx: tx, size: size, r: r, nodes: nodes, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-// exec runs a statement the appender runs once per leaf or node, prepared
-// once in its transaction when the transaction can prepare.
+// exec runs a statement the appender runs once per leaf or node: queued
+// on PostgreSQL, prepared once in its transaction on SQLite.
 func (a *appender) exec(ctx context.Context, query string, args ...any) error {
+	if tx, ok := a.tx.(*recordTx); ok && tx.dialect == postgres {
+		return tx.Queue(ctx, query, args...) // one round trip for many (recordqueue.go)
+	}
 	if _, ok := a.tx.(preparer); !ok {
 		_, err := a.tx.ExecContext(ctx, query, args...)
 		return err

@@ -162,7 +162,7 @@ func applyCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payl
 	var err error
 	switch v := p.(type) {
 	case *casework.CaseOpened:
-		_, err = tx.ExecContext(ctx, `INSERT INTO rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)
+		err = tx.Queue(ctx, `INSERT INTO rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
 			casework.PhaseInitiation, rmTimeOf(at), e.body.Terminal, e.logIndex)
 	case *casework.CasePhaseAdvanced:
@@ -572,9 +572,8 @@ func fileUnderCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.
 	if caseID == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO rm_case_events (hub_agency, case_id, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+	return tx.Queue(ctx, "INSERT INTO rm_case_events (hub_agency, case_id, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 		e.hubAgency, caseID, e.logIndex)
-	return err
 }
 
 // rowsQuerier reads rows: a transaction or a database.

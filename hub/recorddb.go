@@ -43,6 +43,8 @@ type recordDB struct {
 type recordTx struct {
 	tx      *sql.Tx
 	dialect dialect
+	pending []queued // statements waiting for the next round trip (recordqueue.go)
+	err     error    // the first failure of a queued statement
 }
 
 func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -90,28 +92,54 @@ func (d *recordDB) PingContext(ctx context.Context) error { return d.db.PingCont
 
 func (d *recordDB) Close() error { return d.db.Close() }
 
+// Every use of a transaction sends its queued statements first
+// (recordqueue.go), so it sees them done.
+
 func (t *recordTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.Flush(ctx); err != nil {
+		return nil, err
+	}
 	return t.tx.ExecContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
 
 func (t *recordTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.Flush(ctx); err != nil {
+		return nil, err
+	}
 	return t.tx.QueryContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
 
+// QueryRowContext cannot return a queued statement's failure: the read
+// runs on (PostgreSQL answers it with an error, the transaction being
+// aborted) and the failure comes back from the transaction's next Exec,
+// Flush or Commit.
 func (t *recordTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	t.Flush(ctx)
 	return t.tx.QueryRowContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
 
 func (t *recordTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := t.Flush(ctx); err != nil {
+		return nil, err
+	}
 	return t.tx.PrepareContext(ctx, t.dialect.query(query))
 }
 
 // StmtContext returns stmt (prepared on the recordDB) for use in t.
 func (t *recordTx) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
+	t.Flush(ctx)
 	return t.tx.StmtContext(ctx, stmt)
 }
 
-func (t *recordTx) Commit() error { return t.tx.Commit() }
+// Commit sends the queued statements and commits; if one failed, it rolls
+// back and returns that failure.
+func (t *recordTx) Commit() error {
+	if err := t.Flush(context.Background()); err != nil {
+		t.tx.Rollback()
+		return err
+	}
+	return t.tx.Commit()
+}
 
 func (t *recordTx) Rollback() error { return t.tx.Rollback() }
 

@@ -60,7 +60,13 @@ func startServe(t testing.TB, dir, db string) *hubProcess {
 		}
 	}
 	go func() { io.Copy(io.Discard, out); cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			log := stderr.String()
+			t.Logf("hub %s's log ends:\n%s", p.addr, log[max(0, len(log)-3000):])
+		}
+	})
 	if p.addr == "" {
 		p.kill()
 		t.Fatalf("serve printed no address: %s", stderr.String())
@@ -241,9 +247,20 @@ func syncAll(t testing.TB, ts []*simterminal.Terminal, parallel, batch int, kill
 		}()
 	}
 	var failed []error
-	for range ts {
-		if err := <-errs; err != nil {
-			failed = append(failed, err)
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for left := len(ts); left > 0; {
+		select {
+		case err := <-errs:
+			left--
+			if err != nil {
+				failed = append(failed, err)
+			}
+		case <-tick.C:
+			mu.Lock()
+			t.Logf("load: %s in, %d terminals to finish, %d of %d events and %d blobs sent, %d passes retried",
+				time.Since(start).Round(time.Second), left, f.events, total, f.blobs, f.retries)
+			mu.Unlock()
 		}
 	}
 	f.elapsed = time.Since(start)
@@ -302,6 +319,89 @@ func BenchmarkHubAcceptance(b *testing.B) {
 					b.ReportMetric(float64(f.p99().Milliseconds()), fmt.Sprintf("p99-batch-ms-%dterm", n))
 					hubCheck(b, dir, db)
 				}
+			}
+		})
+	}
+}
+
+// runLoad starts hubs `lawtrail-hub serve` processes on one record
+// (PostgreSQL; the data folder, with the hub's key and blobs, shared),
+// behind a TCP load balancer, and has terminals simulated terminals send
+// events each and footage of footageSize bytes each through it, at most
+// parallel at a time. With kill, one hub is killed -9 when a quarter of
+// the events are in. It returns the figures after `lawtrail-hub check`
+// passed on the record and the hub holds exactly what was sent.
+func runLoad(t testing.TB, hubs, terminals, events, footageSize, parallel int, kill bool) loadFigures {
+	t.Helper()
+	dir, db := t.TempDir(), postgrestest.Start(t)
+	var procs []*hubProcess
+	var addrs []string
+	for range hubs {
+		p := startServe(t, dir, db)
+		procs = append(procs, p)
+		addrs = append(addrs, p.addr)
+	}
+	lb := startBalancer(t, addrs...)
+	ts := joinTerminals(t, dir, db, "https://"+lb.l.Addr().String(), terminals)
+	for _, tm := range ts {
+		if err := tm.Cases(events - 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tm.Footage(footageSize); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var killHub func()
+	if kill {
+		killHub = func() { procs[0].kill() }
+	}
+	f := syncAll(t, ts, parallel, 100, killHub)
+	hubCheck(t, dir, db)
+	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	st, err := h.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != terminals*events || st.Blobs != terminals || st.Bytes != int64(terminals*footageSize) || st.Forks != 0 {
+		t.Fatalf("the hub holds %d events (want %d), %d blobs (want %d) of %d bytes, %d forks", st.Events, terminals*events, st.Blobs, terminals, st.Bytes, st.Forks)
+	}
+	return f
+}
+
+// The load test: 200 simulated terminals, each with 200 events and 2 MiB
+// of footage, through a load balancer to two hub processes on one
+// PostgreSQL record; one hub is killed -9 a quarter of the way in. Every
+// terminal finishes (retrying through the balancer to the survivor), the
+// hub holds every event and blob exactly once, every answer's proofs
+// verified, and lawtrail-hub check passes on the shared record.
+func TestLoadTwoHubsOneKilled(t *testing.T) {
+	n, size := 200, 2<<20
+	if os.Getenv("LAWTRAIL_LOAD_SMALL") != "" {
+		n, size = 20, 256<<10
+	}
+	f := runLoad(t, 2, n, 200, size, 32, true)
+	if f.retries == 0 {
+		t.Fatal("no terminal had to retry: the hub was not killed mid-load")
+	}
+	t.Logf("FIGURE load, 2 hubs, one killed: %d events in %s (%.0f events/s incl. footage), %d blobs, %.1f MiB/s, p99 batch %s, %d passes retried",
+		f.events, f.elapsed.Round(time.Millisecond), float64(f.events)/f.elapsed.Seconds(), f.blobs,
+		float64(f.bytes)/(1<<20)/f.elapsed.Seconds(), f.p99(), f.retries)
+}
+
+// BenchmarkLoad reports the load test's figures for one and two hub
+// processes (no kill): events/s, footage MiB/s and p99 batch latency.
+func BenchmarkLoad(b *testing.B) {
+	for _, hubs := range []int{1, 2} {
+		b.Run(fmt.Sprintf("%dhubs", hubs), func(b *testing.B) {
+			for b.Loop() {
+				f := runLoad(b, hubs, 200, 200, 2<<20, 32, false)
+				b.ReportMetric(float64(f.events)/f.elapsed.Seconds(), "events/s")
+				b.ReportMetric(float64(f.bytes)/(1<<20)/f.elapsed.Seconds(), "footage-MiB/s")
+				b.ReportMetric(float64(f.p99().Milliseconds()), "p99-batch-ms")
 			}
 		})
 	}

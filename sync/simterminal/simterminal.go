@@ -147,7 +147,7 @@ func (t *Terminal) Footage(size int) (evidence.Digest, error) {
 	d := evidence.Sum(b)
 	t.footage[d] = b
 	t.order = append(t.order, d)
-	src := casework.SourceKey{DeviceSerial: "SIM" + t.Key.ID()[:6], Path: fmt.Sprintf("DCIM/%d.MP4", len(t.order)), Size: int64(size)}
+	src := casework.SourceKey{DeviceSerial: "SIM" + t.Key.ID()[:6], Path: fmt.Sprintf("DCIM/%d.MP4", len(t.order)), Size: int64(size), ModTime: time.Now().UTC().Truncate(time.Second)}
 	return d, t.sign(casework.TypeFootageIngested, casework.FootageIngested{Digest: d, SourceKey: src, Clerk: "o-001", Station: "sim"}, d)
 }
 

@@ -1,0 +1,104 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Queued statements. On PostgreSQL every statement is a round trip to the
+// server, and storing one event takes several (its row, its log leaf and
+// nodes, the read model): a batch of 500 waited on thousands of round
+// trips. A statement whose result is not needed can be queued instead
+// (recordTx.Queue): the queue goes to the server in one round trip when
+// the transaction next reads, writes otherwise, commits, sets a savepoint
+// or flushes, as one multi-statement text with its arguments quoted by pgx
+// (the simple protocol). The statements run in the order they were given,
+// in the same transaction: only the round trips change. On SQLite (in the
+// process, no round trips) Queue runs the statement at once.
+//
+// Queued arguments are quoted as literals, so a []byte must be meant for a
+// BYTEA column (pgx writes it as '\x…'), and the result of a queued
+// statement (rows affected) is never seen: queue only INSERTs and UPDATEs
+// whose outcome the caller does not read.
+
+// queued is one statement waiting in a transaction's queue.
+type queued struct {
+	query string // in the hub's dialect (? placeholders)
+	args  []any
+}
+
+// maxQueued bounds a queue: past it, Queue flushes.
+const maxQueued = 2000
+
+// Queue runs a statement whose result the caller does not need, now on
+// SQLite, with the next round trip on PostgreSQL. An error of a queued
+// statement is returned by the call that sends the queue.
+func (t *recordTx) Queue(ctx context.Context, query string, args ...any) error {
+	if t.dialect != postgres {
+		_, err := t.tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	if t.err != nil {
+		return t.err
+	}
+	t.pending = append(t.pending, queued{query: query, args: args})
+	if len(t.pending) >= maxQueued {
+		return t.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush sends the queued statements, if any, and returns the first error
+// of the transaction's queue so far.
+func (t *recordTx) Flush(ctx context.Context) error {
+	if t.err != nil || len(t.pending) == 0 {
+		return t.err
+	}
+	var q strings.Builder
+	args := []any{pgx.QueryExecModeSimpleProtocol}
+	for i, s := range t.pending {
+		if i > 0 {
+			q.WriteString(";\n")
+		}
+		q.WriteString(s.query)
+		args = append(args, t.dialect.args(s.args)...)
+	}
+	n := len(t.pending)
+	t.pending = t.pending[:0]
+	// dollarPlaceholders numbers the bare ? of all statements in turn, as
+	// the arguments were appended; not d.query, which would keep every
+	// combined text in its cache.
+	if _, err := t.tx.ExecContext(ctx, dollarPlaceholders(q.String()), args...); err != nil {
+		t.err = fmt.Errorf("%d queued statements: %w", n, err)
+	}
+	return t.err
+}
+
+// Savepoint sets a savepoint after the queued statements.
+func (t *recordTx) Savepoint(ctx context.Context, name string) error {
+	if err := t.Flush(ctx); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name)
+	return err
+}
+
+// RollbackTo drops the queued statements and undoes everything since the
+// savepoint, a queued statement's failure included.
+func (t *recordTx) RollbackTo(ctx context.Context, name string) error {
+	t.pending, t.err = t.pending[:0], nil
+	_, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name)
+	return err
+}
+
+// Release releases a savepoint after sending the queued statements.
+func (t *recordTx) Release(ctx context.Context, name string) error {
+	if err := t.Flush(ctx); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
