@@ -42,11 +42,13 @@ run: deps
 ## `make run` builds it), then every test: unit, crash, migration, tamper,
 ## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver);
 ## the concurrent docking pipeline, sync, hub and the UI flow once more under the race detector;
-## the hub's tests once more with its record on PostgreSQL (hub/postgrestest starts one).
+## the hub's tests once more with its record on PostgreSQL (hub/postgrestest starts one), and the
+## hub's and sync's once more on PostgreSQL with the footage on S3 (hub/blobstore/s3test runs versitygw).
 test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 -timeout 30m ./...
 	LAWTRAIL_TEST_HUB_DB=postgres $(GO) test -tags ci -count=1 -timeout 20m ./hub/ ./hub/console/ ./hub/web/ ./cmd/lawtrail-hub/
+	LAWTRAIL_TEST_HUB_DB=postgres LAWTRAIL_TEST_HUB_BLOBS=s3 $(GO) test -tags ci -count=1 -timeout 20m ./hub/ ./sync/...
 	$(GO) test -tags ci -count=1 -race ./ingest/ ./sync/... ./hub/ ./app/
 	$(MAKE) test-usb
 
