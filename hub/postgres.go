@@ -31,9 +31,9 @@ func IsDatabaseURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// RedactURL is u without its password (in the user part or the query),
+// redactURL is u without its password (in the user part or the query),
 // for messages: the host, port, user and database are kept.
-func RedactURL(u string) string {
+func redactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "(a malformed database URL)"

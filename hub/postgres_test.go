@@ -244,12 +244,12 @@ func TestDatabaseURLErrorsNeverShowThePassword(t *testing.T) {
 	} {
 		_, err := Open(context.Background(), t.TempDir(), []byte("pw"), Options{KDF: testKDF, DB: c.url})
 		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v; want an error naming %q, never the password", RedactURL(c.url), err, c.want)
+			t.Errorf("%s: %v; want an error naming %q, never the password", redactURL(c.url), err, c.want)
 		}
 	}
-	if r := RedactURL("postgres://hub:" + secret + "@db:5432/record?password=" + secret + "&sslmode=require"); strings.Contains(r, secret) ||
+	if r := redactURL("postgres://hub:" + secret + "@db:5432/record?password=" + secret + "&sslmode=require"); strings.Contains(r, secret) ||
 		!strings.Contains(r, "hub@db:5432/record") || !strings.Contains(r, "sslmode=require") {
-		t.Errorf("RedactURL: %s", r)
+		t.Errorf("redactURL: %s", r)
 	}
 }
 
