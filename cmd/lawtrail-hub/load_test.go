@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"lawtrail/hub"
+	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/simterminal"
 )
@@ -31,16 +32,37 @@ type hubProcess struct {
 	done chan struct{}
 }
 
-// startServe starts `lawtrail-hub --data dir [--db db] serve` on a free
-// loopback port with limits loose enough for hundreds of simulated
-// terminals on one address.
-func startServe(t testing.TB, dir, db string) *hubProcess {
-	t.Helper()
-	args := []string{"--data", dir}
-	if db != "" {
-		args = append(args, "--db", db)
+// record is where a hub under load keeps its record and footage: the data
+// folder, and optionally a PostgreSQL database and an S3 bucket.
+type record struct{ dir, db, blobs string }
+
+// args are the global flags that open the record.
+func (r record) args() []string {
+	args := []string{"--data", r.dir}
+	if r.db != "" {
+		args = append(args, "--db", r.db)
 	}
-	args = append(args, "serve", "--listen", "127.0.0.1:0", "--max-unenrolled", "1024", "--max-unenrolled-per-ip", "1024", "--max-conns", "4096")
+	if r.blobs != "" {
+		args = append(args, "--blobs", r.blobs)
+	}
+	return args
+}
+
+func (r record) open(t testing.TB) *hub.Hub {
+	t.Helper()
+	h, err := hub.Open(context.Background(), r.dir, []byte("hub passphrase"), hub.Options{DB: r.db, Blobs: r.blobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// startServe starts `lawtrail-hub … serve` on the record, on a free
+// loopback port, with limits loose enough for hundreds of simulated
+// terminals on one address.
+func startServe(t testing.TB, r record) *hubProcess {
+	t.Helper()
+	args := append(r.args(), "serve", "--listen", "127.0.0.1:0", "--max-unenrolled", "1024", "--max-unenrolled-per-ip", "1024", "--max-conns", "4096")
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
 	out, err := cmd.StdoutPipe()
@@ -139,13 +161,10 @@ func (b *balancer) forward(c net.Conn) {
 
 // joinTerminals enrolls n simulated terminals: the codes are issued by the
 // hub's own IssueCode (what `lawtrail-hub enroll` runs), for url.
-func joinTerminals(t testing.TB, dir, db, url string, n int) []*simterminal.Terminal {
+func joinTerminals(t testing.TB, r record, url string, n int) []*simterminal.Terminal {
 	t.Helper()
 	ctx := context.Background()
-	h, err := hub.Open(ctx, dir, []byte("hub passphrase"), hub.Options{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := r.open(t)
 	defer h.Close()
 	ts := make([]*simterminal.Terminal, n)
 	for i := range ts {
@@ -272,13 +291,9 @@ func syncAll(t testing.TB, ts []*simterminal.Terminal, parallel, batch int, kill
 
 // hubCheck runs `lawtrail-hub check` on the record as a process; it must
 // pass.
-func hubCheck(t testing.TB, dir, db string) string {
+func hubCheck(t testing.TB, r record) string {
 	t.Helper()
-	args := []string{"--data", dir}
-	if db != "" {
-		args = append(args, "--db", db)
-	}
-	cmd := exec.Command(os.Args[0], append(args, "check")...)
+	cmd := exec.Command(os.Args[0], append(r.args(), "check")...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -299,12 +314,12 @@ func BenchmarkHubAcceptance(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			for b.Loop() {
 				for _, n := range []int{8, 1} {
-					dir, db := b.TempDir(), ""
+					r := record{dir: b.TempDir()}
 					if engine == "postgres" {
-						db = postgrestest.Start(b)
+						r.db = postgrestest.Start(b)
 					}
-					p := startServe(b, dir, db)
-					ts := joinTerminals(b, dir, db, "https://"+p.addr, n)
+					p := startServe(b, r)
+					ts := joinTerminals(b, r, "https://"+p.addr, n)
 					for _, tm := range ts {
 						if err := tm.Cases(6000 / n); err != nil {
 							b.Fatal(err)
@@ -317,7 +332,7 @@ func BenchmarkHubAcceptance(b *testing.B) {
 					b.ReportMetric(rate, fmt.Sprintf("accept-%dterm/s", n))
 					b.ReportMetric(rate/raw, fmt.Sprintf("accept/raw-%dterm", n))
 					b.ReportMetric(float64(f.p99().Milliseconds()), fmt.Sprintf("p99-batch-ms-%dterm", n))
-					hubCheck(b, dir, db)
+					hubCheck(b, r)
 				}
 			}
 		})
@@ -325,7 +340,8 @@ func BenchmarkHubAcceptance(b *testing.B) {
 }
 
 // runLoad starts hubs `lawtrail-hub serve` processes on one record
-// (PostgreSQL; the data folder, with the hub's key and blobs, shared),
+// (PostgreSQL and an S3 bucket on versitygw; the data folder, with the
+// hub's key and certificate, shared),
 // behind a TCP load balancer, and has terminals simulated terminals send
 // events each and footage of footageSize bytes each through it, at most
 // parallel at a time. With kill, one hub is killed -9 when a quarter of
@@ -333,16 +349,18 @@ func BenchmarkHubAcceptance(b *testing.B) {
 // passed on the record and the hub holds exactly what was sent.
 func runLoad(t testing.TB, hubs, terminals, events, footageSize, parallel int, kill bool) loadFigures {
 	t.Helper()
-	dir, db := t.TempDir(), postgrestest.Start(t)
+	s3 := s3test.Start(t)
+	s3.SetEnv(t)
+	r := record{dir: t.TempDir(), db: postgrestest.Start(t), blobs: s3.Spec("load")}
 	var procs []*hubProcess
 	var addrs []string
 	for range hubs {
-		p := startServe(t, dir, db)
+		p := startServe(t, r)
 		procs = append(procs, p)
 		addrs = append(addrs, p.addr)
 	}
 	lb := startBalancer(t, addrs...)
-	ts := joinTerminals(t, dir, db, "https://"+lb.l.Addr().String(), terminals)
+	ts := joinTerminals(t, r, "https://"+lb.l.Addr().String(), terminals)
 	for _, tm := range ts {
 		if err := tm.Cases(events - 1); err != nil {
 			t.Fatal(err)
@@ -356,11 +374,8 @@ func runLoad(t testing.TB, hubs, terminals, events, footageSize, parallel int, k
 		killHub = func() { procs[0].kill() }
 	}
 	f := syncAll(t, ts, parallel, 100, killHub)
-	hubCheck(t, dir, db)
-	h, err := hub.Open(context.Background(), dir, []byte("hub passphrase"), hub.Options{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hubCheck(t, r)
+	h := r.open(t)
 	defer h.Close()
 	st, err := h.Stats(context.Background())
 	if err != nil {
@@ -374,7 +389,8 @@ func runLoad(t testing.TB, hubs, terminals, events, footageSize, parallel int, k
 
 // The load test: 200 simulated terminals, each with 200 events and 2 MiB
 // of footage, through a load balancer to two hub processes on one
-// PostgreSQL record; one hub is killed -9 a quarter of the way in. Every
+// PostgreSQL record and one S3 bucket; one hub is killed -9 a quarter of
+// the way in. Every
 // terminal finishes (retrying through the balancer to the survivor), the
 // hub holds every event and blob exactly once, every answer's proofs
 // verified, and lawtrail-hub check passes on the shared record.
