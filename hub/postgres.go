@@ -31,23 +31,6 @@ func IsDatabaseURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// redactURL is u without its password (in the user part or the query),
-// for messages: the host, port, user and database are kept.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(a malformed database URL)"
-	}
-	if p.User != nil {
-		p.User = url.User(p.User.Username())
-	}
-	if q := p.Query(); q.Has("password") {
-		q.Del("password")
-		p.RawQuery = q.Encode()
-	}
-	return p.String()
-}
-
 // postgresConfig parses a database URL. Its errors never quote the URL:
 // only what is wrong with it, and its host when that much parsed.
 func postgresConfig(u string) (*pgx.ConnConfig, error) {
@@ -59,12 +42,9 @@ func postgresConfig(u string) (*pgx.ConnConfig, error) {
 		}
 		return nil, fmt.Errorf("database URL is malformed: %v", err)
 	}
-	if p.Host == "" {
-		return nil, errors.New("database URL names no host: want postgres://USER@HOST:PORT/DATABASE")
-	}
-	cfg, err := pgx.ParseConfig(u)
+	cfg, err := pgx.ParseConfig(u) // no host in the URL: PGHOST's, or the local socket, as libpq does
 	if err != nil {
-		return nil, fmt.Errorf("database URL for %s is malformed", p.Host)
+		return nil, fmt.Errorf("database URL for host %q is malformed", p.Host)
 	}
 	if cfg.ConnectTimeout == 0 { // a host that drops packets fails the open instead of hanging it
 		cfg.ConnectTimeout = defaultConnectTimeout

@@ -233,23 +233,19 @@ func TestDatabaseURLErrorsNeverShowThePassword(t *testing.T) {
 	}
 	closed := l.Addr().String()
 	l.Close()
-	for _, c := range []struct{ url, want string }{
+	for i, c := range []struct{ url, want string }{
 		{"postgres://hub:" + secret + "@" + closed + "/record?connect_timeout=5", closed},
 		{"postgresql://hub:" + secret + "@" + s.Addr() + "/no_such_database", "no_such_database"},
 		{"postgres://hub@" + closed + "/record?password=" + secret + "&connect_timeout=5", closed},
 		{"postgres://hub:" + secret + "@ho st:5432/record", "malformed"},
 		{"postgres://hub:" + secret + "@127.0.0.1:port/record", "malformed"},
-		{"postgres://hub:" + secret + "@/record", "no host"},
+		{"postgres://hub:" + secret + "@/record?host=/nonexistent-socket-dir", "/nonexistent-socket-dir"},
 		{"postgres://hub:" + secret + "@127.0.0.1:5432/record?sslmode=bogus", "127.0.0.1"},
 	} {
 		_, err := Open(context.Background(), t.TempDir(), []byte("pw"), Options{KDF: testKDF, DB: c.url})
 		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v; want an error naming %q, never the password", redactURL(c.url), err, c.want)
+			t.Errorf("case %d: %v; want an error naming %q, never the password", i, err, c.want)
 		}
-	}
-	if r := redactURL("postgres://hub:" + secret + "@db:5432/record?password=" + secret + "&sslmode=require"); strings.Contains(r, secret) ||
-		!strings.Contains(r, "hub@db:5432/record") || !strings.Contains(r, "sslmode=require") {
-		t.Errorf("redactURL: %s", r)
 	}
 }
 
