@@ -27,8 +27,13 @@ import (
 // startHubOn serves a hub whose footage is on srv's bucket under prefix.
 func startHubOn(t *testing.T, srv s3test.Server, prefix string) *testHub {
 	t.Helper()
-	dir := t.TempDir()
-	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: srv.Spec(prefix)})
+	return startHubWith(t, t.TempDir(), hub.Options{KDF: fastKDF, Blobs: srv.Spec(prefix)})
+}
+
+// startHubWith serves the hub in dir opened with opt.
+func startHubWith(t *testing.T, dir string, opt hub.Options) *testHub {
+	t.Helper()
+	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
