@@ -63,6 +63,8 @@ commands:
                                            sees every agency (all) or one, a head their own agency
   user list [--json] | user disable NAME | user passwd NAME
                                            list accounts; disable one (its sessions end); set its password
+  migrate --to-db URL [--to-blobs SPEC]    copy this embedded hub (hub.db, its footage) to PostgreSQL (and S3); the
+                                           hub stopped; resumable; checked, same log root; then serve with --db/--blobs
 
 environment:
   LAWTRAIL_HUB_PASSPHRASE  seals the hub key
@@ -140,6 +142,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdRebuild(ctx, *dir, rest, e)
 	case "user":
 		err = cmdUser(ctx, *dir, rest, e) // user.go
+	case "migrate":
+		err = cmdMigrate(ctx, *dir, rest, e) // migrate.go
 	default:
 		fmt.Fprintf(e.stderr, "lawtrail-hub: unknown command %q\n%s", cmd, usage)
 		return 2
