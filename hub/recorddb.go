@@ -76,6 +76,12 @@ func (d *recordDB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*recordTx,
 		return nil, err
 	}
 	if d.dialect == postgres && (opts == nil || !opts.ReadOnly) {
+		// As SQLite's busy timeout does: a writer that waits past it fails
+		// (and its batch is retried) rather than hanging for ever.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '60s'"); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("set the write lock's timeout: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
 			tx.Rollback()
 			return nil, fmt.Errorf("take the record's write lock: %w", err)
