@@ -51,6 +51,12 @@ func embeddedRecord(t *testing.T, extraCases, extraFootage, footageSize int) *re
 		Password: []byte("a long enough password"), KDF: hubtest.FastKDF}); err != nil {
 		t.Fatal(err)
 	}
+	for range 3 { // console views, whose ids PostgreSQL numbers by an identity column
+		if _, err := r.hub.InsiderExec(context.Background(), "INSERT INTO web_views (at, name, role, scope, path) VALUES (?, ?, ?, ?, ?)",
+			"2026-12-09T10:00:00Z", "chen.sj", "supervisor", "", "/console/"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if p := r.check(t); len(p) > 0 {
 		t.Fatalf("the embedded hub's check: %v", p)
 	}
@@ -204,10 +210,15 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 			t.Errorf("table %s: %d rows on PostgreSQL, %d on SQLite", name, dst[name], n)
 		}
 	}
-	for _, name := range []string{"events", "receipts", "blobs", "rm_publications", "rm_footage", "web_users", "checkpoints"} {
+	for _, name := range []string{"events", "receipts", "blobs", "rm_publications", "rm_footage", "web_users", "web_views", "checkpoints"} {
 		if src[name] == 0 {
 			t.Errorf("the embedded hub has no %s: the test proves nothing for them", name)
 		}
+	}
+	// The identity column goes on past the copied ids.
+	if _, err := h.InsiderExec(ctx, "INSERT INTO web_views (at, name, role, scope, path) VALUES (?, ?, ?, ?, ?)",
+		"2026-12-09T11:00:00Z", "chen.sj", "supervisor", "", "/console/"); err != nil {
+		t.Fatalf("a console view on the migrated hub: %v", err)
 	}
 	if got := latest(t, h); got.Size != want.Size || !bytes.Equal(got.Root, want.Root) {
 		t.Fatalf("the migrated hub's checkpoint %d %x, want %d %x", got.Size, got.Root, want.Size, want.Root)
