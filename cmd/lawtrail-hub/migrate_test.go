@@ -44,7 +44,7 @@ func hubExec(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // killMigrateAfterFirstBlob runs migrate as a process and kills it (-9)
 // once it says it copied its first blob: the rows are all copied, most
 // blobs not.
-func killMigrateAfterFirstBlob(t *testing.T, args ...string) {
+func killMigrateAfterFirstBlob(t testing.TB, args ...string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
@@ -217,7 +217,7 @@ func TestMigrateCommand(t *testing.T) {
 
 // startServeWith starts lawtrail-hub args… (a serve command) as a process
 // and waits until it serves.
-func startServeWith(t *testing.T, args ...string) *hubProcess {
+func startServeWith(t testing.TB, args ...string) *hubProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
@@ -249,4 +249,52 @@ func startServeWith(t *testing.T, args ...string) *hubProcess {
 		t.Fatalf("serve printed no address: %s", stderr.String())
 	}
 	return p
+}
+
+// BenchmarkMigrate: an embedded hub that 4 simulated terminals synced
+// 5,000 case openings and 8 recordings of 8 MiB each to (through serve, a
+// process) is migrated to PostgreSQL and S3 (versitygw on the same
+// machine); rows/s and MiB/s of the copy are reported.
+func BenchmarkMigrate(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	p := startServeWith(b, "--data", dir, "serve", "--listen", "127.0.0.1:0", "--max-unenrolled-per-ip", "64")
+	h, err := hub.Open(ctx, dir, []byte("hub passphrase"), hub.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 4 {
+		code, err := h.IssueCode(ctx, "https://"+p.addr, "某区市场监督管理局", time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := simterminal.New()
+		if err := st.Join(ctx, code.String(), fmt.Sprintf("sim-%d", i), ""); err != nil {
+			b.Fatal(err)
+		}
+		st.Cases(5000)
+		for range 2 {
+			st.Footage(8 << 20)
+		}
+		if _, err := st.Sync(ctx, 500); err != nil || !st.Done() {
+			b.Fatalf("sync: %v", err)
+		}
+	}
+	h.Close()
+	p.kill()
+	s3 := s3test.Start(b)
+	s3.SetEnv(b)
+	for i := 0; b.Loop(); i++ {
+		rep, err := hub.Migrate(ctx, dir, []byte("hub passphrase"), hub.MigrateOptions{ToDB: postgrestest.Start(b), ToBlobs: s3.Spec(fmt.Sprintf("bench%d", i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int64
+		for _, t := range rep.Tables {
+			rows += t.Rows
+		}
+		b.ReportMetric(float64(rows), "rows")
+		b.ReportMetric(float64(rows)/rep.RowsTime.Seconds(), "rows/s")
+		b.ReportMetric(float64(rep.BytesCopied)/(1<<20)/rep.BlobsTime.Seconds(), "MiB/s")
+	}
 }
