@@ -51,6 +51,9 @@ func embeddedRecord(t *testing.T, extraCases, extraFootage, footageSize int) *re
 		Password: []byte("a long enough password"), KDF: hubtest.FastKDF}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := r.hub.WebSignIn(context.Background(), "chen.sj", []byte("a long enough password")); err != nil {
+		t.Fatal(err) // a session: web_sessions references web_users, copied after it
+	}
 	for range 3 { // console views, whose ids PostgreSQL numbers by an identity column
 		if _, err := r.hub.InsiderExec(context.Background(), "INSERT INTO web_views (at, name, role, scope, path) VALUES (?, ?, ?, ?, ?)",
 			"2026-12-09T10:00:00Z", "chen.sj", "supervisor", "", "/console/"); err != nil {
@@ -210,7 +213,7 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 			t.Errorf("table %s: %d rows on PostgreSQL, %d on SQLite", name, dst[name], n)
 		}
 	}
-	for _, name := range []string{"events", "receipts", "blobs", "rm_publications", "rm_footage", "web_users", "web_views", "checkpoints"} {
+	for _, name := range []string{"events", "receipts", "blobs", "rm_publications", "rm_footage", "web_users", "web_sessions", "web_views", "checkpoints"} {
 		if src[name] == 0 {
 			t.Errorf("the embedded hub has no %s: the test proves nothing for them", name)
 		}
