@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -32,8 +33,11 @@ import (
 //     (released by the kernel when a process dies), or a PostgreSQL
 //     session advisory lock (released by the server when the session of a
 //     killed process ends). A request that finds the upload locked by
-//     another process waits for it, polling, until tusd's lock timeout;
-//     it does not ask the other process to let go.
+//     another process asks that process's holder to let go (a .stop file
+//     beside the lock file, or a PostgreSQL notification) and waits for
+//     it, polling, until tusd's lock timeout: a terminal resuming through
+//     another hub process ends its own stale request there, as it would
+//     in one process.
 //
 // Why not tusd's filelocker: it writes the holder's PID into the lock
 // file and takes a lock whose PID is its own (two hubs in one process
@@ -46,7 +50,14 @@ import (
 // dropped).
 type crossLocker interface {
 	tryLock(ctx context.Context, id string, lost func()) (unlock func() error, ok bool, err error)
+	// askRelease asks whoever holds upload id's lock to let go: its
+	// holder's lost is called.
+	askRelease(ctx context.Context, id string) error
 }
+
+// askEvery is how often a waiting request asks again (the holder may
+// have missed it: a notification listener reconnecting).
+const askEvery = time.Second
 
 // crossPoll is how often a request waiting for another process's lock
 // tries again.
@@ -83,6 +94,7 @@ func (k *layeredLock) Lock(ctx context.Context, requestRelease func()) error {
 	if err := k.mem.Lock(ctx, requestRelease); err != nil {
 		return err
 	}
+	var asked time.Time
 	for {
 		unlock, ok, err := k.l.cross.tryLock(ctx, k.id, requestRelease)
 		if err != nil {
@@ -95,6 +107,10 @@ func (k *layeredLock) Lock(ctx context.Context, requestRelease func()) error {
 		if ok {
 			k.unlock = unlock
 			return nil
+		}
+		if time.Since(asked) >= askEvery {
+			asked = time.Now()
+			k.l.cross.askRelease(ctx, k.id) // best effort: the wait below ends either way
 		}
 		select {
 		case <-ctx.Done():
@@ -122,8 +138,9 @@ func (k *layeredLock) Unlock() error {
 // the kernel releases it when the process dies.
 type flockLocker struct{ dir string }
 
-func (l flockLocker) tryLock(_ context.Context, id string, _ func()) (func() error, bool, error) {
-	f, err := os.OpenFile(filepath.Join(l.dir, id+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+func (l flockLocker) tryLock(_ context.Context, id string, lost func()) (func() error, bool, error) {
+	path := filepath.Join(l.dir, id+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, false, err
 	}
@@ -136,10 +153,44 @@ func (l flockLocker) tryLock(_ context.Context, id string, _ func()) (func() err
 		f.Close()
 		return nil, false, fmt.Errorf("flock: %w", err)
 	}
+	stopFile := filepath.Join(l.dir, id+".stop")
+	os.Remove(stopFile) // a request for it made before it was ours
+	done := make(chan struct{})
+	watched := make(chan struct{})
+	go func() { // another process's request for it: a .stop file
+		defer close(watched)
+		t := time.NewTicker(flockStopPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if _, err := os.Stat(stopFile); err == nil {
+				lost()
+				return
+			}
+		}
+	}()
 	return func() error {
+		close(done)
+		<-watched
+		os.Remove(stopFile)
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		return f.Close()
 	}, true, nil
+}
+
+// flockStopPoll is how often a holder looks for a .stop file.
+const flockStopPoll = 250 * time.Millisecond
+
+func (l flockLocker) askRelease(_ context.Context, id string) error {
+	f, err := os.OpenFile(filepath.Join(l.dir, id+".stop"), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // pgLocker locks uploads with PostgreSQL session advisory locks, all of a
@@ -152,7 +203,8 @@ func (l flockLocker) tryLock(_ context.Context, id string, _ func()) (func() err
 // own requests apart; this one keeps hubs apart. Should the connection
 // drop while the hub lives, every holder is asked to let go (its lock is
 // gone) and the next lock connects again; a ping every pgLockPing
-// notices a drop while locks are held.
+// notices a drop while locks are held. Requests to let go travel as
+// notifications on pgReleaseChannel, heard on a second connection.
 type pgLocker struct {
 	cfg  *pgx.ConnConfig
 	mu   sync.Mutex
@@ -161,6 +213,9 @@ type pgLocker struct {
 	held map[int64]func()
 	stop chan struct{}
 	done chan struct{}
+
+	stopListen context.CancelFunc
+	listened   chan struct{}
 }
 
 const pgLockPing = 2 * time.Second
@@ -170,15 +225,68 @@ func openPGLocker(ctx context.Context, dbURL string) (*pgLocker, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &pgLocker{cfg: cfg, held: map[int64]func(){}, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &pgLocker{cfg: cfg, held: map[int64]func(){}, stop: make(chan struct{}), done: make(chan struct{}), listened: make(chan struct{})}
 	l.mu.Lock()
 	err = l.connect(ctx)
 	l.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
+	lctx, cancel := context.WithCancel(context.Background())
+	l.stopListen = cancel
 	go l.watch()
+	go l.listen(lctx)
 	return l, nil
+}
+
+// pgReleaseChannel carries requests to let go of an upload's lock: the
+// payload is the lock's key in decimal.
+const pgReleaseChannel = "lawtrail_tus_release"
+
+func (l *pgLocker) askRelease(ctx context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn == nil {
+		return errors.New("no lock connection")
+	}
+	_, err := l.conn.Exec(ctx, "SELECT pg_notify($1, $2)", pgReleaseChannel, strconv.FormatInt(pgLockKey(id), 10))
+	return err
+}
+
+// listen passes other processes' requests to let go to this hub's
+// holders, on a connection of its own (reconnecting after a drop; a
+// request missed meanwhile is asked again).
+func (l *pgLocker) listen(ctx context.Context) {
+	defer close(l.listened)
+	for ctx.Err() == nil {
+		c, err := pgx.ConnectConfig(ctx, l.cfg)
+		if err == nil {
+			if _, err = c.Exec(ctx, "LISTEN "+pgReleaseChannel); err == nil {
+				for {
+					n, err := c.WaitForNotification(ctx)
+					if err != nil {
+						break
+					}
+					key, err := strconv.ParseInt(n.Payload, 10, 64)
+					if err != nil {
+						continue
+					}
+					l.mu.Lock()
+					if release, ok := l.held[key]; ok {
+						go release()
+					}
+					l.mu.Unlock()
+				}
+			}
+			closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+			c.Close(closeCtx)
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // connect opens the lock connection (l.mu held).
@@ -275,6 +383,8 @@ func (l *pgLocker) watch() {
 func (l *pgLocker) close() {
 	close(l.stop)
 	<-l.done
+	l.stopListen()
+	<-l.listened
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lose()

@@ -17,8 +17,8 @@ import (
 // Two hubs on one store (one data folder; or one PostgreSQL record and one
 // bucket, as two hub processes behind a load balancer): an upload locked
 // through one is not locked through the other until the first lets go —
-// the second waits and, past its deadline, gets tusd's lock timeout — so
-// two PATCHes never write one upload at once. On PostgreSQL a holder whose
+// the second asks the holder to let go, waits and, past its deadline, gets
+// tusd's lock timeout — so two PATCHes never write one upload at once. On PostgreSQL a holder whose
 // connection drops (a killed hub) releases its locks.
 func TestUploadLockedAcrossHubs(t *testing.T) {
 	ctx := context.Background()
@@ -44,15 +44,26 @@ func TestUploadLockedAcrossHubs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := la.Lock(ctx, func() {}); err != nil {
+			asked := make(chan struct{}, 1)
+			if err := la.Lock(ctx, func() {
+				select {
+				case asked <- struct{}{}:
+				default:
+				}
+			}); err != nil {
 				t.Fatal(err)
 			}
 			lb, _ := b.ups.locker.NewLock(id)
-			short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			short, cancel := context.WithTimeout(ctx, 800*time.Millisecond)
 			err = lb.Lock(short, func() {})
 			cancel()
 			if !errors.Is(err, tusd.ErrLockTimeout) {
 				t.Fatalf("the other hub took a held upload's lock: %v", err)
+			}
+			select { // the holder that does not let go keeps it; it was asked to
+			case <-asked:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the holder was not asked to let go")
 			}
 			other, _ := b.ups.locker.NewLock("k0123456789abcdef-0123456789abcdef-ffffffffffff")
 			if err := other.Lock(ctx, func() {}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 	expslog "golang.org/x/exp/slog"
@@ -37,14 +38,18 @@ func (h *Handler) newTus() (http.Handler, error) {
 	}
 	composer.UseCore(ownedStore{composer.Core})
 	th, err := tusd.NewHandler(tusd.Config{
-		BasePath:                  protocol.PathBlobs,
-		StoreComposer:             composer,
-		MaxSize:                   protocol.MaxBlobSize,
-		DisableDownload:           true,
-		DisableTermination:        true,
-		DisableConcatenation:      true,
-		Cors:                      &tusd.CorsConfig{Disable: true},
-		NetworkTimeout:            h.opt.StallTimeout, // extended with every body read: a stall is cut, a slow body is not
+		BasePath:             protocol.PathBlobs,
+		StoreComposer:        composer,
+		MaxSize:              protocol.MaxBlobSize,
+		DisableDownload:      true,
+		DisableTermination:   true,
+		DisableConcatenation: true,
+		Cors:                 &tusd.CorsConfig{Disable: true},
+		NetworkTimeout:       h.opt.StallTimeout, // extended with every body read: a stall is cut, a slow body is not
+		// A request for an upload another hub process is writing waits for
+		// it (the backend's locker does not reach into other processes):
+		// long enough for that request to be cut if it stalled.
+		AcquireLockTimeout:        h.opt.StallTimeout + 5*time.Second,
 		PreUploadCreateCallback:   h.preCreate,
 		PreFinishResponseCallback: h.preFinish,
 		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
