@@ -43,8 +43,9 @@ type recordDB struct {
 type recordTx struct {
 	tx      *sql.Tx
 	dialect dialect
-	pending []queued // statements waiting for the next round trip (recordqueue.go)
-	err     error    // the first failure of a queued statement
+	pending []queued             // statements waiting for the next round trip (recordqueue.go)
+	err     error                // the first failure of a queued statement
+	stmts   map[string]*sql.Stmt // on SQLite, queued statements prepared once per transaction
 }
 
 func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -144,10 +145,14 @@ func (t *recordTx) Commit() error {
 		t.tx.Rollback()
 		return err
 	}
+	t.closeStmts()
 	return t.tx.Commit()
 }
 
-func (t *recordTx) Rollback() error { return t.tx.Rollback() }
+func (t *recordTx) Rollback() error {
+	t.closeStmts()
+	return t.tx.Rollback()
+}
 
 // text is the SQL expression for the bytes of column (UTF-8, such as an
 // event's JSON body) as text, for LIKE: the one place the two engines
