@@ -89,7 +89,7 @@ bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./hub/web/
-	$(GO) test -run '^$$' -bench 'HubAcceptance|Load' -benchtime 1x -timeout 30m ./cmd/lawtrail-hub/
+	$(GO) test -tags ci -run '^$$' -bench 'HubAcceptance|Load|Migrate' -benchtime 1x -timeout 30m ./cmd/lawtrail-hub/
 	LAWTRAIL_TEST_HUB_DB=postgres LAWTRAIL_TEST_HUB_BLOBS=s3 $(GO) test -tags ci -run '^$$' -bench 'Goodput' -benchtime 1x -timeout 30m ./sync/client/
 	$(GO) test -tags usbvm -count=1 -v -run TestMTPThroughputAgainstPlainRead ./device/usb/usbvm/ | grep -E 'FIGURE|^(ok|FAIL|---)'
 
