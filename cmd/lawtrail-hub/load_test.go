@@ -63,7 +63,15 @@ func (r record) open(t testing.TB) *hub.Hub {
 // terminals on one address.
 func startServe(t testing.TB, r record) *hubProcess {
 	t.Helper()
-	args := append(r.args(), "serve", "--listen", "127.0.0.1:0", "--max-unenrolled", "1024", "--max-unenrolled-per-ip", "1024", "--max-conns", "4096")
+	return startServeWith(t, append(r.args(), "serve", "--listen", "127.0.0.1:0", "--max-unenrolled", "1024",
+		"--max-unenrolled-per-ip", "1024", "--max-conns", "4096")...)
+}
+
+// startServeWith starts lawtrail-hub args… (a serve command) as a process
+// and waits until it serves; when the test fails, the end of the hub's log
+// is shown.
+func startServeWith(t testing.TB, args ...string) *hubProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
 	out, err := cmd.StdoutPipe()

@@ -215,42 +215,6 @@ func TestMigrateCommand(t *testing.T) {
 	}
 }
 
-// startServeWith starts lawtrail-hub args… (a serve command) as a process
-// and waits until it serves.
-func startServeWith(t testing.TB, args ...string) *hubProcess {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &lockedWriter{w: &stderr}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &hubProcess{cmd: cmd, done: make(chan struct{})}
-	sc := bufio.NewScanner(out)
-	for p.addr == "" && sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "lawtrail hub serving on "); ok {
-			p.addr, _, _ = strings.Cut(rest, " ")
-		}
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-		}
-		cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.kill)
-	if p.addr == "" {
-		t.Fatalf("serve printed no address: %s", stderr.String())
-	}
-	return p
-}
-
 // BenchmarkMigrate: an embedded hub that 4 simulated terminals synced
 // 5,000 case openings and 8 recordings of 8 MiB each to (through serve, a
 // process) is migrated to PostgreSQL and S3 (versitygw on the same
