@@ -113,27 +113,12 @@ func TestConcurrentAppendsAllStoredOnce(t *testing.T) {
 	}
 	errs := make(chan error, terminals)
 	for _, ft := range ts {
-		var all [][]server.Verified
-		for range batches {
-			var vs []server.Verified
-			for range per {
-				vs = append(vs, ft.event(t))
-			}
-			all = append(all, vs)
-		}
+		all := signedBatches(t, ft, batches, per)
 		go func() {
 			for _, vs := range all {
 				res, err := h.Append(ctx, ft.key.ID(), vs, 0)
-				if err == nil && len(res.Accepted) != len(vs) {
-					err = fmt.Errorf("%d of %d accepted", len(res.Accepted), len(vs))
-				}
 				if err == nil {
-					for j, acc := range res.Accepted {
-						hash := vs[j].Event.Hash()
-						if err = protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
-							break
-						}
-					}
+					err = checkAccepted(vs, res)
 				}
 				if err != nil {
 					errs <- err
@@ -252,25 +237,13 @@ func TestTwoHubsShareOneLog(t *testing.T) {
 			errs := make(chan error, terminals)
 			for i := range terminals {
 				ft := registerTerminal(t, hubs[0], "a1")
-				var all [][]server.Verified
-				for range batches {
-					var vs []server.Verified
-					for range per {
-						vs = append(vs, ft.event(t))
-					}
-					all = append(all, vs)
-				}
+				all := signedBatches(t, ft, batches, per)
 				go func() {
 					for j, vs := range all {
 						h := hubs[(i+j)%2] // each batch to either hub, as a balancer would
 						res, err := h.Append(ctx, ft.key.ID(), vs, 0)
 						if err == nil {
-							for k, acc := range res.Accepted {
-								hash := vs[k].Event.Hash()
-								if err = protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
-									break
-								}
-							}
+							err = checkAccepted(vs, res)
 						}
 						if err != nil {
 							errs <- fmt.Errorf("terminal %d batch %d: %w", i, j, err)
@@ -300,4 +273,30 @@ func TestTwoHubsShareOneLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signedBatches signs batches × per events of ft.
+func signedBatches(t *testing.T, ft *feedTerminal, batches, per int) [][]server.Verified {
+	all := make([][]server.Verified, batches)
+	for i := range all {
+		for range per {
+			all[i] = append(all[i], ft.event(t))
+		}
+	}
+	return all
+}
+
+// checkAccepted checks an answer as a terminal does: every event accepted,
+// each inclusion proof against the answer's checkpoint.
+func checkAccepted(vs []server.Verified, res protocol.BatchResult) error {
+	if len(res.Accepted) != len(vs) {
+		return fmt.Errorf("%d of %d accepted", len(res.Accepted), len(vs))
+	}
+	for i, acc := range res.Accepted {
+		hash := vs[i].Event.Hash()
+		if err := protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
+			return fmt.Errorf("seq %d: %w", acc.Seq, err)
+		}
+	}
+	return nil
 }
