@@ -67,8 +67,9 @@ const (
 type S3 struct {
 	client *s3.Client
 	cfg    S3Config
-	blobs  string    // key prefix of blobs, ending in "/"
-	bufs   sync.Pool // []byte of PartSize, reused by puts
+	blobs  string       // key prefix of blobs, ending in "/"
+	bufs   sync.Pool    // []byte of PartSize, reused by puts
+	hashes uploadHashes // receive-time hash states of uploads (s3uploadhash.go)
 }
 
 // buffer returns a part buffer from the pool (puts of small blobs would

@@ -29,9 +29,12 @@ func (s *S3) Uploads() s3store.S3Store {
 }
 
 // AdoptUpload makes the finished tus upload id (as tusd names it,
-// "<object id>+<multipart id>") blob d: it downloads and hashes the
-// upload's object, copies it server-side to d's key only while it is the
-// version that was hashed (x-amz-copy-source-if-match), then deletes the
+// "<object id>+<multipart id>") blob d: it takes the digest of the bytes
+// this process hashed while receiving them (UploadStore's WriteChunk)
+// when that state covers exactly the upload's object, and otherwise
+// downloads and hashes the object; either must be d. It copies the
+// object server-side to d's key only while it is the version that was
+// hashed or measured (x-amz-copy-source-if-match), then deletes the
 // upload's objects. On a mismatch (ErrDigestMismatch) the upload is left
 // for the caller to terminate.
 func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) error {
@@ -40,7 +43,10 @@ func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) erro
 		return fmt.Errorf("adopt upload: malformed upload id")
 	}
 	src := s.join("uploads") + "/" + objectID
-	etag, size, err := s.hashObject(ctx, src, d)
+	etag, size, err := s.headObject(ctx, src)
+	if err == nil && !s.hashes.adoptableWithoutReadBack(objectID, size, d) {
+		etag, size, err = s.hashObject(ctx, src, d)
+	}
 	if err != nil {
 		return fmt.Errorf("adopt upload %s as %s: %w", objectID, d, err)
 	}
@@ -51,6 +57,7 @@ func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) erro
 			return fmt.Errorf("adopt upload %s as %s: %w", objectID, d, err)
 		}
 	}
+	s.hashes.drop(objectID)
 	if err := s.deleteUploadObjects(ctx, src); err != nil {
 		return fmt.Errorf("adopt upload %s: %w", objectID, err)
 	}

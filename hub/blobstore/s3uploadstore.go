@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -55,7 +57,7 @@ func (u *UploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.U
 	if err != nil {
 		return nil, err
 	}
-	return s3HubUpload{Upload: up, id: id}, nil
+	return s3HubUpload{Upload: up, id: id, s: u.s}, nil
 }
 
 // GetUpload reads the upload's info object for tusd's full id.
@@ -68,7 +70,7 @@ func (u *UploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, er
 	if err != nil {
 		return nil, err
 	}
-	return s3HubUpload{Upload: up, id: id}, nil
+	return s3HubUpload{Upload: up, id: id, s: u.s}, nil
 }
 
 func (u *UploadStore) fullID(ctx context.Context, id string) (string, error) {
@@ -108,6 +110,16 @@ func (u *UploadStore) AsLengthDeclarableUpload(up tusd.Upload) tusd.LengthDeclar
 type s3HubUpload struct {
 	tusd.Upload
 	id string
+	s  *S3
+}
+
+// WriteChunk writes the chunk with tusd's S3 store, hashing it on the way
+// when this process holds the upload's hash state up to offset (see
+// uploadHashes): AdoptUpload then need not read the upload back.
+func (h s3HubUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	return h.s.hashes.writeChunkHashing(h.id, offset, src, func(r io.Reader) (int64, error) {
+		return h.Upload.WriteChunk(ctx, offset, r)
+	})
 }
 
 func (h s3HubUpload) GetInfo(ctx context.Context) (tusd.FileInfo, error) {
@@ -124,6 +136,7 @@ func (s *S3) RemoveUpload(ctx context.Context, id string) error {
 	if !UploadIDPattern.MatchString(objectID) {
 		return fmt.Errorf("remove upload: malformed upload id")
 	}
+	s.hashes.drop(objectID)
 	src := s.join("uploads") + "/" + objectID
 	in := &s3.ListMultipartUploadsInput{Bucket: &s.cfg.Bucket, Prefix: aws.String(src)}
 	if out, err := s.client.ListMultipartUploads(ctx, in); err == nil {
@@ -136,12 +149,22 @@ func (s *S3) RemoveUpload(ctx context.Context, id string) error {
 	return s.deleteUploadObjects(ctx, src)
 }
 
+// deleteUploadObjects deletes the upload's three objects at once (one
+// round trip's wait, not three).
 func (s *S3) deleteUploadObjects(ctx context.Context, src string) error {
-	for _, k := range []string{src, src + ".info", src + ".part"} {
-		_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: aws.String(k)})
-		if err != nil && !isNotFound(err) {
-			return fmt.Errorf("remove upload: delete %s: %w", k, err)
-		}
+	keys := []string{src, src + ".info", src + ".part"}
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: aws.String(k)})
+			if err != nil && !isNotFound(err) {
+				errs[i] = fmt.Errorf("remove upload: delete %s: %w", k, err)
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
