@@ -34,8 +34,31 @@ type hashState struct {
 // not have because another process received some chunk, one that is
 // behind, or one that is wrong).
 type uploadHashes struct {
-	mu     sync.Mutex
-	states map[string]hashState
+	mu      sync.Mutex
+	states  map[string]hashState
+	fullIDs map[string]string // tusd's full ids of uploads, by object id (UploadStore.fullID)
+}
+
+func (u *uploadHashes) fullID(id string) (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	full, ok := u.fullIDs[id]
+	return full, ok
+}
+
+func (u *uploadHashes) putFullID(id, full string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.fullIDs == nil {
+		u.fullIDs = make(map[string]string)
+	}
+	if _, ok := u.fullIDs[id]; !ok && len(u.fullIDs) >= maxHashStates {
+		for k := range u.fullIDs {
+			delete(u.fullIDs, k)
+			break
+		}
+	}
+	u.fullIDs[id] = full
 }
 
 func (u *uploadHashes) get(id string) (hashState, bool) {
@@ -64,6 +87,15 @@ func (u *uploadHashes) drop(id string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	delete(u.states, id)
+}
+
+// forget drops all this process knows of upload id (it is adopted or
+// removed).
+func (u *uploadHashes) forget(id string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.states, id)
+	delete(u.fullIDs, id)
 }
 
 // digest returns the digest a state sums to.

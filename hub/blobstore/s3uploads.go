@@ -43,21 +43,30 @@ func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) erro
 		return fmt.Errorf("adopt upload: malformed upload id")
 	}
 	src := s.join("uploads") + "/" + objectID
+	// Whether d is held already is asked meanwhile (one round trip's wait).
+	var found bool
+	var statErr error
+	statDone := make(chan struct{})
+	go func() {
+		defer close(statDone)
+		_, found, statErr = s.Stat(ctx, d)
+	}()
 	etag, size, err := s.headObject(ctx, src)
 	if err == nil && !s.hashes.adoptableWithoutReadBack(objectID, size, d) {
 		etag, size, err = s.hashObject(ctx, src, d)
 	}
+	<-statDone
 	if err != nil {
 		return fmt.Errorf("adopt upload %s as %s: %w", objectID, d, err)
 	}
-	if _, found, err := s.Stat(ctx, d); err != nil {
-		return fmt.Errorf("adopt upload %s: %w", objectID, err)
+	if statErr != nil {
+		return fmt.Errorf("adopt upload %s: %w", objectID, statErr)
 	} else if !found {
 		if err := s.copyObject(ctx, src, etag, size, s.Key(d)); err != nil {
 			return fmt.Errorf("adopt upload %s as %s: %w", objectID, d, err)
 		}
 	}
-	s.hashes.drop(objectID)
+	s.hashes.forget(objectID)
 	if err := s.deleteUploadObjects(ctx, src); err != nil {
 		return fmt.Errorf("adopt upload %s: %w", objectID, err)
 	}

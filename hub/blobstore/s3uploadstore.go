@@ -57,10 +57,15 @@ func (u *UploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.U
 	if err != nil {
 		return nil, err
 	}
+	if full, err := up.GetInfo(ctx); err == nil {
+		u.s.hashes.putFullID(id, full.ID)
+	}
 	return s3HubUpload{Upload: up, id: id, s: u.s}, nil
 }
 
-// GetUpload reads the upload's info object for tusd's full id.
+// GetUpload reads the upload's info object for tusd's full id, unless
+// this process knows it already (an upload's full id never changes; a
+// removed upload's is then not found by tusd's store).
 func (u *UploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
 	full, err := u.fullID(ctx, id)
 	if err != nil {
@@ -76,6 +81,9 @@ func (u *UploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, er
 func (u *UploadStore) fullID(ctx context.Context, id string) (string, error) {
 	if !UploadIDPattern.MatchString(id) {
 		return "", tusd.ErrNotFound
+	}
+	if full, ok := u.s.hashes.fullID(id); ok {
+		return full, nil
 	}
 	key := u.s.join("uploads") + "/" + id + ".info"
 	out, err := u.s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &u.s.cfg.Bucket, Key: aws.String(key)})
@@ -93,6 +101,7 @@ func (u *UploadStore) fullID(ctx context.Context, id string) (string, error) {
 	if !strings.HasPrefix(info.ID, id+"+") || len(info.ID) == len(id)+1 {
 		return "", fmt.Errorf("s3 upload %s: its info names another upload", id)
 	}
+	u.s.hashes.putFullID(id, info.ID)
 	return info.ID, nil
 }
 
@@ -136,7 +145,7 @@ func (s *S3) RemoveUpload(ctx context.Context, id string) error {
 	if !UploadIDPattern.MatchString(objectID) {
 		return fmt.Errorf("remove upload: malformed upload id")
 	}
-	s.hashes.drop(objectID)
+	s.hashes.forget(objectID)
 	src := s.join("uploads") + "/" + objectID
 	in := &s3.ListMultipartUploadsInput{Bucket: &s.cfg.Bucket, Prefix: aws.String(src)}
 	if out, err := s.client.ListMultipartUploads(ctx, in); err == nil {
