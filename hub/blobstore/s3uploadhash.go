@@ -36,7 +36,30 @@ type hashState struct {
 type uploadHashes struct {
 	mu      sync.Mutex
 	states  map[string]hashState
-	fullIDs map[string]string // tusd's full ids of uploads, by object id (UploadStore.fullID)
+	fullIDs map[string]string       // tusd's full ids of uploads, by object id (UploadStore.fullID)
+	stored  map[string]storedUpload // uploads stored straight as blobs (writeSmall), until adopted
+}
+
+func (u *uploadHashes) markStored(id string, st storedUpload) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.stored == nil {
+		u.stored = make(map[string]storedUpload)
+	}
+	if _, ok := u.stored[id]; !ok && len(u.stored) >= maxHashStates {
+		for k := range u.stored {
+			delete(u.stored, k)
+			break
+		}
+	}
+	u.stored[id] = st
+}
+
+func (u *uploadHashes) storedAs(id string) (storedUpload, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	st, ok := u.stored[id]
+	return st, ok
 }
 
 func (u *uploadHashes) fullID(id string) (string, bool) {
@@ -96,6 +119,7 @@ func (u *uploadHashes) forget(id string) {
 	defer u.mu.Unlock()
 	delete(u.states, id)
 	delete(u.fullIDs, id)
+	delete(u.stored, id)
 }
 
 // digest returns the digest a state sums to.

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"lawtrail/evidence"
@@ -44,12 +47,22 @@ func hashTestBytes(seed byte, n int) []byte {
 // hub process), then finishes it.
 func sendUpload(t *testing.T, id string, b []byte, chunk int, stores ...*S3) {
 	t.Helper()
+	sendUploadNamed(t, id, b, chunk, tusd.MetaData{}, nil, stores...)
+}
+
+// sendUploadNamed is sendUpload with the upload's metadata, and between
+// chunks a call of between (when not nil) with the next chunk's offset.
+func sendUploadNamed(t *testing.T, id string, b []byte, chunk int, meta tusd.MetaData, between func(off int), stores ...*S3) {
+	t.Helper()
 	ctx := context.Background()
-	if _, err := stores[0].UploadStore().NewUpload(ctx, tusd.FileInfo{ID: id, Size: int64(len(b)), MetaData: tusd.MetaData{}}); err != nil {
+	if _, err := stores[0].UploadStore().NewUpload(ctx, tusd.FileInfo{ID: id, Size: int64(len(b)), MetaData: meta}); err != nil {
 		t.Fatal(err)
 	}
 	var up tusd.Upload
 	for i, off := 0, 0; off < len(b); i, off = i+1, off+chunk {
+		if between != nil && off > 0 {
+			between(off)
+		}
 		var err error
 		up, err = stores[i%len(stores)].UploadStore().GetUpload(ctx, id)
 		if err != nil {
@@ -205,5 +218,95 @@ func TestS3UploadShortChunkDropsHashState(t *testing.T) {
 	u.writeChunkHashing("z", 7, bytes.NewReader(make([]byte, 3)), func(r io.Reader) (int64, error) { return 3, nil })
 	if _, ok := u.get("z"); ok {
 		t.Fatal("a state kept past a chunk it did not see")
+	}
+}
+
+// uploadObjects lists what is left of upload id: its objects and an
+// unfinished multipart upload.
+func uploadObjects(t *testing.T, srv s3test.Server, id string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var left []string
+	key := "h/uploads/" + id
+	for _, k := range []string{key, key + ".info", key + ".part"} {
+		if _, err := srv.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(srv.Bucket), Key: aws.String(k)}); err == nil {
+			left = append(left, k)
+		}
+	}
+	out, err := srv.Client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket), Prefix: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mu := range out.Uploads {
+		left = append(left, "multipart "+aws.ToString(mu.Key))
+	}
+	return left
+}
+
+// TestS3SmallUploadStoredStraight: a small upload naming its digest is
+// stored as its blob by its last chunk (no multipart upload completed, no
+// copy), whether one process or two received its chunks, and adopting it
+// leaves nothing of the upload behind.
+func TestS3SmallUploadStoredStraight(t *testing.T) {
+	srv := s3test.Start(t)
+	a, b := hashTestStore(t, srv), hashTestStore(t, srv)
+	ctx := context.Background()
+	for i, stores := range [][]*S3{{a}, {a, b}} {
+		data := hashTestBytes(byte(20+i), 2<<20+5)
+		d := evidence.Sum(data)
+		id := fmt.Sprintf("small-%d", i)
+		sendUploadNamed(t, id, data, 1<<20, tusd.MetaData{UploadDigestKey: d.String()}, nil, stores...)
+		last := stores[(len(data)/(1<<20))%len(stores)]
+		if _, ok := last.hashes.storedAs(id); !ok {
+			t.Fatal("the last chunk did not store the blob")
+		}
+		if err := a.Verify(ctx, d); err != nil {
+			t.Fatalf("the blob after the last chunk: %v", err)
+		}
+		if err := last.AdoptUpload(ctx, id, d); err != nil {
+			t.Fatal(err)
+		}
+		if left := uploadObjects(t, srv, id); len(left) > 0 {
+			t.Fatalf("adopted, the upload left %v", left)
+		}
+	}
+}
+
+// TestS3SmallUploadWrongBytesRefused: bytes that do not hash to the
+// digest the upload names, sent whole, or with the incomplete part
+// replaced between chunks received by two processes (bytes at rest
+// changed behind the hub; the process that finishes holds no hash state),
+// never become the blob: the upload finishes the usual way and adoption
+// refuses it.
+func TestS3SmallUploadWrongBytesRefused(t *testing.T) {
+	srv := s3test.Start(t)
+	s, other := hashTestStore(t, srv), hashTestStore(t, srv)
+	ctx := context.Background()
+	data := hashTestBytes(30, 2<<20)
+	d := evidence.Sum(data)
+	meta := tusd.MetaData{UploadDigestKey: d.String()}
+
+	sendUploadNamed(t, "small-wrong", hashTestBytes(31, 2<<20), 1<<20, meta, nil, s)
+	swapPart := func(off int) {
+		_, err := srv.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(srv.Bucket),
+			Key: aws.String("h/uploads/small-swapped.part"), Body: bytes.NewReader(hashTestBytes(32, off))})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendUploadNamed(t, "small-swapped", data, 1<<20, meta, swapPart, other, s)
+	for _, id := range []string{"small-wrong", "small-swapped"} {
+		if _, ok := s.hashes.storedAs(id); ok {
+			t.Fatalf("%s: wrong bytes stored as the blob", id)
+		}
+		if _, found, _ := s.Stat(ctx, d); found {
+			t.Fatalf("%s: wrong bytes stored as the blob", id)
+		}
+		if err := s.AdoptUpload(ctx, id, d); !errors.Is(err, ErrDigestMismatch) {
+			t.Fatalf("%s: adopting wrong bytes: %v", id, err)
+		}
+		if _, found, _ := s.Stat(ctx, d); found {
+			t.Fatalf("%s: a refused adoption stored the blob", id)
+		}
 	}
 }

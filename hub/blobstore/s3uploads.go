@@ -42,6 +42,9 @@ func (s *S3) AdoptUpload(ctx context.Context, id string, d evidence.Digest) erro
 	if objectID == "" || strings.Contains(objectID, "/") || strings.HasPrefix(objectID, ".") {
 		return fmt.Errorf("adopt upload: malformed upload id")
 	}
+	if found, err := s.adoptStored(ctx, objectID, d); found {
+		return err
+	}
 	src := s.join("uploads") + "/" + objectID
 	// Whether d is held already is asked meanwhile (one round trip's wait).
 	var found bool

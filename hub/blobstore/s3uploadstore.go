@@ -60,7 +60,7 @@ func (u *UploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.U
 	if full, err := up.GetInfo(ctx); err == nil {
 		u.s.hashes.putFullID(id, full.ID)
 	}
-	return s3HubUpload{Upload: up, id: id, s: u.s}, nil
+	return s3HubUpload{Upload: up, id: id, u: u}, nil
 }
 
 // GetUpload reads the upload's info object for tusd's full id, unless
@@ -75,7 +75,7 @@ func (u *UploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, er
 	if err != nil {
 		return nil, err
 	}
-	return s3HubUpload{Upload: up, id: id, s: u.s}, nil
+	return s3HubUpload{Upload: up, id: id, u: u}, nil
 }
 
 func (u *UploadStore) fullID(ctx context.Context, id string) (string, error) {
@@ -107,6 +107,7 @@ func (u *UploadStore) fullID(ctx context.Context, id string) (string, error) {
 
 // AsTerminatableUpload implements tusd.TerminaterDataStore.
 func (u *UploadStore) AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUpload {
+	u.s.hashes.forget(up.(s3HubUpload).id)
 	return u.store.AsTerminatableUpload(up.(s3HubUpload).Upload)
 }
 
@@ -119,16 +120,34 @@ func (u *UploadStore) AsLengthDeclarableUpload(up tusd.Upload) tusd.LengthDeclar
 type s3HubUpload struct {
 	tusd.Upload
 	id string
-	s  *S3
+	u  *UploadStore
 }
 
-// WriteChunk writes the chunk with tusd's S3 store, hashing it on the way
-// when this process holds the upload's hash state up to offset (see
-// uploadHashes): AdoptUpload then need not read the upload back.
+// WriteChunk writes the chunk: the last chunk of a small upload straight
+// as its blob (writeSmall, s3uploadsmall.go) when it can, else with tusd's
+// S3 store, hashing it on the way when this process holds the upload's
+// hash state up to offset (see uploadHashes): AdoptUpload then need not
+// read the upload back.
 func (h s3HubUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
-	return h.s.hashes.writeChunkHashing(h.id, offset, src, func(r io.Reader) (int64, error) {
+	if n, done, err := h.writeSmall(ctx, offset, &src); done {
+		return n, err
+	}
+	return h.writeChunk(ctx, offset, src)
+}
+
+func (h s3HubUpload) writeChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	return h.u.s.hashes.writeChunkHashing(h.id, offset, src, func(r io.Reader) (int64, error) {
 		return h.Upload.WriteChunk(ctx, offset, r)
 	})
+}
+
+// FinishUpload completes the upload's multipart upload, unless its bytes
+// went straight to their blob (writeSmall): then AdoptUpload removes it.
+func (h s3HubUpload) FinishUpload(ctx context.Context) error {
+	if _, ok := h.u.s.hashes.storedAs(h.id); ok {
+		return nil
+	}
+	return h.Upload.FinishUpload(ctx)
 }
 
 func (h s3HubUpload) GetInfo(ctx context.Context) (tusd.FileInfo, error) {
