@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
@@ -27,14 +28,13 @@ type storedUpload struct {
 // writeSmall stores the last chunk of a small upload (one no larger than
 // tusd's S3 store's minimum part, so everything before its last chunk is
 // the store's incomplete part object) straight as its blob, without the
-// multipart upload, read-back and copy of the usual way: it takes the
-// chunk and the incomplete part into memory, and when together they are
-// the whole upload and hash to the digest its metadata names, it puts
-// them under the blob's key (S3.Put, which hashes them again) and marks
-// the upload stored for FinishUpload and AdoptUpload. done is false when
-// it did not apply (not small, not the last chunk, a part not as
-// expected, bytes that do not hash to the digest): *src is then what the
-// usual way must write (the chunk as read).
+// multipart upload, read-back and copy of the usual way: it reads the
+// incomplete part while the chunk arrives, and when together they are the
+// whole upload and hash to the digest its metadata names, it puts them
+// under the blob's key and marks the upload stored for FinishUpload and
+// AdoptUpload. done is false when it did not apply (not small, not the
+// last chunk, a part not as expected, bytes that do not hash to the
+// digest): *src is then what the usual way must write (the chunk as read).
 func (h s3HubUpload) writeSmall(ctx context.Context, offset int64, src *io.Reader) (int64, bool, error) {
 	info, err := h.Upload.GetInfo(ctx)
 	if err != nil || info.SizeIsDeferred || info.Size > h.u.store.MinPartSize || offset > info.Size || offset != info.Offset {
@@ -44,44 +44,47 @@ func (h s3HubUpload) writeSmall(ctx context.Context, offset int64, src *io.Reade
 	if err != nil {
 		return 0, false, nil
 	}
-	chunk, rerr := io.ReadAll(io.LimitReader(*src, info.Size-offset))
-	*src = bytes.NewReader(chunk)
-	if rerr != nil || offset+int64(len(chunk)) != info.Size {
-		return 0, false, nil
-	}
-	whole := chunk
+	whole := make([]byte, info.Size)
+	partRead := make(chan error, 1)
 	if offset > 0 {
-		part, err := h.u.s.readObject(ctx, h.u.s.join("uploads")+"/"+h.id+".part", offset+1)
-		if err != nil || int64(len(part)) != offset {
-			return 0, false, nil
-		}
-		whole = append(part, chunk...)
+		go func() { partRead <- h.u.s.readObjectInto(ctx, h.u.s.join("uploads")+"/"+h.id+".part", whole[:offset]) }()
+	} else {
+		partRead <- nil
+	}
+	n, rerr := io.ReadFull(*src, whole[offset:])
+	perr := <-partRead
+	*src = bytes.NewReader(whole[offset : offset+int64(n)])
+	if rerr != nil || perr != nil {
+		return 0, false, nil
 	}
 	if evidence.Sum(whole) != d {
 		return 0, false, nil // the usual way refuses it at the finish
 	}
-	if _, err := h.u.s.Put(ctx, d, bytes.NewReader(whole)); err != nil {
-		return 0, true, fmt.Errorf("s3 upload %s: %w", h.id, err)
+	_, err = h.u.s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &h.u.s.cfg.Bucket, Key: aws.String(h.u.s.Key(d)),
+		Body: bytes.NewReader(whole), ContentLength: aws.Int64(info.Size),
+	})
+	if err != nil {
+		return 0, true, fmt.Errorf("s3 upload %s: put blob %s: %w", h.id, d, err)
 	}
 	h.u.s.hashes.markStored(h.id, storedUpload{d: d, up: h.u.store.AsTerminatableUpload(h.Upload)})
-	return int64(len(chunk)), true, nil
+	return int64(n), true, nil
 }
 
-// readObject reads key whole, refusing one of max bytes or more.
-func (s *S3) readObject(ctx context.Context, key string, max int64) ([]byte, error) {
+// readObjectInto reads key into dst, which it must fill exactly.
+func (s *S3) readObjectInto(ctx context.Context, key string, dst []byte) error {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer out.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(ctxReader{ctx, out.Body}, max))
-	if err != nil {
-		return nil, err
+	if _, err := io.ReadFull(ctxReader{ctx, out.Body}, dst); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
 	}
-	if int64(len(b)) >= max {
-		return nil, fmt.Errorf("%s: larger than expected", key)
+	if n, _ := out.Body.Read(make([]byte, 1)); n > 0 {
+		return fmt.Errorf("%s: larger than expected", key)
 	}
-	return b, nil
+	return nil
 }
 
 // adoptStored finishes AdoptUpload of an upload writeSmall stored as d:
