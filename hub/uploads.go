@@ -83,8 +83,10 @@ func (a *uploadArea) uploadFile(id string) (string, error) {
 
 // StoreUpload implements server.Backend: the finished upload id becomes
 // blob d only when its bytes hash to d (in a folder: fsynced, re-hashed
-// and renamed into place; on S3: downloaded, hashed, and copied to the
-// blob's key only while it is the version hashed); otherwise nothing is
+// and renamed into place; on S3: a small upload put whole as its blob by
+// its last chunk once hashed in memory, a larger one hashed while received
+// or else read back, and copied to the blob's key only while it is the
+// version hashed or measured — blobstore.AdoptUpload); otherwise nothing is
 // stored under d and the upload is removed.
 func (h *Hub) StoreUpload(ctx context.Context, terminal string, d evidence.Digest, id string) (protocol.Receipt, error) {
 	a := h.ups

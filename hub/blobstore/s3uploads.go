@@ -29,7 +29,10 @@ func (s *S3) Uploads() s3store.S3Store {
 }
 
 // AdoptUpload makes the finished tus upload id (as tusd names it,
-// "<object id>+<multipart id>") blob d: it takes the digest of the bytes
+// "<object id>+<multipart id>") blob d. A small upload whose last chunk
+// this process stored as blob d already (UploadStore's WriteChunk, which
+// hashed the whole upload in memory before putting it) is only removed.
+// Otherwise it takes the digest of the bytes
 // this process hashed while receiving them (UploadStore's WriteChunk)
 // when that state covers exactly the upload's object, and otherwise
 // downloads and hashes the object; either must be d. It copies the
