@@ -43,16 +43,7 @@ type uploadHashes struct {
 func (u *uploadHashes) markStored(id string, st storedUpload) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.stored == nil {
-		u.stored = make(map[string]storedUpload)
-	}
-	if _, ok := u.stored[id]; !ok && len(u.stored) >= maxHashStates {
-		for k := range u.stored {
-			delete(u.stored, k)
-			break
-		}
-	}
-	u.stored[id] = st
+	putBounded(&u.stored, id, st)
 }
 
 func (u *uploadHashes) storedAs(id string) (storedUpload, bool) {
@@ -72,16 +63,7 @@ func (u *uploadHashes) fullID(id string) (string, bool) {
 func (u *uploadHashes) putFullID(id, full string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.fullIDs == nil {
-		u.fullIDs = make(map[string]string)
-	}
-	if _, ok := u.fullIDs[id]; !ok && len(u.fullIDs) >= maxHashStates {
-		for k := range u.fullIDs {
-			delete(u.fullIDs, k)
-			break
-		}
-	}
-	u.fullIDs[id] = full
+	putBounded(&u.fullIDs, id, full)
 }
 
 func (u *uploadHashes) get(id string) (hashState, bool) {
@@ -94,16 +76,23 @@ func (u *uploadHashes) get(id string) (hashState, bool) {
 func (u *uploadHashes) put(id string, st hashState) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.states == nil {
-		u.states = make(map[string]hashState)
+	putBounded(&u.states, id, st)
+}
+
+// putBounded sets (*m)[id], first making room by dropping some other
+// entry when the map holds maxHashStates already (see maxHashStates). The
+// caller holds the lock.
+func putBounded[V any](m *map[string]V, id string, v V) {
+	if *m == nil {
+		*m = make(map[string]V)
 	}
-	if _, ok := u.states[id]; !ok && len(u.states) >= maxHashStates {
-		for k := range u.states {
-			delete(u.states, k)
+	if _, ok := (*m)[id]; !ok && len(*m) >= maxHashStates {
+		for k := range *m {
+			delete(*m, k)
 			break
 		}
 	}
-	u.states[id] = st
+	(*m)[id] = v
 }
 
 func (u *uploadHashes) drop(id string) {
