@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,22 +22,10 @@ import (
 )
 
 // hubExec runs lawtrail-hub args… as its own process with the hub's
-// passphrase and a console password, and returns its output and exit
-// code.
+// passphrase and a console password.
 func hubExec(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase", "LAWTRAIL_WEB_PASSWORD=a long enough password")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
+	return hubRun(t, "a long enough password", args...)
 }
 
 // killMigrateAfterFirstBlob runs migrate as a process and kills it (-9)

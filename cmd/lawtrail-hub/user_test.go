@@ -63,7 +63,15 @@ func hubDB(dir string) string {
 // terminal, and returns its output and exit code.
 func hubCommand(t *testing.T, dir, password string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append(dataArgs(t, dir), args...)...)
+	return hubRun(t, password, append(dataArgs(t, dir), args...)...)
+}
+
+// hubRun runs lawtrail-hub args… as its own process with the hub's
+// passphrase and the console password password, and returns its output
+// and exit code.
+func hubRun(t *testing.T, password string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_HUB_PASSPHRASE=hub passphrase", "LAWTRAIL_WEB_PASSWORD="+password)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
