@@ -3,7 +3,7 @@ GO        ?= go
 DATA      ?= $(CURDIR)/.lawtrail-data
 DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
              libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev \
-             poppler-utils python3 openssl python3-openpyxl jq sqlite3 chromium postgresql-15
+             poppler-utils python3 openssl python3-openpyxl jq sqlite3 chromium postgresql-15 ffmpeg
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # make test-usb boots a kernel under QEMU with these (the kernel itself is
 # fetched by apt-get download into the user's cache folder on first use).
