@@ -50,6 +50,10 @@ func NewWithOptions(b Backend, log *slog.Logger, opt Options) (*Handler, error) 
 	h.mux.HandleFunc("GET "+protocol.PathFeed, h.enrolled(h.feed))
 	h.mux.HandleFunc("GET "+protocol.PathTimestamps, h.enrolled(h.timestamps))     // timestamps.go
 	h.mux.HandleFunc("GET "+protocol.PathAgencyEvents, h.enrolled(h.agencyEvents)) // agencyfeed.go
+	if opt.Live != nil {
+		h.mux.HandleFunc("GET "+protocol.PathLiveICE, h.enrolled(opt.Live.ServeHTTP))
+		h.mux.HandleFunc(protocol.PathLive+"{session}", h.enrolled(opt.Live.ServeHTTP))
+	}
 	return h, nil
 }
 
@@ -127,6 +131,13 @@ func (h *Handler) enrolled(next http.HandlerFunc) http.HandlerFunc {
 func terminalOf(r *http.Request) string { return enrolledOf(r).ID }
 
 func enrolledOf(r *http.Request) Terminal { return r.Context().Value(terminalKey{}).(Terminal) }
+
+// EnrolledTerminal is the enrolled terminal a request passed to
+// Options.Live comes from; false outside the handler's admission.
+func EnrolledTerminal(r *http.Request) (Terminal, bool) {
+	t, ok := r.Context().Value(terminalKey{}).(Terminal)
+	return t, ok
+}
 
 func (h *Handler) enroll(w http.ResponseWriter, r *http.Request) {
 	pub, ok := clientKey(r)

@@ -18,6 +18,10 @@ type Options struct {
 	// long; every byte received restarts it, so a slow upload that keeps
 	// moving is never cut (default DefaultStallTimeout).
 	StallTimeout time.Duration
+	// Live serves live view's signalling (protocol.PathLiveICE and
+	// protocol.PathLive…, hub/live) for enrolled terminals only; nil: those
+	// paths are not found. It learns the terminal from EnrolledTerminal.
+	Live http.Handler
 }
 
 // Defaults of Options.
