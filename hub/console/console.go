@@ -10,9 +10,15 @@
 // is recorded (hub.RecordWebView). It reads the hub's supervision views and
 // its console accounts (hub/webusers.go); it never writes to the record.
 //
+// Live view (直播, live.go): the sessions terminals stream through the
+// hub's SFU (hub/live), each played on its page beside its officer, case
+// and step, with push-to-talk; who watched and talked when is recorded.
+//
 // Pages are html/template in zh-CN and work without JavaScript under a
-// strict Content-Security-Policy. State-changing requests (sign-in and
-// sign-out, both POST forms) pass Go's http.CrossOriginProtection. How
+// strict Content-Security-Policy; only the live session page runs a script
+// (WebRTC needs it), its own, under LiveCSP. State-changing requests
+// (sign-in and sign-out, both POST forms; the live page's fetches) pass
+// Go's http.CrossOriginProtection. How
 // sessions, cookies and sign-in limits work is in session.go and
 // ratelimit.go.
 package console
@@ -60,6 +66,7 @@ type Accounts interface {
 type Backend interface {
 	Supervisor
 	Accounts
+	LiveRecord // live.go
 }
 
 // Options adjust the console. Zero fields take the defaults.
@@ -79,7 +86,9 @@ type Options struct {
 	// PublicBase is where the public pages are (a publication's link); ""
 	// for the same host.
 	PublicBase string
-	Log        *slog.Logger
+	// Live is the hub's SFU (live.go); nil: no session is live.
+	Live LiveView
+	Log  *slog.Logger
 }
 
 // Handler serves the console.
@@ -93,7 +102,7 @@ type Handler struct {
 
 // CSP is the console's Content-Security-Policy: the own stylesheet, inline
 // SVG charts (no script at all), forms only to the console itself, no
-// framing.
+// framing. The live pages alone add their script (LiveCSP, live.go).
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // concurrentSignIns bounds the argon2id hashes running at once.
@@ -155,6 +164,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /console/accesses.xlsx", h.signedIn(h.accessesXLSX))
 	mux.Handle("GET /console/access", h.signedIn(h.access))
 	mux.Handle("GET /console/access.xlsx", h.signedIn(h.accessXLSX))
+	h.liveRoutes(mux) // live.go
 	mux.Handle("/console/", h.signedIn(h.notFound))
 	return mux
 }

@@ -46,6 +46,13 @@ var hubStart = time.Date(2026, 12, 1, 10, 0, 0, 0, casework.Shanghai)
 
 func newSite(t *testing.T, opt console.Options) *site {
 	t.Helper()
+	return newSiteWith(t, opt, nil)
+}
+
+// newSiteWith is newSite with live view: liveView, unless nil, makes the
+// console's Options.Live from the hub.
+func newSiteWith(t *testing.T, opt console.Options, liveView func(*hub.Hub) console.LiveView) *site {
+	t.Helper()
 	clock := hubStart
 	now := func() time.Time { return clock }
 	th := hubtest.StartWith(t, hub.Options{KDF: hubtest.FastKDF, Now: now})
@@ -61,6 +68,9 @@ func newSite(t *testing.T, opt console.Options) *site {
 		}
 	}
 	opt.Now = now
+	if liveView != nil {
+		opt.Live = liveView(th.Hub)
+	}
 	c, err := console.New(th.Hub, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,7 @@ func newFrame(title, current string, v viewer, s *hub.Supervision) frame {
 	}
 	f.Nav = append(f.Nav, navItem{Name: "暂缓公示", Link: "/console/withheld" + v.Query(), Current: current == "withheld"})
 	f.Nav = append(f.Nav, navItem{Name: "调阅监督", Link: "/console/accesses" + v.Query(), Current: current == "accesses"})
+	f.Nav = append(f.Nav, navItem{Name: "直播", Link: "/console/live" + v.Query(), Current: current == "live"})
 	if v.Supervisor() {
 		f.Nav = append(f.Nav, navItem{Name: "访问记录", Link: "/console/access" + v.Query(), Current: current == "access"})
 	}
