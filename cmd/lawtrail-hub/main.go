@@ -46,6 +46,8 @@ commands:
         limits: --request-timeout 30s --stall-timeout 30s --handshake-timeout 10s --header-timeout 10s
                 --idle-timeout 2m --max-conns 1024 --max-unenrolled 128 --max-unenrolled-per-ip 8
         timestamps: --tsa URL [--tsa-cert TSA-CA.pem] [--tsa-every 1m] [--tsa-timeout 15s] (RFC 3161, of checkpoints)
+        live view: --live-udp ADDR [--live-ip IP] [--turn ADDR --turn-ip IP --turn-ttl 1h] (TURN secret: LAWTRAIL_TURN_SECRET)
+                   [--live-max-per-terminal 2 --live-max-sessions 64 --live-max-viewers 16 --live-grace 2m]
         public web: --web ADDR [--web-url URL] [--web-cert CERT.pem --web-key KEY.pem] [--web-rate 1 --web-burst 20 --web-max-conns 512]
                     [--web-client-ip-header X-Real-IP]  (plain HTTP behind a reverse proxy, or TLS)
   enroll --agency NAME [--ttl 24h] [--url URL]
@@ -72,6 +74,7 @@ environment:
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
                            the S3 credentials, for --blobs s3://…
   LAWTRAIL_WEB_PASSWORD    a console account's password for user add and user passwd (else typed twice)
+  LAWTRAIL_TURN_SECRET     the TURN credentials' secret every hub process serving live view shares (else one per process)
 `
 
 type env struct {
@@ -209,13 +212,13 @@ func openHub(ctx context.Context, dir string, e env) (*hub.Hub, error) {
 // that is https:// the session cookie is the Secure __Host- one even
 // behind a proxy that terminates TLS, and form posts whose Origin is
 // webURL's are accepted even if the proxy rewrites Host.
-func consoleHandler(h *hub.Hub, w *webFlags, webURL string, log *slog.Logger) (http.Handler, error) {
+func consoleHandler(h *hub.Hub, w *webFlags, webURL string, lv console.LiveView, log *slog.Logger) (http.Handler, error) {
 	u, err := neturl.Parse(webURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("--web-url %q: not an absolute URL", webURL)
 	}
 	c, err := console.New(h, console.Options{HTTPS: u.Scheme == "https", TrustedOrigins: []string{u.Scheme + "://" + u.Host},
-		ClientIPHeader: w.ipHeader, Log: log})
+		ClientIPHeader: w.ipHeader, Live: lv, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
@@ -239,6 +242,7 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	opt, lim := serveLimitFlags(fs)
 	tsaf := timestampFlags(fs) // timestamps.go
 	webf := newWebFlags(fs)    // web.go
+	livef := newLiveFlags(fs)  // live.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -256,6 +260,15 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 		return err
 	}
 	defer stopTSA()
+	sfu, stopLive, err := startLive(h, livef, e, log)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
+	var liveView console.LiveView
+	if sfu != nil {
+		opt.Live, liveView = sfu.TerminalHandler(), sfu
+	}
 	handler, err := server.NewWithOptions(h, log, *opt)
 	if err != nil {
 		return err
@@ -267,7 +280,7 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	if *url == "" {
 		*url = defaultURL(l.Addr().String())
 	}
-	webURL, stopWeb, err := startWeb(ctx, h, webf, log)
+	webURL, stopWeb, err := startWeb(ctx, h, webf, liveView, log)
 	if err != nil {
 		l.Close()
 		return err
@@ -280,6 +293,12 @@ func cmdServe(ctx context.Context, dir string, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "lawtrail hub serving on %s (%s)\ncertificate fingerprint (SHA-256): %s\n", l.Addr(), *url, h.CertFingerprint())
 	if webURL != "" {
 		fmt.Fprintf(e.stdout, "public web on %s\n", webURL)
+	}
+	if sfu != nil {
+		fmt.Fprintf(e.stdout, "live view on UDP %s\n", sfu.ICEAddr())
+		for _, u := range sfu.TURNURLs() {
+			fmt.Fprintf(e.stdout, "TURN on %s\n", u)
+		}
 	}
 	srv := h.NewServer(handler, *lim, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	errc := make(chan error, 1)

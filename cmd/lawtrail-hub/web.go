@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"lawtrail/hub"
+	"lawtrail/hub/console"
 	"lawtrail/hub/web"
 )
 
@@ -41,7 +42,7 @@ func newWebFlags(fs *flag.FlagSet) *webFlags {
 
 // startWeb serves the public web until ctx ends, when set; it records and
 // publishes to the terminals the web's address. stop waits for it to end.
-func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (url string, stop func(), _ error) {
+func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, lv console.LiveView, log *slog.Logger) (url string, stop func(), _ error) {
 	if w.addr == "" {
 		if w.cert != "" || w.key != "" || w.url != "" {
 			return "", nil, errors.New("--web-cert, --web-key and --web-url need --web ADDR")
@@ -76,7 +77,7 @@ func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (u
 			url = "http" + url[len("https"):]
 		}
 	}
-	console, err := consoleHandler(h, w, url, log) // main.go
+	consoleH, err := consoleHandler(h, w, url, lv, log) // main.go
 	if err != nil {
 		l.Close()
 		return "", nil, err
@@ -87,7 +88,7 @@ func startWeb(ctx context.Context, h *hub.Hub, w *webFlags, log *slog.Logger) (u
 	}
 	srv := &http.Server{
 		Handler: web.New(h, web.Options{Rate: rate.Limit(w.rate), Burst: w.burst, ClientIPHeader: w.ipHeader, Log: log,
-			Console: console}),
+			Console: consoleH}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 16 << 10, TLSConfig: tlsConfig,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),

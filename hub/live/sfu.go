@@ -185,6 +185,14 @@ func (s *SFU) ICE(user string) protocol.LiveICE {
 	return s.cfg.TURN.For(user, time.Now())
 }
 
+// TURNURLs are the TURN servers handed out; none without TURN.
+func (s *SFU) TURNURLs() []string {
+	if s.cfg.TURN == nil {
+		return nil
+	}
+	return s.cfg.TURN.URLs
+}
+
 // Stats are the SFU's figures now.
 type Stats struct {
 	Sessions, Viewers, PeerConnections int
