@@ -127,7 +127,7 @@ func Start(ctx context.Context, o Options) (*Stream, error) {
 		return nil, err
 	}
 	p := s.plan(m)
-	s.rec, err = newRecorder(o.Blobs, s.meta(KindStream), s.now)
+	s.rec, err = newRecorder(o.Blobs, s.meta(KindStream), time.Now)
 	if err != nil {
 		s.closeSockets()
 		return nil, err
@@ -403,7 +403,7 @@ func (s *Stream) writeTalkback(p *rtp.Packet) {
 		return
 	}
 	if s.talk == nil {
-		rec, err := newRecorder(s.o.Blobs, s.meta(KindTalkback), s.now)
+		rec, err := newRecorder(s.o.Blobs, s.meta(KindTalkback), time.Now)
 		if err != nil {
 			s.talkErr = err
 			return
