@@ -188,10 +188,10 @@ func (p plan) encodedOutputs() []string {
 		graph = "[0:v]scale=trunc(iw/2)*2:trunc(ih/2)*2,split=2[vh][vl];[vl]scale=320:-2[vlo]"
 	}
 	a := []string{"-filter_complex", graph, "-map", "[vh]"}
-	tee := `[select=\'v:0\':f=mpegts]pipe:1|[select=\'v:0\':f=rtp]` + p.rtpURL(p.videoPort, p.rtcpPorts[0])
+	tee := `[select=\'v:0\':f=mpegts:onfail=abort]pipe:1|[select=\'v:0\':f=rtp]` + p.rtpURL(p.videoPort, p.rtcpPorts[0])
 	if ai := p.audioInput(); ai != "" {
 		a = append(a, "-map", ai)
-		tee = `[select=\'v:0,a:0\':f=mpegts]pipe:1|[select=\'v:0\':f=rtp]` + p.rtpURL(p.videoPort, p.rtcpPorts[0]) +
+		tee = `[select=\'v:0,a:0\':f=mpegts:onfail=abort]pipe:1|[select=\'v:0\':f=rtp]` + p.rtpURL(p.videoPort, p.rtcpPorts[0]) +
 			`|[select=\'a:0\':f=rtp]` + p.rtpURL(p.audioPort, p.rtcpPorts[2])
 		a = append(a, opus...)
 	}
@@ -243,6 +243,7 @@ type process struct {
 // startFFmpeg starts ffmpeg with p's arguments.
 func startFFmpeg(t tools, p plan) (*process, error) {
 	cmd := exec.Command(t.ffmpeg, p.args()...)
+	endWithParent(cmd)
 	pr := &process{cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
 	cmd.Stderr = pr.stderr
 	var err error
