@@ -28,12 +28,20 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 		t.Fatalf("ICE: %d %v %+v", status, pe, ice)
 	}
 	pub := tm.publish(t, "s1", src)
+	if err := eventually(10*time.Second, func() bool { i, _ := r.sfu.Session("s1"); return i.Status.Connected }); err != nil {
+		t.Fatal("the publisher never connected")
+	}
+	time.Sleep(time.Second) // past the PLI of the publisher's own start
+	plis := pub.plis.Load()
 	head := live.Watcher{Account: "head", Name: "局长", Role: hub.WebHead, Talkback: true}
 	v1 := r.watch(t, "s1", head, false)
 	v2 := r.watch(t, "s1", live.Watcher{Account: "sup", Name: "监督", Role: hub.WebSupervisor}, false)
 	for _, v := range []*viewer{v1, v2} {
 		grows(t, "viewer video", v.video.Load, 50)
 		grows(t, "viewer audio", v.audio.Load, 10)
+	}
+	if pub.plis.Load() <= plis {
+		t.Fatalf("no key frame asked for when viewers joined: %d PLIs before, %d after", plis, pub.plis.Load())
 	}
 	var st protocol.LiveStatus
 	if _, pe := tm.call(t, http.MethodGet, protocol.PathLive+"s1", nil, &st); pe != nil || !st.Connected || len(st.Viewers) != 2 {
@@ -76,6 +84,10 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 
 	if err := r.sfu.Leave("s1", v2.id, "sup"); err != nil {
 		t.Fatal(err)
+	}
+	relayed.pc.Close() // a viewer that goes without a word
+	if err := eventually(20*time.Second, func() bool { return r.sfu.Stats().Viewers == 1 }); err != nil {
+		t.Fatalf("a closed viewer stays: %+v", r.sfu.Stats())
 	}
 	if _, pe := tm.call(t, http.MethodDelete, protocol.PathLive+"s1", nil, nil); pe != nil {
 		t.Fatal(pe)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -232,6 +233,7 @@ func (s *source) silence(ctx context.Context) {
 type publisher struct {
 	pc       *webrtc.PeerConnection
 	talkback atomic.Int64 // talk-back RTP packets received
+	plis     atomic.Int64 // picture-loss indications received
 }
 
 func offerFor(session string) protocol.LiveOffer {
@@ -253,13 +255,27 @@ func (tm *terminal) publish(t *testing.T, session string, src *source) *publishe
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+	vt, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pc.AddTransceiverFromTrack(audio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
 		t.Fatal(err)
 	}
 	p := &publisher{pc: pc}
+	go func() {
+		for {
+			pkts, _, err := vt.Sender().ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, k := range pkts {
+				if _, ok := k.(*rtcp.PictureLossIndication); ok {
+					p.plis.Add(1)
+				}
+			}
+		}
+	}()
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
 			if _, _, err := tr.ReadRTP(); err != nil {
