@@ -96,6 +96,9 @@ func (s *Session) GoLive(ctx context.Context, o LiveOptions) (*LiveSession, erro
 	stream, err := live.Start(ctx, live.Options{Source: src, Session: ls.id, Offer: offer, Signaller: sig, Blobs: s.st.Blobs(),
 		Net: o.Net, FFmpeg: o.FFmpeg, Preview: o.Preview, OnChange: o.OnChange, Disconnected: o.Disconnected,
 		StatusEvery: o.StatusEvery, Now: s.now})
+	if errors.Is(err, live.ErrBadSource) {
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("live: %w", err)
 	}

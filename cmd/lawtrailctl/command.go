@@ -45,7 +45,7 @@ func commandTable() []*command {
 		cmdOfficerAdd(), cmdOfficerList(), cmdOfficerRoles(), cmdOfficerRevoke(), cmdOfficerPIN(), cmdOfficerCard(),
 		cmdCaseNew(), cmdCaseList(), cmdCaseShow(), cmdCaseStep(), cmdCaseAdvance(), cmdCaseLink(), cmdCaseTextOnly(), cmdCaseDecision(), cmdCaseExport(),
 		cmdDocTemplates(), cmdDocNew(), cmdDocFinalize(), cmdDocShow(), cmdDocPDF(),
-		cmdIngest(), cmdDevices(), cmdDock(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(), cmdFootageExport(), cmdFootageCustody(),
+		cmdIngest(), cmdDevices(), cmdDock(), cmdLive(), cmdFootageList(), cmdFootageVerify(), cmdFootageFetch(), cmdFootageExport(), cmdFootageCustody(),
 		cmdAccessList(),
 		cmdReviewSubmit(), cmdReviewList(), cmdReviewShow(), cmdReviewAssign(), cmdReviewExtend(), cmdReviewOpinion(),
 		cmdReviewResubmit(), cmdReviewDispute(), cmdReviewResolve(), cmdReviewStats(), cmdReviewPDF(),
