@@ -257,6 +257,10 @@ func (c *Cases) drawTimeline(u *UI) {
 			case c.Coverage[st.ID].Gaps != nil || c.Coverage[st.ID].Covered > 0: // the list asks to film it
 				c.Timeline.Add(widget.NewLabel("        " + coverageText(c.matters.For(st.Kind), c.Coverage[st.ID])))
 			}
+			liveStep := st.ID
+			c.Timeline.Add(container.NewHBox(widget.NewLabel("        "), widget.NewButton(lang.L("live.start"), func() {
+				u.askLive(row.ID, liveStep, c.Status.SetText) // live.go
+			})))
 			if st.TextOnly == "" && c.matters.AllowsTextOnly(st.Kind) {
 				reason := widget.NewEntry()
 				reason.SetPlaceHolder(lang.L("cases.textonly.reason"))

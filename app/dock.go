@@ -71,7 +71,11 @@ func NewDock(u *UI) *Dock {
 	policy := widget.NewLabel(lang.X("dock.policy", "Clear policy: {{.Policy}}", map[string]any{"Policy": lang.L("policy." + string(u.settings.Clear))}))
 	d.USBStatus = widget.NewLabel("")
 	d.USBStatus.Wrapping = fyne.TextWrapWord
-	top := container.NewVBox(d.USBStatus, container.NewBorder(nil, nil, nil, browse, d.Folder), d.Start, policy, widget.NewSeparator())
+	liveStatus := widget.NewLabel("")
+	liveStatus.Wrapping = fyne.TextWrapWord
+	goLive := widget.NewButton(lang.L("live.start.dock"), func() { u.askLive("", "", liveStatus.SetText) }) // a recorder in UVC mode, an RTSP camera (live.go)
+	top := container.NewVBox(d.USBStatus, container.NewBorder(nil, nil, nil, browse, d.Folder), d.Start, policy,
+		container.NewBorder(nil, nil, nil, goLive, liveStatus), widget.NewSeparator())
 	d.view = container.NewBorder(top, nil, nil, nil, container.NewVScroll(d.list))
 	return d
 }
