@@ -349,3 +349,45 @@ func TestParseSource(t *testing.T) {
 		}
 	}
 }
+
+// An H.264 source is forwarded as is, one layer (the RTSP path; here a
+// file stands in for the camera): the answerer gets H.264 and Opus, the
+// recording holds the source's H.264.
+func TestH264PassedThroughAsOneLayer(t *testing.T) {
+	clip := filepath.Join(t.TempDir(), "camera.ts")
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264", "-profile:v", "baseline",
+		"-pix_fmt", "yuv420p", "-g", "15", "-c:a", "aac", "-f", "mpegts", clip).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make the clip: %v\n%s", err, out)
+	}
+	ans, err := newAnswerer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ans.close()
+	blobs := blobStore(t)
+	src, err := ParseSource(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(context.Background(), Options{Source: src, Session: "l-copy", Offer: testOffer(), Signaller: ans, Blobs: blobs,
+		copyVideo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grows(t, 20*time.Second, "H.264 at the answerer", ans.video.Load, 30)
+	grows(t, 10*time.Second, "Opus at the answerer", ans.audio.Load, 20)
+	if st := s.Status(); st.Layer != LayerHigh {
+		t.Errorf("layer %q", st.Layer)
+	}
+	<-s.SourceEnded() // the file played out
+	res, err := s.Stop(context.Background())
+	if err != nil || res.SourceErr != nil {
+		t.Fatalf("stop: %v, %+v", err, res)
+	}
+	rec := probeFile(t, blobs.Path(res.Recording.Digest))
+	if !rec.has("video", "h264") || !rec.has("audio", "opus") || math.Abs(rec.duration()-8) > 1.5 {
+		t.Errorf("recording: %+v, %.1f s", rec.Streams, rec.duration())
+	}
+}

@@ -47,6 +47,10 @@ type Options struct {
 	// StatusEvery is how often the hub is asked for the viewers (3 s when 0).
 	StatusEvery time.Duration
 	Now         func() time.Time // the terminal clock; time.Now when nil
+
+	// copyVideo passes a file's H.264 through as an RTSP camera's is
+	// (tests: the one-layer path without an RTSP server).
+	copyVideo bool
 }
 
 // Status is a session's state now.
@@ -207,7 +211,7 @@ func (s *Stream) plan(m media) plan {
 		fps = 25
 	}
 	p := plan{src: s.o.Source, m: m, fps: fps, high: s.o.HighBitrate, low: s.o.LowBitrate, preview: s.o.Preview,
-		passthrough: s.o.Source.Passthrough() && m.VideoCodec == "h264",
+		passthrough: (s.o.Source.Passthrough() || s.o.copyVideo) && m.VideoCodec == "h264",
 		videoPort:   s.rtps[0].port(), lowPort: s.rtps[1].port(), audioPort: s.rtps[2].port()}
 	for i, r := range s.rtps {
 		p.rtcpPorts[i] = r.rtcpPort()
