@@ -22,6 +22,7 @@ import (
 // with complete SDP:
 //
 //	GET    /console/live/{id}/ice                 protocol.LiveICE: TURN servers, credentials that expire
+//	GET    /console/live/{id}/status              protocol.LiveStatus: the terminal's link, the viewers (404 once ended)
 //	POST   /console/live/{id}/whep                application/sdp offer → 201, the answer, Location …/whep/{viewer}
 //	DELETE /console/live/{id}/whep/{viewer}       stop watching
 //	POST   /console/live/{id}/whep/{viewer}/talk  body "on" or "off": push-to-talk held or let go
@@ -65,6 +66,7 @@ func (h *Handler) liveRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /console/live", h.signedIn(h.liveList))
 	mux.Handle("GET /console/live/{id}", h.signedIn(h.livePage))
 	mux.Handle("GET /console/live/{id}/ice", h.liveAPI(h.liveICE))
+	mux.Handle("GET /console/live/{id}/status", h.liveAPI(h.liveStatus))
 	mux.Handle("POST /console/live/{id}/whep", h.liveAPI(h.whep))
 	mux.Handle("DELETE /console/live/{id}/whep/{viewer}", h.liveAPI(h.whepLeave))
 	mux.Handle("POST /console/live/{id}/whep/{viewer}/talk", h.liveAPI(h.whepTalk))
@@ -101,15 +103,16 @@ func (h *Handler) liveList(w http.ResponseWriter, r *http.Request, v viewer) {
 
 type livePageData struct {
 	frame
-	Session  hub.LiveSession
-	Live     bool
-	Talkback bool
-	Viewers  int
-	Base     string // /console/live/{id}
-	CaseLink string
-	Source   string
-	Started  string
-	Record   table
+	Session   hub.LiveSession
+	Live      bool
+	Talkback  bool
+	Connected bool // the terminal's media link is up
+	Viewers   int
+	Base      string // /console/live/{id}
+	CaseLink  string
+	Source    string
+	Started   string
+	Record    table
 }
 
 func (h *Handler) livePage(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -134,7 +137,7 @@ func (h *Handler) livePage(w http.ResponseWriter, r *http.Request, v viewer) {
 	}
 	w.Header().Set("Content-Security-Policy", LiveCSP)
 	p := livePageData{frame: newFrame("直播："+rec.OfficerName, "live", v, nil), Session: rec, Live: isLive, Talkback: isLive && mayTalk(v.User, info),
-		Viewers: len(info.Status.Viewers), Base: "/console/live/" + url.PathEscape(id), Source: sourceLabel(rec.Source), Started: clock(rec.Started),
+		Connected: info.Status.Connected, Viewers: len(info.Status.Viewers), Base: "/console/live/" + url.PathEscape(id), Source: sourceLabel(rec.Source), Started: clock(rec.Started),
 		Record: liveViewsTable(views)}
 	if rec.Case != "" {
 		p.CaseLink = caseLink(rec.Case)
@@ -185,6 +188,10 @@ func (h *Handler) liveAPI(next func(http.ResponseWriter, *http.Request, hub.WebU
 
 func (h *Handler) liveICE(w http.ResponseWriter, _ *http.Request, u hub.WebUser, _ live.Info) {
 	writeLiveJSON(w, h.opt.Live.ICE(u.Name))
+}
+
+func (h *Handler) liveStatus(w http.ResponseWriter, _ *http.Request, _ hub.WebUser, info live.Info) {
+	writeLiveJSON(w, info.Status)
 }
 
 // whep answers a viewer's SDP offer (WHEP: RFC 9725's shape).

@@ -189,6 +189,9 @@ func TestLiveWatchInScope(t *testing.T) {
 	if frames.Load() < 20 {
 		t.Fatalf("the viewer received %d RTP packets", frames.Load())
 	}
+	if res, body := b.get("/console/live/live-1/status"); res.StatusCode != 200 || !strings.Contains(body, `"account":"`+head+`"`) {
+		t.Fatalf("status: %d %s", res.StatusCode, body)
+	}
 	if info, _ := sfu.Session("live-1"); len(info.Status.Viewers) != 1 || info.Status.Viewers[0].Account != head || !info.Status.Viewers[0].Talkback {
 		t.Fatalf("viewers %+v", info.Status.Viewers)
 	}
@@ -249,7 +252,7 @@ func TestLiveOutsideScope(t *testing.T) {
 	if res, body := b.get("/console/live"); res.StatusCode != 200 || strings.Contains(body, "王五") {
 		t.Fatalf("another agency's list shows the session: %d\n%s", res.StatusCode, body)
 	}
-	for _, p := range []string{"/console/live/live-1/ice", "/console/live/none/ice"} {
+	for _, p := range []string{"/console/live/live-1/ice", "/console/live/none/ice", "/console/live/live-1/status"} {
 		if res, _ := b.get(p); res.StatusCode != http.StatusNotFound {
 			t.Fatalf("%s: %d", p, res.StatusCode)
 		}

@@ -215,6 +215,41 @@
     });
   }
 
+  // Every 10 s: the terminal's link and the viewers. An ended session
+  // stops the player; if the terminal publishes it again (after the hub
+  // restarted, say), the player starts again. The requests also keep the
+  // console session alive.
+  const terminalText = document.getElementById('terminal');
+  const viewersText = document.getElementById('viewers');
+  setInterval(async function () {
+    try {
+      const res = await fetch(base + '/status', { credentials: 'same-origin', cache: 'no-store' });
+      if (res.status === 404) {
+        if (window.liveState !== 'ended') {
+          clearTimeout(retryTimer);
+          leave();
+          setState('ended');
+        }
+        return;
+      }
+      if (!res.ok) {
+        return;
+      }
+      const st = await res.json();
+      if (terminalText) {
+        terminalText.textContent = st.connected ? '已连接' : '等待终端重连';
+      }
+      if (viewersText) {
+        viewersText.textContent = String((st.viewers || []).length);
+      }
+      if (window.liveState === 'ended') {
+        connect();
+      }
+    } catch (e) {
+      // the network is down: the connection's own state says so
+    }
+  }, 10000);
+
   window.addEventListener('pagehide', leave);
   setState('new');
   connect();
