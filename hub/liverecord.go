@@ -158,17 +158,40 @@ func (h *Hub) liveViews(ctx context.Context, session string) ([]LiveView, error)
 	if err != nil {
 		return nil, fmt.Errorf("live views of %s: %w", session, err)
 	}
+	return scanLiveViews(rows, session)
+}
+
+// LiveViewLog lists the views (watching and talking) of the scope's
+// sessions, newest first, at most limit (0: 100).
+func (h *Hub) LiveViewLog(ctx context.Context, s Scope, limit int) ([]LiveView, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	where, args := "", []any{}
+	if s.Agency != "" {
+		where, args = " WHERE s.agency = ?", append(args, s.Agency)
+	}
+	rows, err := h.rdb.QueryContext(ctx, `SELECT v.id, v.session, v.viewer, v.kind, v.account, v.role, v.started, v.ended
+		FROM live_views v JOIN live_sessions s ON s.id = v.session`+where+" ORDER BY v.id DESC LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("live views: %w", err)
+	}
+	return scanLiveViews(rows, "")
+}
+
+func scanLiveViews(rows *sql.Rows, session string) ([]LiveView, error) {
 	defer rows.Close()
 	var out []LiveView
 	for rows.Next() {
 		var v LiveView
 		var started string
 		var ended sql.NullString
-		if err := rows.Scan(&v.ID, &v.Session, &v.Viewer, &v.Kind, &v.Account, &v.Role, &started, &ended); err != nil {
-			return nil, fmt.Errorf("live views of %s: %w", session, err)
+		err := rows.Scan(&v.ID, &v.Session, &v.Viewer, &v.Kind, &v.Account, &v.Role, &started, &ended)
+		if err == nil {
+			v.Started, v.Ended, err = liveTimes(started, ended)
 		}
-		if v.Started, v.Ended, err = liveTimes(started, ended); err != nil {
-			return nil, fmt.Errorf("live views of %s: %w", session, err)
+		if err != nil {
+			return nil, fmt.Errorf("live views %s: %w", session, err)
 		}
 		out = append(out, v)
 	}

@@ -58,6 +58,12 @@ func TestLiveRecord(t *testing.T) {
 	if list, err := h.LiveSessions(ctx, hub.Scope{Agency: "B"}, 0); err != nil || len(list) != 0 {
 		t.Fatalf("agency B sees %+v %v", list, err)
 	}
+	if log, err := h.LiveViewLog(ctx, hub.Scope{Agency: "A"}, 0); err != nil || len(log) != 2 || log[0].Kind != hub.LiveTalk {
+		t.Fatalf("log of A: %+v %v", log, err)
+	}
+	if log, err := h.LiveViewLog(ctx, hub.Scope{Agency: "B"}, 0); err != nil || len(log) != 0 {
+		t.Fatalf("log of B: %+v %v", log, err)
+	}
 	if _, _, found, err := h.LiveSessionRecord(ctx, "nope"); found || err != nil {
 		t.Fatal(found, err)
 	}

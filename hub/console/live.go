@@ -53,6 +53,7 @@ type LiveView interface {
 type LiveRecord interface {
 	LiveSessions(ctx context.Context, s hub.Scope, limit int) ([]hub.LiveSession, error)
 	LiveSessionRecord(ctx context.Context, id string) (hub.LiveSession, []hub.LiveView, bool, error)
+	LiveViewLog(ctx context.Context, s hub.Scope, limit int) ([]hub.LiveView, error)
 }
 
 // LiveCSP is the Content-Security-Policy of the live pages: CSP's rules
@@ -332,6 +333,17 @@ func liveViewsTable(views []hub.LiveView) table {
 			end, span = clock(v.Ended), duration(v.Ended.Sub(v.Started))
 		}
 		t.Rows = append(t.Rows, []cell{txt(v.Account), txt(v.Role.Label()), txt(kind), txt(clock(v.Started)), txt(end), txt(span)})
+	}
+	return t
+}
+
+// liveLogTable is the latest watching and talking in a scope, for 访问记录.
+func liveLogTable(views []hub.LiveView) table {
+	t := liveViewsTable(views)
+	t.Slug, t.Title, t.Empty = "live-log", "直播观看与喊话（最近 100 条）", "暂无直播观看记录。"
+	t.Columns = append([]string{"直播"}, t.Columns...)
+	for i, v := range views {
+		t.Rows[i] = append([]cell{txt(v.Session).to(liveLink(v.Session))}, t.Rows[i]...)
 	}
 	return t
 }

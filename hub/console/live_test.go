@@ -214,6 +214,12 @@ func TestLiveWatchInScope(t *testing.T) {
 		strings.Contains(body, "进行中") {
 		t.Fatalf("the page's record of views:\n%s", body)
 	}
+	sup := s.browser(t)
+	sup.signIn(supervisor, supervisorPW)
+	if res, body := sup.get("/console/access"); res.StatusCode != 200 || !strings.Contains(body, `id="live-log"`) ||
+		strings.Count(body, `<a href="/console/live/live-1">live-1</a>`) != 2 || !strings.Contains(body, "喊话") {
+		t.Fatalf("访问记录 without the live views: %d\n%s", res.StatusCode, body)
+	}
 	views, _, err := s.hub.WebViews(context.Background(), hub.WebViewQuery{})
 	if err != nil {
 		t.Fatal(err)

@@ -247,6 +247,7 @@ const accessPerPage = 100
 type accessPage struct {
 	frame
 	Table  table
+	Live   *table // the latest watching of live sessions, on the first page
 	Total  int
 	Export string
 	Pages  pager
@@ -266,6 +267,15 @@ func (h *Handler) access(w http.ResponseWriter, r *http.Request, v viewer) {
 	}
 	p := accessPage{frame: newFrame("访问记录", "access", v, nil), Table: accessTable(views), Total: total,
 		Export: "/console/access.xlsx" + v.Query(), Pages: pager{Page: page, Pages: max(1, (total+accessPerPage-1)/accessPerPage)}}
+	if page == 1 {
+		lv, err := h.b.LiveViewLog(r.Context(), v.Scope, 100)
+		if err != nil {
+			h.failed(w, &v.User, "live view log", err)
+			return
+		}
+		t := liveLogTable(lv) // live.go
+		p.Live = &t
+	}
 	link := func(n int) string {
 		q := url.Values{"page": {strconv.Itoa(n)}}
 		if v.CanPick() && v.Scope.Agency != "" {
