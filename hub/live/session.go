@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,12 +370,12 @@ func (ss *session) info() Info {
 }
 
 func sortViewers(vs []protocol.LiveViewer) {
-	for i := 1; i < len(vs); i++ {
-		for j := i; j > 0 && (vs[j].Since.Before(vs[j-1].Since) ||
-			vs[j].Since.Equal(vs[j-1].Since) && strings.Compare(vs[j].Account, vs[j-1].Account) < 0); j-- {
-			vs[j], vs[j-1] = vs[j-1], vs[j]
+	slices.SortFunc(vs, func(a, b protocol.LiveViewer) int {
+		if c := a.Since.Compare(b.Since); c != 0 {
+			return c
 		}
-	}
+		return strings.Compare(a.Account, b.Account)
+	})
 }
 
 func (ss *session) viewerCount() int {

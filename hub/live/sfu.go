@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -312,8 +312,6 @@ func pionLogger(log *slog.Logger) logging.LoggerFactory {
 type slogWriter struct{ log *slog.Logger }
 
 func (w slogWriter) Write(p []byte) (int, error) {
-	w.log.Debug("pion", "msg", string(p))
+	w.log.Warn("live: pion", "msg", strings.TrimSpace(string(p)))
 	return len(p), nil
 }
-
-var _ io.Writer = slogWriter{}
