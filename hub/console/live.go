@@ -93,13 +93,17 @@ func (h *Handler) liveList(w http.ResponseWriter, r *http.Request, v viewer) {
 	if h.opt.Live != nil {
 		now = h.opt.Live.Sessions(v.Scope.Agency)
 	}
+	liveIDs := map[string]bool{}
+	for _, s := range now {
+		liveIDs[s.ID] = true
+	}
 	rec, err := h.b.LiveSessions(r.Context(), v.Scope, 100)
 	if err != nil {
 		h.failed(w, &v.User, "live sessions", err)
 		return
 	}
 	h.render(w, http.StatusOK, "live_list.html", liveListPage{frame: newFrame("直播", "live", v, nil), Enabled: h.opt.Live != nil,
-		Now: liveNowTable(now), Record: liveRecordTable(rec)})
+		Now: liveNowTable(now), Record: liveRecordTable(rec, liveIDs)})
 }
 
 type livePageData struct {
@@ -305,14 +309,17 @@ func liveNowTable(list []live.Info) table {
 	return t
 }
 
-// liveRecordTable lists recorded sessions.
-func liveRecordTable(list []hub.LiveSession) table {
+// liveRecordTable lists recorded sessions; live are the ids live now.
+func liveRecordTable(list []hub.LiveSession, live map[string]bool) table {
 	t := table{Slug: "live-record", Title: "直播记录", Intro: "平台转发过的每一场直播；谁在何时观看、喊话，见各场直播的页面。",
 		Columns: []string{"执法人员", "终端", "案件", "环节", "来源", "开始", "结束"}, Empty: "暂无直播记录。"}
 	for _, s := range list {
 		end := clock(s.Ended)
-		if end == "" {
-			end = "未结束"
+		switch {
+		case end == "" && live[s.ID]:
+			end = "直播中"
+		case end == "":
+			end = "未记录结束" // the hub process stopped, or another process serves it
 		}
 		t.Rows = append(t.Rows, []cell{txt(s.OfficerName).to(liveLink(s.ID)), txt(s.Terminal), txt(s.Case), txt(s.Step),
 			txt(sourceLabel(s.Source)), txt(clock(s.Started)), txt(end)})

@@ -133,7 +133,7 @@ func TestLiveWatchInScope(t *testing.T) {
 	b := s.browser(t)
 	b.signIn(head, headPW)
 	res, body := b.get("/console/live")
-	if res.StatusCode != 200 || !strings.Contains(body, `href="/console/live/live-1"`) || !strings.Contains(body, "王五") ||
+	if res.StatusCode != 200 || !strings.Contains(body, `href="/console/live/live-1"`) || !strings.Contains(body, "王五") || !strings.Contains(body, "直播中") ||
 		res.Header.Get("Content-Security-Policy") != console.CSP {
 		t.Fatalf("list: %d %v\n%s", res.StatusCode, res.Header, body)
 	}

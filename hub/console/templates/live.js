@@ -19,7 +19,8 @@
   const talkButton = document.getElementById('talk');
   const labels = {
     new: '准备连接…', connecting: '正在连接…', connected: '正在播放', disconnected: '连接中断，正在恢复…',
-    failed: '连接失败，正在重连…', closed: '已断开', ended: '直播已结束'
+    failed: '连接失败，正在重连…', closed: '已断开', ended: '直播已结束',
+    signedout: '登录已失效，请重新登录后观看'
   };
 
   let pc = null;         // the current connection
@@ -224,6 +225,13 @@
   setInterval(async function () {
     try {
       const res = await fetch(base + '/status', { credentials: 'same-origin', cache: 'no-store' });
+      if (res.status === 401) {
+        // signed out (here or in another tab) or the sign-in expired: stop watching
+        clearTimeout(retryTimer);
+        leave();
+        setState('signedout');
+        return;
+      }
       if (res.status === 404) {
         if (window.liveState !== 'ended') {
           clearTimeout(retryTimer);
