@@ -29,6 +29,7 @@ type session struct {
 	video, audio         *webrtc.TrackLocalStaticRTP
 	videoOut, audioOut   rewriter
 	lastPLI              atomic.Int64 // unix nanoseconds of the last PLI sent to the publisher
+	recorded             atomic.Bool  // its start is in the record: viewers may join
 
 	mu      sync.Mutex
 	offer   protocol.LiveOffer
@@ -83,6 +84,7 @@ func (s *SFU) Publish(ctx context.Context, t Terminal, id string, offer protocol
 		s.closePublisher(p)
 		return "", ErrNoSession
 	}
+	ss.recorded.Store(true)
 	return ans, nil
 }
 

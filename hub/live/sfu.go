@@ -223,7 +223,7 @@ func (s *SFU) Sessions(agency string) []Info {
 	s.mu.Lock()
 	var list []*session
 	for _, ss := range s.sess {
-		if agency == "" || ss.agency == agency {
+		if (agency == "" || ss.agency == agency) && ss.recorded.Load() {
 			list = append(list, ss)
 		}
 	}
@@ -239,7 +239,7 @@ func (s *SFU) Sessions(agency string) []Info {
 // Session is one live session.
 func (s *SFU) Session(id string) (Info, bool) {
 	ss := s.lookup(id)
-	if ss == nil {
+	if ss == nil || !ss.recorded.Load() {
 		return Info{}, false
 	}
 	return ss.info(), true

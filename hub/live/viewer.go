@@ -41,7 +41,7 @@ type viewer struct {
 // records the view. viewerID names the viewer in Leave and Talk.
 func (s *SFU) Watch(ctx context.Context, id string, w Watcher, offer string) (viewerID, ans string, err error) {
 	ss := s.lookup(id)
-	if ss == nil {
+	if ss == nil || !ss.recorded.Load() {
 		return "", "", ErrNoSession
 	}
 	if ss.viewerCount() >= s.cfg.MaxViewers {
