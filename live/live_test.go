@@ -156,13 +156,11 @@ func TestPatternPublishesRecordsAndComesBack(t *testing.T) {
 	if !talk.has("audio", "opus") {
 		t.Errorf("talk-back streams: %+v", talk.Streams)
 	}
-	if o, err := Orphans(blobs); err != nil || len(o) != 2 {
-		t.Errorf("before Forget: %d recordings in progress (%v), want the 2 awaiting custody", len(o), err)
+	if o, err := Orphans(blobs); err != nil || len(o) != 0 {
+		t.Errorf("before Forget: %d orphans (%v); the session's recordings are its own until it forgets them", len(o), err)
 	}
-	for _, k := range []string{KindStream, KindTalkback} {
-		if err := Forget(blobs, "l-test1", k); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.Forget(); err != nil {
+		t.Fatal(err)
 	}
 	if o, err := Orphans(blobs); err != nil || len(o) != 0 {
 		t.Errorf("after Forget: %d recordings in progress (%v)", len(o), err)
@@ -295,6 +293,7 @@ func TestCrashedRecordingIsRecovered(t *testing.T) {
 	s.cancel()
 	s.closeSockets()
 	s.rec.f.Close()
+	s.rec.lock.Close() // the kernel lets go of a dead process's locks
 
 	orphans, err := Orphans(blobs)
 	if err != nil || len(orphans) != 1 {
@@ -315,12 +314,22 @@ func TestCrashedRecordingIsRecovered(t *testing.T) {
 		t.Errorf("recovered recording: %+v", p.Streams)
 	}
 	// Recovering again (a crash before custody was recorded) gives the same recording.
+	if again, err := Orphans(blobs); err != nil || len(again) != 0 {
+		t.Fatalf("an orphan being recovered is listed again: %v, %v", again, err)
+	}
+	o.lock.Close() // the recovering process dies before recording custody
 	again, err := Orphans(blobs)
 	if err != nil || len(again) != 1 {
 		t.Fatalf("orphans after recovery %v, %v", again, err)
 	}
 	if r2, err := again[0].Recover(context.Background(), blobs); err != nil || r2 != rec {
 		t.Fatalf("second recovery %v, %v; want %v", r2, err, rec)
+	}
+	if err := again[0].Forget(); err != nil {
+		t.Fatal(err)
+	}
+	if left := filesUnder(t, filepath.Dir(filepath.Dir(blobs.Path(rec.Digest)))); len(left) != 1 {
+		t.Errorf("files left besides the blob: %v", left)
 	}
 }
 

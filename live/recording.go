@@ -69,6 +69,7 @@ type recorder struct {
 	now      func() time.Time
 	lastSync time.Time
 	err      error
+	lock     *os.File // held until the recording is forgotten: not an orphan
 }
 
 // partialName is the partial file of a session's recording of a kind.
@@ -85,11 +86,16 @@ func newRecorder(blobs *store.BlobStore, meta Meta, now func() time.Time) (*reco
 	if _, err := os.Stat(path + "-state"); err == nil {
 		return nil, fmt.Errorf("live recording %s of session %s exists already", meta.Kind, meta.Session)
 	}
+	lock, err := takeLock(path)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("live recording: %w", err)
 	}
-	r := &recorder{blobs: blobs, path: path, meta: meta, f: f, h: sha256.New(), now: now}
+	r := &recorder{blobs: blobs, path: path, meta: meta, f: f, h: sha256.New(), now: now, lock: lock}
 	if k := blobs.SealKey(); k != nil {
 		if r.sw, err = sealstream.NewWriter(f, k, nil); err != nil {
 			f.Close()
@@ -205,13 +211,8 @@ func adopt(ctx context.Context, blobs *store.BlobStore, f *os.File, path string,
 	return nil
 }
 
-// Forget drops what is left of a session's recording of a kind in
-// progress, once its custody is recorded (or it held nothing).
-func Forget(blobs *store.BlobStore, session, kind string) error {
-	path, err := blobs.PartialPath(partialName(session, kind))
-	if err != nil {
-		return err
-	}
+// forgetFiles drops what is left of a recording in progress at path.
+func forgetFiles(path string) error {
 	_ = os.Remove(path)
 	return removeState(path)
 }
@@ -229,12 +230,37 @@ func (r *recorder) discard() {
 	r.f.Close()
 	os.Remove(r.path)
 	_ = removeState(r.path)
+	r.forget()
+}
+
+// forget lets go of the recording's lock (its custody is recorded, or it
+// was discarded).
+func (r *recorder) forget() {
+	os.Remove(r.path + "-lock")
+	r.lock.Close()
+}
+
+// errInUse marks a recording another session is still making.
+var errInUse = errors.New("live recording in use by a running session")
+
+// takeLock creates and locks the lock file of the recording at path.
+func takeLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("live recording: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("live recording: %w", err)
+	}
+	return f, nil
 }
 
 // Orphan is a live recording a crash left behind, found by Orphans.
 type Orphan struct {
 	Meta
 	path string
+	lock *os.File // taken by Recover, let go by Forget
 }
 
 // Orphans lists the live recordings left in progress in the blob store
@@ -258,7 +284,11 @@ func Orphans(blobs *store.BlobStore) ([]Orphan, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("live recording left behind %s: %w", st, err)
 		}
-		out = append(out, Orphan{Meta: m, path: strings.TrimSuffix(st, "-state")})
+		path := strings.TrimSuffix(st, "-state")
+		if inUse(path) {
+			continue // a running session's
+		}
+		out = append(out, Orphan{Meta: m, path: path})
 	}
 	return out, nil
 }
@@ -266,7 +296,14 @@ func Orphans(blobs *store.BlobStore) ([]Orphan, error) {
 // Recover closes an orphaned recording at its last durable point and moves
 // it into the blob store. The caller records its custody, then the
 // orphan is gone.
-func (o Orphan) Recover(ctx context.Context, blobs *store.BlobStore) (Recording, error) {
+func (o *Orphan) Recover(ctx context.Context, blobs *store.BlobStore) (Recording, error) {
+	if o.lock == nil {
+		lock, err := takeLock(o.path)
+		if err != nil {
+			return Recording{}, err
+		}
+		o.lock = lock
+	}
 	if !o.Digest.IsZero() { // closed already: moved into the store before the crash
 		if ok, err := blobs.Has(o.Digest); err == nil && ok {
 			return Recording{Digest: o.Digest, Size: o.Size}, nil
@@ -305,4 +342,25 @@ func (o Orphan) Recover(ctx context.Context, blobs *store.BlobStore) (Recording,
 		return Recording{}, err
 	}
 	return Recording{Digest: m.Digest, Size: n}, nil
+}
+
+// Forget drops what is left of the orphan once its custody is recorded.
+func (o *Orphan) Forget() error {
+	err := forgetFiles(o.path)
+	if o.lock != nil {
+		os.Remove(o.path + "-lock")
+		o.lock.Close()
+		o.lock = nil
+	}
+	return err
+}
+
+// inUse reports whether a running session holds the recording at path.
+func inUse(path string) bool {
+	f, err := os.OpenFile(path+"-lock", os.O_RDWR, 0)
+	if err != nil {
+		return false // no lock file: left by a crash before it was made, or never locked
+	}
+	defer f.Close() // closing lets go of a lock taken here
+	return errors.Is(lockFile(f), errInUse)
 }

@@ -428,7 +428,9 @@ func (s *Stream) writeTalkback(p *rtp.Packet) {
 
 // Stop ends the session: the publisher stops and the hub is told, ffmpeg
 // finishes its recording, and the recordings move into the blob store.
-// Their custody is the caller's to record, then to Forget.
+// Their custody is the caller's to record, then to Forget: until then they
+// stay marked in progress (a crash in between loses nothing; Orphans, in
+// another session, leaves them alone).
 func (s *Stream) Stop(ctx context.Context) (Result, error) {
 	res := Result{Start: s.o.Offer.Started}
 	s.mu.Lock()
@@ -473,4 +475,19 @@ func (s *Stream) Stop(ctx context.Context) (Result, error) {
 		res.Talkback = &t
 	}
 	return res, nil
+}
+
+// Forget drops what is left of the session's recordings in progress, once
+// their custody is recorded.
+func (s *Stream) Forget() error {
+	s.mu.Lock()
+	talk := s.talk
+	s.mu.Unlock()
+	err := forgetFiles(s.rec.path)
+	s.rec.forget()
+	if talk != nil {
+		err = errors.Join(err, forgetFiles(talk.path))
+		talk.forget()
+	}
+	return err
 }

@@ -181,6 +181,9 @@ func (l *LiveSession) Stop(ctx context.Context) (LiveResult, error) {
 	if err := l.s.ingestLive(ctx, r); err != nil {
 		return out, err
 	}
+	if err := l.stream.Forget(); err != nil {
+		return out, fmt.Errorf("live %s: %w", l.id, err)
+	}
 	out.Footage, out.Size, out.Linked = res.Recording.Digest, res.Recording.Size, l.opt.Step
 	if res.Talkback != nil {
 		out.Talkback = res.Talkback.Digest
@@ -197,8 +200,7 @@ type liveRecord struct {
 }
 
 // ingestLive records the custody of a session's recordings (and their
-// links to the step) in one append, then drops what is left of them in
-// progress.
+// links to the step) in one append.
 func (s *Session) ingestLive(ctx context.Context, r liveRecord) error {
 	drafts := s.liveDrafts(r, r.stream, liveStreamPath(r.session))
 	if r.talkback != nil {
@@ -206,15 +208,6 @@ func (s *Session) ingestLive(ctx context.Context, r liveRecord) error {
 	}
 	if _, err := s.append(ctx, drafts...); err != nil {
 		return fmt.Errorf("live %s: custody: %w", r.session, err)
-	}
-	return s.forgetLive(r.session)
-}
-
-func (s *Session) forgetLive(session string) error {
-	for _, k := range []string{live.KindStream, live.KindTalkback} {
-		if err := live.Forget(s.st.Blobs(), session, k); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -272,7 +265,8 @@ func (s *Session) recoverSession(ctx context.Context, parts []live.Orphan) (*Liv
 	}
 	res := &LiveResult{Session: m.Session, Start: r.start, End: r.end, Linked: r.step, Recovered: true}
 	var drafts []store.Draft
-	for _, o := range parts {
+	for i := range parts {
+		o := &parts[i]
 		rec, err := o.Recover(ctx, s.st.Blobs())
 		if err != nil {
 			return nil, fmt.Errorf("recover live %s: %w", m.Session, err)
@@ -301,8 +295,10 @@ func (s *Session) recoverSession(ctx context.Context, parts []live.Orphan) (*Liv
 			return nil, fmt.Errorf("recover live %s: custody: %w", m.Session, err)
 		}
 	}
-	if err := s.forgetLive(m.Session); err != nil {
-		return nil, err
+	for i := range parts {
+		if err := parts[i].Forget(); err != nil {
+			return nil, err
+		}
 	}
 	if len(drafts) == 0 {
 		return nil, nil

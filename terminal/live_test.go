@@ -95,10 +95,23 @@ func TestGoLiveIngestsFootageLinkedToTheStep(t *testing.T) {
 	if st := ls.Status(); st.Link != live.LinkNoHub {
 		t.Errorf("a terminal without a hub: link %q", st.Link)
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(2 * time.Second)
+	// A second session at once (the 采集 tab's, say) leaves the first's recording alone.
+	other, err := f.Admin.GoLive(ctx, terminal.LiveOptions{Source: "pattern:320x240@15"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.Recovered) != 0 {
+		t.Fatalf("the second session took the running one's recording as left by a crash: %+v", other.Recovered)
+	}
+	time.Sleep(time.Second)
 	res, err := ls.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	res2, err := other.Stop(ctx)
+	if err != nil || res2.Footage.IsZero() || res2.Footage == res.Footage || res2.Linked != "" {
+		t.Fatalf("the second session: %+v, %v", res2, err)
 	}
 	if res.Footage.IsZero() || res.Size == 0 || res.Linked != step.Step || !res.Talkback.IsZero() {
 		t.Fatalf("result %+v", res)
