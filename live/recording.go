@@ -240,6 +240,13 @@ func (r *recorder) forget() {
 	r.lock.Close()
 }
 
+// abandon closes a recording that could not be finished and lets go of
+// it, its bytes and state left for Orphans.
+func (r *recorder) abandon() {
+	r.f.Close()
+	r.forget()
+}
+
 // errInUse marks a recording another session is still making.
 var errInUse = errors.New("live recording in use by a running session")
 

@@ -458,23 +458,35 @@ func (s *Stream) Stop(ctx context.Context) (Result, error) {
 	if s.o.Signaller != nil {
 		res.EndErr = s.o.Signaller.End(ctx, s.o.Session)
 	}
+	if err := s.finish(ctx, &res, copyErr); err != nil {
+		s.rec.abandon() // left for Orphans: the next session recovers it
+		if s.talk != nil {
+			s.talk.abandon()
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// finish moves the recordings into the blob store.
+func (s *Stream) finish(ctx context.Context, res *Result, copyErr error) error {
 	if copyErr != nil {
-		return res, fmt.Errorf("live: recording: %w", copyErr)
+		return fmt.Errorf("live: recording: %w", copyErr)
 	}
 	rec, err := s.rec.finish(ctx)
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.Recording = rec
 	if s.talk != nil {
 		_ = s.talkOgg.Close() // flushes the last page; the recorder stays open
 		t, err := s.talk.finish(ctx)
 		if err != nil {
-			return res, fmt.Errorf("live: talk-back: %w", err)
+			return fmt.Errorf("live: talk-back: %w", err)
 		}
 		res.Talkback = &t
 	}
-	return res, nil
+	return nil
 }
 
 // Forget drops what is left of the session's recordings in progress, once
