@@ -58,7 +58,7 @@ func probe(ctx context.Context, t tools, s Source) (media, error) {
 	case protocol.LiveSourcePattern:
 		return media{Video: true, Audio: true, VideoCodec: "rawvideo", FPS: s.FPS}, nil
 	case protocol.LiveSourceCamera:
-		return media{Video: true, VideoCodec: "rawvideo", FPS: 0}, nil
+		return probeCamera(ctx, t, s), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -92,6 +92,33 @@ func probe(ctx context.Context, t tools, s Source) (media, error) {
 		return m, fmt.Errorf("%w: %s has no video", ErrBadSource, s)
 	}
 	return m, nil
+}
+
+// probeCamera asks the V4L2 device which formats it gives: one that gives
+// H.264 (some recorders in PC-camera mode do) is passed through as is,
+// any other is encoded.
+func probeCamera(ctx context.Context, t tools, s Source) media {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	// ffmpeg lists the formats on stderr and exits with an error: no output was asked for.
+	out, _ := exec.CommandContext(ctx, t.ffmpeg, "-hide_banner", "-f", "v4l2", "-list_formats", "all", "-i", s.Spec).CombinedOutput()
+	m := media{Video: true, VideoCodec: "rawvideo"}
+	if cameraGivesH264(string(out)) {
+		m.VideoCodec = "h264"
+	}
+	return m
+}
+
+// cameraGivesH264 reads ffmpeg's -list_formats answer, lines such as
+// "[video4linux2,v4l2 @ 0x…] Compressed:        h264 :                H.264 : 1920x1080".
+func cameraGivesH264(list string) bool {
+	for _, line := range strings.Split(list, "\n") {
+		_, rest, ok := strings.Cut(line, "Compressed:")
+		if name, _, _ := strings.Cut(rest, ":"); ok && strings.TrimSpace(name) == "h264" {
+			return true
+		}
+	}
+	return false
 }
 
 // frameRate reads "30000/1001" as 30, falling back to the second rate.
@@ -151,6 +178,9 @@ func (p plan) inputArgs() []string {
 		return []string{"-re", "-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=%dx%d:rate=%d", p.src.Width, p.src.Height, p.src.FPS),
 			"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"}
 	case protocol.LiveSourceCamera:
+		if p.passthrough {
+			return []string{"-f", "v4l2", "-input_format", "h264", "-i", p.src.Spec}
+		}
 		return []string{"-f", "v4l2", "-i", p.src.Spec}
 	case protocol.LiveSourceRTSP:
 		return []string{"-rtsp_transport", "tcp", "-timeout", "10000000", "-i", p.src.Spec}

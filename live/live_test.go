@@ -400,3 +400,26 @@ func TestH264PassedThroughAsOneLayer(t *testing.T) {
 		t.Errorf("recording: %+v, %.1f s", rec.Streams, rec.duration())
 	}
 }
+
+func TestCameraFormatsRead(t *testing.T) {
+	list := `[video4linux2,v4l2 @ 0x55d0c] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 1280x720
+[video4linux2,v4l2 @ 0x55d0c] Compressed:       mjpeg :          Motion-JPEG : 640x480 1280x720
+[video4linux2,v4l2 @ 0x55d0c] Compressed:        h264 :                H.264 : 1920x1080
+/dev/video0: Immediate exit requested`
+	if !cameraGivesH264(list) {
+		t.Error("a camera listing H.264 read as not giving it")
+	}
+	if cameraGivesH264(strings.Replace(list, "h264 :", "hevc :", 1)) {
+		t.Error("a camera without H.264 read as giving it")
+	}
+	// The plan for a camera giving H.264 asks for it and copies it; for one that does not, encodes two layers.
+	cam := Source{Kind: protocol.LiveSourceCamera, Spec: "/dev/video0"}
+	copyArgs := strings.Join(plan{src: cam, m: media{Video: true, VideoCodec: "h264"}, fps: 25, passthrough: true}.args(), " ")
+	if !strings.Contains(copyArgs, "-input_format h264 -i /dev/video0") || !strings.Contains(copyArgs, "-c:v copy") || strings.Contains(copyArgs, "libx264") {
+		t.Errorf("H.264 camera: %s", copyArgs)
+	}
+	encArgs := strings.Join(plan{src: cam, m: media{Video: true, VideoCodec: "rawvideo"}, fps: 25, high: 1_200_000, low: 250_000}.args(), " ")
+	if strings.Contains(encArgs, "-input_format") || strings.Count(encArgs, "libx264") != 2 {
+		t.Errorf("raw camera: %s", encArgs)
+	}
+}

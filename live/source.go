@@ -94,8 +94,11 @@ func parsePattern(spec string) (Source, error) {
 }
 
 // Passthrough reports whether the source's video is forwarded as is (one
-// layer) rather than encoded.
-func (s Source) Passthrough() bool { return s.Kind == protocol.LiveSourceRTSP }
+// layer) when it is H.264, rather than encoded: an RTSP stream's, a
+// camera's that gives H.264.
+func (s Source) Passthrough() bool {
+	return s.Kind == protocol.LiveSourceRTSP || s.Kind == protocol.LiveSourceCamera
+}
 
 // String names the source for people, without a URL's password.
 func (s Source) String() string { return redact(s.Spec) }
