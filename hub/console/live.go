@@ -56,6 +56,11 @@ type LiveRecord interface {
 	LiveViewLog(ctx context.Context, s hub.Scope, limit int) ([]hub.LiveView, error)
 }
 
+// livePermissions is the live page's Permissions-Policy: the hub's web
+// denies the camera and microphone to every page; the live page may ask for
+// the microphone, for push-to-talk (only when the person holds the button).
+const livePermissions = "camera=(), microphone=(self), geolocation=()"
+
 // LiveCSP is the Content-Security-Policy of the live pages: CSP's rules
 // plus the page's own script, fetches to the console and played media.
 const LiveCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -115,6 +120,7 @@ type livePageData struct {
 	Viewers   int
 	Base      string // /console/live/{id}
 	CaseLink  string
+	CaseName  string // the case's number and title, as the hub's record has them
 	Source    string
 	Started   string
 	Record    table
@@ -141,11 +147,17 @@ func (h *Handler) livePage(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", LiveCSP)
+	w.Header().Set("Permissions-Policy", livePermissions)
 	p := livePageData{frame: newFrame("直播："+rec.OfficerName, "live", v, nil), Session: rec, Live: isLive, Talkback: isLive && mayTalk(v.User, info),
 		Connected: info.Status.Connected, Viewers: len(info.Status.Viewers), Base: "/console/live/" + url.PathEscape(id), Source: sourceLabel(rec.Source), Started: clock(rec.Started),
 		Record: liveViewsTable(views)}
 	if rec.Case != "" {
 		p.CaseLink = caseLink(rec.Case)
+		// The number and title, when the hub holds the case (its events
+		// may still be on their way).
+		if c, _, err := h.b.CaseTimeline(r.Context(), hub.Scope{Agency: rec.Agency}, rec.Case); err == nil {
+			p.CaseName = strings.TrimSpace(c.Number + " " + c.Title)
+		}
 	}
 	h.render(w, http.StatusOK, "live.html", p)
 }

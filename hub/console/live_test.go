@@ -139,6 +139,7 @@ func TestLiveWatchInScope(t *testing.T) {
 	}
 	res, body = b.get("/console/live/live-1")
 	if res.StatusCode != 200 || res.Header.Get("Content-Security-Policy") != console.LiveCSP ||
+		res.Header.Get("Permissions-Policy") != "camera=(), microphone=(self), geolocation=()" ||
 		!strings.Contains(body, `<video id="video" muted autoplay playsinline>`) || !strings.Contains(body, `src="/console/static/live.js"`) ||
 		!strings.Contains(body, "王五") || !strings.Contains(body, `href="/console/cases/c-1"`) || !strings.Contains(body, "s-2") ||
 		!strings.Contains(body, `data-talkback="1"`) || !strings.Contains(body, `id="talk"`) {
