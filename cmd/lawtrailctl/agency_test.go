@@ -14,7 +14,7 @@ import (
 )
 
 // agencyCtl runs lawtrailctl as a process with the given officer and PIN.
-func agencyCtl(t *testing.T, vars map[string]string, args ...string) result {
+func agencyCtl(t testing.TB, vars map[string]string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"])
@@ -33,7 +33,7 @@ func agencyCtl(t *testing.T, vars map[string]string, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-func mustAgencyCtl(t *testing.T, vars map[string]string, args ...string) string {
+func mustAgencyCtl(t testing.TB, vars map[string]string, args ...string) string {
 	t.Helper()
 	r := agencyCtl(t, vars, args...)
 	if r.code != 0 {
@@ -51,7 +51,7 @@ var asZhang = map[string]string{"LAWTRAIL_OFFICER": "o-001", "LAWTRAIL_PIN": zha
 
 // agencyTerminal initialises a terminal of agency with 张三 (o-001) as its
 // first admin and officer, and joins it to the hub.
-func agencyTerminal(t *testing.T, h *hubProcess, agency string) string {
+func agencyTerminal(t testing.TB, h *hubProcess, agency string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	mustAgencyCtl(t, asZhang, "--data", dir, "init", "--agency", agency, "--officer-id", "o-001", "--officer-name", "张三",

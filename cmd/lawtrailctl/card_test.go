@@ -14,7 +14,7 @@ import (
 )
 
 // hubWebURL is the public web address the hub process recorded.
-func (h *hubProcess) webURL(t *testing.T) string {
+func (h *hubProcess) webURL(t testing.TB) string {
 	t.Helper()
 	var s struct {
 		WebURL string `json:"web_url"`

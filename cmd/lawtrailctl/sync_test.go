@@ -37,7 +37,7 @@ var hubBinary = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-func startHubProcess(t *testing.T, serveArgs ...string) *hubProcess {
+func startHubProcess(t testing.TB, serveArgs ...string) *hubProcess {
 	t.Helper()
 	bin, err := hubBinary()
 	if err != nil {
@@ -72,7 +72,7 @@ func startHubProcess(t *testing.T, serveArgs ...string) *hubProcess {
 	return h
 }
 
-func (h *hubProcess) run(t *testing.T, args ...string) (string, int) {
+func (h *hubProcess) run(t testing.TB, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(h.bin, append([]string{"--data", h.dir}, args...)...)
 	cmd.Env = append(os.Environ(), hubEnv...)
