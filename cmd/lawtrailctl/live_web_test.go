@@ -312,4 +312,3 @@ func videoGap(t *testing.T, path string) (gap, span time.Duration) {
 	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 	return sec(g), sec(times[len(times)-1] - times[0])
 }
-
