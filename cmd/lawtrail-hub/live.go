@@ -57,18 +57,17 @@ func startLive(h *hub.Hub, l *liveFlags, e env, log *slog.Logger) (sfu *live.SFU
 	if l.ip != "" && net.ParseIP(l.ip) == nil {
 		return nil, nil, fmt.Errorf("--live-ip %q: not an IP address", l.ip)
 	}
+	conn, err := net.ListenPacket("udp", l.udp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--live-udp: %w", err)
+	}
 	var creds *live.Credentials
 	var tu io.Closer
 	if l.turn != "" {
-		var err error
-		if creds, tu, err = startTURN(l, e, log); err != nil {
+		if creds, tu, err = startTURN(l, conn, e, log); err != nil {
+			conn.Close()
 			return nil, nil, err
 		}
-	}
-	conn, err := net.ListenPacket("udp", l.udp)
-	if err != nil {
-		closeAll(tu)
-		return nil, nil, fmt.Errorf("--live-udp: %w", err)
 	}
 	sfu, err = live.New(live.Config{ICE: conn, PublicIP: l.ip, TURN: creds, Record: h, MaxPerTerminal: l.maxPerTerminal,
 		MaxSessions: l.maxSessions, MaxViewers: l.maxViewers, Grace: l.grace, Log: log})
@@ -80,10 +79,15 @@ func startLive(h *hub.Hub, l *liveFlags, e env, log *slog.Logger) (sfu *live.SFU
 	return sfu, func() { sfu.Close(); closeAll(tu) }, nil
 }
 
-func startTURN(l *liveFlags, e env, log *slog.Logger) (*live.Credentials, io.Closer, error) {
+// startTURN serves TURN whose relays reach the SFU's socket ice alone.
+func startTURN(l *liveFlags, ice net.PacketConn, e env, log *slog.Logger) (*live.Credentials, io.Closer, error) {
 	ip := net.ParseIP(l.turnIP)
 	if ip == nil {
 		return nil, nil, fmt.Errorf("--turn-ip %q: not an IP address", l.turnIP)
+	}
+	peers, err := live.ICEAddrs(ice, l.ip)
+	if err != nil {
+		return nil, nil, err
 	}
 	secret := e.getenv(turnSecretEnv)
 	if secret == "" {
@@ -93,7 +97,7 @@ func startTURN(l *liveFlags, e env, log *slog.Logger) (*live.Credentials, io.Clo
 	if err != nil {
 		return nil, nil, fmt.Errorf("--turn: %w", err)
 	}
-	tu, err := live.StartTURN(live.TURNConfig{Conn: conn, RelayIP: ip, Secret: secret, Log: log})
+	tu, err := live.StartTURN(live.TURNConfig{Conn: conn, RelayIP: ip, Secret: secret, Peers: peers, Log: log})
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

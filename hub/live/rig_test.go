@@ -52,7 +52,11 @@ func newRig(t *testing.T, cfg live.Config) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{hub: th, turnAddr: turnConn.LocalAddr().String(), secret: live.RandomSecret()}
-	tu, err := live.StartTURN(live.TURNConfig{Conn: turnConn, RelayIP: net.IPv4(127, 0, 0, 1), Secret: r.secret})
+	peers, err := live.ICEAddrs(iceConn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, err := live.StartTURN(live.TURNConfig{Conn: turnConn, RelayIP: net.IPv4(127, 0, 0, 1), Secret: r.secret, Peers: peers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -69,7 +70,12 @@ type TURNConfig struct {
 	Conn    net.PacketConn // the UDP socket TURN listens on (serve's --turn); the server closes it
 	RelayIP net.IP         // the address relays are given and reached at (serve's --turn-ip)
 	Secret  string
-	Log     *slog.Logger
+	// Peers are the only addresses a relay exchanges packets with: the
+	// SFU's own ICE addresses (ICEAddrs). Required: the hub's TURN carries
+	// live view and nothing else, so no holder of credentials can reach
+	// other hosts or the hub's own UDP services through it.
+	Peers []netip.AddrPort
+	Log   *slog.Logger
 }
 
 // TURN is a running TURN server.
@@ -78,8 +84,8 @@ type TURN struct{ srv *turn.Server }
 // StartTURN serves TURN over UDP on cfg.Conn with the long-term
 // credentials of the TURN REST scheme, relays on cfg.RelayIP.
 func StartTURN(cfg TURNConfig) (*TURN, error) {
-	if cfg.Conn == nil || cfg.RelayIP == nil || cfg.Secret == "" {
-		return nil, errors.New("live: TURN needs a socket, a relay address and a secret")
+	if cfg.Conn == nil || cfg.RelayIP == nil || cfg.Secret == "" || len(cfg.Peers) == 0 {
+		return nil, errors.New("live: TURN needs a socket, a relay address, a secret and the SFU's addresses")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -89,12 +95,14 @@ func StartTURN(cfg TURNConfig) (*TURN, error) {
 	if cfg.RelayIP.To4() == nil {
 		bind = "::"
 	}
+	peers := newPeerSet(cfg.Peers)
 	srv, err := turn.NewServer(turn.ServerConfig{
 		Realm:         "lawtrail",
 		AuthHandler:   turn.LongTermTURNRESTAuthHandler(cfg.Secret, lf.NewLogger("turn")),
 		LoggerFactory: lf,
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: cfg.Conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.RelayIP, Address: bind}}},
+			RelayAddressGenerator: &peerRelays{RelayAddressGeneratorStatic: turn.RelayAddressGeneratorStatic{RelayAddress: cfg.RelayIP, Address: bind}, peers: peers},
+			PermissionHandler:     func(_ net.Addr, ip net.IP) bool { return peers.hasIP(ip) }}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("live: TURN: %w", err)
@@ -107,3 +115,121 @@ func (t *TURN) Close() error { return t.srv.Close() }
 
 // TURNURL is the turn: URL of a server reached at host:port over UDP.
 func TURNURL(hostPort string) string { return "turn:" + hostPort + "?transport=udp" }
+
+// ICEAddrs are the addresses the SFU's candidates name for its socket
+// conn: the socket's own address, or every interface's address at its
+// port when it listens on all of them, and publicIP (serve's --live-ip)
+// at that port when given.
+func ICEAddrs(conn net.PacketConn, publicIP string) ([]netip.AddrPort, error) {
+	local, err := netip.ParseAddrPort(conn.LocalAddr().String())
+	if err != nil {
+		return nil, fmt.Errorf("live: the SFU's address: %w", err)
+	}
+	port := local.Port()
+	var addrs []netip.AddrPort
+	if publicIP != "" {
+		ip, err := netip.ParseAddr(publicIP)
+		if err != nil {
+			return nil, fmt.Errorf("live: public address %q: %w", publicIP, err)
+		}
+		addrs = append(addrs, netip.AddrPortFrom(ip.Unmap(), port))
+	}
+	if !local.Addr().IsUnspecified() {
+		return append(addrs, netip.AddrPortFrom(local.Addr().Unmap(), port)), nil
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("live: the interfaces' addresses: %w", err)
+	}
+	for _, a := range ifaddrs {
+		if p, ok := netip.AddrFromSlice(ipOf(a)); ok {
+			addrs = append(addrs, netip.AddrPortFrom(p.Unmap(), port))
+		}
+	}
+	return addrs, nil
+}
+
+func ipOf(a net.Addr) net.IP {
+	switch a := a.(type) {
+	case *net.IPNet:
+		return a.IP
+	case *net.IPAddr:
+		return a.IP
+	}
+	return nil
+}
+
+// peerSet is the addresses relays may exchange packets with.
+type peerSet map[netip.AddrPort]bool
+
+func newPeerSet(addrs []netip.AddrPort) peerSet {
+	s := peerSet{}
+	for _, a := range addrs {
+		s[netip.AddrPortFrom(a.Addr().Unmap(), a.Port())] = true
+	}
+	return s
+}
+
+func (s peerSet) hasIP(ip net.IP) bool {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	for p := range s {
+		if p.Addr() == a.Unmap() {
+			return true
+		}
+	}
+	return false
+}
+
+func (s peerSet) has(addr net.Addr) bool {
+	u, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return false
+	}
+	ap := u.AddrPort()
+	return s[netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())]
+}
+
+// peerRelays gives relays that send to and take packets from the peers
+// alone: TURN permissions go by IP address only, a relay by address and
+// port.
+type peerRelays struct {
+	turn.RelayAddressGeneratorStatic
+	peers peerSet
+}
+
+// AllocatePacketConn is the static generator's relay, filtered.
+func (g *peerRelays) AllocatePacketConn(network string, port int) (net.PacketConn, net.Addr, error) {
+	conn, addr, err := g.RelayAddressGeneratorStatic.AllocatePacketConn(network, port)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &peerConn{PacketConn: conn, peers: g.peers}, addr, nil
+}
+
+// peerConn drops what is sent to or comes from any address but a peer's.
+type peerConn struct {
+	net.PacketConn
+	peers peerSet
+}
+
+// WriteTo sends to a peer; to anyone else the packet is dropped, as a
+// firewall would.
+func (c *peerConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if !c.peers.has(addr) {
+		return len(b), nil
+	}
+	return c.PacketConn.WriteTo(b, addr)
+}
+
+// ReadFrom is the next packet from a peer.
+func (c *peerConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(b)
+		if err != nil || c.peers.has(addr) {
+			return n, addr, err
+		}
+	}
+}
