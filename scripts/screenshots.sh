@@ -45,6 +45,6 @@ cat > "$fonts/fonts.conf" <<CONF
 <fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>$(pwd)/assets/fonts</dir><cachedir>$fonts/cache</cachedir></fontconfig>
 CONF
 FONTCONFIG_FILE="$fonts/fonts.conf" LAWTRAIL_WEB_SCREENSHOTS="$(pwd)/$out" \
-	go test -count=1 -run '^TestPublicWebAndConsole$' ./cmd/lawtrailctl/ >/dev/null
+	go test -count=1 -run '^(TestPublicWebAndConsole|TestLiveInBrowser)$' ./cmd/lawtrailctl/ >/dev/null
 rm -rf "$fonts"
 ls "$out"/web-*.png "$out"/console*.png
