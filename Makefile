@@ -41,7 +41,7 @@ run: deps
 ## test: lint, a real build of every binary (the GUI with its OpenGL driver, as
 ## `make run` builds it), then every test: unit, crash, migration, tamper,
 ## fuzz seed corpora and the headless UI (-tags ci uses Fyne's test driver);
-## the concurrent docking pipeline, sync, hub and the UI flow once more under the race detector;
+## the concurrent docking pipeline, sync, hub, live view and the UI flow once more under the race detector;
 ## the hub's tests once more with its record on PostgreSQL (hub/postgrestest starts one), and the
 ## hub's and sync's once more on PostgreSQL with the footage on S3 (hub/blobstore/s3test runs versitygw);
 ## the load test (cmd/lawtrail-hub, always PostgreSQL + S3) runs once. The race run leaves out
@@ -51,9 +51,9 @@ run: deps
 test: deps lint
 	$(GO) build -o /dev/null . ./cmd/...
 	$(GO) test -tags ci -count=1 -timeout 30m ./...
-	LAWTRAIL_TEST_HUB_DB=postgres $(GO) test -tags ci -count=1 -timeout 20m -skip '^TestLoadTwoHubsOneKilled$$' ./hub/ ./hub/console/ ./hub/web/ ./cmd/lawtrail-hub/
+	LAWTRAIL_TEST_HUB_DB=postgres $(GO) test -tags ci -count=1 -timeout 20m -skip '^TestLoadTwoHubsOneKilled$$' ./hub/ ./hub/console/ ./hub/web/ ./hub/live/ ./cmd/lawtrail-hub/
 	LAWTRAIL_TEST_HUB_DB=postgres LAWTRAIL_TEST_HUB_BLOBS=s3 $(GO) test -tags ci -count=1 -timeout 20m ./hub/ ./sync/...
-	$(GO) test -tags ci -count=1 -race -skip '^TestOnePatchAtATimeAcrossTwoHubs$$' ./ingest/ ./sync/... ./hub/ ./app/
+	$(GO) test -tags ci -count=1 -race -skip '^TestOnePatchAtATimeAcrossTwoHubs$$' ./ingest/ ./sync/... ./hub/ ./hub/live/ ./live/ ./app/
 	$(MAKE) test-usb
 
 ## test-usb: device/usb against real USB stacks: a Debian kernel under QEMU
