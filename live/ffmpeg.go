@@ -66,12 +66,12 @@ func probe(ctx context.Context, t tools, s Source) (media, error) {
 	if s.Kind == protocol.LiveSourceRTSP {
 		args = append(args, "-rtsp_transport", "tcp", "-timeout", "10000000")
 	}
-	cmd := exec.CommandContext(ctx, t.ffprobe, append(args, "--", s.Spec)...)
+	cmd := exec.CommandContext(ctx, t.ffprobe, append(args, "--", s.Input())...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return media{}, fmt.Errorf("%w: %s: %s", ErrBadSource, s, firstLine(stderr.String(), err))
+		return media{}, fmt.Errorf("%w: %s: %s", ErrBadSource, s, s.Scrub(firstLine(stderr.String(), err)))
 	}
 	var raw struct {
 		Streams []map[string]string `json:"streams"`
@@ -185,7 +185,7 @@ func (p plan) inputArgs() []string {
 	case protocol.LiveSourceRTSP:
 		return []string{"-rtsp_transport", "tcp", "-timeout", "10000000", "-i", p.src.Spec}
 	}
-	return []string{"-re", "-i", p.src.Spec}
+	return []string{"-re", "-i", p.src.Input()}
 }
 
 // audioInput is the stream specifier of the audio, "" without audio.
@@ -266,15 +266,16 @@ type process struct {
 	stdout io.ReadCloser
 	jpegs  *os.File // read end of fd 3; nil without preview
 	stderr *tailBuffer
-	done   chan struct{} // closed when ffmpeg has exited
-	err    error         // its exit, valid after done
+	done   chan struct{}       // closed when ffmpeg has exited
+	err    error               // its exit, valid after done
+	scrub  func(string) string // hides the source's password in what ffmpeg says
 }
 
 // startFFmpeg starts ffmpeg with p's arguments.
 func startFFmpeg(t tools, p plan) (*process, error) {
 	cmd := exec.Command(t.ffmpeg, p.args()...)
 	endWithParent(cmd)
-	pr := &process{cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
+	pr := &process{cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{}), scrub: p.src.Scrub}
 	cmd.Stderr = pr.stderr
 	var err error
 	if pr.stdin, err = cmd.StdinPipe(); err != nil {
@@ -313,7 +314,7 @@ func (pr *process) failure() error {
 	if msg == "" {
 		msg = fmt.Sprint(pr.err)
 	}
-	return fmt.Errorf("ffmpeg: %s", msg)
+	return fmt.Errorf("ffmpeg: %s", pr.scrub(msg))
 }
 
 // stop asks ffmpeg to finish (q on stdin, as a person at its terminal

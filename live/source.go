@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"lawtrail/sync/protocol"
 )
@@ -40,21 +42,46 @@ func ParseSource(spec string) (Source, error) {
 		}
 		return Source{Kind: protocol.LiveSourceRTSP, Spec: spec}, nil
 	case strings.HasPrefix(spec, "/dev/video"):
+		if filepath.Clean(spec) != spec {
+			return Source{}, fmt.Errorf("%w: %q is not a camera device path", ErrBadSource, spec)
+		}
 		if err := isDevice(spec); err != nil {
 			return Source{}, err
 		}
 		return Source{Kind: protocol.LiveSourceCamera, Spec: spec}, nil
 	case strings.Contains(spec, "://"):
 		return Source{}, fmt.Errorf("%w: %q: only rtsp:// and rtsps:// URLs are streamed", ErrBadSource, redact(spec))
+	case strings.IndexFunc(spec, unicode.IsControl) >= 0:
+		return Source{}, fmt.Errorf("%w: %q: a file name with control characters (a line break?); rename the file", ErrBadSource, spec)
 	}
-	fi, err := os.Stat(spec)
+	return parseFile(spec)
+}
+
+// parseFile is a media file, named by its absolute path: ffmpeg is given
+// it as file:PATH (Input), so nothing in the name is read as one of
+// ffmpeg's protocols (concat:, subfile,…:, pipe:) or as an option.
+func parseFile(spec string) (Source, error) {
+	abs, err := filepath.Abs(spec)
+	if err != nil {
+		return Source{}, fmt.Errorf("%w: %w", ErrBadSource, err)
+	}
+	fi, err := os.Stat(abs)
 	if err != nil {
 		return Source{}, fmt.Errorf("%w: %w", ErrBadSource, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Source{}, fmt.Errorf("%w: %s is not a media file", ErrBadSource, spec)
+		return Source{}, fmt.Errorf("%w: %s is not a media file", ErrBadSource, abs)
 	}
-	return Source{Kind: protocol.LiveSourceFile, Spec: spec}, nil
+	return Source{Kind: protocol.LiveSourceFile, Spec: abs}, nil
+}
+
+// Input is the source as ffmpeg's -i takes it: a file as file:PATH, a
+// device or URL as it is.
+func (s Source) Input() string {
+	if s.Kind == protocol.LiveSourceFile {
+		return "file:" + s.Spec
+	}
+	return s.Spec
 }
 
 func isDevice(path string) error {
@@ -103,14 +130,59 @@ func (s Source) Passthrough() bool {
 // String names the source for people, without a URL's password.
 func (s Source) String() string { return redact(s.Spec) }
 
-// redact hides the password of a URL.
+// redact hides the password of a URL, also of one url.Parse refuses:
+// everything between "user:" and the last "@" of the authority.
 func redact(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil || u.User == nil {
+	scheme, rest, ok := strings.Cut(spec, "://")
+	if !ok {
 		return spec
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxx")
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
 	}
-	return u.String()
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return spec
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return spec
+	}
+	return scheme + "://" + user + ":xxx" + rest[at:]
+}
+
+// password is the password a URL source carries, as written and
+// percent-decoded; none for other sources.
+func (s Source) password() []string {
+	if s.Kind != protocol.LiveSourceRTSP {
+		return nil
+	}
+	_, rest, _ := strings.Cut(s.Spec, "://")
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return nil
+	}
+	_, pass, ok := strings.Cut(rest[:at], ":")
+	if !ok || pass == "" {
+		return nil
+	}
+	out := []string{pass}
+	if dec, err := url.PathUnescape(pass); err == nil && dec != pass {
+		out = append(out, dec)
+	}
+	return out
+}
+
+// Scrub hides the source's password in msg (what ffmpeg said, which
+// names the URL with its password).
+func (s Source) Scrub(msg string) string {
+	for _, p := range s.password() {
+		msg = strings.ReplaceAll(msg, p, "xxx")
+	}
+	return msg
 }
