@@ -2,15 +2,21 @@ package live_test
 
 import (
 	"bytes"
+	"context"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/turn/v4"
+	"github.com/pion/webrtc/v4"
 
 	"lawtrail/hub"
 	"lawtrail/hub/live"
+	"lawtrail/sync/protocol"
 )
 
 // Attacks on the hub's TURN server by holders of its credentials (a
@@ -97,5 +103,86 @@ func assertNothing(t *testing.T, c net.PacketConn, who string) {
 	b := make([]byte, 1500)
 	if n, from, err := c.ReadFrom(b); err == nil {
 		t.Fatalf("%s received %q from %s through the hub's TURN", who, bytes.TrimSpace(b[:n]), from)
+	}
+}
+
+// A rogue enrolled terminal: 1000 offers for new sessions hold no more
+// than its limit and leave no connection; an officer name over the bound
+// is refused; two terminals racing for one session id: one has it, the
+// other is refused, and the record names the one that has it.
+func TestRogueTerminal(t *testing.T) {
+	r := newRig(t, live.Config{MaxPerTerminal: 2})
+	tm := r.terminal(t, "A")
+	o := offerFor("x")
+	o.SDP = videoOffer(t)
+	busy := 0
+	for i := range 1000 {
+		status, _ := tm.call(t, http.MethodPut, protocol.PathLive+"flood-"+strconv.Itoa(i), o, nil)
+		if status == http.StatusTooManyRequests {
+			busy++
+		}
+	}
+	if st := r.sfu.Stats(); st.Sessions > 2 || st.PeerConnections > 2 || busy < 998 {
+		t.Fatalf("after 1000 offers: %+v, %d refused as busy", st, busy)
+	}
+	huge := offerFor("big")
+	huge.SDP, huge.OfficerName = videoOffer(t), strings.Repeat("张", 1000)
+	if status, pe := r.terminal(t, "A").call(t, http.MethodPut, protocol.PathLive+"big", huge, nil); status != http.StatusBadRequest {
+		t.Fatalf("a huge officer name: %d %+v", status, pe)
+	}
+
+	t1, t2 := r.terminal(t, "A"), r.terminal(t, "B")
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, tm := range []*terminal{t1, t2} {
+		o := offerFor("race")
+		o.SDP = videoOffer(t)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _ = tm.call(t, http.MethodPut, protocol.PathLive+"race", o, nil)
+		}()
+	}
+	wg.Wait()
+	winner := t1
+	switch {
+	case statuses[0] == http.StatusOK && statuses[1] == http.StatusConflict:
+	case statuses[1] == http.StatusOK && statuses[0] == http.StatusConflict:
+		winner = t2
+	default:
+		t.Fatalf("two terminals racing for one id: %v", statuses)
+	}
+	info, ok := r.sfu.Session("race")
+	rec, _, found, err := r.hub.LiveSessionRecord(context.Background(), "race")
+	if !ok || info.Terminal != winner.id || err != nil || !found || rec.Terminal != winner.id {
+		t.Fatalf("the race's session %+v, record %+v %v", info, rec, err)
+	}
+}
+
+// A terminal that offers and never connects its media: the session ends
+// by itself (the connection fails, then the grace passes), its end is
+// recorded and its connection is closed.
+func TestOfferWithoutMedia(t *testing.T) {
+	r := newRig(t, live.Config{Grace: time.Second})
+	tm := r.terminal(t, "A")
+	pc := newPC(t, webrtc.Configuration{})
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	o := offerFor("ghost")
+	o.SDP = localOffer(t, pc)
+	pc.Close() // gone before any media
+	if status, pe := tm.call(t, http.MethodPut, protocol.PathLive+"ghost", o, nil); status != http.StatusOK {
+		t.Fatalf("offer: %d %+v", status, pe)
+	}
+	if err := eventually(60*time.Second, func() bool { return r.sfu.Stats().Sessions == 0 }); err != nil {
+		t.Fatalf("a session never connected stays: %+v", r.sfu.Stats())
+	}
+	if err := eventually(10*time.Second, func() bool { return r.sfu.Stats().PeerConnections == 0 }); err != nil {
+		t.Fatalf("its connection stays open: %+v", r.sfu.Stats())
+	}
+	s, _, found, err := r.hub.LiveSessionRecord(context.Background(), "ghost")
+	if err != nil || !found || s.Ended.IsZero() {
+		t.Fatalf("the record of a session never connected: %+v %v %v", s, found, err)
 	}
 }
