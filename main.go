@@ -23,7 +23,7 @@ func main() {
 	dataDir := flag.String("data", "", "data folder (default: $LAWTRAIL_DATA or the user's data directory)")
 	demo := flag.Bool("demo", false, "a throwaway terminal docking a simulated recorder, with a decision awaiting legal review (passphrase lawtrail-demo; 张三 o-001 PIN 123456, admin; 李四 o-002 PIN 654321; 王五 o-003 PIN 246813, 法制审核人员; 赵六 o-004 PIN 135792, 负责人)")
 	size := flag.String("size", "1024x720", "window size WxH (800x1280 for a tablet in portrait)")
-	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, document, card, sync, settings, officers); review: 王五's 法制审核 tab; casereview: the case under review")
+	tab := flag.String("tab", "dock", "with --demo: the tab to show once the recorder is docked (dock, evidence, cases, document, card, sync, settings, officers); review: 王五's 法制审核 tab; casereview: the case under review; live: 直播 with the test pattern on the demo case's first step")
 	flag.Parse()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -16,6 +16,8 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/store"
 	"lawtrail/terminal"
+
+	"fyne.io/fyne/v2"
 )
 
 // Demo is a throwaway terminal with a simulated recorder, for `--demo`.
@@ -165,7 +167,8 @@ func reviewDemoCase(ctx context.Context, s *terminal.Session, d Demo) (string, e
 // "officers") and, on the dock, starts docking the simulated recorder.
 // With the review part prepared, "review" logs in the reviewer 王五
 // instead and opens the 法制审核 tab on the review awaiting them, and
-// "casereview" opens the case under review in 张三's case view.
+// "casereview" opens the case under review in 张三's case view; "live" goes
+// live with the test pattern on the demo case's first step.
 func (u *UI) StartDemo(d Demo, tab string) {
 	who, pin := d.Officer, d.PIN
 	if tab == "review" && d.Reviewer != "" {
@@ -203,6 +206,10 @@ func (u *UI) openTab(tab string, d Demo) {
 		return
 	case "casereview":
 		u.openDemoCase(d.ReviewCase)
+		return
+	case "live":
+		u.openDemoCase(d.Case)
+		go u.demoLive(d.Case)
 		return
 	}
 	m.Dock.Folder.SetText(d.Recorder)
@@ -257,6 +264,26 @@ func (u *UI) openDemoCase(id string) {
 		}
 	}
 	c.Reload(u)
+}
+
+// demoLive goes live with the test pattern on the first step of the demo
+// case once the case screen shows it, as 直播 on that step would.
+func (u *UI) demoLive(caseID string) {
+	for range 200 {
+		var step string
+		fyne.DoAndWait(func() {
+			if c := u.main.Cases; c.Selected != nil && c.Selected.ID == caseID && len(c.Steps) > 0 {
+				step = c.Steps[0].ID
+			}
+		})
+		if step != "" {
+			if _, err := u.startLive("pattern:640x360@25", caseID, step); err != nil {
+				fyne.Do(func() { u.main.Cases.Status.SetText(errText(err)) })
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // openReviewDemo shows the reviewer's desk with the first review of its

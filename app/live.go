@@ -127,7 +127,11 @@ func (sc *LiveScreen) show(st live.Status) {
 	for _, v := range st.Viewers {
 		names = append(names, v.Name)
 	}
-	sc.Viewers.SetText(lang.X("live.viewers", "{{.N}} watching: {{.Names}}", map[string]any{"N": len(names), "Names": strings.Join(names, "、")}))
+	if len(names) == 0 {
+		sc.Viewers.SetText(lang.L("live.viewers.none"))
+	} else {
+		sc.Viewers.SetText(lang.X("live.viewers", "{{.N}} watching: {{.Names}}", map[string]any{"N": len(names), "Names": strings.Join(names, "、")}))
+	}
 	layer := ""
 	if st.Layer != "" {
 		layer = lang.L("live.layer." + st.Layer)

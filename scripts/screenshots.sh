@@ -31,6 +31,8 @@ done
 # legal review: 王五's desk on the demo's submitted decision, and 张三's view of that case
 shoot review 1024 720 10 --demo --tab review
 shoot casereview 800 1280 12 --demo --tab casereview
+# 直播: the live window over the case screen (the test pattern, recording only)
+shoot live 640 600 16 --demo --tab live
 # the 现场笔录 being filled (its own window over the case screen)
 shoot document 800 900 10 --demo --tab document
 # a 10-inch tablet held upright

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"lawtrail/evidence"
+)
+
+// `--demo --tab live` (make screenshots' live window) goes live with the
+// test pattern on the demo case's first step: the live window opens with
+// the link shown (no hub: recording only) and nobody watching, and 停止直播
+// takes the recording in.
+func TestDemoLiveTab(t *testing.T) {
+	defer holdUI()()
+	kdf := evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+	d, err := PrepareDemo(context.Background(), t.TempDir(), kdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	u := New(context.Background(), a, a.NewWindow("lawtrail"), d.DataDir)
+	u.KDF, u.Bus = kdf, nil
+	defer u.Close()
+	u.StartDemo(d, "live")
+	var lw fyne.Window
+	eventually(t, "the live window", func() bool {
+		fyne.DoAndWait(func() {
+			for _, w := range a.Driver().AllWindows() {
+				if strings.HasPrefix(w.Title(), lang.L("live.title")+" l-") {
+					lw = w
+				}
+			}
+		})
+		return lw != nil
+	})
+	label := func(text string) bool {
+		var ok bool
+		fyne.DoAndWait(func() {
+			ok = findObject(lw.Content(), func(o fyne.CanvasObject) bool {
+				l, isLabel := o.(*widget.Label)
+				return isLabel && strings.HasPrefix(l.Text, text)
+			}) != nil
+		})
+		return ok
+	}
+	eventually(t, "the link and the viewers shown", func() bool {
+		return label(lang.L("live.link.no-hub")) && label(lang.L("live.viewers.none"))
+	})
+	test.Tap(findButton(lw.Content(), lang.L("live.stop")))
+	done := lang.X("live.done", "", map[string]any{"Digest": ""})
+	eventually(t, "the recording ingested", func() bool { return label(done) })
+}
