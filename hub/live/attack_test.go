@@ -186,3 +186,27 @@ func TestOfferWithoutMedia(t *testing.T) {
 		t.Fatalf("the record of a session never connected: %+v %v %v", s, found, err)
 	}
 }
+
+// One holder of credentials cannot take every relay: at most
+// MaxRelaysPerUser at once (fresh credentials count as the same user);
+// another user still gets one, and a relay let go frees its place.
+func TestTURNRelayQuota(t *testing.T) {
+	r := newRig(t, live.Config{})
+	var relays []net.PacketConn
+	for i := range live.MaxRelaysPerUser {
+		user, pass := live.TURNCredential(r.secret, "greedy", time.Now().Add(time.Duration(i+1)*time.Minute))
+		relays = append(relays, allocateRelay(t, r.turnAddr, user, pass))
+	}
+	user, pass := live.TURNCredential(r.secret, "greedy", time.Now().Add(time.Hour))
+	if err := allocate(t, r.turnAddr, user, pass); err == nil {
+		t.Fatalf("a relay over %d for one user", live.MaxRelaysPerUser)
+	}
+	other, otherPass := live.TURNCredential(r.secret, "other", time.Now().Add(time.Hour))
+	if err := allocate(t, r.turnAddr, other, otherPass); err != nil {
+		t.Fatalf("another user's relay: %v", err)
+	}
+	relays[0].Close()
+	if err := eventually(10*time.Second, func() bool { return allocate(t, r.turnAddr, user, pass) == nil }); err != nil {
+		t.Fatal("a relay let go does not free its place")
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/pion/turn/v4"
@@ -96,10 +98,16 @@ func StartTURN(cfg TURNConfig) (*TURN, error) {
 		bind = "::"
 	}
 	peers := newPeerSet(cfg.Peers)
+	q := &relayQuota{per: map[string]int{}}
 	srv, err := turn.NewServer(turn.ServerConfig{
 		Realm:         "lawtrail",
 		AuthHandler:   turn.LongTermTURNRESTAuthHandler(cfg.Secret, lf.NewLogger("turn")),
 		LoggerFactory: lf,
+		QuotaHandler:  q.allow,
+		EventHandler: turn.EventHandler{
+			OnAllocationCreated: func(_, _ net.Addr, _, username, _ string, _ net.Addr, _ int) { q.add(username, 1) },
+			OnAllocationDeleted: func(_, _ net.Addr, _, username, _ string) { q.add(username, -1) },
+		},
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: cfg.Conn,
 			RelayAddressGenerator: &peerRelays{RelayAddressGeneratorStatic: turn.RelayAddressGeneratorStatic{RelayAddress: cfg.RelayIP, Address: bind}, peers: peers},
 			PermissionHandler:     func(_ net.Addr, ip net.IP) bool { return peers.hasIP(ip) }}},
@@ -115,6 +123,46 @@ func (t *TURN) Close() error { return t.srv.Close() }
 
 // TURNURL is the turn: URL of a server reached at host:port over UDP.
 func TURNURL(hostPort string) string { return "turn:" + hostPort + "?transport=udp" }
+
+// Relay quotas: a terminal or account holds at most MaxRelaysPerUser
+// relays at once (a publisher or a viewer needs one; a cut connection's
+// may linger until it times out), the server at most MaxRelays (each is a
+// UDP socket of the hub process). Over them, an allocation is refused with
+// 486 (Allocation Quota Reached).
+const (
+	MaxRelaysPerUser = 16
+	MaxRelays        = 2048
+)
+
+// relayQuota counts the open relays per user (the username after its
+// expiry: fresh credentials are the same user) and in all.
+type relayQuota struct {
+	mu  sync.Mutex
+	per map[string]int
+	all int
+}
+
+func turnUser(username string) string {
+	_, user, _ := strings.Cut(username, ":")
+	return user
+}
+
+func (q *relayQuota) allow(username, _ string, _ net.Addr) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.per[turnUser(username)] < MaxRelaysPerUser && q.all < MaxRelays
+}
+
+func (q *relayQuota) add(username string, n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	u := turnUser(username)
+	q.per[u] += n
+	q.all += n
+	if q.per[u] <= 0 {
+		delete(q.per, u)
+	}
+}
 
 // ICEAddrs are the addresses the SFU's candidates name for its socket
 // conn: the socket's own address, or every interface's address at its
