@@ -39,7 +39,11 @@
 // (StartTURN) listens on its own UDP port and relays from one address;
 // its credentials are the TURN REST scheme over a secret shared by the hub
 // processes: username "<unix expiry>:<terminal or account>", password
-// base64(HMAC-SHA1(secret, username)).
+// base64(HMAC-SHA1(secret, username)). A relay exchanges packets with the
+// SFU's own ICE addresses alone (IP and port, ICEAddrs), so a holder of
+// credentials reaches no other host and none of the hub's other UDP
+// services through it; a terminal or account holds at most
+// MaxRelaysPerUser relays at once.
 //
 // Limits (Config): sessions per terminal, sessions in all, viewers per
 // session; a session whose publisher is gone longer than Config.Grace ends
