@@ -281,25 +281,35 @@ func startFFmpeg(t tools, p plan) (*process, error) {
 	if pr.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
-	if pr.stdout, err = cmd.StdoutPipe(); err != nil {
-		return nil, fmt.Errorf("ffmpeg: %w", err)
+	// The recording's pipe is our own, not StdoutPipe's: Wait (below)
+	// closes that one's read end as soon as ffmpeg exits, cutting off the
+	// end of the recording still in the pipe ("read |0: file already
+	// closed"). The reader closes it at EOF.
+	out, outW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: recording pipe: %w", err)
 	}
+	pr.stdout, cmd.Stdout = out, outW
 	var w *os.File
 	if p.preview {
 		if pr.jpegs, w, err = os.Pipe(); err != nil {
+			out.Close()
+			outW.Close()
 			return nil, fmt.Errorf("ffmpeg: preview pipe: %w", err)
 		}
 		cmd.ExtraFiles = []*os.File{w}
 	}
-	if err := cmd.Start(); err != nil {
-		if w != nil {
-			w.Close()
+	err = cmd.Start()
+	outW.Close() // ffmpeg holds its own copy
+	if w != nil {
+		w.Close()
+	}
+	if err != nil {
+		out.Close()
+		if pr.jpegs != nil {
 			pr.jpegs.Close()
 		}
 		return nil, fmt.Errorf("start ffmpeg: %w", err)
-	}
-	if w != nil {
-		w.Close() // ffmpeg holds its own copy
 	}
 	go func() {
 		pr.err = cmd.Wait()

@@ -239,6 +239,7 @@ func (s *Stream) awaitFirstBytes(ctx context.Context) error {
 // copyRecording copies ffmpeg's MPEG-TS into the recording until ffmpeg
 // ends it; first is closed at the first bytes.
 func (s *Stream) copyRecording(first chan struct{}) error {
+	defer s.proc.stdout.Close()
 	r := bufio.NewReaderSize(s.proc.stdout, 256<<10)
 	if _, err := r.Peek(1); err != nil {
 		return fmt.Errorf("live: recording: %w", err)
@@ -441,9 +442,7 @@ func (s *Stream) Stop(ctx context.Context) (Result, error) {
 	s.mu.Unlock()
 	select {
 	case <-s.proc.done:
-		if s.proc.err != nil {
-			res.SourceErr = s.proc.failure()
-		}
+		res.SourceErr = s.sourceEndErr()
 	default:
 	}
 	s.proc.stop()
@@ -466,6 +465,24 @@ func (s *Stream) Stop(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// ErrSourceLost marks a source that ended before Stop: ffmpeg failed, or
+// a source with no end of its own (an RTSP stream, a camera) stopped
+// giving anything (ffmpeg ends an RTSP input the server closes as a
+// normal end of file).
+var ErrSourceLost = errors.New("live: source lost")
+
+// sourceEndErr is why ffmpeg ended before Stop; nil for a media file
+// played out.
+func (s *Stream) sourceEndErr() error {
+	if s.proc.err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrSourceLost, s.o.Source, s.proc.failure())
+	}
+	if s.o.Source.Kind == protocol.LiveSourceRTSP || s.o.Source.Kind == protocol.LiveSourceCamera {
+		return fmt.Errorf("%w: %s: the stream ended (the camera closed it or went away)", ErrSourceLost, s.o.Source)
+	}
+	return nil
 }
 
 // finish moves the recordings into the blob store.
