@@ -210,3 +210,34 @@ func TestTURNRelayQuota(t *testing.T) {
 		t.Fatal("a relay let go does not free its place")
 	}
 }
+
+// Viewers' offers that never connect (a flood from one account): no more
+// than the limit are taken, and each goes by itself with its connection;
+// the session and its publisher stay.
+func TestViewerFloodLeavesNothing(t *testing.T) {
+	r := newRig(t, live.Config{MaxViewers: 4})
+	tm := r.terminal(t, "A")
+	tm.publish(t, "s1", startSource(t))
+	if err := eventually(10*time.Second, func() bool { i, _ := r.sfu.Session("s1"); return i.Status.Connected }); err != nil {
+		t.Fatal("the publisher never connected")
+	}
+	busy := 0
+	for range 20 {
+		pc := newPC(t, webrtc.Configuration{})
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			t.Fatal(err)
+		}
+		offer := localOffer(t, pc)
+		pc.Close()
+		if _, _, err := r.sfu.Watch(context.Background(), "s1", live.Watcher{Account: "flood", Role: hub.WebSupervisor}, offer); err != nil {
+			busy++
+		}
+	}
+	if st := r.sfu.Stats(); st.Viewers > 4 || busy < 16 {
+		t.Fatalf("after 20 offers: %+v, %d refused", st, busy)
+	}
+	want := live.Stats{Sessions: 1, Viewers: 0, PeerConnections: 1}
+	if err := eventually(90*time.Second, func() bool { return r.sfu.Stats() == want }); err != nil {
+		t.Fatalf("viewers never connected stay: %+v, want %+v", r.sfu.Stats(), want)
+	}
+}
