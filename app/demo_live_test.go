@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -56,4 +58,27 @@ func TestDemoLiveTab(t *testing.T) {
 	test.Tap(findButton(lw.Content(), lang.L("live.stop")))
 	done := lang.X("live.done", "", map[string]any{"Digest": ""})
 	eventually(t, "the recording ingested", func() bool { return label(done) })
+}
+
+// A file source that plays out ends the session by itself: the window says
+// so and the recording is taken in, without a tap.
+func TestUILiveSourceEndsByItself(t *testing.T) {
+	defer holdUI()()
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15:duration=2",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg (make deps installs it): %v\n%s", err, out)
+	}
+	u, _, _ := demoUI(t)
+	eventually(t, "the main screen", func() bool { return u.main != nil })
+	sc, err := u.startLive(clip, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := lang.L("live.source.ended")
+	eventually(t, "the session stopped by itself", func() bool {
+		var text string
+		fyne.DoAndWait(func() { text = sc.Result.Text })
+		return strings.HasPrefix(text, ended+"\n"+lang.X("live.done", "", map[string]any{"Digest": ""}))
+	})
 }

@@ -32,6 +32,8 @@ type LiveScreen struct {
 	win     fyne.Window
 	session *terminal.LiveSession
 	quit    chan struct{}
+	// sourceEnded: the source ended by itself and stopped the session.
+	sourceEnded bool
 	// OnStopped is called on the UI goroutine once the recording is
 	// ingested (or failed to be).
 	OnStopped func()
@@ -79,7 +81,7 @@ func (u *UI) startLive(source, caseID, step string) (*LiveScreen, error) {
 	}
 	sc.session = ls
 	fyne.DoAndWait(func() { sc.open(u) })
-	go sc.refresh()
+	go sc.refresh(u)
 	return sc, nil
 }
 
@@ -98,13 +100,22 @@ func (sc *LiveScreen) open(u *UI) {
 	sc.win.Show()
 }
 
-// refresh shows the latest preview and counters twice a second.
-func (sc *LiveScreen) refresh() {
+// refresh shows the latest preview and counters twice a second. When the
+// source ends by itself (a file played out, a camera or RTSP stream lost),
+// it stops the session as the button would, so the recording is taken in
+// and the screen says why it stopped.
+func (sc *LiveScreen) refresh(u *UI) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-sc.quit:
+			return
+		case <-sc.session.SourceEnded():
+			fyne.Do(func() {
+				sc.sourceEnded = true
+				sc.stop(u)
+			})
 			return
 		case <-t.C:
 		}
@@ -157,7 +168,11 @@ func (sc *LiveScreen) stop(u *UI) {
 			if err != nil {
 				sc.Result.SetText(errText(err))
 			} else {
-				sc.Result.SetText(lang.X("live.done", "Recording ingested: {{.Digest}}", map[string]any{"Digest": res.Footage.String()[:12]}))
+				done := lang.X("live.done", "Recording ingested: {{.Digest}}", map[string]any{"Digest": res.Footage.String()[:12]})
+				if sc.sourceEnded {
+					done = lang.L("live.source.ended") + "\n" + done
+				}
+				sc.Result.SetText(done)
 			}
 			sc.Link.SetText(lang.L("live.link." + live.LinkStopped))
 			sc.win.SetCloseIntercept(nil)
