@@ -241,3 +241,30 @@ func TestViewerFloodLeavesNothing(t *testing.T) {
 		t.Fatalf("viewers never connected stay: %+v, want %+v", r.sfu.Stats(), want)
 	}
 }
+
+// The addresses TURN relays may reach are the SFU socket's own, every
+// interface's at its port when it listens on all, and --live-ip's.
+func TestICEAddrs(t *testing.T) {
+	one := listenUDP(t, "127.0.0.1:0")
+	port := one.LocalAddr().(*net.UDPAddr).Port
+	got, err := live.ICEAddrs(one, "203.0.113.5")
+	if err != nil || len(got) != 2 || got[0].String() != "203.0.113.5:"+strconv.Itoa(port) || got[1].String() != "127.0.0.1:"+strconv.Itoa(port) {
+		t.Fatalf("ICEAddrs of %s with a public address: %v %v", one.LocalAddr(), got, err)
+	}
+	all := listenUDP(t, ":0")
+	port = all.LocalAddr().(*net.UDPAddr).Port
+	got, err = live.ICEAddrs(all, "")
+	found := false
+	for _, a := range got {
+		found = found || a.String() == "127.0.0.1:"+strconv.Itoa(port)
+		if int(a.Port()) != port {
+			t.Fatalf("ICEAddrs of %s names another port: %v", all.LocalAddr(), got)
+		}
+	}
+	if err != nil || !found {
+		t.Fatalf("ICEAddrs of %s: %v %v", all.LocalAddr(), got, err)
+	}
+	if _, err := live.ICEAddrs(one, "not an address"); err == nil {
+		t.Fatal("a public address that is none")
+	}
+}
