@@ -11,17 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v4"
-	"github.com/bluenviron/gortsplib/v4/pkg/base"
-	"github.com/bluenviron/gortsplib/v4/pkg/description"
-	"github.com/bluenviron/gortsplib/v4/pkg/format"
-	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
-	"github.com/pion/rtp"
-
+	"lawtrail/live/rtsptest"
 	"lawtrail/store"
 )
 
@@ -31,155 +24,13 @@ const (
 	camPass = "secret"
 )
 
-// rtspCamera is a 4G recorder as the terminal sees it: an RTSP server
-// (gortsplib) in the test process that asks readers for camUser/camPass
-// and relays to them what an ffmpeg child publishes to it.
-type rtspCamera struct {
-	server  *gortsplib.Server
-	addr    string // host:port it listens on
-	mu      sync.RWMutex
-	stream  *gortsplib.ServerStream
-	pub     *gortsplib.ServerSession
-	packets atomic.Int64 // RTP packets published to it
-	ffmpeg  *exec.Cmd
-}
-
-// startRTSPServer starts the server alone, with no one publishing.
-func startRTSPServer(t *testing.T) *rtspCamera {
+// startRTSPCamera starts a camera that asks readers for camUser/camPass,
+// published to as rtsptest.Camera.Publish says.
+func startRTSPCamera(t *testing.T) *rtsptest.Camera {
 	t.Helper()
-	c := &rtspCamera{}
-	c.server = &gortsplib.Server{Handler: c, RTSPAddress: "127.0.0.1:0",
-		Listen: func(network, _ string) (net.Listener, error) {
-			ln, err := net.Listen(network, "127.0.0.1:0")
-			if err == nil {
-				c.addr = ln.Addr().String()
-			}
-			return ln, err
-		}}
-	if err := c.server.Start(); err != nil {
-		t.Fatalf("RTSP server: %v", err)
-	}
-	t.Cleanup(c.server.Close)
-	return c
-}
-
-// startRTSPCamera starts the server and an ffmpeg publishing a test
-// pattern to it as rtsp://ADDR/cam: H.264 (libx264, Constrained Baseline,
-// level 3.1, 352x288 at 25 fps, three reference frames, a keyframe every
-// 50 frames — settings the live package's own encoder never chooses) and
-// AAC, as 4G recorders send. It returns once packets arrive.
-func startRTSPCamera(t *testing.T) *rtspCamera {
-	t.Helper()
-	c := startRTSPServer(t)
-	c.ffmpeg = exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-		"-re", "-f", "lavfi", "-i", "testsrc2=size=352x288:rate=25",
-		"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-level:v", "3.1", "-pix_fmt", "yuv420p",
-		"-g", "25", "-x264-params", "keyint=50:min-keyint=50:scenecut=0:ref=3",
-		"-c:a", "aac", "-b:a", "64k",
-		"-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://"+c.addr+"/cam")
-	var stderr tailBuffer
-	stderr.max = 4 << 10
-	c.ffmpeg.Stderr = &stderr
-	if err := c.ffmpeg.Start(); err != nil {
-		t.Fatalf("start the publishing ffmpeg: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = c.ffmpeg.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = c.ffmpeg.Process.Kill()
-		<-exited
-	})
-	end := time.Now().Add(15 * time.Second)
-	for c.packets.Load() < 50 {
-		select {
-		case <-exited:
-			t.Fatalf("the publishing ffmpeg ended: %s", stderr.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(end) {
-			t.Fatalf("nothing published to the RTSP server in 15 s: %s", stderr.String())
-		}
-	}
-	return c
-}
-
-// url is the camera's stream as the terminal is given it, credentials in.
-func (c *rtspCamera) url(pass string) string {
-	return "rtsp://" + camUser + ":" + pass + "@" + c.addr + "/cam"
-}
-
-func (c *rtspCamera) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stream != nil && ctx.Session == c.pub {
-		c.stream.Close()
-		c.stream = nil
-	}
-}
-
-func (c *rtspCamera) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if !ctx.Conn.VerifyCredentials(ctx.Request, camUser, camPass) {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.stream == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
-}
-
-// OnAnnounce takes the publisher (the test's own ffmpeg, over loopback)
-// without credentials.
-func (c *rtspCamera) OnAnnounce(ctx *gortsplib.ServerHandlerOnAnnounceCtx) (*base.Response, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stream != nil {
-		return &base.Response{StatusCode: base.StatusBadRequest}, errors.New("a stream is published already")
-	}
-	st := &gortsplib.ServerStream{Server: c.server, Desc: ctx.Description}
-	if err := st.Initialize(); err != nil {
-		return &base.Response{StatusCode: base.StatusInternalServerError}, err
-	}
-	c.stream, c.pub = st, ctx.Session
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-func (c *rtspCamera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if ctx.Session.State() == gortsplib.ServerSessionStatePreRecord {
-		return &base.Response{StatusCode: base.StatusOK}, nil, nil
-	}
-	if !ctx.Conn.VerifyCredentials(ctx.Request, camUser, camPass) {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.stream == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
-}
-
-func (c *rtspCamera) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-// OnRecord relays each published packet to the readers.
-func (c *rtspCamera) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Response, error) {
-	ctx.Session.OnPacketRTPAny(func(m *description.Media, _ format.Format, p *rtp.Packet) {
-		c.packets.Add(1)
-		c.mu.RLock()
-		st := c.stream
-		c.mu.RUnlock()
-		if st != nil {
-			_ = st.WritePacketRTP(m, p)
-		}
-	})
-	return &base.Response{StatusCode: base.StatusOK}, nil
+	cam := rtsptest.NewCamera(t, camUser, camPass)
+	cam.Publish(t)
+	return cam
 }
 
 // videoParams are what ffprobe reads of an H.264 stream's parameter sets.
@@ -296,7 +147,7 @@ func TestRTSPCameraPassedThroughAndCut(t *testing.T) {
 	}
 	defer ans.close()
 	blobs := blobStore(t)
-	src, err := ParseSource(cam.url(camPass))
+	src, err := ParseSource(cam.URL(camUser, camPass))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +187,7 @@ func TestRTSPCameraPassedThroughAndCut(t *testing.T) {
 	noSecret(t, "the status", fmt.Sprintf("%+v", s.Status()))
 
 	// (d) The camera goes away mid-session.
-	cam.server.Close()
+	cam.Close()
 	select {
 	case <-s.SourceEnded():
 	case <-time.After(30 * time.Second):
@@ -376,14 +227,14 @@ func TestRTSPCameraPassedThroughAndCut(t *testing.T) {
 
 // cameraVideo reads the camera's video as a reader sees it and checks it
 // is what the publisher set.
-func cameraVideo(t *testing.T, cam *rtspCamera) (videoParams, map[string]int) {
+func cameraVideo(t *testing.T, cam *rtsptest.Camera) (videoParams, map[string]int) {
 	t.Helper()
-	source := probeVideo(t, cam.url(camPass))
+	source := probeVideo(t, cam.URL(camUser, camPass))
 	want := videoParams{Codec: "h264", Profile: "Constrained Baseline", Level: 31, Width: 352, Height: 288, PixFmt: "yuv420p"}
 	if source != want {
 		t.Fatalf("the camera's stream is %+v, the publisher set %+v", source, want)
 	}
-	sourceSPS := firstSPS(t, cam.url(camPass))
+	sourceSPS := firstSPS(t, cam.URL(camUser, camPass))
 	for field, v := range map[string]int{"profile_idc": 66, "constraint_set1_flag": 1, "level_idc": 31, "max_num_ref_frames": 3,
 		"pic_width_in_mbs_minus1": 352/16 - 1, "pic_height_in_map_units_minus1": 288/16 - 1} {
 		if sourceSPS[field] != v {
@@ -449,11 +300,11 @@ func TestRTSPUnreadableCameraRefused(t *testing.T) {
 	}
 	nobody := ln.Addr().String()
 	ln.Close()
-	empty := startRTSPServer(t) // no one publishes to it
+	empty := rtsptest.NewCamera(t, camUser, camPass) // no one publishes to it
 	for _, tc := range []struct{ name, url, why string }{
-		{"nothing listening", "rtsp://" + camUser + ":" + camPass + "@" + nobody + "/cam", "refused"},
-		{"wrong password", empty.url("guess"), "401"},
-		{"no stream", empty.url(camPass), "404"},
+		{"nothing listening", "rtsp://" + camUser + ":" + camPass + "@" + nobody + rtsptest.Path, "refused"},
+		{"wrong password", empty.URL(camUser, "guess"), "401"},
+		{"no stream", empty.URL(camUser, camPass), "404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

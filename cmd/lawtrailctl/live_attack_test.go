@@ -6,24 +6,17 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v4"
-	"github.com/bluenviron/gortsplib/v4/pkg/base"
-	"github.com/bluenviron/gortsplib/v4/pkg/description"
-	"github.com/bluenviron/gortsplib/v4/pkg/format"
-	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"lawtrail/live/rtsptest"
 )
 
 // Attacks on live view from outside, with processes: a careless or
@@ -455,105 +448,14 @@ func assertNoPlainMedia(t *testing.T, dir string) {
 	}
 }
 
-// rtspCam is an RTSP camera in the test process (gortsplib) that asks
-// readers for user:password and relays what an ffmpeg child publishes.
-type rtspCam struct {
-	server *gortsplib.Server
-	addr   string
-	mu     sync.RWMutex
-	stream *gortsplib.ServerStream
-	pub    *gortsplib.ServerSession
-	pass   string
-	got    atomic.Int64
-}
-
-func startRTSPCam(t *testing.T, pass string) *rtspCam {
-	t.Helper()
-	c := &rtspCam{pass: pass}
-	c.server = &gortsplib.Server{Handler: c, RTSPAddress: "127.0.0.1:0", Listen: func(network, _ string) (net.Listener, error) {
-		ln, err := net.Listen(network, "127.0.0.1:0")
-		if err == nil {
-			c.addr = ln.Addr().String()
-		}
-		return ln, err
-	}}
-	if err := c.server.Start(); err != nil {
-		t.Fatalf("RTSP server: %v", err)
-	}
-	t.Cleanup(c.server.Close)
-	ff := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
-		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-g", "25",
-		"-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://"+c.addr+"/cam")
-	if err := ff.Start(); err != nil {
-		t.Fatalf("ffmpeg (make deps): %v", err)
-	}
-	t.Cleanup(func() { ff.Process.Kill(); ff.Wait() })
-	for deadline := time.Now().Add(15 * time.Second); c.got.Load() < 50; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("nothing published to the test's RTSP camera")
-		}
-	}
-	return c
-}
-
-func (c *rtspCam) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	return c.reader(ctx.Conn, ctx.Request)
-}
-
-func (c *rtspCam) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if ctx.Session.State() == gortsplib.ServerSessionStatePreRecord {
-		return &base.Response{StatusCode: base.StatusOK}, nil, nil
-	}
-	return c.reader(ctx.Conn, ctx.Request)
-}
-
-func (c *rtspCam) reader(conn *gortsplib.ServerConn, req *base.Request) (*base.Response, *gortsplib.ServerStream, error) {
-	if !conn.VerifyCredentials(req, "user", c.pass) {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.stream == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
-}
-
-func (c *rtspCam) OnAnnounce(ctx *gortsplib.ServerHandlerOnAnnounceCtx) (*base.Response, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := &gortsplib.ServerStream{Server: c.server, Desc: ctx.Description}
-	if err := st.Initialize(); err != nil {
-		return &base.Response{StatusCode: base.StatusInternalServerError}, err
-	}
-	c.stream, c.pub = st, ctx.Session
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-func (c *rtspCam) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-func (c *rtspCam) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Response, error) {
-	ctx.Session.OnPacketRTPAny(func(m *description.Media, _ format.Format, p *rtp.Packet) {
-		c.got.Add(1)
-		c.mu.RLock()
-		st := c.stream
-		c.mu.RUnlock()
-		if st != nil {
-			_ = st.WritePacketRTP(m, p)
-		}
-	})
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
 // An RTSP camera streamed through a hub process by `lawtrailctl live`:
 // the URL's password is in none of the command's output (also with a
 // wrong password, which the camera refuses), the event log, the hub's
 // console pages or the hub's check.
 func TestLiveAttackRTSPPassword(t *testing.T) {
 	const secret = "Cam-S3cret-9"
-	cam := startRTSPCam(t, secret)
+	cam := rtsptest.NewCamera(t, "user", secret)
+	cam.Publish(t)
 	h := startHubProcess(t, "--web", "127.0.0.1:0", "--live-udp", "127.0.0.1:0")
 	web := h.webURL(t)
 	dir := agencyTerminal(t, h, "某区城市管理综合行政执法局")
@@ -563,9 +465,9 @@ func TestLiveAttackRTSPPassword(t *testing.T) {
 		t.Fatalf("user add: %v\n%s", err, out)
 	}
 	sup := consoleClient(t, web, "指挥中心", "口令 指挥中心 horse battery")
-	url := "rtsp://user:" + secret + "@" + cam.addr + "/cam"
+	url := cam.URL("user", secret)
 
-	wrong := liveCtl(t, t.TempDir(), nil, "--data", dir, "live", "--source", "rtsp://user:"+secret+"-wrong@"+cam.addr+"/cam", "--duration", "3s")
+	wrong := liveCtl(t, t.TempDir(), nil, "--data", dir, "live", "--source", cam.URL("user", secret+"-wrong"), "--duration", "3s")
 	if wrong.code == 0 || strings.Contains(wrong.stdout+wrong.stderr, secret) {
 		t.Fatalf("a wrong camera password: exit %d\n%s%s", wrong.code, wrong.stdout, wrong.stderr)
 	}
