@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"lawtrail/casework"
 	"time"
 )
 
@@ -150,6 +151,19 @@ func (h *Hub) LiveSessionRecord(ctx context.Context, id string) (LiveSession, []
 	}
 	views, err := h.liveViews(ctx, id)
 	return ls, views, true, err
+}
+
+// LiveStepKind is the kind of a session's step as the hub's read model has
+// it; found is false while the step's events have not reached the hub.
+func (h *Hub) LiveStepKind(ctx context.Context, agency, step string) (kind casework.StepKind, found bool, err error) {
+	err = h.rdb.QueryRowContext(ctx, "SELECT kind FROM rm_steps WHERE hub_agency = ? AND step = ?", agency, step).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("step %s: %w", step, err)
+	}
+	return kind, true, nil
 }
 
 func (h *Hub) liveViews(ctx context.Context, session string) ([]LiveView, error) {

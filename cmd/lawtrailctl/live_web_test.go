@@ -169,7 +169,7 @@ func TestLiveInBrowser(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	page := desk.open(web + "/console/live/" + ls.ID())
-	if !strings.Contains(page, "张三") || !strings.Contains(page, "示城执强〔2026〕3号 违法建设强制拆除") {
+	if !strings.Contains(page, "张三") || !strings.Contains(page, "示城执强〔2026〕3号 违法建设强制拆除") || !strings.Contains(page, "强制拆除（"+step+"）") {
 		t.Fatalf("the session page shows no officer or case:\n%s", page)
 	}
 	first := desk.framesBeyond(0, 30*time.Second, "first frame")

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"lawtrail/casework"
 	"lawtrail/hub"
 	"lawtrail/hub/live"
 	"lawtrail/sync/protocol"
@@ -54,6 +55,7 @@ type LiveRecord interface {
 	LiveSessions(ctx context.Context, s hub.Scope, limit int) ([]hub.LiveSession, error)
 	LiveSessionRecord(ctx context.Context, id string) (hub.LiveSession, []hub.LiveView, bool, error)
 	LiveViewLog(ctx context.Context, s hub.Scope, limit int) ([]hub.LiveView, error)
+	LiveStepKind(ctx context.Context, agency, step string) (casework.StepKind, bool, error)
 }
 
 // livePermissions is the live page's Permissions-Policy: the hub's web
@@ -121,6 +123,7 @@ type livePageData struct {
 	Base      string // /console/live/{id}
 	CaseLink  string
 	CaseName  string // the case's number and title, as the hub's record has them
+	StepName  string // the step's kind in words, as the hub's record has it
 	Source    string
 	Started   string
 	Record    table
@@ -157,6 +160,11 @@ func (h *Handler) livePage(w http.ResponseWriter, r *http.Request, v viewer) {
 		// may still be on their way).
 		if c, _, err := h.b.CaseTimeline(r.Context(), hub.Scope{Agency: rec.Agency}, rec.Case); err == nil {
 			p.CaseName = strings.TrimSpace(c.Number + " " + c.Title)
+		}
+	}
+	if rec.Step != "" {
+		if k, ok, err := h.b.LiveStepKind(r.Context(), rec.Agency, rec.Step); err == nil && ok {
+			p.StepName = k.Label()
 		}
 	}
 	h.render(w, http.StatusOK, "live.html", p)
