@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/turn/v4"
-
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -78,7 +77,7 @@ func TestServeLiveTURNAttacks(t *testing.T) {
 	}
 	user, pass := ice.Servers[0].Username, ice.Servers[0].Credential
 
-	relay := turnRelay(t, a.turnAddr, user, pass)
+	relay := livetest.TURNRelay(t, a.turnAddr, user, pass)
 	targets := []string{"127.0.0.1:0", "127.0.0.2:0"}
 	if ip := interfaceIP(t); ip != "" {
 		targets = append(targets, net.JoinHostPort(ip, "0"))
@@ -99,42 +98,18 @@ func TestServeLiveTURNAttacks(t *testing.T) {
 		}
 	}
 
-	if err := turnAllocate(t, b.turnAddr, user, pass); err == nil {
+	if _, err := livetest.TURNAllocate(t, b.turnAddr, user, pass); err == nil {
 		t.Error("hub B's TURN allocated for hub A's credentials")
 	}
 	far, _ := live.TURNCredential("secret of hub A", "x", time.Now().AddDate(30, 0, 0))
 	_, wrong := live.TURNCredential("a guess", "x", time.Now().AddDate(30, 0, 0))
-	if err := turnAllocate(t, a.turnAddr, far, wrong); err == nil {
+	if _, err := livetest.TURNAllocate(t, a.turnAddr, far, wrong); err == nil {
 		t.Error("TURN allocated for a far-future username with a wrong MAC")
 	}
 	expired, expiredPass := live.TURNCredential("secret of hub A", "x", time.Now().Add(-time.Minute))
-	if err := turnAllocate(t, a.turnAddr, expired, expiredPass); err == nil {
+	if _, err := livetest.TURNAllocate(t, a.turnAddr, expired, expiredPass); err == nil {
 		t.Error("TURN allocated for expired credentials")
 	}
-}
-
-// turnRelay allocates a relay on server; the test closes it.
-func turnRelay(t *testing.T, server, user, pass string) net.PacketConn {
-	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: server, Username: user, Password: pass, Conn: conn, RTO: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	relay, err := c.Allocate()
-	if err != nil {
-		t.Fatalf("allocate with genuine credentials: %v", err)
-	}
-	t.Cleanup(func() { relay.Close() })
-	return relay
 }
 
 // interfaceIP is an IPv4 address of a non-loopback interface, "" without.

@@ -7,17 +7,15 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pion/turn/v4"
-
 	"lawtrail/evidence"
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/client"
 	"lawtrail/sync/protocol"
 )
@@ -92,11 +90,11 @@ func TestServeLive(t *testing.T) {
 		t.Fatalf("live-ice: %d %+v %v", res.StatusCode, ice, err)
 	}
 	turnAddr := strings.TrimSuffix(strings.TrimPrefix(turnURL, "turn:"), "?transport=udp")
-	if err := turnAllocate(t, turnAddr, ice.Servers[0].Username, ice.Servers[0].Credential); err != nil {
+	if _, err := livetest.TURNAllocate(t, turnAddr, ice.Servers[0].Username, ice.Servers[0].Credential); err != nil {
 		t.Fatalf("the terminal's credentials: %v", err)
 	}
 	user, pass := live.TURNCredential("another secret", "x", time.Now().Add(time.Minute))
-	if err := turnAllocate(t, turnAddr, user, pass); err == nil {
+	if _, err := livetest.TURNAllocate(t, turnAddr, user, pass); err == nil {
 		t.Fatal("TURN allocated for a credential over another secret")
 	}
 }
@@ -134,26 +132,4 @@ func enrolledClient(t *testing.T, data []string, hubAddr string) *http.Client {
 		t.Fatalf("enroll: %s", res.Status)
 	}
 	return clientFor(protocol.ServerNameHub)
-}
-
-func turnAllocate(t *testing.T, server, user, pass string) error {
-	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: server, Username: user, Password: pass, Conn: conn, RTO: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	relay, err := c.Allocate()
-	if err != nil {
-		return err
-	}
-	return relay.Close()
 }

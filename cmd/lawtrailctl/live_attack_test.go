@@ -16,6 +16,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"lawtrail/hub/live/livetest"
 	"lawtrail/live/rtsptest"
 )
 
@@ -204,16 +205,7 @@ func recvOffer(t *testing.T, kinds ...webrtc.RTPCodecType) string {
 			t.Fatal(err)
 		}
 	}
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	return pc.LocalDescription().SDP
+	return livetest.CompleteOffer(t, pc)
 }
 
 func viewerCount(t *testing.T, c *http.Client, web, id string) int {
@@ -343,7 +335,7 @@ func TestLiveAttackConsoleAndKill(t *testing.T) {
 	// page posts nothing.
 	v := watch(t, sup, web, id)
 	select {
-	case <-v.keyframe:
+	case <-v.KeyFrame():
 	case <-time.After(30 * time.Second):
 		t.Fatal("the viewer got no key frame")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"lawtrail/hub/live/livetest"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -12,20 +13,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/pion/webrtc/v4"
 )
-
-// goViewer is a console viewer in Go: signed in over HTTP, watching a
-// session over WebRTC (WHEP), counting what it receives.
-type goViewer struct {
-	pc       *webrtc.PeerConnection
-	bytes    atomic.Int64
-	keyframe chan struct{} // closed at the first H.264 key frame
-}
 
 func consoleClient(t testing.TB, web, name, password string) *http.Client {
 	t.Helper()
@@ -42,75 +32,22 @@ func consoleClient(t testing.TB, web, name, password string) *http.Client {
 	return c
 }
 
-func watch(t testing.TB, c *http.Client, web, session string) *goViewer {
+// watch is a console viewer in Go watching session over WebRTC (WHEP),
+// signed in with c.
+func watch(t testing.TB, c *http.Client, web, session string) *livetest.Viewer {
 	t.Helper()
-	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &goViewer{pc: pc, keyframe: make(chan struct{})}
-	t.Cleanup(func() { pc.Close() })
-	var seen atomic.Bool
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		video := tr.Kind() == webrtc.RTPCodecTypeVideo
-		for {
-			pkt, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			v.bytes.Add(int64(len(pkt.Payload)))
-			if video && len(pkt.Payload) > 1 && isKeyFrame(pkt.Payload) && seen.CompareAndSwap(false, true) {
-				close(v.keyframe)
-			}
+	return livetest.Watch(t, livetest.ViewerOptions{}, func(offer string) (string, error) {
+		res, err := c.Post(web+"/console/live/"+session+"/whep", "application/sdp", strings.NewReader(offer))
+		if err != nil {
+			return "", fmt.Errorf("whep: %w", err)
 		}
+		defer res.Body.Close()
+		answer, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		if res.StatusCode != http.StatusCreated {
+			return "", fmt.Errorf("whep: %s %s", res.Status, answer)
+		}
+		return string(answer), nil
 	})
-	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
-		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	res, err := c.Post(web+"/console/live/"+session+"/whep", "application/sdp", strings.NewReader(pc.LocalDescription().SDP))
-	if err != nil {
-		t.Fatalf("whep: %v", err)
-	}
-	answer, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("whep: %s %s", res.Status, answer)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-// isKeyFrame reports whether an H.264 RTP payload (RFC 6184) starts or
-// carries an IDR slice or a sequence parameter set.
-func isKeyFrame(p []byte) bool {
-	switch typ := p[0] & 0x1f; typ {
-	case 5, 7:
-		return true
-	case 24: // STAP-A: 16-bit sizes, each NAL unit
-		for i := 1; i+2 < len(p); {
-			size := int(p[i])<<8 | int(p[i+1])
-			if i+2 < len(p) && (p[i+2]&0x1f == 5 || p[i+2]&0x1f == 7) {
-				return true
-			}
-			i += 2 + size
-		}
-	case 28: // FU-A: the start of a fragmented unit
-		return len(p) > 1 && p[1]&0x80 != 0 && p[1]&0x1f == 5
-	}
-	return false
 }
 
 // processCPU is the CPU time (user + system) pid has used.
@@ -181,7 +118,7 @@ func liveForward(b *testing.B, viewers int, window time.Duration) {
 	case <-time.After(60 * time.Second):
 		b.Fatal("lawtrailctl live printed no session")
 	}
-	var first *goViewer
+	var first *livetest.Viewer
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		res, err := c.Get(web + "/console/live/" + id + "/status")
 		if err == nil {
@@ -196,12 +133,12 @@ func liveForward(b *testing.B, viewers int, window time.Duration) {
 	}
 	first = watch(b, c, web, id)
 	select {
-	case <-first.keyframe:
+	case <-first.KeyFrame():
 	case <-time.After(30 * time.Second):
-		b.Fatalf("no key frame reached the viewer (%d bytes, %s)", first.bytes.Load(), first.pc.ConnectionState())
+		b.Fatalf("no key frame reached the viewer (%d bytes, %s)", first.Bytes.Load(), first.PC.ConnectionState())
 	}
 	firstFrame := time.Since(started)
-	first.pc.Close()
+	first.PC.Close()
 
 	time.Sleep(3 * time.Second) // the viewer gone, the stream steady
 	pid := h.cmd.Process.Pid
@@ -209,13 +146,13 @@ func liveForward(b *testing.B, viewers int, window time.Duration) {
 	time.Sleep(window)
 	idle := processCPU(b, pid) - c0
 
-	vs := make([]*goViewer, viewers)
+	vs := make([]*livetest.Viewer, viewers)
 	for i := range vs {
 		vs[i] = watch(b, c, web, id)
 	}
 	for _, v := range vs {
 		select {
-		case <-v.keyframe:
+		case <-v.KeyFrame():
 		case <-time.After(30 * time.Second):
 			b.Fatal("a viewer got no key frame")
 		}
@@ -223,14 +160,14 @@ func liveForward(b *testing.B, viewers int, window time.Duration) {
 	time.Sleep(2 * time.Second)
 	var got0 int64
 	for _, v := range vs {
-		got0 += v.bytes.Load()
+		got0 += v.Bytes.Load()
 	}
 	c1 := processCPU(b, pid)
 	time.Sleep(window)
 	busy := processCPU(b, pid) - c1
 	var got int64
 	for _, v := range vs {
-		got += v.bytes.Load()
+		got += v.Bytes.Load()
 	}
 	got -= got0
 	perStream := (busy - idle) / time.Duration(viewers) // CPU per stream over the window

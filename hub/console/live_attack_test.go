@@ -10,6 +10,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -19,13 +20,13 @@ import (
 // agency's head and answers a cross-site post with 403.
 func TestLiveAttackRogueDescription(t *testing.T) {
 	s, sfu := liveSite(t)
-	pc := testPC(t)
+	pc := livetest.NewPC(t, webrtc.Configuration{})
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
 	evil := evilScript + evilImg
 	if _, err := sfu.Publish(context.Background(), live.Terminal{ID: "T-rogue", Agency: agency}, "rogue-1", protocol.LiveOffer{
-		SDP: completeOffer(t, pc), Officer: "o-x", OfficerName: evil, Case: "c-of-another-agency", Step: "s-1",
+		SDP: livetest.CompleteOffer(t, pc), Officer: "o-x", OfficerName: evil, Case: "c-of-another-agency", Step: "s-1",
 		Source: protocol.LiveSourceFile, Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,16 +5,15 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 
 	"lawtrail/hub"
 	"lawtrail/hub/console"
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -35,26 +34,10 @@ func liveSite(t *testing.T) (*site, *live.SFU) {
 		t.Cleanup(func() { sfu.Close() })
 		return sfu
 	})
-	pc := testPC(t)
-	video, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, "video", "terminal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-		t.Fatal(err)
-	}
-	ans, err := sfu.Publish(context.Background(), live.Terminal{ID: "T1", Agency: agency}, "live-1", protocol.LiveOffer{
-		SDP: completeOffer(t, pc), Officer: "o-7", OfficerName: "王五", Case: "c-1", Step: "s-2", Source: protocol.LiveSourceRTSP, Started: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans}); err != nil {
-		t.Fatal(err)
-	}
+	pub := livetest.Publish(t, func(offer string) (string, error) {
+		return sfu.Publish(context.Background(), live.Terminal{ID: "T1", Agency: agency}, "live-1", protocol.LiveOffer{
+			SDP: offer, Officer: "o-7", OfficerName: "王五", Case: "c-1", Step: "s-2", Source: protocol.LiveSourceRTSP, Started: time.Now()})
+	})
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go func() { // a stand-in stream: what the viewer counts is RTP
@@ -69,37 +52,10 @@ func liveSite(t *testing.T) (*site, *live.SFU) {
 			}
 			pkt.SequenceNumber++
 			pkt.Timestamp += 3600
-			video.WriteRTP(&pkt)
+			pub.Video.WriteRTP(&pkt)
 		}
 	}()
 	return s, sfu
-}
-
-func testPC(t *testing.T) *webrtc.PeerConnection {
-	t.Helper()
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	return pc
-}
-
-func completeOffer(t *testing.T, pc *webrtc.PeerConnection) string {
-	t.Helper()
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	return pc.LocalDescription().SDP
 }
 
 // sdpPost sends an SDP offer as the page's script does.
@@ -154,41 +110,27 @@ func TestLiveWatchInScope(t *testing.T) {
 		t.Fatalf("ice: %d %s", res.StatusCode, body)
 	}
 
-	pc := testPC(t)
-	var frames atomic.Int64
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			if tr.Kind() == webrtc.RTPCodecTypeVideo {
-				frames.Add(1)
-			}
+	var loc string
+	v := livetest.Watch(t, livetest.ViewerOptions{Talkback: true}, func(offer string) (string, error) {
+		if res, _ := b.sdpPost("/console/live/live-1/whep", "text/plain", offer); res.StatusCode != http.StatusUnsupportedMediaType {
+			t.Fatalf("an offer as text/plain: %d", res.StatusCode)
 		}
+		if res, _ := b.sdpPost("/console/live/live-1/whep", "application/sdp", "garbage"); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a garbage offer: %d", res.StatusCode)
+		}
+		res, ans := b.sdpPost("/console/live/live-1/whep", "application/sdp", offer)
+		loc = res.Header.Get("Location")
+		if res.StatusCode != http.StatusCreated || res.Header.Get("Content-Type") != "application/sdp" || !strings.HasPrefix(loc, "/console/live/live-1/whep/") {
+			t.Fatalf("whep: %d %v\n%s", res.StatusCode, res.Header, ans)
+		}
+		return ans, nil
 	})
-	pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
-	pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
-	offer := completeOffer(t, pc)
-	if res, _ := b.sdpPost("/console/live/live-1/whep", "text/plain", offer); res.StatusCode != http.StatusUnsupportedMediaType {
-		t.Fatalf("an offer as text/plain: %d", res.StatusCode)
-	}
-	if res, _ := b.sdpPost("/console/live/live-1/whep", "application/sdp", "garbage"); res.StatusCode != http.StatusBadRequest {
-		t.Fatalf("a garbage offer: %d", res.StatusCode)
-	}
-	res, ans := b.sdpPost("/console/live/live-1/whep", "application/sdp", offer)
-	loc := res.Header.Get("Location")
-	if res.StatusCode != http.StatusCreated || res.Header.Get("Content-Type") != "application/sdp" || !strings.HasPrefix(loc, "/console/live/live-1/whep/") {
-		t.Fatalf("whep: %d %v\n%s", res.StatusCode, res.Header, ans)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans}); err != nil {
-		t.Fatal(err)
-	}
 	deadline := time.Now().Add(20 * time.Second)
-	for frames.Load() < 20 && time.Now().Before(deadline) {
+	for v.Video.Load() < 20 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if frames.Load() < 20 {
-		t.Fatalf("the viewer received %d RTP packets", frames.Load())
+	if v.Video.Load() < 20 {
+		t.Fatalf("the viewer received %d RTP packets", v.Video.Load())
 	}
 	if res, body := b.get("/console/live/live-1/status"); res.StatusCode != 200 || !strings.Contains(body, `"account":"`+head+`"`) {
 		t.Fatalf("status: %d %s", res.StatusCode, body)

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/turn/v4"
 	"github.com/pion/webrtc/v4"
 
 	"lawtrail/hub"
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -31,11 +31,11 @@ func TestTURNRelaysToSFUOnly(t *testing.T) {
 	src := startSource(t)
 	tm.publish(t, "s1", src)
 	relayed := r.watch(t, "s1", live.Watcher{Account: "sup", Role: hub.WebSupervisor}, true)
-	grows(t, "video relayed to a viewer", relayed.video.Load, 50)
+	grows(t, "video relayed to a viewer", relayed.Video.Load, 50)
 	assertRelayed(t, relayed)
 
 	ice := r.sfu.ICE("sup")
-	relay := allocateRelay(t, r.turnAddr, ice.Servers[0].Username, ice.Servers[0].Credential)
+	relay := livetest.TURNRelay(t, r.turnAddr, ice.Servers[0].Username, ice.Servers[0].Credential)
 	for _, target := range []string{"127.0.0.1:0", "127.0.0.2:0"} { // the SFU's own IP at another port; another host
 		got := listenUDP(t, target)
 		relay.WriteTo([]byte("ssrf"), got.LocalAddr()) // refused (an error) or dropped (none): either way it must not arrive
@@ -64,25 +64,6 @@ func TestTURNForgedCredentials(t *testing.T) {
 			t.Errorf("%s: allocated", name)
 		}
 	}
-}
-
-func allocateRelay(t *testing.T, server, user, pass string) net.PacketConn {
-	t.Helper()
-	conn := listenUDP(t, "127.0.0.1:0")
-	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: server, Username: user, Password: pass, Conn: conn, RTO: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	relay, err := c.Allocate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { relay.Close() })
-	return relay
 }
 
 func listenUDP(t *testing.T, addr string) net.PacketConn {
@@ -165,12 +146,12 @@ func TestRogueTerminal(t *testing.T) {
 func TestOfferWithoutMedia(t *testing.T) {
 	r := newRig(t, live.Config{Grace: time.Second})
 	tm := r.terminal(t, "A")
-	pc := newPC(t, webrtc.Configuration{})
+	pc := livetest.NewPC(t, webrtc.Configuration{})
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
 	o := offerFor("ghost")
-	o.SDP = localOffer(t, pc)
+	o.SDP = livetest.CompleteOffer(t, pc)
 	pc.Close() // gone before any media
 	if status, pe := tm.call(t, http.MethodPut, protocol.PathLive+"ghost", o, nil); status != http.StatusOK {
 		t.Fatalf("offer: %d %+v", status, pe)
@@ -195,7 +176,7 @@ func TestTURNRelayQuota(t *testing.T) {
 	var relays []net.PacketConn
 	for i := range live.MaxRelaysPerUser {
 		user, pass := live.TURNCredential(r.secret, "greedy", time.Now().Add(time.Duration(i+1)*time.Minute))
-		relays = append(relays, allocateRelay(t, r.turnAddr, user, pass))
+		relays = append(relays, livetest.TURNRelay(t, r.turnAddr, user, pass))
 	}
 	user, pass := live.TURNCredential(r.secret, "greedy", time.Now().Add(time.Hour))
 	if err := allocate(t, r.turnAddr, user, pass); err == nil {
@@ -223,11 +204,11 @@ func TestViewerFloodLeavesNothing(t *testing.T) {
 	}
 	busy := 0
 	for range 20 {
-		pc := newPC(t, webrtc.Configuration{})
+		pc := livetest.NewPC(t, webrtc.Configuration{})
 		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 			t.Fatal(err)
 		}
-		offer := localOffer(t, pc)
+		offer := livetest.CompleteOffer(t, pc)
 		pc.Close()
 		if _, _, err := r.sfu.Watch(context.Background(), "s1", live.Watcher{Account: "flood", Role: hub.WebSupervisor}, offer); err != nil {
 			busy++

@@ -32,16 +32,16 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 		t.Fatal("the publisher never connected")
 	}
 	time.Sleep(time.Second) // past the PLI of the publisher's own start
-	plis := pub.plis.Load()
+	plis := pub.PLIs.Load()
 	head := live.Watcher{Account: "head", Name: "局长", Role: hub.WebHead, Talkback: true}
 	v1 := r.watch(t, "s1", head, false)
 	v2 := r.watch(t, "s1", live.Watcher{Account: "sup", Name: "监督", Role: hub.WebSupervisor}, false)
 	for _, v := range []*viewer{v1, v2} {
-		grows(t, "viewer video", v.video.Load, 50)
-		grows(t, "viewer audio", v.audio.Load, 10)
+		grows(t, "viewer video", v.Video.Load, 50)
+		grows(t, "viewer audio", v.Audio.Load, 10)
 	}
-	if pub.plis.Load() <= plis {
-		t.Fatalf("no key frame asked for when viewers joined: %d PLIs before, %d after", plis, pub.plis.Load())
+	if pub.PLIs.Load() <= plis {
+		t.Fatalf("no key frame asked for when viewers joined: %d PLIs before, %d after", plis, pub.PLIs.Load())
 	}
 	var st protocol.LiveStatus
 	if _, pe := tm.call(t, http.MethodGet, protocol.PathLive+"s1", nil, &st); pe != nil || !st.Connected || len(st.Viewers) != 2 {
@@ -53,7 +53,7 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 	defer stop()
 	go v1.speak(ctx)
 	time.Sleep(time.Second)
-	if n := pub.talkback.Load(); n != 0 {
+	if n := pub.Talkback.Load(); n != 0 {
 		t.Fatalf("%d talk-back packets before talking", n)
 	}
 	if err := r.sfu.Talk("s1", v2.id, "sup", true); !errors.Is(err, live.ErrNoTalkback) {
@@ -65,27 +65,27 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 	if err := r.sfu.Talk("s1", v1.id, "head", true); err != nil {
 		t.Fatal(err)
 	}
-	grows(t, "talk-back at the terminal", pub.talkback.Load, 10)
+	grows(t, "talk-back at the terminal", pub.Talkback.Load, 10)
 	if err := r.sfu.Talk("s1", v1.id, "head", false); err != nil {
 		t.Fatal(err)
 	}
 	stop()
 
 	// A cut: the terminal's connection is gone; it publishes again.
-	pub.pc.Close()
+	pub.PC.Close()
 	time.Sleep(500 * time.Millisecond)
 	tm.publish(t, "s1", src)
-	grows(t, "viewer 1 video after the re-publish", v1.video.Load, 50)
-	grows(t, "viewer 2 video after the re-publish", v2.video.Load, 50)
+	grows(t, "viewer 1 video after the re-publish", v1.Video.Load, 50)
+	grows(t, "viewer 2 video after the re-publish", v2.Video.Load, 50)
 
 	relayed := r.watch(t, "s1", live.Watcher{Account: "sup2", Role: hub.WebSupervisor}, true)
-	grows(t, "relayed viewer video", relayed.video.Load, 50)
+	grows(t, "relayed viewer video", relayed.Video.Load, 50)
 	assertRelayed(t, relayed)
 
 	if err := r.sfu.Leave("s1", v2.id, "sup"); err != nil {
 		t.Fatal(err)
 	}
-	relayed.pc.Close() // a viewer that goes without a word
+	relayed.PC.Close() // a viewer that goes without a word
 	if err := eventually(20*time.Second, func() bool { return r.sfu.Stats().Viewers == 1 }); err != nil {
 		t.Fatalf("a closed viewer stays: %+v", r.sfu.Stats())
 	}
@@ -118,7 +118,7 @@ func TestPublishWatchRepublishRelay(t *testing.T) {
 // relay on its side.
 func assertRelayed(t *testing.T, v *viewer) {
 	t.Helper()
-	pair, err := v.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	pair, err := v.PC.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
 		t.Fatalf("selected pair: %v %v", pair, err)
 	}

@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -11,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/turn/v4"
 	"github.com/pion/webrtc/v4"
 
 	"lawtrail/hub"
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/protocol"
 )
 
@@ -121,7 +120,7 @@ func TestSessionEndsAfterGrace(t *testing.T) {
 	if err := eventually(10*time.Second, func() bool { i, _ := r.sfu.Session("g1"); return i.Status.Connected }); err != nil {
 		t.Fatal("the publisher never connected")
 	}
-	p.pc.Close()
+	p.PC.Close()
 	if err := eventually(30*time.Second, func() bool { return r.sfu.Stats().Sessions == 0 }); err != nil {
 		t.Fatalf("the session outlived its grace: %+v", r.sfu.Stats())
 	}
@@ -155,38 +154,23 @@ func TestTURNCredentials(t *testing.T) {
 	}
 }
 
+// allocate asks for a relay and lets it go; it fails the test if the
+// relay is not on loopback.
 func allocate(t *testing.T, server, user, pass string) error {
 	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addr, err := livetest.TURNAllocate(t, server, user, pass)
+	if err == nil && !addr.(*net.UDPAddr).IP.Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Fatalf("relay at %s, want 127.0.0.1", addr)
 	}
-	defer conn.Close()
-	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: server, Username: user, Password: pass, Conn: conn, RTO: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	relay, err := c.Allocate()
-	if err != nil {
-		return err
-	}
-	defer relay.Close()
-	if !bytes.Equal(relay.LocalAddr().(*net.UDPAddr).IP.To4(), net.IPv4(127, 0, 0, 1).To4()) {
-		t.Fatalf("relay at %s, want 127.0.0.1", relay.LocalAddr())
-	}
-	return nil
+	return err
 }
 
 // videoOffer is a complete offer sending video only.
 func videoOffer(t *testing.T) string {
 	t.Helper()
-	pc := newPC(t, webrtc.Configuration{})
+	pc := livetest.NewPC(t, webrtc.Configuration{})
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
-	return localOffer(t, pc)
+	return livetest.CompleteOffer(t, pc)
 }

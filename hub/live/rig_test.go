@@ -18,13 +18,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"lawtrail/evidence"
 	"lawtrail/hub/hubtest"
 	"lawtrail/hub/live"
+	"lawtrail/hub/live/livetest"
 	"lawtrail/sync/client"
 	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
@@ -192,7 +192,11 @@ func startSource(t *testing.T) *source {
 	})
 	s := &source{}
 	go s.pump(conn, done)
-	go s.silence(ctx)
+	go livetest.OpusSilence(ctx, func(pkt *rtp.Packet) {
+		if tr := s.audio.Load(); tr != nil {
+			tr.WriteRTP(pkt)
+		}
+	})
 	return s
 }
 
@@ -214,32 +218,6 @@ func (s *source) pump(conn net.PacketConn, done chan struct{}) {
 	}
 }
 
-// silence sends an Opus silence frame every 20 ms.
-func (s *source) silence(ctx context.Context) {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111}, Payload: []byte{0xf8, 0xff, 0xfe}}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		pkt.SequenceNumber++
-		pkt.Timestamp += 960
-		if tr := s.audio.Load(); tr != nil {
-			tr.WriteRTP(&pkt)
-		}
-	}
-}
-
-// publisher is a terminal's WebRTC connection publishing src.
-type publisher struct {
-	pc       *webrtc.PeerConnection
-	talkback atomic.Int64 // talk-back RTP packets received
-	plis     atomic.Int64 // picture-loss indications received
-}
-
 func offerFor(session string) protocol.LiveOffer {
 	return protocol.LiveOffer{Officer: "o1", OfficerName: "张三", Case: "case-1", Step: "step-1", Source: protocol.LiveSourcePattern,
 		Started: time.Now()}
@@ -247,167 +225,50 @@ func offerFor(session string) protocol.LiveOffer {
 
 // publish connects a new publisher of src for session and makes it the
 // source's output.
-func (tm *terminal) publish(t *testing.T, session string, src *source) *publisher {
+func (tm *terminal) publish(t *testing.T, session string, src *source) *livetest.Publisher {
 	t.Helper()
-	pc := newPC(t, webrtc.Configuration{})
-	video, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, "video", "terminal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	audio, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "terminal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vt, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTransceiverFromTrack(audio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-		t.Fatal(err)
-	}
-	p := &publisher{pc: pc}
-	go func() {
-		for {
-			pkts, _, err := vt.Sender().ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, k := range pkts {
-				if _, ok := k.(*rtcp.PictureLossIndication); ok {
-					p.plis.Add(1)
-				}
-			}
+	p := livetest.Publish(t, func(sdp string) (string, error) {
+		offer := offerFor(session)
+		offer.SDP = sdp
+		var ans protocol.LiveAnswer
+		if status, pe := tm.call(t, http.MethodPut, protocol.PathLive+session, offer, &ans); pe != nil {
+			return "", fmt.Errorf("publish: %d %v", status, pe)
 		}
-	}()
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			p.talkback.Add(1)
-		}
+		return ans.SDP, nil
 	})
-	offer := offerFor(session)
-	offer.SDP = localOffer(t, pc)
-	var ans protocol.LiveAnswer
-	if status, pe := tm.call(t, http.MethodPut, protocol.PathLive+session, offer, &ans); pe != nil {
-		t.Fatalf("publish: %d %v", status, pe)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans.SDP}); err != nil {
-		t.Fatal(err)
-	}
-	src.video.Store(video)
-	src.audio.Store(audio)
+	src.video.Store(p.Video)
+	src.audio.Store(p.Audio)
 	return p
 }
 
-func newPC(t *testing.T, cfg webrtc.Configuration) *webrtc.PeerConnection {
-	t.Helper()
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	return pc
-}
-
-// localOffer is pc's complete offer, candidates gathered.
-func localOffer(t *testing.T, pc *webrtc.PeerConnection) string {
-	t.Helper()
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-gathered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("gathering did not complete")
-	}
-	return pc.LocalDescription().SDP
-}
-
-// viewer is a Go viewer counting the RTP it receives per kind.
+// viewer is a Go viewer of the rig's SFU, with its id there.
 type viewer struct {
-	id           string
-	pc           *webrtc.PeerConnection
-	video, audio atomic.Int64
-	mic          *webrtc.TrackLocalStaticRTP // talk-back, when asked for
+	*livetest.Viewer
+	id string
 }
 
 // watch connects a viewer of session; relay forces TURN.
 func (r *rig) watch(t *testing.T, session string, w live.Watcher, relay bool) *viewer {
 	t.Helper()
-	cfg := webrtc.Configuration{}
+	opt := livetest.ViewerOptions{Talkback: w.Talkback}
 	if relay {
 		ice := r.sfu.ICE(w.Account)
 		for _, s := range ice.Servers {
-			cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+			opt.Config.ICEServers = append(opt.Config.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 		}
-		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		opt.Config.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
-	pc := newPC(t, cfg)
-	v := &viewer{pc: pc}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-		t.Fatal(err)
-	}
-	if w.Talkback {
-		mic, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "viewer")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pc.AddTransceiverFromTrack(mic, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-			t.Fatal(err)
-		}
-		v.mic = mic
-	} else if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-		t.Fatal(err)
-	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		n := &v.audio
-		if tr.Kind() == webrtc.RTPCodecTypeVideo {
-			n = &v.video
-		}
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			n.Add(1)
-		}
+	v := &viewer{}
+	v.Viewer = livetest.Watch(t, opt, func(offer string) (ans string, err error) {
+		v.id, ans, err = r.sfu.Watch(context.Background(), session, w, offer)
+		return ans, err
 	})
-	id, ans, err := r.sfu.Watch(context.Background(), session, w, localOffer(t, pc))
-	if err != nil {
-		t.Fatalf("watch: %v", err)
-	}
-	v.id = id
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans}); err != nil {
-		t.Fatal(err)
-	}
 	return v
 }
 
 // speak sends Opus frames on the viewer's microphone until ctx ends.
 func (v *viewer) speak(ctx context.Context) {
-	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111}, Payload: []byte{0xf8, 0xff, 0xfe}}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		pkt.SequenceNumber++
-		pkt.Timestamp += 960
-		v.mic.WriteRTP(&pkt)
-	}
+	livetest.OpusSilence(ctx, func(pkt *rtp.Packet) { v.Mic.WriteRTP(pkt) })
 }
 
 // grows waits until count passes by more than n from now, or fails.
