@@ -2,12 +2,7 @@ package terminal_test
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"log"
-	"log/slog"
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -36,18 +31,8 @@ func liveHub(t *testing.T) (code string, sfu *hublive.SFU) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sfu.Close() })
-	handler, err := server.NewWithOptions(th.Hub, slog.New(slog.DiscardHandler), server.Options{Live: sfu.TerminalHandler()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(tls.NewListener(l, th.TLSConfig()))
-	t.Cleanup(func() { srv.Close() })
-	c, err := th.IssueCode(context.Background(), "https://"+l.Addr().String(), terminaltest.Agency, time.Hour)
+	addr := th.Serve(t, server.Options{Live: sfu.TerminalHandler()})
+	c, err := th.IssueCode(context.Background(), "https://"+addr, terminaltest.Agency, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

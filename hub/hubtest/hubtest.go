@@ -27,8 +27,7 @@ var FastKDF = evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 // Hub is a running hub.
 type Hub struct {
 	*hub.Hub
-	Addr string
-	srv  *http.Server
+	Addr string // where its sync handler is served
 }
 
 // Start opens a hub in a new temporary folder and serves it until the test
@@ -56,7 +55,18 @@ func StartWith(t testing.TB, opt hub.Options) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := server.New(h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { h.Close() })
+	th := &Hub{Hub: h}
+	th.Addr = th.Serve(t, server.Options{})
+	return th
+}
+
+// Serve serves the hub's sync handler with opt (live view's terminal
+// routes, say) over TLS on a new loopback port until the test ends, and
+// returns its host:port.
+func (h *Hub) Serve(t testing.TB, opt server.Options) string {
+	t.Helper()
+	handler, err := server.NewWithOptions(h.Hub, slog.New(slog.DiscardHandler), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +76,8 @@ func StartWith(t testing.TB, opt hub.Options) *Hub {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go srv.Serve(tls.NewListener(l, h.TLSConfig()))
-	th := &Hub{Hub: h, Addr: l.Addr().String(), srv: srv}
-	t.Cleanup(func() { srv.Close(); h.Close() })
-	return th
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
 }
 
 // Code issues a one-time enrollment code for the agency.

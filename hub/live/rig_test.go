@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"os/exec"
@@ -67,18 +64,7 @@ func newRig(t *testing.T, cfg live.Config) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.sfu.Close() })
-	handler, err := server.NewWithOptions(th.Hub, slog.New(slog.DiscardHandler), server.Options{Live: r.sfu.TerminalHandler()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(tls.NewListener(l, th.TLSConfig()))
-	t.Cleanup(func() { srv.Close() })
-	r.addr = l.Addr().String()
+	r.addr = th.Serve(t, server.Options{Live: r.sfu.TerminalHandler()})
 	return r
 }
 
