@@ -135,11 +135,12 @@ func TestLiveAttackRefusedBeforeFFmpeg(t *testing.T) {
 	}
 }
 
-// startLive runs `lawtrailctl live --source pattern` as a process and
-// returns it with its session id.
-func startLive(t *testing.T, dir string) (*exec.Cmd, string) {
+// startLive runs `lawtrailctl live --source source` for up to five minutes
+// as a process, killed when the test ends, and returns it with its session
+// id.
+func startLive(t testing.TB, dir, source string) (*exec.Cmd, string) {
 	t.Helper()
-	ctl := exec.Command(os.Args[0], "--data", dir, "live", "--source", "pattern:320x240@15", "--duration", "5m")
+	ctl := exec.Command(os.Args[0], "--data", dir, "live", "--source", source, "--duration", "5m")
 	ctl.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_OFFICER=o-001", "LAWTRAIL_PIN="+zhangPIN)
 	out, err := ctl.StdoutPipe()
 	if err != nil {
@@ -167,9 +168,22 @@ func startLive(t *testing.T, dir string) (*exec.Cmd, string) {
 	return nil, ""
 }
 
+// awaitSession waits until the hub's console shows session id to c.
+func awaitSession(t testing.TB, c *http.Client, web, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if code, _ := consoleDo(t, c, http.MethodGet, web+"/console/live/"+id+"/status", "", nil); code == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub never showed session %s", id)
+		}
+	}
+}
+
 // consoleDo sends a request with the headers a same-origin page's fetch
 // has, plus extra ones; it returns the status and body.
-func consoleDo(t *testing.T, c *http.Client, method, url, contentType string, body io.Reader, hdr ...string) (int, string) {
+func consoleDo(t testing.TB, c *http.Client, method, url, contentType string, body io.Reader, hdr ...string) (int, string) {
 	t.Helper()
 	r, err := http.NewRequest(method, url, body)
 	if err != nil {
@@ -248,16 +262,9 @@ func TestLiveAttackConsoleAndKill(t *testing.T) {
 			t.Fatalf("user add: %v\n%s", err, out)
 		}
 	}
-	ctl, id := startLive(t, dir)
+	ctl, id := startLive(t, dir, "pattern:320x240@15")
 	sup := consoleClient(t, web, "指挥中心", "口令 指挥中心 horse battery")
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if code, _ := consoleDo(t, sup, http.MethodGet, web+"/console/live/"+id+"/status", "", nil); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the hub never showed session %s", id)
-		}
-	}
+	awaitSession(t, sup, web, id)
 	base := web + "/console/live/" + id
 
 	// No session: curl gets a redirect or 401 and no name of the session.

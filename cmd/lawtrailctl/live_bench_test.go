@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"lawtrail/hub/live/livetest"
@@ -92,46 +90,11 @@ func liveForward(b *testing.B, viewers int, window time.Duration) {
 	}
 	c := consoleClient(b, web, "指挥中心", password)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctl := exec.CommandContext(ctx, os.Args[0], "--data", dir, "live", "--source", "pattern:640x360@25", "--duration", "90s")
-	ctl.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"],
-		"LAWTRAIL_OFFICER=o-001", "LAWTRAIL_PIN="+zhangPIN)
-	out, _ := ctl.StdoutPipe()
 	started := time.Now()
-	if err := ctl.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { ctl.Process.Signal(os.Interrupt); ctl.Wait() }()
-	session := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if id, ok := strings.CutPrefix(sc.Text(), "session "); ok {
-				session <- strings.Fields(id)[0]
-			}
-		}
-	}()
-	var id string
-	select {
-	case id = <-session:
-	case <-time.After(60 * time.Second):
-		b.Fatal("lawtrailctl live printed no session")
-	}
-	var first *livetest.Viewer
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		res, err := c.Get(web + "/console/live/" + id + "/status")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("the hub never showed session %s", id)
-		}
-	}
-	first = watch(b, c, web, id)
+	ctl, id := startLive(b, dir, "pattern:640x360@25")
+	defer ctl.Process.Signal(os.Interrupt)
+	awaitSession(b, c, web, id)
+	first := watch(b, c, web, id)
 	select {
 	case <-first.KeyFrame():
 	case <-time.After(30 * time.Second):

@@ -40,21 +40,9 @@ func liveSite(t *testing.T) (*site, *live.SFU) {
 	})
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
-	go func() { // a stand-in stream: what the viewer counts is RTP
-		pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 102, Marker: true}, Payload: []byte{0x65, 1, 2, 3}}
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			pkt.SequenceNumber++
-			pkt.Timestamp += 3600
-			pub.Video.WriteRTP(&pkt)
-		}
-	}()
+	// A stand-in stream: what the viewer counts is RTP.
+	idr := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 102, Marker: true}, Payload: []byte{0x65, 1, 2, 3}}
+	go livetest.Pace(ctx, idr, 20*time.Millisecond, 3600, func(pkt *rtp.Packet) { pub.Video.WriteRTP(pkt) })
 	return s, sfu
 }
 

@@ -5,10 +5,10 @@
 package rtsptest
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,8 +74,8 @@ func (c *Camera) Publish(t testing.TB) {
 		"-g", "25", "-x264-params", "keyint=50:min-keyint=50:scenecut=0:ref=3",
 		"-c:a", "aac", "-b:a", "64k",
 		"-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://"+c.addr+Path)
-	stderr := &tail{max: 4 << 10}
-	cmd.Stderr = stderr
+	var stderr bytes.Buffer // read once ffmpeg has ended
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the publishing ffmpeg (make deps installs it): %v", err)
 	}
@@ -89,11 +89,12 @@ func (c *Camera) Publish(t testing.TB) {
 	for c.packets.Load() < 50 {
 		select {
 		case <-c.exited:
-			t.Fatalf("the publishing ffmpeg ended: %s", stderr)
+			t.Fatalf("the publishing ffmpeg ended: %s", stderr.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(end) {
-			t.Fatalf("nothing published to the RTSP camera in 15 s: %s", stderr)
+			c.Close()
+			t.Fatalf("nothing published to the RTSP camera in 15 s: %s", stderr.String())
 		}
 	}
 }
@@ -195,27 +196,4 @@ func (c *Camera) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respon
 		}
 	})
 	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (w *tail) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.b = append(w.b, p...)
-	if len(w.b) > w.max {
-		w.b = w.b[len(w.b)-w.max:]
-	}
-	return len(p), nil
-}
-
-func (w *tail) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return strings.TrimSpace(string(w.b))
 }

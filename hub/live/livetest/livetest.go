@@ -225,12 +225,11 @@ func (p *Publisher) countPLIs(s *webrtc.RTPSender) {
 	}
 }
 
-// OpusSilence hands write an Opus silence frame every 20 ms until ctx
-// ends.
-func OpusSilence(ctx context.Context, write func(*rtp.Packet)) {
-	tick := time.NewTicker(20 * time.Millisecond)
+// Pace hands write pkt every period, its sequence number one more and its
+// timestamp step more each time, until ctx ends: a stand-in stream.
+func Pace(ctx context.Context, pkt rtp.Packet, period time.Duration, step uint32, write func(*rtp.Packet)) {
+	tick := time.NewTicker(period)
 	defer tick.Stop()
-	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111}, Payload: []byte{0xf8, 0xff, 0xfe}}
 	for {
 		select {
 		case <-ctx.Done():
@@ -238,9 +237,15 @@ func OpusSilence(ctx context.Context, write func(*rtp.Packet)) {
 		case <-tick.C:
 		}
 		pkt.SequenceNumber++
-		pkt.Timestamp += 960
+		pkt.Timestamp += step
 		write(&pkt)
 	}
+}
+
+// OpusSilence hands write an Opus silence frame every 20 ms until ctx
+// ends.
+func OpusSilence(ctx context.Context, write func(*rtp.Packet)) {
+	Pace(ctx, rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111}, Payload: []byte{0xf8, 0xff, 0xfe}}, 20*time.Millisecond, 960, write)
 }
 
 // turnClient is a TURN client of server from a loopback UDP socket; release
