@@ -16,8 +16,6 @@ import (
 	"lawtrail/evidence"
 	"lawtrail/store"
 	"lawtrail/terminal"
-
-	"fyne.io/fyne/v2"
 )
 
 // Demo is a throwaway terminal with a simulated recorder, for `--demo`.
@@ -271,14 +269,14 @@ func (u *UI) openDemoCase(id string) {
 func (u *UI) demoLive(caseID string) {
 	for range 200 {
 		var step string
-		fyne.DoAndWait(func() {
+		uiDoAndWait(func() {
 			if c := u.main.Cases; c.Selected != nil && c.Selected.ID == caseID && len(c.Steps) > 0 {
 				step = c.Steps[0].ID
 			}
 		})
 		if step != "" {
 			if _, err := u.startLive("pattern:640x360@25", caseID, step); err != nil {
-				fyne.Do(func() { u.main.Cases.Status.SetText(errText(err)) })
+				uiDo(func() { u.main.Cases.Status.SetText(errText(err)) })
 			}
 			return
 		}

@@ -71,14 +71,18 @@ func TestUILiveSourceEndsByItself(t *testing.T) {
 	}
 	u, _, _ := demoUI(t)
 	eventually(t, "the main screen", func() bool { return u.main != nil })
-	sc, err := u.startLive(clip, "", "")
-	if err != nil {
-		t.Fatal(err)
+	var sc *LiveScreen
+	var startErr error
+	go func() { // as 直播 does: off the UI goroutine, handing the result back
+		s, err := u.startLive(clip, "", "")
+		uiDo(func() { sc, startErr = s, err })
+	}()
+	eventually(t, "the session started", func() bool { return sc != nil || startErr != nil })
+	if startErr != nil {
+		t.Fatal(startErr)
 	}
 	ended := lang.L("live.source.ended")
 	eventually(t, "the session stopped by itself", func() bool {
-		var text string
-		fyne.DoAndWait(func() { text = sc.Result.Text })
-		return strings.HasPrefix(text, ended+"\n"+lang.X("live.done", "", map[string]any{"Digest": ""}))
+		return strings.HasPrefix(sc.Result.Text, ended+"\n"+lang.X("live.done", "", map[string]any{"Digest": ""}))
 	})
 }

@@ -58,30 +58,34 @@ func (u *UI) askLive(caseID, step string, say func(string)) {
 		go func() {
 			_, err := u.startLive(source, caseID, step)
 			if err != nil {
-				fyne.Do(func() { say(errText(err)) })
+				uiDo(func() { say(errText(err)) })
 				return
 			}
-			fyne.Do(func() { say("") })
+			uiDo(func() { say("") })
 		}()
 	}, u.win)
 	d.Resize(fyne.NewSize(560, 220))
 	d.Show()
 }
 
-// startLive starts the session and opens its window. It blocks until the
-// recording has begun (or the source is refused): call it off the UI
-// goroutine.
+// startLive starts the session and has its window opened. It blocks until
+// the recording has begun (or the source is refused): call it off the UI
+// goroutine. Everything it hands the UI goes through uiDo, one callback at
+// a time; the window's refreshing starts once the window is open.
 func (u *UI) startLive(source, caseID, step string) (*LiveScreen, error) {
 	sc := &LiveScreen{Preview: canvas.NewImageFromImage(nil), Link: widget.NewLabel(""), Viewers: widget.NewLabel(""),
 		Sent: widget.NewLabel(""), Result: widget.NewLabel(""), quit: make(chan struct{})}
+	sc.Stop = big(widget.NewButton(lang.L("live.stop"), func() { sc.stop(u) }))
 	ls, err := u.sess.GoLive(u.ctx, terminal.LiveOptions{Source: source, Case: caseID, Step: step, Preview: true,
-		OnChange: func(st live.Status) { fyne.Do(func() { sc.show(st) }) }})
+		OnChange: func(st live.Status) { uiDo(func() { sc.show(st) }) }})
 	if err != nil {
 		return nil, err
 	}
 	sc.session = ls
-	fyne.DoAndWait(func() { sc.open(u) })
-	go sc.refresh(u)
+	uiDo(func() {
+		sc.open(u)
+		go sc.refresh(u)
+	})
 	return sc, nil
 }
 
@@ -90,7 +94,6 @@ func (sc *LiveScreen) open(u *UI) {
 	sc.Preview.SetMinSize(fyne.NewSize(480, 270))
 	sc.Viewers.Wrapping = fyne.TextWrapWord
 	sc.Result.Wrapping = fyne.TextWrapWord
-	sc.Stop = big(widget.NewButton(lang.L("live.stop"), func() { sc.stop(u) }))
 	sc.Stop.Importance = widget.DangerImportance
 	sc.win = u.app.NewWindow(lang.L("live.title") + " " + sc.session.ID())
 	sc.win.SetContent(container.NewBorder(nil, container.NewVBox(sc.Link, sc.Viewers, sc.Sent, sc.Result, sc.Stop), nil, nil, sc.Preview))
@@ -112,7 +115,7 @@ func (sc *LiveScreen) refresh(u *UI) {
 		case <-sc.quit:
 			return
 		case <-sc.session.SourceEnded():
-			fyne.Do(func() {
+			uiDo(func() {
 				sc.sourceEnded = true
 				sc.stop(u)
 			})
@@ -121,7 +124,7 @@ func (sc *LiveScreen) refresh(u *UI) {
 		}
 		st := sc.session.Status()
 		jpg := sc.session.Preview()
-		fyne.Do(func() {
+		uiDo(func() {
 			sc.show(st)
 			if img, err := jpeg.Decode(bytes.NewReader(jpg)); err == nil && len(jpg) > 0 {
 				sc.Preview.Image = img
@@ -164,7 +167,7 @@ func (sc *LiveScreen) stop(u *UI) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), 2*time.Minute)
 		defer cancel()
 		res, err := sc.session.Stop(ctx)
-		fyne.Do(func() {
+		uiDo(func() {
 			if err != nil {
 				sc.Result.SetText(errText(err))
 			} else {

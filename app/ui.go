@@ -120,6 +120,16 @@ func uiDo(f func()) {
 	})
 }
 
+// uiDoAndWait is uiDo that returns once f has run; for goroutines of our
+// own, never the UI goroutine (nor a test holding the UI).
+func uiDoAndWait(f func()) {
+	fyne.DoAndWait(func() {
+		callbacks.Lock()
+		defer callbacks.Unlock()
+		f()
+	})
+}
+
 // background runs work off the UI goroutine and hands its result back.
 func background[T any](work func() (T, error), done func(T, error)) {
 	go func() {
