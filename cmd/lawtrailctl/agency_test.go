@@ -16,11 +16,20 @@ import (
 // agencyCtl runs lawtrailctl as a process with the given officer and PIN.
 func agencyCtl(t testing.TB, vars map[string]string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"])
+	var env []string
 	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		env = append(env, k+"="+v)
 	}
+	return ctlIn(t, "", env, args...)
+}
+
+// ctlIn runs lawtrailctl as a process in the folder cwd ("": this one)
+// with the terminal's passphrase and the extra environment env.
+func ctlIn(t testing.TB, cwd string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = cwd
+	cmd.Env = append(append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"]), env...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

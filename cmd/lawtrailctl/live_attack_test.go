@@ -41,20 +41,7 @@ func liveClip(t *testing.T, path string) {
 // liveCtl runs `lawtrailctl live` as 张三 in cwd with extra environment.
 func liveCtl(t *testing.T, cwd string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Dir = cwd
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "LAWTRAIL_PASSPHRASE="+pass["LAWTRAIL_PASSPHRASE"], "LAWTRAIL_OFFICER=o-001", "LAWTRAIL_PIN="+zhangPIN)
-	cmd.Env = append(cmd.Env, env...)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errOut.String()}
+	return ctlIn(t, cwd, append([]string{"LAWTRAIL_OFFICER=o-001", "LAWTRAIL_PIN=" + zhangPIN}, env...), args...)
 }
 
 // A --source that would make ffmpeg read something other than what the
