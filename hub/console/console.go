@@ -149,7 +149,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /console/login", h.loginForm)
 	mux.HandleFunc("POST /console/login", h.login)
 	mux.HandleFunc("POST /console/logout", h.logout)
-	mux.HandleFunc("GET /console/static/console.css", h.style)
+	mux.HandleFunc("GET /console/static/console.css", embedded("console.css", "text/css; charset=utf-8", "public, max-age=86400"))
 	mux.Handle("GET /console/{$}", h.signedIn(h.overview))
 	mux.Handle("GET /console/overview.xlsx", h.signedIn(h.overviewXLSX))
 	for slug, build := range views {
@@ -205,15 +205,18 @@ func (h *Handler) failed(w http.ResponseWriter, u *hub.WebUser, what string, err
 	h.render(w, http.StatusInternalServerError, "message.html", message{Title: "暂时无法显示", Message: "系统暂时无法读取数据。", Advice: "请稍后再试。", User: u})
 }
 
-func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
-	css, err := templateFS.ReadFile("templates/console.css")
-	if err != nil {
-		http.Error(w, "style", http.StatusInternalServerError)
-		return
+// embedded serves one file of the embedded templates folder as is.
+func embedded(name, contentType, cacheControl string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		b, err := templateFS.ReadFile("templates/" + name)
+		if err != nil {
+			http.Error(w, name, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", cacheControl)
+		w.Write(b)
 	}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	w.Write(css)
 }
 
 // render executes a page into a buffer first, so a failure is a 500, not

@@ -78,7 +78,8 @@ func (h *Handler) liveRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /console/live/{id}/whep", h.liveAPI(h.whep))
 	mux.Handle("DELETE /console/live/{id}/whep/{viewer}", h.liveAPI(h.whepLeave))
 	mux.Handle("POST /console/live/{id}/whep/{viewer}/talk", h.liveAPI(h.whepTalk))
-	mux.HandleFunc("GET /console/static/live.js", h.liveScript)
+	// the page's script, asked again on each load: a new hub's script never meets an old page
+	mux.HandleFunc("GET /console/static/live.js", embedded("live.js", "text/javascript; charset=utf-8", "no-cache"))
 }
 
 // covers says whether an account may see an agency's sessions.
@@ -281,17 +282,6 @@ func (h *Handler) liveError(w http.ResponseWriter, err error) {
 		h.opt.Log.Error("console", "what", "live", "err", err)
 		http.Error(w, "系统暂时无法处理，请稍后再试。", http.StatusInternalServerError)
 	}
-}
-
-func (h *Handler) liveScript(w http.ResponseWriter, _ *http.Request) {
-	js, err := templateFS.ReadFile("templates/live.js")
-	if err != nil {
-		http.Error(w, "script", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(js)
 }
 
 func sourceLabel(s string) string {
