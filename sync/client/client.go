@@ -41,6 +41,9 @@ type Options struct {
 	// of its body for this long (default: Timeout). A slow upload that keeps
 	// moving is never cut.
 	StallTimeout time.Duration
+	// Uploads is how many blobs are sent at once (default DefaultUploads):
+	// while one waits on the hub's answers, the next keeps the link busy.
+	Uploads int
 	// Dial lets tests route connections (through a faulty proxy).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -72,6 +75,9 @@ func New(ctx context.Context, st *store.Store, terminal evidence.KeyPair, opt Op
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 200
+	}
+	if opt.Uploads <= 0 {
+		opt.Uploads = DefaultUploads
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout

@@ -67,48 +67,8 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	for _, b := range pending {
-		ok, err := c.fetchReceipt(ctx, b.Digest)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if ok {
-			rep.Receipts++
-			continue
-		}
-		if c.opt.Metered {
-			rep.BlobsWaiting++
-			continue
-		}
-		n, err := c.uploadBlob(ctx, b)
-		rep.BytesSent += n
-		held := heldAlready(err)
-		if held {
-			err = nil // the hub holds these bytes from another terminal: the receipt is ours
-		}
-		if err != nil {
-			errs = append(errs, err)
-			rep.BlobsWaiting++
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		if !held {
-			rep.BlobsSent++
-		}
-		// The outcome comes from the receipt, never from the upload's answer.
-		if ok, err := c.fetchReceipt(ctx, b.Digest); err != nil || !ok {
-			rep.BlobsWaiting++
-			if err != nil {
-				errs = append(errs, err)
-			}
-			continue
-		}
-		rep.Receipts++
-	}
-	if _, err := c.proveReceipts(ctx); err != nil { // receiptproof.go
+	errs = append(errs, c.sendBlobs(ctx, pending, &rep)...) // blobs.go
+	if _, err := c.proveReceipts(ctx); err != nil {         // receiptproof.go
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.pullTimestamps(ctx)...) // timestamps.go

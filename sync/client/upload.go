@@ -65,9 +65,9 @@ func (c *Client) uploadBlob(ctx context.Context, b store.PendingBlob) (int64, er
 	mismatches := 0
 	for u.Offset < b.Size {
 		n := min(c.opt.ChunkSize, b.Size-u.Offset)
-		before := c.bodyBytes.Load()
-		next, err := c.patch(ctx, u, io.NewSectionReader(f, u.Offset, n))
-		sent += c.bodyBytes.Load() - before
+		var chunkSent atomic.Int64
+		next, err := c.patchCounting(ctx, u, io.NewSectionReader(f, u.Offset, n), &chunkSent)
+		sent += chunkSent.Load()
 		if errors.Is(err, errOffsetMismatch) && mismatches < 10 {
 			// An earlier connection is still delivering bytes the hub
 			// had not counted when we asked: ask again, then go on.
@@ -150,9 +150,16 @@ func (c *Client) head(ctx context.Context, url string) (int64, error) {
 // Options.Timeout once the chunk is sent; a slow chunk that keeps moving
 // is never cut.
 func (c *Client) patch(ctx context.Context, u store.Upload, chunk *io.SectionReader) (int64, error) {
+	var sent atomic.Int64
+	return c.patchCounting(ctx, u, chunk, &sent)
+}
+
+// patchCounting is patch that also adds the bytes handed to the network
+// to sent (other uploads run beside it, so BytesOnWire cannot tell).
+func (c *Client) patchCounting(ctx context.Context, u store.Upload, chunk *io.SectionReader, sent *atomic.Int64) (int64, error) {
 	ctx, watch := c.watchUpload(ctx, u)
 	defer watch.stop()
-	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter, counter: &c.bodyBytes, progress: watch.progress}
+	body := &limitedReader{ctx: ctx, r: chunk, lim: c.limiter, counters: []*atomic.Int64{&c.bodyBytes, sent}, progress: watch.progress}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.url(u.URL), body)
 	if err != nil {
 		return 0, err
@@ -338,7 +345,7 @@ func (c *Client) receipt(ctx context.Context, d evidence.Digest) (protocol.Recei
 type limitedReader struct {
 	ctx      context.Context
 	r        io.Reader
-	counter  *atomic.Int64
+	counters []*atomic.Int64
 	progress func(n int, err error)
 	lim      interface {
 		WaitN(ctx context.Context, n int) error
@@ -351,8 +358,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		p = p[:b]
 	}
 	n, err := l.r.Read(p)
-	if l.counter != nil {
-		l.counter.Add(int64(n))
+	for _, c := range l.counters {
+		c.Add(int64(n))
 	}
 	if n > 0 && l.lim.Burst() > 0 {
 		if werr := l.lim.WaitN(l.ctx, n); werr != nil {
