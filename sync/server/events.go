@@ -114,7 +114,8 @@ func (h *Handler) check(r *http.Request, keys *casework.EnrollingKeys, checked *
 	if body.Seq <= *last {
 		stored, found, err := h.backend.EventHash(r.Context(), terminal, body.Seq)
 		if err != nil {
-			return body, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}
+			h.log.Error("sync request failed: the stored event's hash", "terminal", terminal, "seq", body.Seq, "err", err)
+			return body, &protocol.Error{Code: protocol.CodeInternal, Message: internalMessage}
 		}
 		if found && stored == hash {
 			return body, errDuplicate

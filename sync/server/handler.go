@@ -258,8 +258,12 @@ func (h *Handler) refuse(w http.ResponseWriter, err error) {
 
 func (h *Handler) internal(w http.ResponseWriter, err error) {
 	h.log.Error("sync request failed", "err", err)
-	writeError(w, http.StatusInternalServerError, &protocol.Error{Code: protocol.CodeInternal, Message: "internal error; see the hub's log"})
+	writeError(w, http.StatusInternalServerError, &protocol.Error{Code: protocol.CodeInternal, Message: internalMessage})
 }
+
+// internalMessage is all a terminal learns of a failure inside the hub;
+// the detail (a database's or an object store's words) is in the hub's log.
+const internalMessage = "internal error; see the hub's log"
 
 func statusOf(code string) int {
 	switch code {
@@ -316,7 +320,12 @@ func (h *Handler) blobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Header.Set(terminalHeader, terminalOf(r)) // overwrites anything the client sent
-	h.tus.ServeHTTP(w, r)
+	hw := &internalHidden{ResponseWriter: w}
+	h.tus.ServeHTTP(hw, r)
+	if hw.status >= 500 {
+		h.log.Error("upload request failed", "terminal", terminalOf(r), "method", r.Method, "path", escaped,
+			"status", hw.status, "detail", strings.TrimSpace(hw.detail.String()))
+	}
 }
 
 // terminalHeader carries the authenticated terminal id to tusd's hooks.

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -152,3 +154,50 @@ func (h *Handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
 	}
 	return tusd.HTTPResponse{}, nil
 }
+
+// internalHidden passes tusd's answers on, except a 5xx one: tusd writes a
+// failing store's own words there (an object store's address, bucket and
+// operation; a file path), which are the hub operator's to read, not a
+// terminal's. The terminal gets internalMessage as a protocol error; the
+// words are kept (the first maxHiddenDetail bytes) for the hub's log.
+type internalHidden struct {
+	http.ResponseWriter
+	status int
+	detail bytes.Buffer
+}
+
+// maxHiddenDetail bounds what a hidden answer keeps for the log.
+const maxHiddenDetail = 4 << 10
+
+func (w *internalHidden) WriteHeader(code int) {
+	if code < 200 || w.status != 0 { // 1xx pass; a second status is net/http's to refuse
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.status = code
+	if code < 500 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(code)
+	_ = json.NewEncoder(w.ResponseWriter).Encode(&protocol.Error{Code: protocol.CodeInternal, Message: internalMessage})
+}
+
+func (w *internalHidden) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status < 500 {
+		return w.ResponseWriter.Write(p)
+	}
+	if room := maxHiddenDetail - w.detail.Len(); room > 0 {
+		w.detail.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *internalHidden) Unwrap() http.ResponseWriter { return w.ResponseWriter }
