@@ -79,7 +79,8 @@ screenshots: deps
 
 ## bench: the measured figures, each against a baseline measured in the same run
 ## (the hub's acceptance as a process on SQLite and on PostgreSQL against raw ed25519.Verify on one
-## core, BenchmarkHubAcceptance; the load test's figures for one and two hub processes on PostgreSQL
+## core, BenchmarkHubAcceptance, and its storage path alone in the process against the same,
+## BenchmarkAppendStorage in ./hub/; the load test's figures for one and two hub processes on PostgreSQL
 ## + S3, BenchmarkLoad; footage goodput into S3 against the throttled link, BenchmarkGoodput)
 ## (raw ed25519.Verify, one-event transactions, `cp -r && sync`, one source; the
 ## agency feed's catch-up on 100,000 events against the own signed-append rate,
@@ -93,6 +94,8 @@ bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x -timeout 30m ./ingest/ ./cmd/lawtrailctl/ ./sync/client/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./hub/web/
 	$(GO) test -tags ci -run '^$$' -bench 'HubAcceptance|Load|Migrate' -benchtime 1x -timeout 30m ./cmd/lawtrail-hub/
+	$(GO) test -run '^$$' -bench AppendStorage -benchtime 2x ./hub/
+	LAWTRAIL_TEST_HUB_DB=postgres $(GO) test -run '^$$' -bench AppendStorage -benchtime 2x ./hub/
 	LAWTRAIL_TEST_HUB_DB=postgres LAWTRAIL_TEST_HUB_BLOBS=s3 $(GO) test -tags ci -run '^$$' -bench 'Goodput' -benchtime 1x -timeout 30m ./sync/client/
 	$(GO) test -tags usbvm -count=1 -v -run TestMTPThroughputAgainstPlainRead ./device/usb/usbvm/ | grep -E 'FIGURE|^(ok|FAIL|---)'
 

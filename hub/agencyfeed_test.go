@@ -21,7 +21,7 @@ type feedTerminal struct {
 	prev evidence.Digest
 }
 
-func registerTerminal(t *testing.T, h *Hub, agency string) *feedTerminal {
+func registerTerminal(t testing.TB, h *Hub, agency string) *feedTerminal {
 	t.Helper()
 	key, err := evidence.GenerateKeyPair(rand.Reader)
 	if err != nil {

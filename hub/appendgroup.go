@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/sync/protocol"
 	"lawtrail/sync/server"
@@ -24,6 +25,7 @@ import (
 type appendRequest struct {
 	terminal  string
 	events    []server.Verified
+	payloads  []casework.Payload // events' payloads the read model applies, decoded before the group (nil: decode there)
 	knownSize uint64
 
 	res     protocol.BatchResult
@@ -134,6 +136,11 @@ func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
 // rows and its leaves in the appender are rolled back and the group goes
 // on. An error from the savepoints themselves (failed) ends the group.
 func (h *Hub) appendInSavepoint(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) (refused, failed error) {
+	// No row of the batch before may be pending at the savepoint: rolling
+	// this batch back would take it along.
+	if err := log.flush(ctx); err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
 	if err := tx.Savepoint(ctx, "batch"); err != nil {
 		return nil, fmt.Errorf("append: savepoint: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"lawtrail/casework"
 	"lawtrail/evidence"
 	"lawtrail/hub/postgrestest"
 	"lawtrail/sync/protocol"
@@ -102,18 +103,32 @@ func TestGroupCommitRefusesOneBatchAndKeepsTheOthers(t *testing.T) {
 }
 
 // Concurrent Appends from many terminals all end stored and proved, each
-// exactly once, whether or not they were grouped.
+// exactly once, whether or not they were grouped: small batches, and
+// batches of 300 case openings, whose event, log and read-model rows take
+// several multi-row INSERTs each (rowsPerInsert) — the read model and the
+// log check against a rebuild and the stored leaves.
 func TestConcurrentAppendsAllStoredOnce(t *testing.T) {
+	for _, per := range []int{20, 300} {
+		t.Run(fmt.Sprint(per), func(t *testing.T) { concurrentAppends(t, per, per > rowsPerInsert) })
+	}
+}
+
+func concurrentAppends(t *testing.T, per int, cases bool) {
 	ctx := context.Background()
 	h := openTestHub(t)
-	const terminals, batches, per = 6, 5, 20
+	const terminals, batches = 6, 5
 	ts := make([]*feedTerminal, terminals)
 	for i := range ts {
 		ts[i] = registerTerminal(t, h, "a1")
 	}
 	errs := make(chan error, terminals)
 	for _, ft := range ts {
-		all := signedBatches(t, ft, batches, per)
+		var all [][]server.Verified
+		if cases {
+			all = caseBatches(t, ft, batches, per)
+		} else {
+			all = signedBatches(t, ft, batches, per)
+		}
 		go func() {
 			for _, vs := range all {
 				res, err := h.Append(ctx, ft.key.ID(), vs, 0)
@@ -139,9 +154,28 @@ func TestConcurrentAppendsAllStoredOnce(t *testing.T) {
 	if events != terminals*batches*per || leaves != events {
 		t.Fatalf("%d events and %d event leaves stored, want %d each", events, leaves, terminals*batches*per)
 	}
+	if cases {
+		var opened int
+		h.db.QueryRowContext(ctx, "SELECT count(*) FROM rm_cases").Scan(&opened)
+		if opened != events {
+			t.Fatalf("%d cases in the read model, want %d", opened, events)
+		}
+	}
 	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
 		t.Fatalf("check: %+v %v", rep.Problems, err)
 	}
+}
+
+// caseBatches signs batches × per case openings of ft.
+func caseBatches(t *testing.T, ft *feedTerminal, batches, per int) [][]server.Verified {
+	all := make([][]server.Verified, batches)
+	for i := range all {
+		for range per {
+			id := fmt.Sprintf("c-%s-%d", ft.key.ID()[:8], ft.seq+1)
+			all[i] = append(all[i], ft.signed(t, &casework.CaseOpened{Case: id, Number: id, Title: "无照经营", ActType: casework.ActPenalty, Agency: "a1"}))
+		}
+	}
+	return all
 }
 
 // An appender rolled back to a mark proves exactly what the stored log
@@ -166,12 +200,20 @@ func TestAppenderRollbackForgetsItsLeaves(t *testing.T) {
 			}
 		}
 	}
+	flush := func() {
+		if err := log.flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	add(0, 21)
+	flush() // as appendInSavepoint does before its savepoint
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
 		t.Fatal(err)
 	}
 	m := log.mark()
-	add(1000, 1011) // forgotten
+	add(1000, 1011) // forgotten: written, then undone by the savepoint
+	flush()
+	add(2000, 2003) // forgotten: still pending
 	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +221,7 @@ func TestAppenderRollbackForgetsItsLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	add(21, 40)
+	flush()
 	const size = 40
 	r := rangeFactory.NewEmptyRange(0)
 	for i := range size {

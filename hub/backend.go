@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"lawtrail/casework"
@@ -126,7 +127,21 @@ func (h *Hub) Quarantine(ctx context.Context, terminal string, ev evidence.Event
 // each batch inside its own savepoint so one refused batch leaves the
 // others whole.
 func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verified, knownSize uint64) (protocol.BatchResult, error) {
-	return h.group.append(ctx, h, &appendRequest{terminal: terminal, events: events, knownSize: knownSize})
+	return h.group.append(ctx, h, &appendRequest{terminal: terminal, events: events, payloads: readModelPayloads(events), knownSize: knownSize})
+}
+
+// readModelPayloads decodes the payloads the read model will apply, here
+// in the request's own goroutine: the group's transaction runs one at a
+// time, and decoding was a tenth of its time. A payload that does not
+// decode is left nil, for the transaction to decode again and refuse.
+func readModelPayloads(events []server.Verified) []casework.Payload {
+	out := make([]casework.Payload, len(events))
+	for i, v := range events {
+		if slices.Contains(readModelTypes, v.Body.Type) {
+			out[i], _ = casework.Decode(v.Body.Type, v.Body.Payload)
+		}
+	}
+	return out
 }
 
 // appendBatch stores one batch inside the group's transaction: the events,
@@ -141,26 +156,25 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 	if err != nil {
 		return err
 	}
-	for _, v := range req.events {
+	for i, v := range req.events {
 		hash := v.Event.Hash()
 		idx, err := log.add(ctx, protocol.EventLeaf(hash[:]), "event", fmt.Sprintf("%s#%d", req.terminal, v.Body.Seq))
 		if err != nil {
 			return err
 		}
 		cosigs, _ := json.Marshal(v.Event.CoSigs)
-		if err := log.exec(ctx, `INSERT INTO events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx); err != nil {
-			if !isUniqueViolation(err) { // recorddb.go: a lost connection is not a race lost
-				return fmt.Errorf("store event %s#%d: %w", req.terminal, v.Body.Seq, err)
-			}
-			// Another batch of the same terminal won the race for this seq.
-			return &protocol.Error{Code: protocol.CodeGap, Seq: v.Body.Seq, Message: "seq " + fmt.Sprint(v.Body.Seq) + " was stored meanwhile; ask for the state again"}
-		}
+		// The row is written with the next statement (recordqueue.go), many
+		// events' to one INSERT; a seq stored meanwhile fails there.
+		tx.InsertLater(eventsTable, "", 8, req.terminal, v.Body.Seq, hash[:], v.Event.Body, v.Event.Sig, string(cosigs), now, idx)
 		if err := recordOfficerKey(ctx, tx, req.terminal, v.Body); err != nil {
-			return err
+			return raceLost(err)
 		}
-		if err := applyReadModel(ctx, tx, loggedEvent{hubAgency: hubAgency, body: v.Body, digest: hash, logIndex: idx}); err != nil { // readmodel.go
-			return err
+		logged := loggedEvent{hubAgency: hubAgency, body: v.Body, digest: hash, logIndex: idx}
+		if i < len(req.payloads) {
+			logged.payload = req.payloads[i]
+		}
+		if err := applyReadModel(ctx, tx, logged); err != nil { // readmodel.go
+			return raceLost(err)
 		}
 		if v.Body.Type == casework.TypeFootageDeleted {
 			req.deleted = append(req.deleted, v.Body.Blobs...)
@@ -168,23 +182,38 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 		for _, d := range v.Body.Blobs {
 			if err := tx.Queue(ctx, "INSERT INTO named_blobs (terminal, digest, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 				req.terminal, d.String(), v.Body.Seq); err != nil {
-				return err
+				return raceLost(err)
 			}
 		}
 		res.Accepted = append(res.Accepted, protocol.Accepted{Seq: v.Body.Seq, LogIndex: idx})
 		res.LastSeq = v.Body.Seq
 	}
+	if err := log.flush(ctx); err != nil { // the log's rows, many to a statement (merkle.go)
+		return raceLost(err)
+	}
 	if err := tx.Flush(ctx); err != nil {
-		if isUniqueViolation(err) { // a queued event row: another batch of the same terminal won the race
-			return &protocol.Error{Code: protocol.CodeGap, Message: "an event of this batch was stored meanwhile; ask for the state again"}
-		}
-		return err
+		return raceLost(err)
 	}
 	if len(req.events) == 0 {
 		var hash []byte
 		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", req.terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
 	}
 	return nil
+}
+
+// eventsTable is the events table as InsertLater writes its rows.
+const eventsTable = "events (terminal, seq, hash, body, sig, cosigs, received_at, log_index)"
+
+// raceLost turns the refusal of an event row that is there already —
+// another batch of the same terminal won the race for its seq; the row
+// is written with a later statement, so the refusal may come from any —
+// into the gap a terminal answers by asking for the state again. Any
+// other error is returned as it is: a lost connection is not a race lost.
+func raceLost(err error) error {
+	if isUniqueViolation(err) { // recorddb.go
+		return &protocol.Error{Code: protocol.CodeGap, Message: "an event of this batch was stored meanwhile; ask for the state again"}
+	}
+	return err
 }
 
 // proveBatch adds to a stored batch its inclusion proofs and the

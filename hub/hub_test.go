@@ -12,7 +12,7 @@ import (
 	"lawtrail/sync/protocol"
 )
 
-func openTestHub(t *testing.T) *Hub {
+func openTestHub(t testing.TB) *Hub {
 	t.Helper()
 	dir := t.TempDir()
 	h, err := Open(context.Background(), dir, []byte("pw"), Options{KDF: evidence.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},

@@ -78,7 +78,11 @@ func appendLeaf(ctx context.Context, tx querier, leaf []byte, kind, ref string) 
 		return 0, err
 	}
 	defer a.close()
-	return a.add(ctx, leaf, kind, ref)
+	idx, err := a.add(ctx, leaf, kind, ref)
+	if err == nil {
+		err = a.flush(ctx)
+	}
+	return idx, err
 }
 
 // appender adds leaves within one transaction, keeping the frontier in
@@ -92,7 +96,19 @@ type appender struct {
 	nodes map[compact.NodeID][]byte
 	added []compact.NodeID     // nodes add wrote, in order (rollback forgets them)
 	stmts map[string]*sql.Stmt // statements prepared in tx, by text (stmt)
+	// leafRows and nodeRows are the rows add made and flush has not
+	// written yet: log_leaves' and log_nodes' columns in turn.
+	leafRows, nodeRows []any
 }
+
+// The log's rows go to the database many to a statement: a leaf and its
+// nodes are three or so rows an event, and one statement a row cost more
+// than the rows themselves. flush writes them; until it has, the log's
+// tables in tx lack them, so whoever reads them in tx flushes first.
+const (
+	leafColumns, nodeColumns = 4, 3
+	rowsPerInsert            = 128 // rows of one INSERT; a flush comes at most every this many leaves
+)
 
 // preparer is a transaction that can prepare statements (recordTx).
 type preparer interface {
@@ -162,6 +178,9 @@ type appenderMark struct {
 	added  int
 }
 
+// mark notes where the appender stands. Take it right after a savepoint
+// set with no row pending (flush before the savepoint): rollback drops the
+// rows still pending, and the savepoint's rollback those written since.
 func (a *appender) mark() appenderMark {
 	return appenderMark{size: a.size, hashes: slices.Clone(a.r.Hashes()), added: len(a.added)}
 }
@@ -176,7 +195,49 @@ func (a *appender) rollback(m appenderMark) error {
 		delete(a.nodes, id)
 	}
 	a.size, a.r, a.added = m.size, r, a.added[:m.added]
+	// Rows written since the mark are undone by the caller's savepoint.
+	a.leafRows, a.nodeRows = a.leafRows[:0], a.nodeRows[:0]
 	return nil
+}
+
+// flush writes the pending rows of the log, rowsPerInsert to a statement.
+func (a *appender) flush(ctx context.Context) error {
+	if err := a.insertRows(ctx, "log_leaves (idx, leaf_hash, kind, ref)", leafColumns, a.leafRows); err != nil {
+		return fmt.Errorf("append log leaves: %w", err)
+	}
+	a.leafRows = a.leafRows[:0]
+	if err := a.insertRows(ctx, "log_nodes (level, idx, hash)", nodeColumns, a.nodeRows); err != nil {
+		return fmt.Errorf("store log nodes: %w", err)
+	}
+	a.nodeRows = a.nodeRows[:0]
+	return nil
+}
+
+// insertRows inserts rows (columns values each, in turn) into table,
+// rowsPerInsert to a statement.
+func (a *appender) insertRows(ctx context.Context, table string, columns int, rows []any) error {
+	for len(rows) > 0 {
+		n := min(len(rows)/columns, rowsPerInsert)
+		if err := a.exec(ctx, multiRowInsert(table, columns, n), rows[:n*columns]...); err != nil {
+			return err
+		}
+		rows = rows[n*columns:]
+	}
+	return nil
+}
+
+// multiRowInsert is "INSERT INTO table VALUES (?, …), …" for rows rows.
+func multiRowInsert(table string, columns, rows int) string {
+	one := "(" + strings.Repeat("?, ", columns-1) + "?)"
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
 }
 
 // consistency proves the log of size2 extends the log of size1, reading
@@ -223,24 +284,19 @@ func (a *appender) fetch(ctx context.Context, nodes proof.Nodes) ([][]byte, erro
 func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {
 	size, r := a.size, a.r
 	leafHash := hasher.HashLeaf(leaf)
-	if err := a.exec(ctx, "INSERT INTO log_leaves (idx, leaf_hash, kind, ref) VALUES (?, ?, ?, ?)", size, leafHash, kind, ref); err != nil {
-		return 0, fmt.Errorf("append log leaf: %w", err)
-	}
-	var visitErr error
+	a.leafRows = append(a.leafRows, size, leafHash, kind, ref)
 	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
 		a.nodes[id] = hash
 		a.added = append(a.added, id)
-		if err := a.exec(ctx, "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", id.Level, id.Index, hash); err != nil && visitErr == nil {
-			visitErr = fmt.Errorf("store log node %d/%d: %w", id.Level, id.Index, err)
-		}
+		a.nodeRows = append(a.nodeRows, id.Level, id.Index, hash)
 	})
-	if err == nil {
-		err = visitErr
-	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("append log leaf %d: %w", size, err)
 	}
 	a.size++
+	if len(a.leafRows) >= rowsPerInsert*leafColumns {
+		return size, a.flush(ctx)
+	}
 	return size, nil
 }
 

@@ -49,6 +49,7 @@ type loggedEvent struct {
 	body      evidence.Body
 	digest    evidence.Digest
 	logIndex  uint64
+	payload   casework.Payload // body's payload decoded already, or nil
 }
 
 // applyReadModel applies one accepted event of a terminal of its hub
@@ -59,9 +60,12 @@ func applyReadModel(ctx context.Context, tx *recordTx, e loggedEvent) error {
 	if !slices.Contains(readModelTypes, e.body.Type) {
 		return nil
 	}
-	p, err := casework.Decode(e.body.Type, e.body.Payload)
-	if err != nil {
-		return fmt.Errorf("read model: event %s#%d: %w", e.body.Terminal, e.body.Seq, err)
+	p := e.payload
+	if p == nil {
+		var err error
+		if p, err = casework.Decode(e.body.Type, e.body.Payload); err != nil {
+			return fmt.Errorf("read model: event %s#%d: %w", e.body.Terminal, e.body.Seq, err)
+		}
 	}
 	inner, original, ok := casework.Effective(p)
 	if !ok {
@@ -162,8 +166,8 @@ func applyCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payl
 	var err error
 	switch v := p.(type) {
 	case *casework.CaseOpened:
-		err = tx.Queue(ctx, `INSERT INTO rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
+		tx.InsertLater("rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)",
+			"ON CONFLICT DO NOTHING", 10, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
 			casework.PhaseInitiation, rmTimeOf(at), e.body.Terminal, e.logIndex)
 	case *casework.CasePhaseAdvanced:
 		closed := ""
@@ -572,8 +576,8 @@ func fileUnderCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.
 	if caseID == "" {
 		return nil
 	}
-	return tx.Queue(ctx, "INSERT INTO rm_case_events (hub_agency, case_id, log_index) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-		e.hubAgency, caseID, e.logIndex)
+	tx.InsertLater("rm_case_events (hub_agency, case_id, log_index)", "ON CONFLICT DO NOTHING", 3, e.hubAgency, caseID, e.logIndex)
+	return nil
 }
 
 // rowsQuerier reads rows: a transaction or a database.

@@ -46,6 +46,7 @@ type recordTx struct {
 	pending []queued             // statements waiting for the next round trip (recordqueue.go)
 	err     error                // the first failure of a queued statement
 	stmts   map[string]*sql.Stmt // on SQLite, queued statements prepared once per transaction
+	later   []*laterRows         // rows InsertLater keeps for the next flush, by table (recordqueue.go)
 }
 
 func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -57,16 +58,86 @@ func (t *recordTx) Queue(ctx context.Context, query string, args ...any) error {
 	if t.err != nil {
 		return t.err
 	}
-	t.pending = append(t.pending, queued{query: query, args: args})
+	// The arguments are kept until the send: a copy, so a caller may reuse
+	// its slice (the appender's rows do).
+	t.pending = append(t.pending, queued{query: query, args: slices.Clone(args)})
 	if len(t.pending) >= maxQueued {
 		return t.Flush(ctx)
 	}
 	return nil
 }
 
-// Flush sends the queued statements, if any, and returns the first error
-// of the transaction's queue so far.
+// Rows inserted later. A row nobody reads before the transaction next
+// reads, writes otherwise, sets a savepoint or commits — an accepted
+// event's own row, a log leaf — can wait for that moment and go with the
+// other rows of its table, many to an INSERT (rowsPerInsert): one
+// statement a row cost more than the rows themselves. Queue (on SQLite,
+// where it runs at once) does not wait for them, so a queued statement
+// must not read a table rows are kept for.
+
+// laterRows are the rows kept for one table.
+type laterRows struct {
+	table   string // "name (column, …)"
+	tail    string // after the values: "" or "ON CONFLICT DO NOTHING"
+	columns int
+	args    []any // the rows' values in turn
+}
+
+// InsertLater keeps a row of table ("name (column, …)", columns values)
+// for the transaction's next flush; tail ends the INSERT ("", or "ON
+// CONFLICT DO NOTHING"). A failure (a unique row already there) comes back
+// from the call that flushes.
+func (t *recordTx) InsertLater(table, tail string, columns int, values ...any) {
+	for _, l := range t.later {
+		if l.table == table && l.tail == tail {
+			l.args = append(l.args, values...)
+			return
+		}
+	}
+	t.later = append(t.later, &laterRows{table: table, tail: tail, columns: columns, args: values})
+}
+
+// insertKept writes the rows InsertLater kept, rowsPerInsert to a
+// statement, prepared once per transaction on SQLite.
+func (t *recordTx) insertKept(ctx context.Context) error {
+	for _, l := range t.later {
+		for len(l.args) > 0 {
+			n := min(len(l.args)/l.columns, rowsPerInsert)
+			query, args := multiRowInsert(l.table, l.columns, n), l.args[:n*l.columns]
+			if l.tail != "" {
+				query += " " + l.tail
+			}
+			var err error
+			if t.dialect == postgres {
+				t.pending = append(t.pending, queued{query: query, args: slices.Clone(args)})
+			} else {
+				err = t.Queue(ctx, query, args...)
+			}
+			if err != nil {
+				t.dropKept()
+				return fmt.Errorf("insert into %s: %w", l.table, err)
+			}
+			l.args = l.args[n*l.columns:]
+		}
+	}
+	return nil
+}
+
+// dropKept forgets the kept rows.
+func (t *recordTx) dropKept() {
+	for _, l := range t.later {
+		l.args = l.args[:0]
+	}
+}
+
+// Flush writes the kept rows, sends the queued statements, if any, and
+// returns the first error of the transaction's queue so far.
 func (t *recordTx) Flush(ctx context.Context) error {
+	if t.err == nil {
+		if err := t.insertKept(ctx); err != nil {
+			t.err = err
+		}
+	}
 	if t.err != nil || len(t.pending) == 0 {
 		return t.err
 	}
@@ -111,6 +182,7 @@ func (t *recordTx) Savepoint(ctx context.Context, name string) error {
 // savepoint, a queued statement's failure included.
 func (t *recordTx) RollbackTo(ctx context.Context, name string) error {
 	t.pending, t.err = t.pending[:0], nil
+	t.dropKept()
 	_, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name)
 	return err
 }

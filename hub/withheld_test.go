@@ -25,7 +25,7 @@ const (
 // alone: what a rogue terminal (its key taken, its own code) sends. The hub
 // accepts it (the signature and the chain hold); only what the hub applies
 // is at stake.
-func (ft *feedTerminal) signed(t *testing.T, p casework.Payload) server.Verified {
+func (ft *feedTerminal) signed(t testing.TB, p casework.Payload) server.Verified {
 	t.Helper()
 	payload, err := json.Marshal(p)
 	if err != nil {
