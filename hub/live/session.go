@@ -329,6 +329,13 @@ func (s *SFU) end(ss *session) {
 		ss.grace.Stop()
 	}
 	ss.mu.Unlock()
+	// The end is recorded before the session is forgotten: whoever finds
+	// it gone finds its end in the record too.
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := s.cfg.Record.EndLiveSession(ctx, ss.id); err != nil {
+		s.log.Error("live: record the end of a session", "session", ss.id, "err", err)
+	}
 	s.mu.Lock()
 	if s.sess[ss.id] == ss {
 		delete(s.sess, ss.id)
@@ -339,11 +346,6 @@ func (s *SFU) end(ss *session) {
 	}
 	for _, v := range viewers {
 		s.closeViewer(ss, v)
-	}
-	ctx, cancel := recordCtx()
-	defer cancel()
-	if err := s.cfg.Record.EndLiveSession(ctx, ss.id); err != nil {
-		s.log.Error("live: record the end of a session", "session", ss.id, "err", err)
 	}
 }
 
