@@ -52,6 +52,7 @@ type Cases struct {
 	Coverage           map[string]casework.Coverage // steps the AV list asks to film
 	matters            casework.AVMatters
 	onLoaded           func() // once, after the next Reload
+	opened             int    // counts Open's loads: only the latest may draw
 	view               fyne.CanvasObject
 }
 
@@ -178,6 +179,8 @@ func (c *Cases) act(u *UI, work func() error, done func()) {
 // Open shows a case: its phases, steps, linked and suggested footage.
 func (c *Cases) Open(u *UI, row store.CaseRow) {
 	c.Selected = &row
+	c.opened++
+	load := c.opened
 	type loaded struct {
 		report store.CaseReport
 		spans  []store.FootageWindow
@@ -195,6 +198,9 @@ func (c *Cases) Open(u *UI, row store.CaseRow) {
 		spans, err := u.st().FootageWindows(u.ctx)
 		return loaded{report, spans, review}, err
 	}, func(l loaded, err error) {
+		if load != c.opened {
+			return // a later Open's load (after an act) is newer: this one would draw the case as it was
+		}
 		if err != nil {
 			c.Status.SetText(errText(err))
 			return
