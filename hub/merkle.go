@@ -97,18 +97,15 @@ type appender struct {
 	added []compact.NodeID     // nodes add wrote, in order (rollback forgets them)
 	stmts map[string]*sql.Stmt // statements prepared in tx, by text (stmt)
 	// leafRows and nodeRows are the rows add made and flush has not
-	// written yet: log_leaves' and log_nodes' columns in turn.
-	leafRows, nodeRows []any
+	// written yet (recordqueue.go).
+	leafRows, nodeRows laterRows
 }
 
 // The log's rows go to the database many to a statement: a leaf and its
 // nodes are three or so rows an event, and one statement a row cost more
 // than the rows themselves. flush writes them; until it has, the log's
 // tables in tx lack them, so whoever reads them in tx flushes first.
-const (
-	leafColumns, nodeColumns = 4, 3
-	rowsPerInsert            = 128 // rows of one INSERT; a flush comes at most every this many leaves
-)
+const rowsPerInsert = 128 // rows of one INSERT; the appender flushes at most every this many leaves
 
 // preparer is a transaction that can prepare statements (recordTx).
 type preparer interface {
@@ -124,7 +121,9 @@ func newAppender(ctx context.Context, tx querier) (*appender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &appender{tx: tx, size: size, r: r, nodes: nodes, stmts: map[string]*sql.Stmt{}}, nil
+	return &appender{tx: tx, size: size, r: r, nodes: nodes, stmts: map[string]*sql.Stmt{},
+		leafRows: laterRows{table: "log_leaves (idx, leaf_hash, kind, ref)", columns: 4},
+		nodeRows: laterRows{table: "log_nodes (level, idx, hash)", columns: 3}}, nil
 }
 
 // exec runs a statement the appender runs once per leaf or node: queued
@@ -196,48 +195,21 @@ func (a *appender) rollback(m appenderMark) error {
 	}
 	a.size, a.r, a.added = m.size, r, a.added[:m.added]
 	// Rows written since the mark are undone by the caller's savepoint.
-	a.leafRows, a.nodeRows = a.leafRows[:0], a.nodeRows[:0]
+	a.leafRows.drop()
+	a.nodeRows.drop()
 	return nil
 }
 
 // flush writes the pending rows of the log, rowsPerInsert to a statement.
 func (a *appender) flush(ctx context.Context) error {
-	if err := a.insertRows(ctx, "log_leaves (idx, leaf_hash, kind, ref)", leafColumns, a.leafRows); err != nil {
+	exec := func(query string, args []any) error { return a.exec(ctx, query, args...) }
+	if err := a.leafRows.write(exec); err != nil {
 		return fmt.Errorf("append log leaves: %w", err)
 	}
-	a.leafRows = a.leafRows[:0]
-	if err := a.insertRows(ctx, "log_nodes (level, idx, hash)", nodeColumns, a.nodeRows); err != nil {
+	if err := a.nodeRows.write(exec); err != nil {
 		return fmt.Errorf("store log nodes: %w", err)
 	}
-	a.nodeRows = a.nodeRows[:0]
 	return nil
-}
-
-// insertRows inserts rows (columns values each, in turn) into table,
-// rowsPerInsert to a statement.
-func (a *appender) insertRows(ctx context.Context, table string, columns int, rows []any) error {
-	for len(rows) > 0 {
-		n := min(len(rows)/columns, rowsPerInsert)
-		if err := a.exec(ctx, multiRowInsert(table, columns, n), rows[:n*columns]...); err != nil {
-			return err
-		}
-		rows = rows[n*columns:]
-	}
-	return nil
-}
-
-// multiRowInsert is "INSERT INTO table VALUES (?, …), …" for rows rows.
-func multiRowInsert(table string, columns, rows int) string {
-	one := "(" + strings.Repeat("?, ", columns-1) + "?)"
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " VALUES ")
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(one)
-	}
-	return b.String()
 }
 
 // consistency proves the log of size2 extends the log of size1, reading
@@ -284,17 +256,17 @@ func (a *appender) fetch(ctx context.Context, nodes proof.Nodes) ([][]byte, erro
 func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {
 	size, r := a.size, a.r
 	leafHash := hasher.HashLeaf(leaf)
-	a.leafRows = append(a.leafRows, size, leafHash, kind, ref)
+	a.leafRows.args = append(a.leafRows.args, size, leafHash, kind, ref)
 	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
 		a.nodes[id] = hash
 		a.added = append(a.added, id)
-		a.nodeRows = append(a.nodeRows, id.Level, id.Index, hash)
+		a.nodeRows.args = append(a.nodeRows.args, id.Level, id.Index, hash)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("append log leaf %d: %w", size, err)
 	}
 	a.size++
-	if len(a.leafRows) >= rowsPerInsert*leafColumns {
+	if len(a.leafRows.args) >= rowsPerInsert*a.leafRows.columns {
 		return size, a.flush(ctx)
 	}
 	return size, nil

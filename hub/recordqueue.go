@@ -75,12 +75,48 @@ func (t *recordTx) Queue(ctx context.Context, query string, args ...any) error {
 // where it runs at once) does not wait for them, so a queued statement
 // must not read a table rows are kept for.
 
-// laterRows are the rows kept for one table.
+// laterRows are the rows kept for one table: by InsertLater, and by the
+// appender for the log's (merkle.go).
 type laterRows struct {
 	table   string // "name (column, …)"
 	tail    string // after the values: "" or "ON CONFLICT DO NOTHING"
 	columns int
 	args    []any // the rows' values in turn
+}
+
+// write sends the rows through exec, rowsPerInsert to a statement, and
+// forgets them (on a failure too: the caller's savepoint is rolled back).
+func (l *laterRows) write(exec func(query string, args []any) error) error {
+	defer l.drop()
+	for rows := l.args; len(rows) > 0; {
+		n := min(len(rows)/l.columns, rowsPerInsert)
+		query := multiRowInsert(l.table, l.columns, n)
+		if l.tail != "" {
+			query += " " + l.tail
+		}
+		if err := exec(query, rows[:n*l.columns]); err != nil {
+			return fmt.Errorf("insert into %s: %w", l.table, err)
+		}
+		rows = rows[n*l.columns:]
+	}
+	return nil
+}
+
+// drop forgets the rows.
+func (l *laterRows) drop() { l.args = l.args[:0] }
+
+// multiRowInsert is "INSERT INTO table VALUES (?, …), …" for rows rows.
+func multiRowInsert(table string, columns, rows int) string {
+	one := "(" + strings.Repeat("?, ", columns-1) + "?)"
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
 }
 
 // InsertLater keeps a row of table ("name (column, …)", columns values)
@@ -97,27 +133,20 @@ func (t *recordTx) InsertLater(table, tail string, columns int, values ...any) {
 	t.later = append(t.later, &laterRows{table: table, tail: tail, columns: columns, args: values})
 }
 
-// insertKept writes the rows InsertLater kept, rowsPerInsert to a
-// statement, prepared once per transaction on SQLite.
+// insertKept writes the rows InsertLater kept: queued on PostgreSQL (not
+// through Queue, which may flush), prepared once per transaction on SQLite.
 func (t *recordTx) insertKept(ctx context.Context) error {
+	exec := func(query string, args []any) error {
+		if t.dialect == postgres {
+			t.pending = append(t.pending, queued{query: query, args: slices.Clone(args)})
+			return nil
+		}
+		return t.Queue(ctx, query, args...)
+	}
 	for _, l := range t.later {
-		for len(l.args) > 0 {
-			n := min(len(l.args)/l.columns, rowsPerInsert)
-			query, args := multiRowInsert(l.table, l.columns, n), l.args[:n*l.columns]
-			if l.tail != "" {
-				query += " " + l.tail
-			}
-			var err error
-			if t.dialect == postgres {
-				t.pending = append(t.pending, queued{query: query, args: slices.Clone(args)})
-			} else {
-				err = t.Queue(ctx, query, args...)
-			}
-			if err != nil {
-				t.dropKept()
-				return fmt.Errorf("insert into %s: %w", l.table, err)
-			}
-			l.args = l.args[n*l.columns:]
+		if err := l.write(exec); err != nil {
+			t.dropKept()
+			return err
 		}
 	}
 	return nil
@@ -126,7 +155,7 @@ func (t *recordTx) insertKept(ctx context.Context) error {
 // dropKept forgets the kept rows.
 func (t *recordTx) dropKept() {
 	for _, l := range t.later {
-		l.args = l.args[:0]
+		l.drop()
 	}
 }
 
