@@ -285,6 +285,9 @@ func syncAll(t testing.TB, ts []*simterminal.Terminal, parallel, batch int, kill
 					errs <- nil
 					return
 				}
+				if err == nil {
+					err = fmt.Errorf("a pass ended without an error and %d of %d events proved, %d of %d blobs receipted", tm.Accepted(), tm.Events(), tm.Receipts(), tm.Blobs())
+				}
 				if ctx.Err() != nil || attempt > 50 {
 					errs <- fmt.Errorf("terminal %s: %d attempts, last: %w", tm.Key.ID(), attempt+1, err)
 					return

@@ -154,6 +154,12 @@ func (t *Terminal) Footage(size int) (evidence.Digest, error) {
 // Events returns how many events the terminal has signed.
 func (t *Terminal) Events() int { return len(t.events) }
 
+// Accepted returns the last seq the hub is known to hold.
+func (t *Terminal) Accepted() uint64 { return t.accepted }
+
+// Blobs returns how many blobs the terminal has docked.
+func (t *Terminal) Blobs() int { return len(t.footage) }
+
 // Receipts returns how many blobs the hub has given a verified receipt for.
 func (t *Terminal) Receipts() int { return len(t.receipts) }
 
@@ -180,6 +186,11 @@ func (t *Terminal) Sync(ctx context.Context, batch int) (Report, error) {
 	if st.LastSeq > 0 && st.LastHash != t.events[st.LastSeq-1].Hash() {
 		return rep, fmt.Errorf("state: the hub's seq %d is not this terminal's", st.LastSeq)
 	}
+	// The hub holds what it says, and its last hash is this terminal's: a
+	// batch stored by a hub killed before it answered counts as held, as
+	// the real client counts it (its acknowledgment was lost, not its
+	// events).
+	t.accepted = max(t.accepted, st.LastSeq)
 	for from := st.LastSeq; from < uint64(len(t.events)); {
 		to := min(from+uint64(batch), uint64(len(t.events)))
 		start := time.Now()
