@@ -154,7 +154,8 @@ func (t *Terminal) Footage(size int) (evidence.Digest, error) {
 // Events returns how many events the terminal has signed.
 func (t *Terminal) Events() int { return len(t.events) }
 
-// Accepted returns the last seq the hub is known to hold.
+// Accepted returns the last seq the hub holds with a verified inclusion
+// proof.
 func (t *Terminal) Accepted() uint64 { return t.accepted }
 
 // Blobs returns how many blobs the terminal has docked.
@@ -186,11 +187,11 @@ func (t *Terminal) Sync(ctx context.Context, batch int) (Report, error) {
 	if st.LastSeq > 0 && st.LastHash != t.events[st.LastSeq-1].Hash() {
 		return rep, fmt.Errorf("state: the hub's seq %d is not this terminal's", st.LastSeq)
 	}
-	// The hub holds what it says, and its last hash is this terminal's: a
-	// batch stored by a hub killed before it answered counts as held, as
-	// the real client counts it (its acknowledgment was lost, not its
-	// events).
-	t.accepted = max(t.accepted, st.LastSeq)
+	if st.LastSeq > t.accepted {
+		if err := t.learnHeld(ctx, st); err != nil {
+			return rep, err
+		}
+	}
 	for from := st.LastSeq; from < uint64(len(t.events)); {
 		to := min(from+uint64(batch), uint64(len(t.events)))
 		start := time.Now()
@@ -215,6 +216,60 @@ func (t *Terminal) Sync(ctx context.Context, batch int) (Report, error) {
 	return rep, nil
 }
 
+// learnHeld proves the events the hub holds whose acknowledgment never
+// came (a hub killed between its commit and its answer), as the real
+// client's fillAcks does: it catches the kept checkpoint up to the hub's
+// current one with a consistency proof, then asks for its own events back
+// with inclusion proofs against it and checks each is its own.
+func (t *Terminal) learnHeld(ctx context.Context, st protocol.State) error {
+	if st.Checkpoint.Size > t.known.Size {
+		var ans protocol.ConsistencyAnswer
+		if err := call(ctx, t.http, http.MethodGet, fmt.Sprintf("%s%s?from=%d", t.url, protocol.PathCheckpoint, t.known.Size), nil, &ans); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if err := t.acceptCheckpoint(ans.Checkpoint, ans.Consistency); err != nil {
+			return err
+		}
+	}
+	for t.accepted < st.LastSeq {
+		var held protocol.HeldEvents
+		path := fmt.Sprintf("%s%s?after=%d&limit=%d&size=%d", t.url, protocol.PathEvents, t.accepted, protocol.MaxHeldEvents, t.known.Size)
+		if err := call(ctx, t.http, http.MethodGet, path, nil, &held); err != nil {
+			return fmt.Errorf("own events after %d: %w", t.accepted, err)
+		}
+		if len(held.Events) == 0 {
+			return fmt.Errorf("the hub holds seq %d and gives none after %d", st.LastSeq, t.accepted)
+		}
+		for _, he := range held.Events {
+			if he.Seq != t.accepted+1 || he.Seq > uint64(len(t.events)) || he.Event.Hash() != t.events[he.Seq-1].Hash() {
+				return fmt.Errorf("the hub's event %d is not this terminal's next", he.Seq)
+			}
+			h := he.Event.Hash()
+			if err := protocol.VerifyInclusion(protocol.EventLeaf(h[:]), he.LogIndex, t.known.Size, he.Inclusion, t.known.Root); err != nil {
+				return fmt.Errorf("held seq %d: %w", he.Seq, err)
+			}
+			t.accepted = he.Seq
+		}
+	}
+	return nil
+}
+
+// acceptCheckpoint verifies a checkpoint's signature and its consistency
+// with the one kept, then keeps it.
+func (t *Terminal) acceptCheckpoint(cp protocol.Checkpoint, consistency [][]byte) error {
+	if err := cp.Verify(t.hubKey); err != nil {
+		return err
+	}
+	if cp.Size < t.known.Size {
+		return fmt.Errorf("the hub's checkpoint shrank from %d to %d", t.known.Size, cp.Size)
+	}
+	if err := protocol.VerifyConsistency(t.known.Size, cp.Size, consistency, t.known.Root, cp.Root); err != nil {
+		return fmt.Errorf("checkpoint %d → %d: %w", t.known.Size, cp.Size, err)
+	}
+	t.known = cp
+	return nil
+}
+
 // sendEvents sends one batch, evs from seq first on, and checks the answer
 // as a terminal does.
 func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.Event) error {
@@ -223,14 +278,8 @@ func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.
 		return fmt.Errorf("events from seq %d: %w", first, err)
 	}
 	cp := res.Checkpoint
-	if err := cp.Verify(t.hubKey); err != nil {
+	if err := t.acceptCheckpoint(cp, res.Consistency); err != nil {
 		return err
-	}
-	if cp.Size < t.known.Size {
-		return fmt.Errorf("the hub's checkpoint shrank from %d to %d", t.known.Size, cp.Size)
-	}
-	if err := protocol.VerifyConsistency(t.known.Size, cp.Size, res.Consistency, t.known.Root, cp.Root); err != nil {
-		return fmt.Errorf("checkpoint %d → %d: %w", t.known.Size, cp.Size, err)
 	}
 	// evs are in seq order (the terminal signed them so): a seq finds its
 	// event without parsing bodies, as the simulation's CPU is taken from
@@ -251,7 +300,7 @@ func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.
 	if len(res.Accepted) != len(evs) {
 		return fmt.Errorf("the hub acknowledged %d of %d events", len(res.Accepted), len(evs))
 	}
-	t.known, t.accepted = cp, res.LastSeq
+	t.accepted = res.LastSeq
 	return nil
 }
 
