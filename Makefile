@@ -108,6 +108,7 @@ lint:
 ## fuzz: run each fuzzer for a while (make test runs only their seed corpora).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseBody -fuzztime 60s ./evidence/
+	$(GO) test -run '^$$' -fuzz FuzzVerifyAgreesWithStdlib -fuzztime 60s ./evidence/
 	$(GO) test -run '^$$' -fuzz FuzzParseDecision -fuzztime 60s ./casework/
 	$(GO) test -run '^$$' -fuzz FuzzParseMajorList -fuzztime 60s ./casework/
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 60s ./device/

@@ -48,12 +48,13 @@ func CheckSignatures(ctx context.Context, checks []SignatureCheck, workers int) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			v := newSigVerifier() // sigverify.go: each key expanded once
 			for i := w; i < len(checks); i += workers {
 				if ctx.Err() != nil {
 					return
 				}
 				c := checks[i]
-				found[i] = verifySig(c.Pub, c.Msg, c.Sig)
+				found[i] = v.verify(c.Pub, c.Msg, c.Sig)
 			}
 		}()
 	}

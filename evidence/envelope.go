@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,8 +132,4 @@ func Sign(body []byte, terminal KeyPair, officers ...OfficerKey) Event {
 type OfficerKey struct {
 	Officer string
 	Key     KeyPair
-}
-
-func verifySig(pub ed25519.PublicKey, msg, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, msg, sig)
 }
