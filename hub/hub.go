@@ -137,7 +137,7 @@ func openRecord(ctx context.Context, dir, dbURL string) (db, rdb *recordDB, err 
 		w.Close()
 		return nil, nil, err
 	}
-	return &recordDB{db: w, dialect: sqlite}, r, nil
+	return sqliteRecord(w), r, nil
 }
 
 // Blobs returns the hub's footage store.

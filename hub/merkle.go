@@ -146,6 +146,9 @@ func (a *appender) exec(ctx context.Context, query string, args ...any) error {
 // stmt returns query prepared in the appender's transaction, which must be
 // a preparer; the statements are closed with close.
 func (a *appender) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if tx, ok := a.tx.(*recordTx); ok && tx.cached() {
+		return tx.stmt(ctx, query) // the pool's, kept by tx (stmtcache.go)
+	}
 	if st, ok := a.stmts[query]; ok {
 		return st, nil
 	}

@@ -26,7 +26,7 @@ func openReadDB(ctx context.Context, file string) (*recordDB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open read connection %s: %w", file, err)
 	}
-	return &recordDB{db: db, dialect: sqlite}, nil
+	return sqliteRecord(db), nil
 }
 
 // CardStatus is what the public credential check says of an officer.

@@ -37,6 +37,12 @@ func (d dialect) String() string {
 type recordDB struct {
 	db      *sql.DB
 	dialect dialect
+	stmts   *stmtCache // on SQLite, statements prepared once for the pool (stmtcache.go)
+}
+
+// sqliteRecord is a recordDB on a SQLite pool.
+func sqliteRecord(db *sql.DB) *recordDB {
+	return &recordDB{db: db, dialect: sqlite, stmts: newStmtCache(db)}
 }
 
 // recordTx is a transaction of a recordDB.
@@ -45,20 +51,44 @@ type recordTx struct {
 	dialect dialect
 	pending []queued             // statements waiting for the next round trip (recordqueue.go)
 	err     error                // the first failure of a queued statement
-	stmts   map[string]*sql.Stmt // on SQLite, queued statements prepared once per transaction
+	cache   *stmtCache           // on SQLite, the pool's prepared statements (stmtcache.go)
+	stmts   map[string]*sql.Stmt // on SQLite, the statements this transaction used, by text
 	later   []*laterRows         // rows InsertLater keeps for the next flush, by table (recordqueue.go)
 }
 
 func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := d.cachedStmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return d.db.ExecContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
 }
 
 func (d *recordDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.cachedStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.db.QueryContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
 }
 
 func (d *recordDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := d.cachedStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.db.QueryRowContext(ctx, d.dialect.query(query), d.dialect.args(args)...)
+}
+
+// cachedStmt is query from the pool's cache on SQLite, or nil: on
+// PostgreSQL, with the cache full, or when preparing fails (the query
+// then runs unprepared and reports the failure itself).
+func (d *recordDB) cachedStmt(ctx context.Context, query string) *sql.Stmt {
+	if d.stmts == nil {
+		return nil
+	}
+	st, err := d.stmts.get(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return st
 }
 
 func (d *recordDB) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -89,7 +119,7 @@ func (d *recordDB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*recordTx,
 			return nil, fmt.Errorf("take the record's write lock: %w", err)
 		}
 	}
-	return &recordTx{tx: tx, dialect: d.dialect}, nil
+	return &recordTx{tx: tx, dialect: d.dialect, cache: d.stmts}, nil
 }
 
 // writeLock is the PostgreSQL advisory lock a writing transaction holds
@@ -98,7 +128,12 @@ const writeLock = migrationLock + 1
 
 func (d *recordDB) PingContext(ctx context.Context) error { return d.db.PingContext(ctx) }
 
-func (d *recordDB) Close() error { return d.db.Close() }
+func (d *recordDB) Close() error {
+	if d.stmts != nil {
+		d.stmts.close()
+	}
+	return d.db.Close()
+}
 
 // Every use of a transaction sends its queued statements first
 // (recordqueue.go), so it sees them done.
@@ -107,12 +142,26 @@ func (t *recordTx) ExecContext(ctx context.Context, query string, args ...any) (
 	if err := t.Flush(ctx); err != nil {
 		return nil, err
 	}
+	if t.cached() {
+		st, err := t.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
 
 func (t *recordTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := t.Flush(ctx); err != nil {
 		return nil, err
+	}
+	if t.cached() {
+		st, err := t.stmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
@@ -123,6 +172,11 @@ func (t *recordTx) QueryContext(ctx context.Context, query string, args ...any) 
 // Flush or Commit.
 func (t *recordTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	t.Flush(ctx)
+	if t.cached() {
+		if st, err := t.stmt(ctx, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
 	return t.tx.QueryRowContext(ctx, t.dialect.query(query), t.dialect.args(args)...)
 }
 

@@ -2,8 +2,8 @@ package hub
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -41,18 +41,11 @@ const maxQueued = 2000
 // statement is returned by the call that sends the queue.
 func (t *recordTx) Queue(ctx context.Context, query string, args ...any) error {
 	if t.dialect != postgres {
-		st, ok := t.stmts[query]
-		if !ok {
-			var err error
-			if st, err = t.tx.PrepareContext(ctx, query); err != nil {
-				return err
-			}
-			if t.stmts == nil {
-				t.stmts = map[string]*sql.Stmt{}
-			}
-			t.stmts[query] = st
+		st, err := t.stmt(ctx, query) // stmtcache.go
+		if err != nil {
+			return err
 		}
-		_, err := st.ExecContext(ctx, args...)
+		_, err = st.ExecContext(ctx, args...)
 		return err
 	}
 	if t.err != nil {
@@ -89,7 +82,7 @@ type laterRows struct {
 func (l *laterRows) write(exec func(query string, args []any) error) error {
 	defer l.drop()
 	for rows := l.args; len(rows) > 0; {
-		n := min(len(rows)/l.columns, rowsPerInsert)
+		n := insertSize(len(rows) / l.columns)
 		query := multiRowInsert(l.table, l.columns, n)
 		if l.tail != "" {
 			query += " " + l.tail
@@ -100,6 +93,16 @@ func (l *laterRows) write(exec func(query string, args []any) error) error {
 		rows = rows[n*l.columns:]
 	}
 	return nil
+}
+
+// insertSize is how many of rows to write with one INSERT: rowsPerInsert,
+// or the largest power of two below rows, so that the statements' texts
+// are few and each is prepared once (stmtcache.go).
+func insertSize(rows int) int {
+	if rows >= rowsPerInsert {
+		return rowsPerInsert
+	}
+	return 1 << (bits.Len(uint(rows)) - 1)
 }
 
 // drop forgets the rows.
@@ -190,7 +193,8 @@ func (t *recordTx) Flush(ctx context.Context) error {
 	return t.err
 }
 
-// closeStmts closes the statements Queue prepared (at commit or rollback).
+// closeStmts closes the transaction's statements (at commit or rollback);
+// the pool's cache keeps its own.
 func (t *recordTx) closeStmts() {
 	for q, st := range t.stmts {
 		st.Close()
