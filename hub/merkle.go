@@ -205,6 +205,13 @@ func (a *appender) rollback(m appenderMark) error {
 
 // flush writes the pending rows of the log, rowsPerInsert to a statement.
 func (a *appender) flush(ctx context.Context) error {
+	if tx, ok := a.tx.(*recordTx); ok && tx.copies(&a.leafRows) {
+		// PostgreSQL: with the transaction's kept rows, by COPY at its next
+		// statement (recordqueue.go).
+		tx.keep(&a.leafRows)
+		tx.keep(&a.nodeRows)
+		return nil
+	}
 	exec := func(query string, args []any) error { return a.exec(ctx, query, args...) }
 	if err := a.leafRows.write(exec); err != nil {
 		return fmt.Errorf("append log leaves: %w", err)

@@ -48,6 +48,7 @@ func sqliteRecord(db *sql.DB) *recordDB {
 // recordTx is a transaction of a recordDB.
 type recordTx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn // on PostgreSQL, a writing transaction's connection (COPY, recordqueue.go)
 	dialect dialect
 	pending []queued             // statements waiting for the next round trip (recordqueue.go)
 	err     error                // the first failure of a queued statement
@@ -103,23 +104,43 @@ func (d *recordDB) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 // writing transaction first takes the record's advisory transaction lock
 // (writeLock), released by its commit or rollback.
 func (d *recordDB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*recordTx, error) {
+	writing := opts == nil || !opts.ReadOnly
+	if d.dialect == postgres && writing {
+		return d.beginPostgresWrite(ctx, opts)
+	}
 	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	if d.dialect == postgres && (opts == nil || !opts.ReadOnly) {
-		// As SQLite's busy timeout does: a writer that waits past it fails
-		// (and its batch is retried) rather than hanging for ever.
-		if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '60s'"); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("set the write lock's timeout: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("take the record's write lock: %w", err)
-		}
-	}
 	return &recordTx{tx: tx, dialect: d.dialect, cache: d.stmts}, nil
+}
+
+// beginPostgresWrite begins a writing transaction on a connection of its
+// own (kept rows go by COPY on it, recordqueue.go) after taking the
+// record's write lock.
+func (d *recordDB) beginPostgresWrite(ctx context.Context, opts *sql.TxOptions) (*recordTx, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	// As SQLite's busy timeout does: a writer that waits past it fails
+	// (and its batch is retried) rather than hanging for ever.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '60s'"); err != nil {
+		tx.Rollback()
+		conn.Close()
+		return nil, fmt.Errorf("set the write lock's timeout: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+		tx.Rollback()
+		conn.Close()
+		return nil, fmt.Errorf("take the record's write lock: %w", err)
+	}
+	return &recordTx{tx: tx, conn: conn, dialect: d.dialect}, nil
 }
 
 // writeLock is the PostgreSQL advisory lock a writing transaction holds
@@ -198,15 +219,26 @@ func (t *recordTx) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
 func (t *recordTx) Commit() error {
 	if err := t.Flush(context.Background()); err != nil {
 		t.tx.Rollback()
+		t.release()
 		return err
 	}
 	t.closeStmts()
+	defer t.release()
 	return t.tx.Commit()
 }
 
 func (t *recordTx) Rollback() error {
 	t.closeStmts()
+	defer t.release()
 	return t.tx.Rollback()
+}
+
+// release gives a writing transaction's connection back to the pool.
+func (t *recordTx) release() {
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
+	}
 }
 
 // text is the SQL expression for the bytes of column (UTF-8, such as an

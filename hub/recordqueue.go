@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Queued statements. On PostgreSQL every statement is a round trip to the
@@ -136,8 +137,9 @@ func (t *recordTx) InsertLater(table, tail string, columns int, values ...any) {
 	t.later = append(t.later, &laterRows{table: table, tail: tail, columns: columns, args: values})
 }
 
-// insertKept writes the rows InsertLater kept: queued on PostgreSQL (not
-// through Queue, which may flush), prepared once per transaction on SQLite.
+// insertKept writes the rows InsertLater kept: prepared once per
+// connection on SQLite; on PostgreSQL queued as INSERTs (not through Queue,
+// which may flush), except those copyKept sends by COPY.
 func (t *recordTx) insertKept(ctx context.Context) error {
 	exec := func(query string, args []any) error {
 		if t.dialect == postgres {
@@ -147,12 +149,95 @@ func (t *recordTx) insertKept(ctx context.Context) error {
 		return t.Queue(ctx, query, args...)
 	}
 	for _, l := range t.later {
+		if t.copies(l) {
+			continue
+		}
 		if err := l.write(exec); err != nil {
 			t.dropKept()
 			return err
 		}
 	}
 	return nil
+}
+
+// COPY on PostgreSQL. A kept row went as literals in a statement's text:
+// pgx quoted every value (a sixth of the hub's CPU an event) and the
+// server parsed it back. COPY in binary (pgx's CopyFrom, on the writing
+// transaction's own connection) sends the values as they are. An INSERT
+// with a tail (ON CONFLICT DO NOTHING) has no COPY form: it stays a
+// queued INSERT.
+
+// copies reports whether l's rows go by COPY.
+func (t *recordTx) copies(l *laterRows) bool {
+	return t.dialect == postgres && t.conn != nil && l.tail == ""
+}
+
+// copyKept sends the kept rows that go by COPY, a COPY a table, and
+// forgets them (on a failure too: the caller's savepoint is rolled back).
+func (t *recordTx) copyKept(ctx context.Context) error {
+	for _, l := range t.later {
+		if !t.copies(l) || len(l.args) == 0 {
+			continue
+		}
+		if err := t.copyRows(ctx, l); err != nil {
+			t.dropKept()
+			return fmt.Errorf("copy into %s: %w", l.table, err)
+		}
+		l.drop()
+	}
+	return nil
+}
+
+// copyRows sends l's rows by one COPY … FROM STDIN (BINARY).
+func (t *recordTx) copyRows(ctx context.Context, l *laterRows) error {
+	name, columns, err := l.target()
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(l.args)/l.columns)
+	for i := 0; i+l.columns <= len(l.args); i += l.columns {
+		rows = append(rows, t.dialect.args(l.args[i:i+l.columns]))
+	}
+	return t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("%T is not a pgx connection", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{name}, columns, pgx.CopyFromRows(rows))
+		return err
+	})
+}
+
+// target splits l's table, "name (column, …)", into the name and columns.
+func (l *laterRows) target() (string, []string, error) {
+	name, cols, ok := strings.Cut(l.table, " (")
+	cols, closed := strings.CutSuffix(cols, ")")
+	if !ok || !closed {
+		return "", nil, fmt.Errorf("kept rows' table %q is not \"name (column, …)\"", l.table)
+	}
+	columns := strings.Split(cols, ", ")
+	if len(columns) != l.columns {
+		return "", nil, fmt.Errorf("kept rows' table %q names %d columns, its rows have %d", l.table, len(columns), l.columns)
+	}
+	return name, columns, nil
+}
+
+// keep takes l's rows into t's kept rows of the same table (the
+// appender's log rows, on PostgreSQL, so that they go by COPY) and forgets
+// them in l.
+func (t *recordTx) keep(l *laterRows) {
+	if len(l.args) == 0 {
+		return
+	}
+	for _, k := range t.later {
+		if k.table == l.table && k.tail == l.tail {
+			k.args = append(k.args, l.args...)
+			l.drop()
+			return
+		}
+	}
+	t.later = append(t.later, &laterRows{table: l.table, tail: l.tail, columns: l.columns, args: slices.Clone(l.args)})
+	l.drop()
 }
 
 // dropKept forgets the kept rows.
@@ -170,8 +255,19 @@ func (t *recordTx) Flush(ctx context.Context) error {
 			t.err = err
 		}
 	}
-	if t.err != nil || len(t.pending) == 0 {
-		return t.err
+	if t.err == nil {
+		t.err = t.sendQueued(ctx)
+	}
+	if t.err == nil {
+		t.err = t.copyKept(ctx) // after the queue, as SQLite runs them
+	}
+	return t.err
+}
+
+// sendQueued sends the queued statements, if any, in one round trip.
+func (t *recordTx) sendQueued(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
 	}
 	var q strings.Builder
 	args := []any{pgx.QueryExecModeSimpleProtocol}
@@ -188,9 +284,9 @@ func (t *recordTx) Flush(ctx context.Context) error {
 	// the arguments were appended; not d.query, which would keep every
 	// combined text in its cache.
 	if _, err := t.tx.ExecContext(ctx, dollarPlaceholders(q.String()), args...); err != nil {
-		t.err = fmt.Errorf("%d queued statements: %w", n, err)
+		return fmt.Errorf("%d queued statements: %w", n, err)
 	}
-	return t.err
+	return nil
 }
 
 // closeStmts closes the transaction's statements (at commit or rollback);
