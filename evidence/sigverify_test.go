@@ -3,14 +3,12 @@ package evidence
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha512"
 	"encoding/hex"
+	"lawtrail/evidence/sigtest"
 	"math/big"
 	mrand "math/rand/v2"
 	"testing"
 
-	"github.com/oasisprotocol/curve25519-voi/curve"
-	"github.com/oasisprotocol/curve25519-voi/curve/scalar"
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
@@ -81,7 +79,7 @@ func TestVerifyAgreesWithStdlib(t *testing.T) {
 		"0000000000000000000000000000000000000000000000000000000000000080", // order 4
 		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
 		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85", // order 8
-		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+		sigtest.OrderEight, // order 8
 		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", // order 8
 		"0100000000000000000000000000000000000000000000000000000000000080", // the identity, x's sign set
 		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", // order 2, x's sign set
@@ -114,44 +112,11 @@ func TestVerifyAgreesWithStdlib(t *testing.T) {
 		// R = rB + T for T of order 8: good under the cofactored equation
 		// (which batch verification needs), refused by the standard
 		// library's cofactorless one.
-		seed := priv.Seed()
-		h := sha512.Sum512(seed)
-		h[0] &= 248
-		h[31] &= 127
-		h[31] |= 64
-		var a, r, k, s scalar.Scalar
-		if _, err := a.SetBytesModOrder(h[:32]); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.SetRandom(rand.Reader); err != nil {
-			t.Fatal(err)
-		}
-		var tc curve.CompressedEdwardsY
-		copy(tc[:], mustHex(t, points[6]))
-		var torsion, rp curve.EdwardsPoint
-		if _, err := torsion.SetCompressedY(&tc); err != nil || !torsion.IsSmallOrder() || torsion.IsIdentity() {
-			t.Fatalf("the order-8 point: %v", err)
-		}
-		rp.MulBasepoint(curve.ED25519_BASEPOINT_TABLE, &r)
-		rp.Add(&rp, &torsion)
-		var rc curve.CompressedEdwardsY
-		rc.SetEdwardsPoint(&rp)
 		msg := []byte("torsion")
-		hram := sha512.New()
-		hram.Write(rc[:])
-		hram.Write(pub)
-		hram.Write(msg)
-		if _, err := k.SetBytesModOrderWide(hram.Sum(nil)); err != nil {
+		sig, err := sigtest.TorsionSignature(priv, msg)
+		if err != nil {
 			t.Fatal(err)
 		}
-		s.Mul(&k, &a)
-		s.Add(&s, &r)
-		sig := append([]byte(nil), rc[:]...)
-		sb := make([]byte, 32)
-		if err := s.ToBytes(sb); err != nil {
-			t.Fatal(err)
-		}
-		sig = append(sig, sb...)
 		if !voi.VerifyWithOptions(voi.PublicKey(pub), msg, sig, &voi.Options{Verify: voi.VerifyOptionsFIPS_186_5}) {
 			t.Fatal("the crafted signature is not good under the cofactored equation: the case proves nothing")
 		}
