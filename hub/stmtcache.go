@@ -32,18 +32,28 @@ func newStmtCache(db *sql.DB) *stmtCache {
 }
 
 // get returns query prepared on the pool, or nil when the cache is full.
+// It prepares on a connection of the pool other than any its caller's
+// transaction holds: only for a pool without a limit on its connections
+// (the writing pool; the web's read pool has none, readdb.go). The lock is
+// not held while preparing, so a caller never waits behind another's
+// wait for a connection.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
+	st, ok := c.m[query]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
 		return st, nil
-	}
-	if len(c.m) >= maxCachedStmts {
-		return nil, nil
 	}
 	st, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.m[query]; ok { // prepared meanwhile by another caller
+		st.Close()
+		return kept, nil
 	}
 	c.m[query] = st
 	return st, nil
