@@ -17,14 +17,16 @@ import (
 // trips. A statement whose result is not needed can be queued instead
 // (recordTx.Queue): the queue goes to the server in one round trip when
 // the transaction next reads, writes otherwise, commits, sets a savepoint
-// or flushes, as one multi-statement text with its arguments quoted by pgx
-// (the simple protocol). The statements run in the order they were given,
+// or flushes: on a writing transaction's own connection as one pipelined
+// batch of prepared statements, otherwise as one multi-statement text with
+// its arguments quoted by pgx (the simple protocol). The statements run in
+// the order they were given,
 // in the same transaction: only the round trips change. On SQLite (in the
 // process, no round trips) Queue runs the statement at once, prepared once
 // per transaction (preparing was a third of the cost of a read-model row).
 //
-// Queued arguments are quoted as literals, so a []byte must be meant for a
-// BYTEA column (pgx writes it as '\x…'), and the result of a queued
+// Queued arguments may be quoted as literals, so a []byte must be meant for
+// a BYTEA column (pgx writes it as '\x…'), and the result of a queued
 // statement (rows affected) is never seen: queue only INSERTs and UPDATEs
 // whose outcome the caller does not read.
 
@@ -264,11 +266,53 @@ func (t *recordTx) Flush(ctx context.Context) error {
 	return t.err
 }
 
-// sendQueued sends the queued statements, if any, in one round trip.
+// sendQueued sends the queued statements, if any, in one round trip: on a
+// writing transaction's own connection as a pipelined batch of statements
+// in the extended protocol (sendBatch), otherwise as one multi-statement
+// text (sendText).
 func (t *recordTx) sendQueued(ctx context.Context) error {
 	if len(t.pending) == 0 {
 		return nil
 	}
+	n := len(t.pending)
+	var err error
+	if t.conn != nil {
+		err = t.sendBatch(ctx)
+	} else {
+		err = t.sendText(ctx)
+	}
+	t.pending = t.pending[:0]
+	if err != nil {
+		return fmt.Errorf("%d queued statements: %w", n, err)
+	}
+	return nil
+}
+
+// sendBatch sends the queued statements as one pgx batch: each text is
+// prepared once on the connection (pgx keeps the prepared statements) and
+// its arguments go as values, so the server neither parses nor plans a
+// text again at every send, nor reads quoted literals back — a sixth of
+// its CPU an event when they went as text. The batch runs in the
+// transaction; its first failure is returned, and the transaction is then
+// in error until the caller's savepoint is rolled back, as with the text.
+func (t *recordTx) sendBatch(ctx context.Context) error {
+	b := &pgx.Batch{}
+	for _, s := range t.pending {
+		b.Queue(t.dialect.query(s.query), t.dialect.args(s.args)...)
+	}
+	return t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("%T is not a pgx connection", dc)
+		}
+		return c.Conn().SendBatch(ctx, b).Close()
+	})
+}
+
+// sendText sends the queued statements as one multi-statement text with
+// their arguments quoted by pgx (the simple protocol), for a transaction
+// without a connection of its own.
+func (t *recordTx) sendText(ctx context.Context) error {
 	var q strings.Builder
 	args := []any{pgx.QueryExecModeSimpleProtocol}
 	for i, s := range t.pending {
@@ -278,15 +322,11 @@ func (t *recordTx) sendQueued(ctx context.Context) error {
 		q.WriteString(s.query)
 		args = append(args, t.dialect.args(s.args)...)
 	}
-	n := len(t.pending)
-	t.pending = t.pending[:0]
 	// dollarPlaceholders numbers the bare ? of all statements in turn, as
 	// the arguments were appended; not d.query, which would keep every
 	// combined text in its cache.
-	if _, err := t.tx.ExecContext(ctx, dollarPlaceholders(q.String()), args...); err != nil {
-		return fmt.Errorf("%d queued statements: %w", n, err)
-	}
-	return nil
+	_, err := t.tx.ExecContext(ctx, dollarPlaceholders(q.String()), args...)
+	return err
 }
 
 // closeStmts closes the transaction's statements (at commit or rollback);
