@@ -164,7 +164,8 @@ func (h *Hub) checkBlobs(ctx context.Context, r *store.Report, add func(string, 
 }
 
 // checkLog recomputes the tree from the leaves and compares every stored
-// node and the latest checkpoint.
+// node (and that none above the leaves is missing: proofs read them) and
+// the latest checkpoint.
 func (h *Hub) checkLog(ctx context.Context, add func(string, error)) error {
 	rows, err := h.db.QueryContext(ctx, "SELECT leaf_hash FROM log_leaves ORDER BY idx")
 	if err != nil {
@@ -192,12 +193,22 @@ func (h *Hub) checkLog(ctx context.Context, add func(string, error)) error {
 		return err
 	}
 	defer nodes.Close()
+	seen := map[[2]uint64]bool{}
 	for nodes.Next() {
 		var level, idx uint64
 		var hash []byte
 		nodes.Scan(&level, &idx, &hash)
+		seen[[2]uint64{level, idx}] = true
 		if want, ok := stored[[2]uint64{level, idx}]; !ok || !bytes.Equal(want, hash) {
 			add(fmt.Sprintf("log node %d/%d", level, idx), fmt.Errorf("does not match the tree recomputed from the leaves"))
+		}
+	}
+	if err := nodes.Err(); err != nil {
+		return err
+	}
+	for id := range stored {
+		if id[0] > 0 && !seen[id] { // level 0 is the leaf's own row
+			add(fmt.Sprintf("log node %d/%d", id[0], id[1]), fmt.Errorf("is missing: proofs that need it cannot be made"))
 		}
 	}
 	cp, err := latestCheckpoint(ctx, h.db)

@@ -3,12 +3,14 @@ package hub
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"lawtrail/evidence"
 	"lawtrail/hub/blobstore/s3test"
 	"lawtrail/hub/postgrestest"
+	"lawtrail/store"
 	"lawtrail/sync/protocol"
 )
 
@@ -39,6 +41,12 @@ func TestLogProofsVerify(t *testing.T) {
 		}
 	}
 	tx.Commit()
+	// A leaf's hash is stored once, in its log_leaves row: proofs and roots
+	// below read level 0 from there.
+	var zero int
+	if err := h.db.QueryRowContext(ctx, "SELECT count(*) FROM log_nodes WHERE level = 0").Scan(&zero); err != nil || zero != 0 {
+		t.Fatalf("log_nodes holds %d leaves (%v), want none", zero, err)
+	}
 	roots := make([][]byte, n+1)
 	for size := 1; size <= n; size++ {
 		r := rangeFactory.NewEmptyRange(0)
@@ -99,6 +107,15 @@ func TestCheckFindsDamagedLog(t *testing.T) {
 	r, err := h.Check(ctx)
 	if err != nil || len(r.Problems) == 0 || !strings.Contains(r.Problems[0].Item, "log node 1/2") {
 		t.Fatalf("a damaged node was not named: %v %v", r.Problems, err)
+	}
+	// A node gone (a restored partial backup, a hand-edited record) is
+	// named too: every proof through it would fail.
+	h.db.ExecContext(ctx, "DELETE FROM log_nodes WHERE level = 2 AND idx = 0")
+	r, err = h.Check(ctx)
+	if err != nil || !slices.ContainsFunc(r.Problems, func(p store.Problem) bool {
+		return p.Item == "log node 2/0" && strings.Contains(p.Err.Error(), "missing")
+	}) {
+		t.Fatalf("a missing node was not named: %v %v", r.Problems, err)
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 
 // The transparency log: an append-only Merkle tree (RFC 6962 hashing) over
 // every accepted event and every receipt. Leaves and all complete nodes are
-// rows, so appending, roots and proofs need no tree in memory.
+// rows, so appending, roots and proofs need no tree in memory. A leaf's
+// hash, the tree's level 0, is its log_leaves row's: log_nodes holds the
+// levels above (storing level 0 twice was a row an event more to write).
 
 var hasher = rfc6962.DefaultHasher
 
@@ -63,9 +65,17 @@ func frontierNodes(ctx context.Context, q querier, size uint64) (*compact.Range,
 	return r, nodes, err
 }
 
+// nodeHash reads one node of the log: a leaf's hash from log_leaves, a
+// node above from log_nodes.
 func nodeHash(ctx context.Context, q querier, level uint, index uint64) ([]byte, error) {
+	var row *sql.Row
+	if level == 0 {
+		row = q.QueryRowContext(ctx, "SELECT leaf_hash FROM log_leaves WHERE idx = ?", index)
+	} else {
+		row = q.QueryRowContext(ctx, "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index)
+	}
 	var h []byte
-	if err := q.QueryRowContext(ctx, "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index).Scan(&h); err != nil {
+	if err := row.Scan(&h); err != nil {
 		return nil, fmt.Errorf("log node %d/%d: %w", level, index, err)
 	}
 	return h, nil
@@ -270,7 +280,9 @@ func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint
 	err := r.Append(leafHash, func(id compact.NodeID, hash []byte) {
 		a.nodes[id] = hash
 		a.added = append(a.added, id)
-		a.nodeRows.args = append(a.nodeRows.args, id.Level, id.Index, hash)
+		if id.Level > 0 { // level 0 is the leaf's row
+			a.nodeRows.args = append(a.nodeRows.args, id.Level, id.Index, hash)
+		}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("append log leaf %d: %w", size, err)
@@ -310,31 +322,8 @@ func fetchProof(ctx context.Context, q querier, nodes proof.Nodes) ([][]byte, er
 		}
 		return nodes.Rehash(hashes, hasher.HashChildren)
 	}
-	var where strings.Builder
-	args := make([]any, 0, 2*len(nodes.IDs))
-	for i, id := range nodes.IDs {
-		if i > 0 {
-			where.WriteString(" OR ")
-		}
-		where.WriteString("(level = ? AND idx = ?)")
-		args = append(args, id.Level, id.Index)
-	}
-	rows, err := rq.QueryContext(ctx, "SELECT level, idx, hash FROM log_nodes WHERE "+where.String(), args...)
+	found, err := readNodes(ctx, rq, nodes.IDs)
 	if err != nil {
-		return nil, fmt.Errorf("log nodes of a proof: %w", err)
-	}
-	defer rows.Close()
-	found := make(map[compact.NodeID][]byte, len(nodes.IDs))
-	for rows.Next() {
-		var level uint
-		var idx uint64
-		var h []byte
-		if err := rows.Scan(&level, &idx, &h); err != nil {
-			return nil, fmt.Errorf("log nodes of a proof: %w", err)
-		}
-		found[compact.NewNodeID(level, idx)] = h
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("log nodes of a proof: %w", err)
 	}
 	for i, id := range nodes.IDs {
@@ -345,6 +334,52 @@ func fetchProof(ctx context.Context, q querier, nodes proof.Nodes) ([][]byte, er
 		hashes[i] = h
 	}
 	return nodes.Rehash(hashes, hasher.HashChildren)
+}
+
+// readNodes reads the nodes ids names in one query: those of level 0
+// from log_leaves, the others from log_nodes.
+func readNodes(ctx context.Context, rq rowsQuerier, ids []compact.NodeID) (map[compact.NodeID][]byte, error) {
+	var leaves, above strings.Builder
+	var leafArgs, args []any
+	for _, id := range ids {
+		if id.Level == 0 {
+			if len(leafArgs) > 0 {
+				leaves.WriteString(", ")
+			}
+			leaves.WriteString("?")
+			leafArgs = append(leafArgs, id.Index)
+			continue
+		}
+		if len(args) > 0 {
+			above.WriteString(" OR ")
+		}
+		above.WriteString("(level = ? AND idx = ?)")
+		args = append(args, id.Level, id.Index)
+	}
+	var parts []string
+	if len(args) > 0 {
+		parts = append(parts, "SELECT level, idx, hash FROM log_nodes WHERE "+above.String())
+	}
+	if len(leafArgs) > 0 {
+		parts = append(parts, "SELECT 0, idx, leaf_hash FROM log_leaves WHERE idx IN ("+leaves.String()+")")
+		args = append(args, leafArgs...)
+	}
+	rows, err := rq.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[compact.NodeID][]byte, len(ids))
+	for rows.Next() {
+		var level uint
+		var idx uint64
+		var h []byte
+		if err := rows.Scan(&level, &idx, &h); err != nil {
+			return nil, err
+		}
+		found[compact.NewNodeID(level, idx)] = h
+	}
+	return found, rows.Err()
 }
 
 // inclusionProof proves leaf index is in the log of the given size.
