@@ -117,7 +117,10 @@ func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
 	if stored == 0 {
 		return nil // every batch refused: nothing to sign or commit
 	}
-	cp, err := h.signCheckpoint(ctx, tx)
+	if err := log.flush(ctx); err != nil { // every leaf in tx before its root is signed
+		return fmt.Errorf("append: %w", err)
+	}
+	cp, err := h.signCheckpointOf(ctx, tx, log.size, log.root())
 	if err != nil {
 		return err
 	}

@@ -244,6 +244,14 @@ func (h *Hub) signCheckpoint(ctx context.Context, tx *recordTx) (protocol.Checkp
 	if err != nil {
 		return protocol.Checkpoint{}, err
 	}
+	return h.signCheckpointOf(ctx, tx, size, root)
+}
+
+// signCheckpointOf signs and stores the checkpoint of the log of size
+// with root, which the caller has from its appender in tx (every row
+// flushed): a group's commit, without reading the log back.
+func (h *Hub) signCheckpointOf(ctx context.Context, tx *recordTx, size uint64, root []byte) (protocol.Checkpoint, error) {
+	var err error
 	cp := protocol.Checkpoint{Size: size, Root: root, Time: h.now().UTC()}
 	cp.Sig = h.key.Sign(cp.SignedBytes())
 	if cp.Note, err = protocol.SignNote(size, root, h.key.Public, h.key.Sign); err != nil {

@@ -43,23 +43,32 @@ func frontier(ctx context.Context, q querier, size uint64) (*compact.Range, erro
 	return r, err
 }
 
-// frontierNodes is frontier, also returning the loaded nodes by id.
+// frontierNodes is frontier, also returning the loaded nodes by id. It
+// reads them in one query where q can (one a node was a round trip each
+// on PostgreSQL, twice in every group's commit).
 func frontierNodes(ctx context.Context, q querier, size uint64) (*compact.Range, map[compact.NodeID][]byte, error) {
-	var hashes [][]byte
-	nodes := map[compact.NodeID][]byte{}
-	var begin uint64
-	for level := 63; level >= 0; level-- {
-		if size&(1<<uint(level)) == 0 {
-			continue
+	ids := compact.RangeNodes(0, size, nil)
+	hashes := make([][]byte, len(ids))
+	found := map[compact.NodeID][]byte{}
+	if rq, ok := q.(rowsQuerier); ok && len(ids) > 0 {
+		var err error
+		if found, err = readNodes(ctx, rq, ids); err != nil {
+			return nil, nil, fmt.Errorf("log frontier at %d: %w", size, err)
 		}
-		id := compact.NewNodeID(uint(level), begin>>uint(level))
-		h, err := nodeHash(ctx, q, id.Level, id.Index)
-		if err != nil {
-			return nil, nil, err
+	}
+	for i, id := range ids {
+		h, ok := found[id]
+		if !ok {
+			var err error
+			if h, err = nodeHash(ctx, q, id.Level, id.Index); err != nil {
+				return nil, nil, err
+			}
 		}
-		hashes = append(hashes, h)
-		nodes[id] = h
-		begin += 1 << uint(level)
+		hashes[i] = h
+	}
+	nodes := make(map[compact.NodeID][]byte, len(ids))
+	for i, id := range ids {
+		nodes[id] = hashes[i]
 	}
 	r, err := rangeFactory.NewRange(0, size, hashes)
 	return r, nodes, err
@@ -292,6 +301,15 @@ func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint
 		return size, a.flush(ctx)
 	}
 	return size, nil
+}
+
+// root is the root hash of the log as the appender has it.
+func (a *appender) root() []byte {
+	if a.size == 0 {
+		return hasher.EmptyRoot()
+	}
+	r, _ := a.r.GetRootHash(nil) // fails only for an empty range
+	return r
 }
 
 // rootAt returns the root hash of the log's first size leaves.
