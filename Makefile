@@ -116,5 +116,6 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzGarbageReplies -fuzztime 60s ./device/unlock/
 	$(GO) test -run '^$$' -fuzz FuzzCompatID -fuzztime 60s ./device/usb/
 	$(GO) test -run '^$$' -fuzz FuzzAgencyPage -fuzztime 60s ./sync/client/
+	$(GO) test -run '^$$' -fuzz FuzzVerifyRange -fuzztime 60s ./sync/protocol/
 	$(GO) test -run '^$$' -fuzz FuzzParseConfigContent -fuzztime 60s ./casework/
 	$(GO) test -run '^$$' -fuzz FuzzParsePins -fuzztime 60s ./cmd/lawtrailctl/

@@ -59,7 +59,7 @@ func (ft *feedTerminal) send(t *testing.T, h *Hub, n int) {
 	for range n {
 		vs = append(vs, ft.event(t))
 	}
-	if _, err := h.Append(context.Background(), ft.key.ID(), vs, 0); err != nil {
+	if _, err := h.Append(context.Background(), ft.key.ID(), vs, 0, false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -72,7 +72,7 @@ func BenchmarkAppendStorage(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for _, vs := range work[i] {
-					if _, err := h.Append(ctx, ids[i], vs, 0); err != nil {
+					if _, err := h.Append(ctx, ids[i], vs, 0, false); err != nil {
 						errs <- err
 						return
 					}

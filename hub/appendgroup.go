@@ -23,10 +23,11 @@ import (
 
 // appendRequest is one terminal's verified batch waiting to be committed.
 type appendRequest struct {
-	terminal  string
-	events    []server.Verified
-	payloads  []casework.Payload // events' payloads the read model applies, decoded before the group (nil: decode there)
-	knownSize uint64
+	terminal   string
+	events     []server.Verified
+	payloads   []casework.Payload // events' payloads the read model applies, decoded before the group (nil: decode there)
+	knownSize  uint64
+	rangeProof bool // one protocol.BatchRange for the new events instead of a proof each
 
 	res     protocol.BatchResult
 	deleted []evidence.Digest // blobs a footage.deleted of the batch names (retention.go)

@@ -122,7 +122,8 @@ func concurrentAppends(t *testing.T, per int, cases bool) {
 		ts[i] = registerTerminal(t, h, "a1")
 	}
 	errs := make(chan error, terminals)
-	for _, ft := range ts {
+	for i, ft := range ts {
+		ranged := i%2 == 0 // half ask for one range proof a batch: groups mix both answers
 		var all [][]server.Verified
 		if cases {
 			all = caseBatches(t, ft, batches, per)
@@ -131,9 +132,9 @@ func concurrentAppends(t *testing.T, per int, cases bool) {
 		}
 		go func() {
 			for _, vs := range all {
-				res, err := h.Append(ctx, ft.key.ID(), vs, 0)
+				res, err := h.Append(ctx, ft.key.ID(), vs, 0, ranged)
 				if err == nil {
-					err = checkAccepted(vs, res)
+					err = checkAccepted(vs, res, ranged)
 				}
 				if err != nil {
 					errs <- err
@@ -284,9 +285,10 @@ func TestTwoHubsShareOneLog(t *testing.T) {
 				go func() {
 					for j, vs := range all {
 						h := hubs[(i+j)%2] // each batch to either hub, as a balancer would
-						res, err := h.Append(ctx, ft.key.ID(), vs, 0)
+						ranged := i%2 == 0
+						res, err := h.Append(ctx, ft.key.ID(), vs, 0, ranged)
 						if err == nil {
-							err = checkAccepted(vs, res)
+							err = checkAccepted(vs, res, ranged)
 						}
 						if err != nil {
 							errs <- fmt.Errorf("terminal %d batch %d: %w", i, j, err)
@@ -331,13 +333,36 @@ func signedBatches(t *testing.T, ft *feedTerminal, batches, per int) [][]server.
 
 // checkAccepted checks an answer as a terminal does: every event accepted,
 // each inclusion proof against the answer's checkpoint.
-func checkAccepted(vs []server.Verified, res protocol.BatchResult) error {
+// checkAccepted checks an answer as a terminal does: one range proof for
+// the batch when it asked (ranged), else an inclusion proof an event.
+func checkAccepted(vs []server.Verified, res protocol.BatchResult, ranged bool) error {
 	if len(res.Accepted) != len(vs) {
 		return fmt.Errorf("%d of %d accepted", len(res.Accepted), len(vs))
 	}
+	if ranged != (res.Range != nil) {
+		return fmt.Errorf("asked for a range proof: %v, got one: %v", ranged, res.Range != nil)
+	}
+	first := vs[0].Body.Seq
+	proven, err := protocol.RangeInclusion(res, func(seq uint64) ([]byte, bool) {
+		if seq < first || seq-first >= uint64(len(vs)) {
+			return nil, false
+		}
+		hash := vs[seq-first].Event.Hash()
+		return protocol.EventLeaf(hash[:]), true
+	})
+	if err != nil {
+		return err
+	}
 	for i, acc := range res.Accepted {
+		p := acc.Inclusion
+		if ranged {
+			if len(p) > 0 {
+				return fmt.Errorf("seq %d: an inclusion proof beside the range", acc.Seq)
+			}
+			p = proven[acc.Seq]
+		}
 		hash := vs[i].Event.Hash()
-		if err := protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, acc.Inclusion, res.Checkpoint.Root); err != nil {
+		if err := protocol.VerifyInclusion(protocol.EventLeaf(hash[:]), acc.LogIndex, res.Checkpoint.Size, p, res.Checkpoint.Root); err != nil {
 			return fmt.Errorf("seq %d: %w", acc.Seq, err)
 		}
 	}

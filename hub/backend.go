@@ -31,7 +31,7 @@ func (h *Hub) Head(ctx context.Context, terminal string) (uint64, evidence.Diges
 
 // State implements server.Backend.
 func (h *Hub) State(ctx context.Context, terminal string) (protocol.State, error) {
-	st := protocol.State{Terminal: terminal, NeedBlobs: []evidence.Digest{}}
+	st := protocol.State{Terminal: terminal, NeedBlobs: []evidence.Digest{}, Features: []string{protocol.FeatureRangeProof}}
 	var err error
 	if st.LastSeq, st.LastHash, err = h.Head(ctx, terminal); err != nil {
 		return st, err
@@ -126,8 +126,9 @@ func (h *Hub) Quarantine(ctx context.Context, terminal string, ev evidence.Event
 // one transaction, one signed checkpoint and one fsync for all of them,
 // each batch inside its own savepoint so one refused batch leaves the
 // others whole.
-func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verified, knownSize uint64) (protocol.BatchResult, error) {
-	return h.group.append(ctx, h, &appendRequest{terminal: terminal, events: events, payloads: readModelPayloads(events), knownSize: knownSize})
+func (h *Hub) Append(ctx context.Context, terminal string, events []server.Verified, knownSize uint64, rangeProof bool) (protocol.BatchResult, error) {
+	return h.group.append(ctx, h, &appendRequest{terminal: terminal, events: events, payloads: readModelPayloads(events),
+		knownSize: knownSize, rangeProof: rangeProof})
 }
 
 // readModelPayloads decodes the payloads the read model will apply, here
@@ -222,7 +223,15 @@ func proveBatch(ctx context.Context, log *appender, cp protocol.Checkpoint, req 
 	res := &req.res
 	res.Checkpoint = cp
 	var err error
+	if req.rangeProof && consecutive(res.Accepted) {
+		if res.Range, err = log.batchRange(ctx, res.Accepted[0].LogIndex, res.Accepted[len(res.Accepted)-1].LogIndex+1, cp.Size); err != nil {
+			return err
+		}
+	}
 	for i := range res.Accepted {
+		if res.Range != nil {
+			break
+		}
 		if res.Accepted[i].Inclusion, err = log.proof(ctx, res.Accepted[i].LogIndex, cp.Size); err != nil {
 			return err
 		}
@@ -232,6 +241,17 @@ func proveBatch(ctx context.Context, log *appender, cp protocol.Checkpoint, req 
 	}
 	res.Consistency, err = log.consistency(ctx, req.knownSize, cp.Size)
 	return err
+}
+
+// consecutive reports whether the accepted events, at least one, took
+// consecutive leaves in order (a range proof covers them all).
+func consecutive(acc []protocol.Accepted) bool {
+	for i := range acc {
+		if acc[i].Duplicate || acc[i].LogIndex != acc[0].LogIndex+uint64(i) {
+			return false
+		}
+	}
+	return len(acc) > 0
 }
 
 // Receipt implements server.Backend.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"lawtrail/sync/protocol"
 	"slices"
 	"strings"
 
@@ -264,12 +265,35 @@ func (a *appender) proof(ctx context.Context, index, size uint64) ([][]byte, err
 	return a.fetch(ctx, nodes)
 }
 
+// batchRange proves the leaves [begin, end) of the log of size together
+// (protocol.BatchRange): the compact ranges left and right of them.
+func (a *appender) batchRange(ctx context.Context, begin, end, size uint64) (*protocol.BatchRange, error) {
+	left, err := a.hashes(ctx, compact.RangeNodes(0, begin, nil))
+	if err != nil {
+		return nil, err
+	}
+	right, err := a.hashes(ctx, compact.RangeNodes(end, size, nil))
+	if err != nil {
+		return nil, err
+	}
+	return &protocol.BatchRange{Begin: begin, End: end, Left: left, Right: right}, nil
+}
+
 // fetch turns the node list of a proof into hashes, from memory where it
 // can.
 func (a *appender) fetch(ctx context.Context, nodes proof.Nodes) ([][]byte, error) {
+	hashes, err := a.hashes(ctx, nodes.IDs)
+	if err != nil {
+		return nil, err
+	}
+	return nodes.Rehash(hashes, hasher.HashChildren)
+}
+
+// hashes returns the nodes' hashes, from memory where it can.
+func (a *appender) hashes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	var err error
-	hashes := make([][]byte, len(nodes.IDs))
-	for i, id := range nodes.IDs {
+	hashes := make([][]byte, len(ids))
+	for i, id := range ids {
 		h, ok := a.nodes[id]
 		if !ok {
 			if h, err = nodeHash(ctx, a.tx, id.Level, id.Index); err != nil {
@@ -279,7 +303,7 @@ func (a *appender) fetch(ctx context.Context, nodes proof.Nodes) ([][]byte, erro
 		}
 		hashes[i] = h
 	}
-	return nodes.Rehash(hashes, hasher.HashChildren)
+	return hashes, nil
 }
 
 func (a *appender) add(ctx context.Context, leaf []byte, kind, ref string) (uint64, error) {

@@ -289,7 +289,7 @@ func TestPostgresServerGoneMidRunLeavesNothingHalfWritten(t *testing.T) {
 			vs = append(vs, term.event(t))
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := h.Append(ctx, term.key.ID(), vs, 0)
+		_, err := h.Append(ctx, term.key.ID(), vs, 0, false)
 		cancel()
 		if err != nil {
 			failed = append(failed, err)

@@ -52,7 +52,7 @@ func (ft *feedTerminal) sendSigned(t *testing.T, h *Hub, ps ...casework.Payload)
 	for _, p := range ps {
 		vs = append(vs, ft.signed(t, p))
 	}
-	if _, err := h.Append(context.Background(), ft.key.ID(), vs, 0); err != nil {
+	if _, err := h.Append(context.Background(), ft.key.ID(), vs, 0, false); err != nil {
 		t.Fatal(err)
 	}
 }

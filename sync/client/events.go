@@ -62,9 +62,10 @@ func (c *Client) acceptCheckpoint(ctx context.Context, known, next protocol.Chec
 }
 
 // pushEvents sends every event the hub lacks, in gapless batches, and
-// checks each acknowledgment's inclusion proof. It returns the hub's last
+// checks each acknowledgment's inclusion proof — one range proof for a
+// batch when the hub offers it (ranged). It returns the hub's last
 // sequence number.
-func (c *Client) pushEvents(ctx context.Context, hubLast uint64) (uint64, int, error) {
+func (c *Client) pushEvents(ctx context.Context, hubLast uint64, ranged bool) (uint64, int, error) {
 	sent := 0
 	for {
 		evs, err := c.st.EventsFrom(ctx, c.key.ID(), hubLast+1, c.opt.BatchSize)
@@ -79,7 +80,7 @@ func (c *Client) pushEvents(ctx context.Context, hubLast uint64) (uint64, int, e
 			return hubLast, sent, err
 		}
 		var res protocol.BatchResult
-		if err := c.call(ctx, http.MethodPost, protocol.PathEvents, protocol.EventBatch{Events: evs, KnownSize: known.Size}, &res); err != nil {
+		if err := c.call(ctx, http.MethodPost, protocol.PathEvents, protocol.EventBatch{Events: evs, KnownSize: known.Size, RangeProof: ranged}, &res); err != nil {
 			return hubLast, sent, fmt.Errorf("send events from %d: %w", hubLast+1, err)
 		}
 		if err := c.acceptCheckpoint(ctx, known, res.Checkpoint, res.Consistency); err != nil {
@@ -93,7 +94,9 @@ func (c *Client) pushEvents(ctx context.Context, hubLast uint64) (uint64, int, e
 	}
 }
 
-// checkAcks verifies that each newly accepted event is in the hub's log.
+// checkAcks verifies that each newly accepted event is in the hub's log:
+// by the batch's range proof, which gives each one's inclusion proof, or
+// by the proof each acknowledgment carries.
 func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protocol.BatchResult) error {
 	bySeq := map[uint64]evidence.Event{}
 	for _, ev := range evs {
@@ -104,6 +107,14 @@ func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protoc
 	if len(res.Accepted) > len(evs) {
 		return fmt.Errorf("hub acknowledged %d events of a batch of %d: refused", len(res.Accepted), len(evs))
 	}
+	ranged, err := protocol.RangeInclusion(res, func(seq uint64) ([]byte, bool) {
+		ev, ok := bySeq[seq]
+		h := ev.Hash()
+		return protocol.EventLeaf(h[:]), ok
+	})
+	if err != nil {
+		return fmt.Errorf("hub's range proof: %w", err)
+	}
 	acks := make([]store.Ack, 0, len(res.Accepted))
 	for _, a := range res.Accepted {
 		if a.Duplicate {
@@ -113,11 +124,15 @@ func (c *Client) checkAcks(ctx context.Context, evs []evidence.Event, res protoc
 		if !ok {
 			return fmt.Errorf("hub acknowledged seq %d, which was not sent", a.Seq)
 		}
-		h := ev.Hash()
-		if err := protocol.VerifyInclusion(protocol.EventLeaf(h[:]), a.LogIndex, res.Checkpoint.Size, a.Inclusion, res.Checkpoint.Root); err != nil {
-			return fmt.Errorf("hub's inclusion proof for seq %d does not verify: %w", a.Seq, err)
+		inclusion, ok := ranged[a.Seq]
+		if !ok {
+			h := ev.Hash()
+			if err := protocol.VerifyInclusion(protocol.EventLeaf(h[:]), a.LogIndex, res.Checkpoint.Size, a.Inclusion, res.Checkpoint.Root); err != nil {
+				return fmt.Errorf("hub's inclusion proof for seq %d does not verify: %w", a.Seq, err)
+			}
+			inclusion = a.Inclusion
 		}
-		proof, _ := json.Marshal(a.Inclusion)
+		proof, _ := json.Marshal(inclusion)
 		acks = append(acks, store.Ack{Seq: a.Seq, LogIndex: a.LogIndex, CheckpointSize: res.Checkpoint.Size, Proof: proof})
 	}
 	return c.st.SaveAcks(ctx, acks)

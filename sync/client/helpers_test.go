@@ -64,6 +64,14 @@ func startHubAt(t testing.TB, dir, addr string) *testHub {
 // through rewrite first: a hub that lies, pads or replays.
 func startHubRewriting(t *testing.T, method, path string, rewrite func([]byte) []byte) *testHub {
 	t.Helper()
+	return startHubRewritingWhere(t, func(r *http.Request) bool { return r.Method == method && r.URL.Path == path },
+		func(_ *http.Request, b []byte) []byte { return rewrite(b) })
+}
+
+// startHubRewritingWhere is startHubRewriting for the requests match
+// takes, rewrite given the request it answers.
+func startHubRewritingWhere(t *testing.T, match func(*http.Request) bool, rewrite func(*http.Request, []byte) []byte) *testHub {
+	t.Helper()
 	dir := t.TempDir()
 	h, err := hub.Open(context.Background(), dir, []byte("hub pass"), hub.Options{KDF: fastKDF, Blobs: s3test.HubBlobs(t, dir)})
 	if err != nil {
@@ -74,14 +82,14 @@ func startHubRewriting(t *testing.T, method, path string, rewrite func([]byte) [
 		t.Fatal(err)
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != method || r.URL.Path != path {
+		if !match(r) {
 			inner.ServeHTTP(w, r)
 			return
 		}
 		rec := httptest.NewRecorder()
 		inner.ServeHTTP(rec, r)
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(rewrite(rec.Body.Bytes()))
+		w.Write(rewrite(r, rec.Body.Bytes()))
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -52,7 +52,7 @@ func (c *Client) once(ctx context.Context) (Report, error) {
 	if err := c.checkDivergence(ctx, st); err != nil {
 		return rep, err
 	}
-	rep.HubLastSeq, rep.EventsSent, err = c.pushEvents(ctx, st.LastSeq)
+	rep.HubLastSeq, rep.EventsSent, err = c.pushEvents(ctx, st.LastSeq, st.Offers(protocol.FeatureRangeProof))
 	if err != nil {
 		return rep, err
 	}

@@ -62,6 +62,9 @@ type State struct {
 	LastHash   evidence.Digest   `json:"last_hash"`
 	NeedBlobs  []evidence.Digest `json:"need_blobs"` // named by accepted events, not yet received
 	Checkpoint Checkpoint        `json:"checkpoint"`
+	// Features the hub offers beyond version 1's first form
+	// (FeatureRangeProof); a terminal ignores those it does not know.
+	Features []string `json:"features,omitempty"`
 }
 
 // EventBatch carries events of one terminal, gapless from LastSeq+1.
@@ -70,6 +73,10 @@ type State struct {
 type EventBatch struct {
 	Events    []evidence.Event `json:"events"`
 	KnownSize uint64           `json:"known_size"`
+	// RangeProof asks for one BatchRange instead of an inclusion proof
+	// for each event (rangeproof.go): only of a hub that offers
+	// FeatureRangeProof, as an older hub refuses a field it does not know.
+	RangeProof bool `json:"range_proof,omitempty"`
 }
 
 // Accepted is one event's place in the hub's log.
@@ -86,6 +93,9 @@ type BatchResult struct {
 	LastSeq     uint64     `json:"last_seq"`
 	Checkpoint  Checkpoint `json:"checkpoint"`
 	Consistency [][]byte   `json:"consistency"` // from KnownSize to Checkpoint.Size
+	// Range, given when the batch asked, proves the new events together:
+	// an Accepted it covers carries no Inclusion of its own.
+	Range *BatchRange `json:"range,omitempty"`
 }
 
 // Receipt is the hub's signed statement that it holds a blob, verified.

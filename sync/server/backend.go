@@ -44,9 +44,10 @@ type Backend interface {
 	Quarantine(ctx context.Context, terminal string, ev evidence.Event, body evidence.Body) error
 	// Append stores events (the next of the terminal's chain) atomically,
 	// adds them to the log and returns their log indexes, a new signed
-	// checkpoint, and the inclusion proofs and the consistency proof from
-	// knownSize.
-	Append(ctx context.Context, terminal string, events []Verified, knownSize uint64) (protocol.BatchResult, error)
+	// checkpoint, and the inclusion proofs (one range proof for the new
+	// events when rangeProof, protocol.BatchRange) and the consistency
+	// proof from knownSize.
+	Append(ctx context.Context, terminal string, events []Verified, knownSize uint64, rangeProof bool) (protocol.BatchResult, error)
 	// BlobNamed reports whether an accepted event of terminal names digest,
 	// and whether the hub already holds it.
 	BlobNamed(ctx context.Context, terminal string, digest evidence.Digest) (named, held bool, err error)

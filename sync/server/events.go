@@ -60,7 +60,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 		fresh = append(fresh, Verified{Event: ev, Body: body})
 	}
-	res, err := h.backend.Append(ctx, terminal, fresh, batch.KnownSize)
+	res, err := h.backend.Append(ctx, terminal, fresh, batch.KnownSize, batch.RangeProof)
 	if err != nil {
 		h.refuse(w, err)
 		return

@@ -195,7 +195,7 @@ func (t *Terminal) Sync(ctx context.Context, batch int) (Report, error) {
 	for from := st.LastSeq; from < uint64(len(t.events)); {
 		to := min(from+uint64(batch), uint64(len(t.events)))
 		start := time.Now()
-		if err := t.sendEvents(ctx, from+1, t.events[from:to]); err != nil {
+		if err := t.sendEvents(ctx, from+1, t.events[from:to], st.Offers(protocol.FeatureRangeProof)); err != nil {
 			return rep, err
 		}
 		rep.Batches = append(rep.Batches, time.Since(start))
@@ -271,10 +271,10 @@ func (t *Terminal) acceptCheckpoint(cp protocol.Checkpoint, consistency [][]byte
 }
 
 // sendEvents sends one batch, evs from seq first on, and checks the answer
-// as a terminal does.
-func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.Event) error {
+// as a terminal does: by one range proof when ranged (the hub offers it).
+func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.Event, ranged bool) error {
 	var res protocol.BatchResult
-	if err := call(ctx, t.http, http.MethodPost, t.url+protocol.PathEvents, protocol.EventBatch{Events: evs, KnownSize: t.known.Size}, &res); err != nil {
+	if err := call(ctx, t.http, http.MethodPost, t.url+protocol.PathEvents, protocol.EventBatch{Events: evs, KnownSize: t.known.Size, RangeProof: ranged}, &res); err != nil {
 		return fmt.Errorf("events from seq %d: %w", first, err)
 	}
 	cp := res.Checkpoint
@@ -284,12 +284,23 @@ func (t *Terminal) sendEvents(ctx context.Context, first uint64, evs []evidence.
 	// evs are in seq order (the terminal signed them so): a seq finds its
 	// event without parsing bodies, as the simulation's CPU is taken from
 	// the hub it measures.
+	sent := func(seq uint64) ([]byte, bool) {
+		if seq < first || seq-first >= uint64(len(evs)) {
+			return nil, false
+		}
+		h := evs[seq-first].Hash()
+		return protocol.EventLeaf(h[:]), true
+	}
+	proven, err := protocol.RangeInclusion(res, sent)
+	if err != nil {
+		return fmt.Errorf("events from seq %d: %w", first, err)
+	}
 	for _, a := range res.Accepted {
 		if a.Seq < first || a.Seq-first >= uint64(len(evs)) {
 			return fmt.Errorf("the hub acknowledged seq %d, which was not sent", a.Seq)
 		}
 		ev := evs[a.Seq-first]
-		if a.Duplicate {
+		if _, ok := proven[a.Seq]; a.Duplicate || ok {
 			continue
 		}
 		h := ev.Hash()
