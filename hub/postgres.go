@@ -69,6 +69,8 @@ func openPostgres(ctx context.Context, u string) (db, rdb *recordDB, err error) 
 		return fmt.Errorf("open hub database on PostgreSQL %s: %w", where, redactError(err, cfg.Password))
 	}
 	w := sql.OpenDB(stdlib.GetConnector(*cfg))
+	w.SetMaxIdleConns(writeIdleConns)
+	w.SetConnMaxIdleTime(5 * time.Minute) // a quiet hub lets them go
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, nil, wrap(err)
@@ -90,6 +92,14 @@ func openPostgres(ctx context.Context, u string) (db, rdb *recordDB, err error) 
 	}
 	return db, &recordDB{db: r, dialect: postgres}, nil
 }
+
+// writeIdleConns is how many of the writing pool's connections stay open
+// when idle. database/sql keeps 2; every request of a terminal reads the
+// record beside the group's writing transaction, so with a few terminals
+// at once the rest were closed as they came back and opened again for the
+// next request — a new server process each time, its startup a tenth of
+// the server's CPU.
+const writeIdleConns = 16
 
 // redactError is err's message with the password cut out, should a
 // driver ever quote it.

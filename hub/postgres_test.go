@@ -475,3 +475,48 @@ func TestPostgresReadPoolAndNewerSchema(t *testing.T) {
 		t.Fatalf("open of a newer schema: %v", err)
 	}
 }
+
+// Terminals' requests read the record beside the group's writing
+// transaction; the connections they used stay open for the next ones,
+// instead of a new server process for each request past the second
+// (database/sql keeps two idle by default: 22–30 new sessions a round of
+// BenchmarkHubAcceptance's eight terminals before, 8 after).
+func TestPostgresConnectionsKeptForTheNextRequests(t *testing.T) {
+	dbURL := postgrestest.Start(t)
+	h := openHubOn(t, t.TempDir(), dbURL)
+	ctx := context.Background()
+	sessions := func() int {
+		var n int
+		if err := h.db.QueryRowContext(ctx, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const requests = 8
+	round := func() {
+		var wg sync.WaitGroup
+		for i := range requests {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Each holds a connection a while, as a request's reads do
+				// beside the others'.
+				if _, err := h.db.ExecContext(ctx, "SELECT pg_sleep(0.05)"); err != nil {
+					t.Error(err)
+				}
+				if _, err := h.State(ctx, fmt.Sprintf("t-%d", i)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	round()
+	before := sessions()
+	for range 3 {
+		round()
+	}
+	if opened := sessions() - before; opened > 0 {
+		t.Fatalf("%d connections opened and closed again by three rounds of %d requests, want none", opened, requests)
+	}
+}
