@@ -368,3 +368,51 @@ func checkAccepted(vs []server.Verified, res protocol.BatchResult, ranged bool) 
 	}
 	return nil
 }
+
+// A case id opened again — twice in one batch, in a later batch, by
+// another terminal of the agency — keeps its first opening in the read
+// model (INSERT … ON CONFLICT DO NOTHING), on both engines; the batches
+// are stored, not refused.
+func TestCaseOpenedAgainKeepsTheFirst(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	a, b := registerTerminal(t, h, "a1"), registerTerminal(t, h, "a1")
+	open := func(ft *feedTerminal, id, title string) server.Verified {
+		return ft.signed(t, &casework.CaseOpened{Case: id, Number: id, Title: title, ActType: casework.ActPenalty, Agency: "a1"})
+	}
+	batches := []struct {
+		ft *feedTerminal
+		vs []server.Verified
+	}{
+		{a, []server.Verified{open(a, "c-1", "first"), open(a, "c-2", "two"), open(a, "c-1", "again in the batch")}},
+		{a, []server.Verified{open(a, "c-1", "a later batch"), open(a, "c-3", "three")}},
+		{b, []server.Verified{open(b, "c-1", "another terminal"), open(b, "c-3", "another three"), open(b, "c-4", "four")}},
+	}
+	for i, batch := range batches {
+		res, err := h.Append(ctx, batch.ft.key.ID(), batch.vs, 0, false)
+		if err == nil {
+			err = checkAccepted(batch.vs, res, false)
+		}
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+	}
+	rows, err := h.db.QueryContext(ctx, "SELECT case_id, title FROM rm_cases ORDER BY case_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var id, title string
+		rows.Scan(&id, &title)
+		got[id] = title
+	}
+	want := map[string]string{"c-1": "first", "c-2": "two", "c-3": "three", "c-4": "four"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rm_cases: %v, want %v", got, want)
+	}
+	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check: %+v %v", rep.Problems, err)
+	}
+}
