@@ -536,6 +536,7 @@ func runLoad(t testing.TB, hubs, terminals, events, footageSize, parallel int, k
 	}
 	f := syncAll(t, ts, parallel, 100, killHub)
 	hubCheck(t, r)
+	postgrestest.Amcheck(t, r.db)
 	h := r.open(t)
 	defer h.Close()
 	st, err := h.Stats(context.Background())

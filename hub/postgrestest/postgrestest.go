@@ -306,3 +306,26 @@ func HubDB(t testing.TB) string {
 	}
 	return ""
 }
+
+// Amcheck checks the database url names with pg_amcheck (PostgreSQL's
+// amcheck: every table's pages and every B-tree index, each index entry
+// matched against its table's rows), installing the extension when
+// missing; the test fails with what it found. What the tests wrote
+// through COPY, batches and concurrent hub processes must leave no page or
+// index the server itself would call corrupt.
+func Amcheck(t testing.TB, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if out, err := amcheck(ctx, url); err != nil {
+		t.Fatalf("pg_amcheck: %v\n%s", err, out)
+	}
+}
+
+// amcheck runs pg_amcheck on the database url names and returns what it
+// printed.
+func amcheck(ctx context.Context, url string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(BinDir, "pg_amcheck"), "--install-missing", "--heapallindexed",
+		"--parent-check", "--no-password", url)
+	return cmd.CombinedOutput()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +47,38 @@ func TestStartGivesFreshDatabases(t *testing.T) {
 	}
 	if uid := ownerUID(info); uid == 0 {
 		t.Errorf("the data folder is root's: the server must not run as root")
+	}
+}
+
+// Amcheck finds what it is there to find: an index whose entries no longer
+// match its table's rows (an expression index over a function declared
+// immutable, then changed — as a corrupt page would leave it).
+func TestAmcheckFindsAnIndexThatDisagreesWithItsTable(t *testing.T) {
+	ctx := context.Background()
+	url := Start(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1'",
+		"CREATE TABLE t (x int)",
+		"INSERT INTO t SELECT generate_series(1, 1000)",
+		"CREATE INDEX t_f ON t (f(x))",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if out, err := amcheck(ctx, url); err != nil {
+		t.Fatalf("a sound database: %v\n%s", err, out)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT -$1'"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := amcheck(ctx, url)
+	if err == nil || !strings.Contains(string(out), "t_f") {
+		t.Fatalf("the disagreeing index passed: %v\n%s", err, out)
 	}
 }
