@@ -2,8 +2,10 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lawtrail/casework"
@@ -39,6 +41,8 @@ type appendRequest struct {
 type appendGroup struct {
 	mu      sync.Mutex
 	waiting []*appendRequest
+	whole   atomic.Int64 // groups stored at once (storeGroupWhole)
+	retried atomic.Int64 // groups stored again batch by batch, a batch having been refused
 }
 
 // groupTimeout bounds one group's transaction: it runs on behalf of every
@@ -94,7 +98,73 @@ func (h *Hub) commitGroup(ctx context.Context, group []*appendRequest) (deleted 
 	return deleted
 }
 
+// commitGroupTx stores the group at once (storeGroupWhole) and, when any
+// of its batches is refused or any of its rows fails, rolls that back and
+// stores it again batch by batch in savepoints (storeGroupInSavepoints),
+// where the refused batch is found and the others are kept.
 func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
+	err := h.storeGroupWhole(ctx, group)
+	if !errors.Is(err, errStoreInSavepoints) {
+		return err
+	}
+	h.group.retried.Add(1)
+	for _, req := range group {
+		req.res, req.deleted, req.err = protocol.BatchResult{}, nil, nil
+	}
+	return h.storeGroupInSavepoints(ctx, group)
+}
+
+// errStoreInSavepoints is storeGroupWhole's answer when the group has to
+// be stored again batch by batch.
+var errStoreInSavepoints = errors.New("a batch of the group was refused: stored again in savepoints")
+
+// storeGroupWhole stores every batch of the group in one transaction
+// without a savepoint each: their rows go to the server together, table
+// by table, when the group is signed — on PostgreSQL a handful of round
+// trips for the group instead of eight or so a batch, and no
+// subtransactions; and rows that skip a conflict (a case opened again)
+// go by COPY too, where a conflict fails. Any batch refused, or any row failing, before the
+// commit returns errStoreInSavepoints (wrapping why) with nothing stored.
+func (h *Hub) storeGroupWhole(ctx context.Context, group []*appendRequest) error {
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	defer tx.Rollback()
+	tx.copyConflicts = true // a case opened again: stored again in savepoints, where it is skipped
+	log, err := newAppender(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer log.close()
+	agencies := map[string]string{} // read before any row is kept, so no read sends them early
+	for _, req := range group {
+		if _, ok := agencies[req.terminal]; !ok {
+			if agencies[req.terminal], err = hubAgencyOf(ctx, tx, req.terminal); err != nil {
+				return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+			}
+		}
+	}
+	now := h.now().UTC().Format(time.RFC3339Nano)
+	for _, req := range group {
+		if err := h.appendBatch(ctx, tx, log, now, req, agencies[req.terminal]); err != nil {
+			return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+		}
+	}
+	if err := flushRows(ctx, tx, log); err != nil {
+		return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+	}
+	if err := h.signAndCommit(ctx, tx, log, group); err != nil {
+		return err
+	}
+	h.group.whole.Add(1)
+	return nil
+}
+
+// storeGroupInSavepoints stores the group's batches one by one, each in
+// its own savepoint: a refused batch is rolled back alone and the others
+// are stored.
+func (h *Hub) storeGroupInSavepoints(ctx context.Context, group []*appendRequest) error {
 	tx, err := h.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("append: %w", err)
@@ -118,6 +188,12 @@ func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
 	if stored == 0 {
 		return nil // every batch refused: nothing to sign or commit
 	}
+	return h.signAndCommit(ctx, tx, log, group)
+}
+
+// signAndCommit signs one checkpoint for the stored batches of the group,
+// proves each against it and commits.
+func (h *Hub) signAndCommit(ctx context.Context, tx *recordTx, log *appender, group []*appendRequest) error {
 	if err := log.flush(ctx); err != nil { // every leaf in tx before its root is signed
 		return fmt.Errorf("append: %w", err)
 	}
@@ -136,6 +212,15 @@ func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
 	return nil
 }
 
+// flushRows sends the log's rows and the transaction's kept and queued
+// ones; a refused row is a race lost (raceLost).
+func flushRows(ctx context.Context, tx *recordTx, log *appender) error {
+	if err := log.flush(ctx); err != nil { // the log's rows, many to a statement (merkle.go)
+		return raceLost(err)
+	}
+	return raceLost(tx.Flush(ctx))
+}
+
 // appendInSavepoint stores one batch; when it is refused (refused), its
 // rows and its leaves in the appender are rolled back and the group goes
 // on. An error from the savepoints themselves (failed) ends the group.
@@ -149,7 +234,7 @@ func (h *Hub) appendInSavepoint(ctx context.Context, tx *recordTx, log *appender
 		return nil, fmt.Errorf("append: savepoint: %w", err)
 	}
 	m := log.mark()
-	refused = h.appendBatch(ctx, tx, log, now, req)
+	refused = h.appendBatchAlone(ctx, tx, log, now, req)
 	if refused != nil {
 		req.res, req.deleted = protocol.BatchResult{}, nil
 		if err := tx.RollbackTo(ctx, "batch"); err != nil {

@@ -145,17 +145,29 @@ func readModelPayloads(events []server.Verified) []casework.Payload {
 	return out
 }
 
-// appendBatch stores one batch inside the group's transaction: the events,
-// the blobs they name, the officer keys they enroll, the read model, and
-// their log leaves. It fills req.res.Accepted and LastSeq.
-func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) error {
-	res := &req.res
-	if req.knownSize > log.size {
-		return &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", req.knownSize, log.size)}
-	}
+// appendBatchAlone stores one batch in its own savepoint: appendBatch,
+// then its rows sent, so that a refused row is this batch's.
+func (h *Hub) appendBatchAlone(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest) error {
 	hubAgency, err := hubAgencyOf(ctx, tx, req.terminal)
 	if err != nil {
 		return err
+	}
+	if err := h.appendBatch(ctx, tx, log, now, req, hubAgency); err != nil {
+		return err
+	}
+	return flushRows(ctx, tx, log)
+}
+
+// appendBatch stores one batch of a terminal of hubAgency inside the
+// group's transaction: the events, the blobs they name, the officer keys
+// they enroll, the read model, and their log leaves. It fills
+// req.res.Accepted and LastSeq. Rows that can wait are kept for the
+// transaction's next flush (recordqueue.go): a refused one may come back
+// from there.
+func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now string, req *appendRequest, hubAgency string) error {
+	res := &req.res
+	if req.knownSize > log.size {
+		return &protocol.Error{Code: protocol.CodeMalformed, Message: fmt.Sprintf("known_size %d is beyond the log (%d)", req.knownSize, log.size)}
 	}
 	for i, v := range req.events {
 		hash := v.Event.Hash()
@@ -189,15 +201,11 @@ func (h *Hub) appendBatch(ctx context.Context, tx *recordTx, log *appender, now 
 		res.Accepted = append(res.Accepted, protocol.Accepted{Seq: v.Body.Seq, LogIndex: idx})
 		res.LastSeq = v.Body.Seq
 	}
-	if err := log.flush(ctx); err != nil { // the log's rows, many to a statement (merkle.go)
-		return raceLost(err)
-	}
-	if err := tx.Flush(ctx); err != nil {
-		return raceLost(err)
-	}
 	if len(req.events) == 0 {
 		var hash []byte
-		tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", req.terminal).Scan(&res.LastSeq, &hash) // a replay: the head is unchanged
+		if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE terminal = ? ORDER BY seq DESC LIMIT 1", req.terminal).Scan(&res.LastSeq, &hash); err != nil && !errors.Is(err, sql.ErrNoRows) { // a replay: the head is unchanged
+			return raceLost(err)
+		}
 	}
 	return nil
 }

@@ -167,7 +167,7 @@ func applyCase(ctx context.Context, tx *recordTx, e loggedEvent, p casework.Payl
 	switch v := p.(type) {
 	case *casework.CaseOpened:
 		tx.InsertLater("rm_cases (hub_agency, case_id, agency, number, title, act_type, phase, opened_at, terminal, log_index)",
-			"ON CONFLICT DO NOTHING", 10, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
+			onConflictDoNothing, 10, e.hubAgency, v.Case, v.Agency, v.Number, v.Title, v.ActType,
 			casework.PhaseInitiation, rmTimeOf(at), e.body.Terminal, e.logIndex)
 	case *casework.CasePhaseAdvanced:
 		closed := ""

@@ -55,6 +55,11 @@ type recordTx struct {
 	cache   *stmtCache           // on SQLite, the pool's prepared statements (stmtcache.go)
 	stmts   map[string]*sql.Stmt // on SQLite, the statements this transaction used, by text
 	later   []*laterRows         // rows InsertLater keeps for the next flush, by table (recordqueue.go)
+	// copyConflicts sends kept rows ending ON CONFLICT DO NOTHING by COPY
+	// too, where a conflict fails instead of being skipped: for
+	// storeGroupWhole, which then stores the group again in savepoints
+	// without it (appendgroup.go).
+	copyConflicts bool
 }
 
 func (d *recordDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -167,11 +167,15 @@ func (t *recordTx) insertKept(ctx context.Context) error {
 // server parsed it back. COPY in binary (pgx's CopyFrom, on the writing
 // transaction's own connection) sends the values as they are. An INSERT
 // with a tail (ON CONFLICT DO NOTHING) has no COPY form: it stays a
-// queued INSERT.
+// queued INSERT, unless the transaction takes a conflict as a failure
+// (copyConflicts): a speculative insertion cost twice a copied row.
+
+// onConflictDoNothing is the one tail of kept rows (InsertLater).
+const onConflictDoNothing = "ON CONFLICT DO NOTHING"
 
 // copies reports whether l's rows go by COPY.
 func (t *recordTx) copies(l *laterRows) bool {
-	return t.dialect == postgres && t.conn != nil && l.tail == ""
+	return t.dialect == postgres && t.conn != nil && (l.tail == "" || t.copyConflicts && l.tail == onConflictDoNothing)
 }
 
 // copyKept sends the kept rows that go by COPY, a COPY a table, and
