@@ -43,7 +43,17 @@ type appendGroup struct {
 	waiting []*appendRequest
 	whole   atomic.Int64 // groups stored at once (storeGroupWhole)
 	retried atomic.Int64 // groups stored again batch by batch, a batch having been refused
+	direct  atomic.Int64 // groups stored batch by batch without trying at once (savepointsAhead)
+	// savepointsAhead is how many of the next groups are stored batch by
+	// batch straight away; set after a retried group, under the hub's mu.
+	savepointsAhead int
 }
+
+// groupsInSavepointsAfterRetry is how many groups after one stored again
+// go straight to savepoints: a terminal whose batches keep being refused
+// (or that keeps opening a case again) makes the groups it joins cost at
+// most 1 + 1/(n+1) times the savepoint path, not twice.
+const groupsInSavepointsAfterRetry = 8
 
 // groupTimeout bounds one group's transaction: it runs on behalf of every
 // batch in it, so it does not end with the request that happened to lead.
@@ -101,13 +111,20 @@ func (h *Hub) commitGroup(ctx context.Context, group []*appendRequest) (deleted 
 // commitGroupTx stores the group at once (storeGroupWhole) and, when any
 // of its batches is refused or any of its rows fails, rolls that back and
 // stores it again batch by batch in savepoints (storeGroupInSavepoints),
-// where the refused batch is found and the others are kept.
+// where the refused batch is found and the others are kept; the next
+// groupsInSavepointsAfterRetry groups then go to savepoints straight away.
 func (h *Hub) commitGroupTx(ctx context.Context, group []*appendRequest) error {
+	if h.group.savepointsAhead > 0 {
+		h.group.savepointsAhead--
+		h.group.direct.Add(1)
+		return h.storeGroupInSavepoints(ctx, group)
+	}
 	err := h.storeGroupWhole(ctx, group)
 	if !errors.Is(err, errStoreInSavepoints) {
 		return err
 	}
 	h.group.retried.Add(1)
+	h.group.savepointsAhead = groupsInSavepointsAfterRetry
 	for _, req := range group {
 		req.res, req.deleted, req.err = protocol.BatchResult{}, nil, nil
 	}

@@ -420,15 +420,66 @@ func TestCaseOpenedAgainKeepsTheFirst(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("rm_cases: %v, want %v", got, want)
 	}
-	// On PostgreSQL a group stored at once copies case openings, so each
-	// batch's opening again failed there and the batch was stored again
-	// in a savepoint, where it is skipped; SQLite skips it at once.
-	wantRetried := int64(0)
+	// On PostgreSQL a group stored at once copies case openings, so the
+	// first batch's opening again failed there and the batch was stored
+	// again in a savepoint, where it is skipped, and the next batches went
+	// to savepoints straight away; SQLite skips it at once.
+	wantGroups := [3]int64{int64(len(batches)), 0, 0} // at once, again, straight to savepoints
 	if h.db.dialect == postgres {
-		wantRetried = int64(len(batches))
+		wantGroups = [3]int64{0, 1, int64(len(batches) - 1)}
 	}
-	if r := h.group.retried.Load(); r != wantRetried {
-		t.Fatalf("%d groups stored again in savepoints, want %d", r, wantRetried)
+	if got := h.groupCounts(); got != wantGroups {
+		t.Fatalf("groups stored at once, again and straight in savepoints: %v, want %v", got, wantGroups)
+	}
+	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check: %+v %v", rep.Problems, err)
+	}
+}
+
+// groupCounts is how many groups were stored at once, stored again in
+// savepoints after a refusal, and stored straight in savepoints.
+func (h *Hub) groupCounts() [3]int64 {
+	return [3]int64{h.group.whole.Load(), h.group.retried.Load(), h.group.direct.Load()}
+}
+
+// After a group stored again because a batch was refused, the next
+// groupsInSavepointsAfterRetry groups go straight to savepoints (a
+// terminal whose batches keep being refused does not make every group
+// cost twice), and the group after them is tried at once again.
+func TestGroupsAfterARefusalGoToSavepointsForAWhile(t *testing.T) {
+	ctx := context.Background()
+	h := openTestHub(t)
+	a := registerTerminal(t, h, "a1")
+	a.send(t, h, 1)
+	size, err := logSize(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit := func(reqs ...*appendRequest) {
+		h.mu.Lock()
+		h.commitGroup(ctx, reqs)
+		h.mu.Unlock()
+	}
+	before := *a // the refused event's seq is signed again below
+	over := &appendRequest{terminal: a.key.ID(), events: []server.Verified{a.event(t)}, knownSize: size + 100, done: make(chan struct{})}
+	*a = before
+	commit(over)
+	var pe *protocol.Error
+	if !errors.As(over.err, &pe) || pe.Code != protocol.CodeMalformed {
+		t.Fatalf("known_size beyond the log: %v", over.err)
+	}
+	if got, want := h.groupCounts(), [3]int64{1, 1, 0}; got != want { // the first send, at once; the refused batch
+		t.Fatalf("after the refused batch: %v, want %v", got, want)
+	}
+	for i := range groupsInSavepointsAfterRetry + 1 {
+		req := &appendRequest{terminal: a.key.ID(), events: []server.Verified{a.event(t)}, done: make(chan struct{})}
+		commit(req)
+		if req.err != nil {
+			t.Fatalf("group %d: %v", i, req.err)
+		}
+	}
+	if got, want := h.groupCounts(), [3]int64{2, 1, groupsInSavepointsAfterRetry}; got != want {
+		t.Fatalf("after %d clean groups: %v, want %v", groupsInSavepointsAfterRetry+1, got, want)
 	}
 	if rep, err := h.Check(ctx); err != nil || !rep.OK() {
 		t.Fatalf("check: %+v %v", rep.Problems, err)

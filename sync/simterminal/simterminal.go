@@ -126,16 +126,24 @@ func (t *Terminal) sign(typ string, payload any, blobs ...evidence.Digest) error
 	return nil
 }
 
-// Cases signs n case.opened events.
+// Cases signs n case.opened events, each case named CaseID of its seq.
 func (t *Terminal) Cases(n int) error {
 	for range n {
-		id := fmt.Sprintf("c-%s-%d", t.Key.ID()[:8], t.seq+1)
-		if err := t.sign(casework.TypeCaseOpened, casework.CaseOpened{Case: id, Number: id, Title: "无照经营",
-			ActType: casework.ActPenalty, Agency: "a1"}); err != nil {
+		if err := t.OpenCase(t.CaseID(t.seq+1), "无照经营"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// CaseID is the case Cases opens with the event of seq.
+func (t *Terminal) CaseID(seq uint64) string { return fmt.Sprintf("c-%s-%d", t.Key.ID()[:8], seq) }
+
+// OpenCase signs a case.opened of case id with title: a case of another
+// terminal's, too, as a rogue terminal would.
+func (t *Terminal) OpenCase(id, title string) error {
+	return t.sign(casework.TypeCaseOpened, casework.CaseOpened{Case: id, Number: id, Title: title,
+		ActType: casework.ActPenalty, Agency: "a1"})
 }
 
 // Footage docks size random bytes: a footage.ingested event naming them.
