@@ -140,8 +140,9 @@ var errStoreInSavepoints = errors.New("a batch of the group was refused: stored 
 // by table, when the group is signed — on PostgreSQL a handful of round
 // trips for the group instead of eight or so a batch, and no
 // subtransactions; and rows that skip a conflict (a case opened again)
-// go by COPY too, where a conflict fails. Any batch refused, or any row failing, before the
-// commit returns errStoreInSavepoints (wrapping why) with nothing stored.
+// go by COPY too, where a conflict fails. Any batch refused, or any statement the
+// database refuses, before the commit returns errStoreInSavepoints
+// (wrapping why) with nothing stored; a lost connection fails the group.
 func (h *Hub) storeGroupWhole(ctx context.Context, group []*appendRequest) error {
 	tx, err := h.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -158,24 +159,36 @@ func (h *Hub) storeGroupWhole(ctx context.Context, group []*appendRequest) error
 	for _, req := range group {
 		if _, ok := agencies[req.terminal]; !ok {
 			if agencies[req.terminal], err = hubAgencyOf(ctx, tx, req.terminal); err != nil {
-				return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+				return inSavepointsIfRefused(err)
 			}
 		}
 	}
 	now := h.now().UTC().Format(time.RFC3339Nano)
 	for _, req := range group {
 		if err := h.appendBatch(ctx, tx, log, now, req, agencies[req.terminal]); err != nil {
-			return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+			return inSavepointsIfRefused(err)
 		}
 	}
 	if err := flushRows(ctx, tx, log); err != nil {
-		return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+		return inSavepointsIfRefused(err)
 	}
 	if err := h.signAndCommit(ctx, tx, log, group); err != nil {
 		return err
 	}
 	h.group.whole.Add(1)
 	return nil
+}
+
+// inSavepointsIfRefused wraps in errStoreInSavepoints a batch's refusal
+// or a statement the database refused, which storing batch by batch
+// answers; a lost connection or an ended context is returned as it is,
+// and fails the group as it did before.
+func inSavepointsIfRefused(err error) error {
+	var pe *protocol.Error
+	if errors.As(err, &pe) || isStatementRefused(err) {
+		return fmt.Errorf("%w: %w", errStoreInSavepoints, err)
+	}
+	return err
 }
 
 // storeGroupInSavepoints stores the group's batches one by one, each in

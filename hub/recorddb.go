@@ -271,6 +271,26 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isStatementRefused reports whether err is the database refusing a
+// statement — a constraint, a trigger, a row not found — rather than the
+// connection lost, the server going away or short of resources, or the
+// context ending: what storing the statement's batch alone can answer.
+func isStatementRefused(err error) bool {
+	if errors.Is(err, sql.ErrNoRows) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code[:2] {
+		case "08", "53", "57", "58": // connection, resources, operator intervention, system
+			return false
+		}
+		return true
+	}
+	var se *sqlite3.Error
+	return errors.As(err, &se)
+}
+
 // rewritten holds PostgreSQL's text of each query: the hub has a few
 // hundred, each rewritten once.
 var rewritten sync.Map // string → string
