@@ -95,7 +95,8 @@ func dockRound(b *testing.B, base string) time.Duration {
 }
 
 // machineLimits measures, in MiB/s: a 1 GiB sequential write with fsync,
-// SHA-256 on one core and the footage cipher (sealstream) on one core.
+// the same with O_DIRECT and fdatasync (Linux), SHA-256 on one core and
+// the footage cipher (sealstream) on one core.
 func machineLimits(b *testing.B) map[string]float64 {
 	buf := make([]byte, 4<<20)
 	rand.Read(buf)
@@ -137,6 +138,7 @@ func machineLimits(b *testing.B) map[string]float64 {
 	seal := time.Since(start)
 	return map[string]float64{
 		"fsync-write-MiB/s":       1024 / write.Seconds(),
+		"direct-write-MiB/s":      directWriteMiBps(b, buf),
 		"sha256-MiB/s/core":       512 / hash.Seconds(),
 		"seal-AES-GCM-MiB/s/core": 512 / seal.Seconds(),
 	}
