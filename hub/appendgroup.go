@@ -109,7 +109,8 @@ func (h *Hub) commitGroup(ctx context.Context, group []*appendRequest) (deleted 
 }
 
 // commitGroupTx stores the group at once (storeGroupWhole) and, when any
-// of its batches is refused or any of its rows fails, rolls that back and
+// of its batches is refused or the database refuses one of its
+// statements, rolls that back and
 // stores it again batch by batch in savepoints (storeGroupInSavepoints),
 // where the refused batch is found and the others are kept; the next
 // groupsInSavepointsAfterRetry groups then go to savepoints straight away.
@@ -144,17 +145,13 @@ var errStoreInSavepoints = errors.New("a batch of the group was refused: stored 
 // database refuses, before the commit returns errStoreInSavepoints
 // (wrapping why) with nothing stored; a lost connection fails the group.
 func (h *Hub) storeGroupWhole(ctx context.Context, group []*appendRequest) error {
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	defer tx.Rollback()
-	tx.copyConflicts = true // a case opened again: stored again in savepoints, where it is skipped
-	log, err := newAppender(ctx, tx)
+	tx, log, err := h.beginGroup(ctx)
 	if err != nil {
 		return err
 	}
+	defer tx.Rollback()
 	defer log.close()
+	tx.copyConflicts = true         // a case opened again: stored again in savepoints, where it is skipped
 	agencies := map[string]string{} // read before any row is kept, so no read sends them early
 	for _, req := range group {
 		if _, ok := agencies[req.terminal]; !ok {
@@ -195,15 +192,11 @@ func inSavepointsIfRefused(err error) error {
 // its own savepoint: a refused batch is rolled back alone and the others
 // are stored.
 func (h *Hub) storeGroupInSavepoints(ctx context.Context, group []*appendRequest) error {
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	defer tx.Rollback()
-	log, err := newAppender(ctx, tx)
+	tx, log, err := h.beginGroup(ctx)
 	if err != nil {
 		return err
 	}
+	defer tx.Rollback()
 	defer log.close()
 	now := h.now().UTC().Format(time.RFC3339Nano)
 	stored := 0
@@ -219,6 +212,21 @@ func (h *Hub) storeGroupInSavepoints(ctx context.Context, group []*appendRequest
 		return nil // every batch refused: nothing to sign or commit
 	}
 	return h.signAndCommit(ctx, tx, log, group)
+}
+
+// beginGroup begins a group's transaction and its appender on the log as
+// the transaction sees it; the caller rolls back and closes both.
+func (h *Hub) beginGroup(ctx context.Context) (*recordTx, *appender, error) {
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("append: %w", err)
+	}
+	log, err := newAppender(ctx, tx)
+	if err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	return tx, log, nil
 }
 
 // signAndCommit signs one checkpoint for the stored batches of the group,

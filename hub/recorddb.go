@@ -280,7 +280,7 @@ func isStatementRefused(err error) bool {
 		return true
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && len(pe.Code) == 5 { // an SQLSTATE: class, then subclass
 		switch pe.Code[:2] {
 		case "08", "53", "57", "58": // connection, resources, operator intervention, system
 			return false
