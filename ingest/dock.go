@@ -18,6 +18,7 @@ import (
 
 	"lawtrail/casework"
 	"lawtrail/device"
+	"lawtrail/directio"
 	"lawtrail/evidence"
 	"lawtrail/store"
 )
@@ -75,6 +76,9 @@ type Dock struct {
 	sem   chan struct{}
 	// wrapOut lets tests put a failing disk under the copy; nil in use.
 	wrapOut func(io.Writer) io.Writer
+	// cachedWrites lets tests write copies through the page cache, as where
+	// the file system refuses O_DIRECT; false in use.
+	cachedWrites bool
 }
 
 // NewDock returns a dock that signs with the terminal key.
@@ -179,12 +183,16 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 		total += f.Size
 	}
 	d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateDetected, Total: total, FilesTotal: len(files)})
-	// Two stages overlap: while the finisher verifies file n by re-reading
-	// it from disk and records its custody, the copiers already copy the
-	// next files — one copier, or one a core where the source reads files
-	// in parallel (a file system), so hashing uses every core. Custody
-	// events stay in file order: the copies reach the finisher in order.
+	// Two stages overlap: while the finisher records the custody of file n,
+	// the copiers already copy the next files — one copier, or one a core
+	// where the source reads files in parallel (a file system), so hashing
+	// uses every core. Each file is verified by re-reading it from the disk:
+	// by the finisher behind a lone copier (so the copier goes on copying),
+	// by each copier itself where there are several (so verifications run in
+	// parallel too). Custody events stay in file order: the copies reach
+	// the finisher in order.
 	r := &run{sum: &sum}
+	copiers := d.copiers(rec)
 	finished := make(chan copied, finishQueue)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -195,8 +203,11 @@ func (d *Dock) Ingest(ctx context.Context, rec Recorder) (Summary, error) {
 		}
 	}()
 	var done atomic.Int64
-	d.copyAll(ctx, len(files), d.copiers(rec), func(i int, bufs buffers) *copied {
-		c := d.copyStage(ctx, fileJob{rec: rec, info: info, serial: sum.Serial, file: files[i], meta: metas[i], bufs: bufs}, r)
+	d.copyAll(ctx, len(files), copiers, func(i int, mem *copierMemory) *copied {
+		c := d.copyStage(ctx, fileJob{rec: rec, info: info, serial: sum.Serial, file: files[i], meta: metas[i], mem: mem}, r)
+		if c != nil && copiers > 1 && !d.verify(ctx, c, r) {
+			c = nil
+		}
 		n := done.Add(1)
 		r.mu.Lock()
 		d.opt.Progress(Update{Recorder: rec.Label, Serial: sum.Serial, State: StateCopying, Bytes: sum.Bytes,
@@ -312,8 +323,20 @@ func nameSerials(metas []device.Meta) []string {
 	return out
 }
 
+// copierMemory is all the memory one copier holds, reused from file to
+// file so that thousands of small files do not each allocate megabytes: the
+// pipeline's buffers and the two blocks its copies are written from.
+type copierMemory struct {
+	pipe buffers
+	out  directio.Blocks
+}
+
+// outBlockSize is the size of the blocks a copy is written in: large
+// enough that a write bypassing the cache runs at the disk's speed.
+const outBlockSize = 1 << 20
+
 type fileJob struct {
-	bufs   buffers // the copier's pipeline memory
+	mem    *copierMemory
 	rec    Recorder
 	info   device.Info
 	serial string
@@ -340,10 +363,11 @@ func (d *Dock) update(j fileJob, st State, bytes int64, extra func(*Update)) {
 // copied is a file the copier has finished: its bytes are durable in a
 // partial copy and hashed; the finisher verifies and records it.
 type copied struct {
-	job    fileJob
-	p      partial
-	digest evidence.Digest
-	n      int64
+	job      fileJob
+	p        partial
+	digest   evidence.Digest
+	n        int64
+	verified bool // re-read, and moved into the blob store
 }
 
 // copyStage skips a file ingested before (completing its clearing if due),
@@ -393,7 +417,7 @@ func (d *Dock) copiers(rec Recorder) int {
 // its own pipeline memory, and hands each copy on to finished in file
 // order (a file copied ahead of an earlier one waits for it). It closes
 // finished when all are done or the context ends.
-func (d *Dock) copyAll(ctx context.Context, n, workers int, copy func(i int, bufs buffers) *copied, finished chan<- copied) {
+func (d *Dock) copyAll(ctx context.Context, n, workers int, copy func(i int, mem *copierMemory) *copied, finished chan<- copied) {
 	defer close(finished)
 	type result struct {
 		i int
@@ -406,9 +430,9 @@ func (d *Dock) copyAll(ctx context.Context, n, workers int, copy func(i int, buf
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bufs := newBuffers(d.opt.BufferSize, d.opt.Buffers)
+			mem := &copierMemory{pipe: newBuffers(d.opt.BufferSize, d.opt.Buffers), out: directio.NewBlocks(outBlockSize)}
 			for i := range next {
-				results <- result{i, copy(i, bufs)}
+				results <- result{i, copy(i, mem)}
 			}
 		}()
 	}
@@ -476,12 +500,9 @@ func (d *Dock) finish(ctx context.Context, batch []copied, r *run) {
 	}
 	var ready []copied
 	for _, c := range batch {
-		d.update(c.job, StateVerifying, c.job.file.Size, nil)
-		if err := d.adopt(ctx, c.p, c.digest); err != nil {
-			fail(c.job, err)
-			continue
+		if c.verified || d.verify(ctx, &c, r) {
+			ready = append(ready, c)
 		}
-		ready = append(ready, c)
 	}
 	if len(ready) == 0 {
 		return
@@ -549,7 +570,7 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 	if err != nil {
 		return copied{}, err
 	}
-	out, h, offset, err := p.open(k, d.store.Blobs().SealKey())
+	out, h, offset, err := p.open(k, d.store.Blobs().SealKey(), j.mem.out, !d.cachedWrites)
 	if err != nil {
 		return copied{}, err
 	}
@@ -558,7 +579,7 @@ func (d *Dock) copyFile(ctx context.Context, j fileJob) (copied, error) {
 		err = out.finish()
 	}
 	if err != nil {
-		out.f.Close()
+		out.close()
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, device.ErrChanged) {
 			p.discard() // a full disk or a moving file: nothing worth resuming
 		}
@@ -589,10 +610,10 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *copyOut, h h
 	if d.wrapOut != nil {
 		dst = d.wrapOut(dst)
 	}
-	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, j.bufs, func(w int) {
+	n, err := pipeCopy(ctx, io.LimitReader(src, j.file.Size-offset), dst, h, j.mem.pipe, func(w int) {
 		done += int64(w)
 		sinceCheckpoint += int64(w)
-		if sinceCheckpoint >= d.opt.CheckpointEvery && ck.start(out.durable(done)) {
+		if sinceCheckpoint >= d.opt.CheckpointEvery && ck.start(out.durable()) {
 			sinceCheckpoint = 0
 		}
 		if now := time.Now(); meter.due(now) {
@@ -604,8 +625,11 @@ func (d *Dock) pump(ctx context.Context, j fileJob, p partial, out *copyOut, h h
 		err = ckErr
 	}
 	if err != nil {
-		if !errors.Is(err, syscall.ENOSPC) {
-			_ = p.checkpoint(out.f, j.key(), out.durable(done)) // keep what is durable for the next docking
+		if errors.Is(err, syscall.ENOSPC) {
+			out.stop() // the copy is dropped
+		} else {
+			out.flush()                                     // what was read reaches the file: a resumed copy starts after it
+			_ = p.checkpoint(out.f, j.key(), out.durable()) // keep what is durable for the next docking
 		}
 		return n, fmt.Errorf("copy %s: %w", device.DisplayPath(j.file.Path), err)
 	}
@@ -635,6 +659,19 @@ func (d *Dock) seal(ctx context.Context, j fileJob, out *os.File) error {
 			j.file.Size, cur.Size, j.file.ModTime.Format(time.RFC3339Nano), cur.ModTime.Format(time.RFC3339Nano))
 	}
 	return nil
+}
+
+// verify re-reads the copy from the disk and moves it into the blob store
+// (adopt); a copy that fails is reported failed.
+func (d *Dock) verify(ctx context.Context, c *copied, r *run) bool {
+	d.update(c.job, StateVerifying, c.job.file.Size, nil)
+	if err := d.adopt(ctx, c.p, c.digest); err != nil {
+		r.fail(&r.sum.Failed, device.DisplayPath(c.job.file.Path), err)
+		d.update(c.job, StateFailed, 0, func(u *Update) { u.Error = err.Error() })
+		return false
+	}
+	c.verified = true
+	return true
 }
 
 // adopt moves the verified copy into the blob store. Content already there

@@ -73,8 +73,16 @@ func bigContent(n int) string {
 
 // A recorder unplugged mid-file: the file fails with the reason, nothing is
 // marked done, and the next docking resumes from the last durable offset
-// instead of copying the whole file again.
+// instead of copying the whole file again — with copies written past the
+// page cache (O_DIRECT, where a resumed copy's last block is read back and
+// written again) and through it.
 func TestReadErrorMidFileThenResume(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cachedWrites=%v", cached), func(t *testing.T) { readErrorMidFileThenResume(t, cached) })
+	}
+}
+
+func readErrorMidFileThenResume(t *testing.T, cached bool) {
 	e := newEnv(t)
 	root := t.TempDir()
 	content := bigContent(5 << 20)
@@ -84,6 +92,7 @@ func TestReadErrorMidFileThenResume(t *testing.T) {
 	var read atomic.Int64
 	broken := faultyFS{DirFS: dir, path: "DCIM/20261120_101530_0001.MP4", failAfter: 3<<20 + 12345, read: &read}
 	d, _ := e.dock(t, Options{BufferSize: 64 << 10, CheckpointEvery: 1 << 20})
+	d.cachedWrites = cached
 	sum, _ := d.Ingest(context.Background(), Recorder{Source: msc.New(broken, device.Info{}), Label: "card"})
 	if sum.OK() || len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Err, "unplugged") {
 		t.Fatalf("summary %+v", sum)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"lawtrail/casework"
+	"lawtrail/directio"
 	"lawtrail/sealstream"
 	"lawtrail/store"
 )
@@ -45,12 +46,13 @@ func stateOf(k casework.SourceKey, synced int64) partialState {
 	return partialState{Serial: k.DeviceSerial, Path: []byte(k.RawPath()), Size: k.Size, MtimeNS: k.ModTime.UnixNano(), Synced: synced}
 }
 
-// copyOut is the file a copy writes into: the partial copy, written
-// through a sealing writer on a sealed store (no recorder byte reaches the
-// disk in plaintext).
+// copyOut is the file a copy writes into: the partial copy, written in
+// blocks that bypass the page cache (directio), through a sealing writer
+// on a sealed store (no recorder byte reaches the disk in plaintext).
 type copyOut struct {
-	f  *os.File
-	sw *sealstream.Writer // nil on a plaintext store
+	f   *os.File
+	out *directio.Writer
+	sw  *sealstream.Writer // nil on a plaintext store
 }
 
 // writer is where the copied bytes go.
@@ -58,76 +60,127 @@ func (c *copyOut) writer() io.Writer {
 	if c.sw != nil {
 		return c.sw
 	}
-	return c.f
+	return c.out
 }
 
-// durable is how many of the done bytes are in the file (a sealing writer
-// hands only whole chunks on); after an fsync they survive a crash. Called
-// from the goroutine that writes.
-func (c *copyOut) durable(done int64) int64 {
-	if c.sw != nil {
-		return c.sw.Flushed()
+// durable is how many copied bytes the file holds whole (on a sealed store
+// whole chunks, and never the final one: only finish writes it); after an
+// fsync they survive a crash and a resumed copy starts after them.
+func (c *copyOut) durable() int64 {
+	n := c.out.Written()
+	if c.sw == nil {
+		return n
 	}
-	return done
+	if n < sealstream.HeaderSize {
+		return 0
+	}
+	return (n - sealstream.HeaderSize) / (sealstream.ChunkSize + sealstream.TagSize) * sealstream.ChunkSize
 }
 
-// finish seals the last chunk.
+// finish seals the last chunk and writes every byte still held.
 func (c *copyOut) finish() error {
 	if c.sw != nil {
-		return c.sw.Close()
+		if err := c.sw.Close(); err != nil {
+			c.out.Stop()
+			return err
+		}
 	}
-	return nil
+	return c.out.Finish()
+}
+
+// flush writes what the copy holds after a failure that did not come from
+// the disk (a recorder unplugged, a docking stopped) and writes nothing
+// more; a sealing writer's unfinished chunk is left out. A failed write
+// only leaves fewer bytes durable.
+func (c *copyOut) flush() { _ = c.out.Finish() }
+
+// stop waits for the writes under way and drops what is still held.
+func (c *copyOut) stop() { c.out.Stop() }
+
+// close stops the writes and closes the file.
+func (c *copyOut) close() {
+	c.out.Stop()
+	c.f.Close()
 }
 
 // open returns the copy file positioned to continue, the hash of its bytes
 // so far and their count. A partial copy of another version of the file (or
 // none), or one that does not authenticate, starts from zero. With key the
-// copy is sealed.
-func (p partial) open(k casework.SourceKey, key *sealstream.Key) (*copyOut, hash.Hash, int64, error) {
-	h := sha256.New()
-	resumeAt := p.resumable(k)
+// copy is sealed. mem is the copier's output blocks; tryDirect asks for
+// writes that bypass the page cache.
+func (p partial) open(k casework.SourceKey, key *sealstream.Key, mem directio.Blocks, tryDirect bool) (*copyOut, hash.Hash, int64, error) {
 	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("open partial copy: %w", err)
 	}
-	out := &copyOut{f: f}
+	h := sha256.New()
+	var sw *sealstream.Writer
+	var resumeAt int64
 	if key != nil {
-		resumeAt -= resumeAt % sealstream.ChunkSize
-		if resumeAt > 0 {
-			if out.sw, err = sealstream.ResumeWriter(f, key, resumeAt, func(b []byte) error { h.Write(b); return nil }); err == nil {
-				return out, h, resumeAt, nil
-			}
-			h.Reset() // damaged or from another key: start over
-		}
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, nil, 0, fmt.Errorf("cut partial copy: %w", err)
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			f.Close()
-			return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
-		}
-		if out.sw, err = sealstream.NewWriter(f, key, nil); err != nil {
-			f.Close()
+		sw, resumeAt, err = p.resumeSealed(f, k, key, h)
+	} else {
+		resumeAt, err = p.resumePlain(f, k, h)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, 0, err
+	}
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
+	}
+	out := &copyOut{f: f, sw: sw}
+	if out.out, err = directio.NewWriter(f, end, mem, tryDirect); err != nil {
+		f.Close()
+		return nil, nil, 0, err
+	}
+	if key == nil {
+		return out, h, resumeAt, nil
+	}
+	if sw == nil { // starting over: the header goes first
+		if out.sw, err = sealstream.NewWriter(out.out, key, nil); err != nil {
+			out.close()
 			return nil, nil, 0, fmt.Errorf("seal partial copy: %w", err)
 		}
 		return out, h, 0, nil
 	}
+	sw.SetOutput(out.out)
+	return out, h, resumeAt, nil
+}
+
+// resumeSealed continues a sealed partial copy from its last whole chunk
+// that authenticates, hashing what it keeps; it returns a nil writer (and
+// an empty file) when the copy starts over.
+func (p partial) resumeSealed(f *os.File, k casework.SourceKey, key *sealstream.Key, h hash.Hash) (*sealstream.Writer, int64, error) {
+	resumeAt := p.resumable(k)
+	resumeAt -= resumeAt % sealstream.ChunkSize
+	if resumeAt > 0 {
+		sw, err := sealstream.ResumeWriter(f, key, resumeAt, func(b []byte) error { h.Write(b); return nil })
+		if err == nil {
+			return sw, resumeAt, nil
+		}
+		h.Reset() // damaged or from another key: start over
+	}
+	if err := f.Truncate(0); err != nil {
+		return nil, 0, fmt.Errorf("cut partial copy: %w", err)
+	}
+	return nil, 0, nil
+}
+
+// resumePlain cuts a plaintext partial copy back to its durable bytes and
+// hashes them.
+func (p partial) resumePlain(f *os.File, k casework.SourceKey, h hash.Hash) (int64, error) {
+	resumeAt := p.resumable(k)
 	if err := f.Truncate(resumeAt); err != nil {
-		f.Close()
-		return nil, nil, 0, fmt.Errorf("cut partial copy to %d: %w", resumeAt, err)
+		return 0, fmt.Errorf("cut partial copy to %d: %w", resumeAt, err)
 	}
 	if resumeAt > 0 {
-		if _, err := io.Copy(h, io.LimitReader(f, resumeAt)); err != nil {
-			f.Close()
-			return nil, nil, 0, fmt.Errorf("re-hash partial copy: %w", err)
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, resumeAt)); err != nil {
+			return 0, fmt.Errorf("re-hash partial copy: %w", err)
 		}
 	}
-	if _, err := f.Seek(resumeAt, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, 0, fmt.Errorf("seek partial copy: %w", err)
-	}
-	return out, h, resumeAt, nil
+	return resumeAt, nil
 }
 
 // maxSidecar bounds a partial copy's sidecar (a path and four numbers); a

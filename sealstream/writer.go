@@ -100,6 +100,12 @@ func (w *Writer) seal(plain []byte, final bool) error {
 	return nil
 }
 
+// SetOutput makes w hand the chunks it seals from now on to out instead of
+// the writer it was made with. out must continue the same stream where that
+// writer left off: for instance a faster writer over the same file,
+// positioned at its end, after ResumeWriter.
+func (w *Writer) SetOutput(out io.Writer) { w.w = out }
+
 // Flushed returns how many plaintext bytes have been sealed and handed to the
 // underlying writer: a multiple of ChunkSize before Close, all of them after.
 func (w *Writer) Flushed() int64 { return w.flushed }

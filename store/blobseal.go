@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"lawtrail/directio"
 	"lawtrail/evidence"
 	"lawtrail/sealstream"
 )
@@ -92,6 +93,49 @@ func (s *BlobStore) plaintext(path string) (io.Reader, *os.File, error) {
 	return r, f, nil
 }
 
+// wholeReadBlock is the most a whole-file read holds in each of its two
+// blocks.
+const wholeReadBlock = 2 << 20
+
+// readWhole opens the blob file at path to be read once, front to back, as
+// verification and Check do: past the page cache where the file system
+// allows it (package directio), the next block read while this one is
+// decrypted or hashed. On a sealed store each chunk is authenticated as it
+// is read.
+func (s *BlobStore) readWhole(path string) (io.Reader, io.Closer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	d := directio.NewReader(f, fi.Size(), directio.NewBlocksFor(fi.Size(), wholeReadBlock))
+	c := wholeFile{f: f, d: d}
+	if s.key == nil {
+		return io.NewSectionReader(d, 0, fi.Size()), c, nil
+	}
+	r, err := sealstream.NewReader(d, fi.Size(), s.key)
+	if err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("%w (%w)", ErrBlobCorrupt, err)
+	}
+	return r, c, nil
+}
+
+// wholeFile closes what readWhole opened.
+type wholeFile struct {
+	f *os.File
+	d *directio.Reader
+}
+
+func (w wholeFile) Close() error {
+	w.d.Close()
+	return w.f.Close()
+}
+
 // writeTo wraps a temporary blob file so what is written to it is sealed
 // on a sealed store; finish seals the last chunk.
 func (s *BlobStore) writeTo(f *os.File) (w io.Writer, finish func() error, err error) {
@@ -108,7 +152,7 @@ func (s *BlobStore) writeTo(f *os.File) (w io.Writer, finish func() error, err e
 // authenticate reads a sealed file through and checks every chunk's tag:
 // a file that authenticates holds exactly the bytes its writer sealed.
 func (s *BlobStore) authenticate(ctx context.Context, path string) error {
-	r, f, err := s.plaintext(path)
+	r, f, err := s.readWhole(path)
 	if err != nil {
 		return err
 	}
@@ -228,7 +272,7 @@ func (s *BlobStore) dropPlaintextPartials() error {
 
 // hashPlaintext hashes the plaintext of the blob file at path.
 func (s *BlobStore) hashPlaintext(ctx context.Context, path string) (evidence.Digest, error) {
-	r, f, err := s.plaintext(path)
+	r, f, err := s.readWhole(path)
 	if err != nil {
 		return evidence.Digest{}, err
 	}
