@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // testKDF keeps argon2id cheap in tests; the parameters travel with the file.
@@ -120,5 +123,19 @@ func TestKeyIDIsStableAndDistinct(t *testing.T) {
 	}
 	if a.ID() == b.ID() {
 		t.Fatal("two keys share an id")
+	}
+}
+
+// Warming argon2's memory (warmArgon2Memory) changes only where its pages
+// come from: the key derived is argon2id's, byte for byte, for a first
+// derivation on fresh memory and for a second on memory a first freed.
+func TestDeriveKEKIsArgon2id(t *testing.T) {
+	p := KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 2}
+	salt := []byte("0123456789abcdef")
+	for i, pass := range []string{"终端口令", "another passphrase"} {
+		want := argon2.IDKey([]byte(pass), salt, p.Time, p.MemoryKiB, p.Threads, chacha20poly1305.KeySize)
+		if got := deriveKEK([]byte(pass), salt, p); !bytes.Equal(got, want) {
+			t.Fatalf("derivation %d: %x, argon2id gives %x", i, got, want)
+		}
 	}
 }
