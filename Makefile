@@ -87,7 +87,8 @@ screenshots: deps
 ## BenchmarkAgencyCatchUp in ./sync/client/, target ≥ 0.5).
 ## The docking benchmarks write about 16 GiB to the temp folder (BenchmarkDockVsStockTools:
 ## lawtrailctl ingest against cp -r && sync + openssl dgst on all cores, 1 and 4 GiB sets,
-## with the machine's fsync'd write, SHA-256 and footage-cipher speeds beside it).
+## with the machine's fsync'd write, the disk written and read back past the page cache (docking's
+## floor), SHA-256 and footage-cipher speeds beside it).
 bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
