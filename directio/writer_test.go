@@ -14,7 +14,7 @@ import (
 // resumed copy (whose last block is read back and written again). Both
 // with O_DIRECT (the test's folder is on ext4 or tmpfs, which allow it)
 // and through the cache.
-func TestDirectOutWritesExactlyTheBytes(t *testing.T) {
+func TestWriterWritesExactlyTheBytes(t *testing.T) {
 	const block = 64 << 10
 	mem := NewBlocks(block)
 	for _, direct := range []bool{true, false} {
@@ -65,7 +65,7 @@ func TestDirectOutWritesExactlyTheBytes(t *testing.T) {
 
 // A failing disk: the write's error comes back from a later Write or from
 // finish, and Written never counts a block that was not written.
-func TestDirectOutReportsAFailedWrite(t *testing.T) {
+func TestWriterReportsAFailedWrite(t *testing.T) {
 	const block = 8 << 10
 	path := filepath.Join(t.TempDir(), "copy")
 	f, err := os.Create(path)
