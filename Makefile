@@ -88,7 +88,8 @@ screenshots: deps
 ## The docking benchmarks write about 16 GiB to the temp folder (BenchmarkDockVsStockTools:
 ## lawtrailctl ingest against cp -r && sync + openssl dgst on all cores, 1 and 4 GiB sets,
 ## with the machine's fsync'd write, the disk written and read back past the page cache (docking's
-## floor), SHA-256 and footage-cipher speeds beside it).
+## floor), SHA-256 and footage-cipher speeds beside it, and the stock tools again reading their copies
+## back from the disk as docking does).
 bench: deps-usb
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 2s ./evidence/ ./store/
 	$(GO) test -tags ci -run '^$$' -bench . -benchtime 1x ./app/
