@@ -11,6 +11,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// diskFolder is a temporary folder whose files live on a disk, not in the
+// page cache: the test's temporary folder, or where that is tmpfs (whose
+// files are page-cache pages) one beside the package's sources.
+func diskFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if onTmpfs(t, dir) {
+		var err error
+		if dir, err = os.MkdirTemp(".", "disk-test-"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	if onTmpfs(t, dir) {
+		t.Fatalf("%s is on tmpfs too: no folder on a disk to test the page cache with", dir)
+	}
+	return dir
+}
+
+func onTmpfs(t *testing.T, dir string) bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Type == unix.TMPFS_MAGIC
+}
+
 // residentPages counts the pages of the file at path in the page cache.
 func residentPages(t *testing.T, path string) (resident, total int) {
 	t.Helper()
@@ -43,15 +70,8 @@ func residentPages(t *testing.T, path string) (resident, total int) {
 // (the test can see them). With copies written through the cache, as where
 // the file system refuses O_DIRECT, docking still stores and checks.
 func TestDockingLeavesNothingInThePageCache(t *testing.T) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(t.TempDir(), &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Type == unix.TMPFS_MAGIC {
-		t.Skip("the test folder is on tmpfs, whose files live in the page cache: nothing to tell apart")
-	}
 	for _, cached := range []bool{false, true} {
-		e := newEnv(t)
+		e := newEnvIn(t, diskFolder(t))
 		root := t.TempDir()
 		content := bigContent(9<<20 + 12345)
 		writeTree(t, root, map[string]string{"DCIM/20261120_101530_0001.MP4": content})

@@ -25,7 +25,12 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	dir := t.TempDir()
+	return newEnvIn(t, t.TempDir())
+}
+
+// newEnvIn is newEnv with the data folder in dir.
+func newEnvIn(t testing.TB, dir string) *env {
+	t.Helper()
 	key, err := store.InitTerminal(context.Background(), dir, store.TerminalSetup{
 		TerminalName: "采集站-1", AgencyName: "某区市场监督管理局", OfficerID: "clerk1", OfficerName: "王五",
 		Roles: []casework.Role{casework.RoleAdmin, casework.RoleClerk}, Passphrase: []byte("terminal pass"), PIN: []byte("123456"),
