@@ -21,16 +21,11 @@ type Reader struct {
 	block  int64 // the blocks' length
 
 	mu      sync.Mutex
-	cur     []byte // the block in hand, cur[:curLen] valid
-	curOff  int64  // its offset, -1 for none
-	next    []byte // the other block, being read ahead when ahead != nil
-	ahead   chan readResult
+	cur     []byte     // the block in hand (valid up to the end of the file)
+	curOff  int64      // its offset, -1 for none
+	next    []byte     // the other block, being read ahead when ahead != nil
+	ahead   chan error // the read ahead's outcome
 	aheadAt int64
-}
-
-type readResult struct {
-	n   int
-	err error
 }
 
 // NewReader reads f, of size bytes, with mem's blocks; for a file smaller
@@ -44,14 +39,9 @@ func NewReader(f *os.File, size int64, mem Blocks) *Reader {
 func newReader(f *os.File, size int64, mem Blocks, tryDirect bool) *Reader {
 	r := &Reader{f: f, size: size, curOff: -1}
 	if tryDirect {
-		if align, ok := enableDirect(f); ok && align <= maxAlign && len(mem[0])%align == 0 {
-			r.direct = true
-		} else if ok {
-			disableDirect(f)
-		}
+		_, r.direct = useDirect(f, len(mem[0]))
 	}
-	need := (size + maxAlign - 1) / maxAlign * maxAlign
-	r.block = min(int64(len(mem[0])), max(need, maxAlign))
+	r.block = blockFor(size, int64(len(mem[0])))
 	r.cur, r.next = mem[0][:r.block], mem[1][:r.block]
 	return r
 }
@@ -85,12 +75,12 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 // when it is that one) and reads the one after it ahead.
 func (r *Reader) load(at int64) error {
 	if r.ahead != nil {
-		res := <-r.ahead
+		err := <-r.ahead
 		r.ahead = nil
 		if r.aheadAt == at {
-			if res.err != nil {
+			if err != nil {
 				r.curOff = -1
-				return res.err
+				return err
 			}
 			r.cur, r.next = r.next, r.cur
 			r.curOff = at
@@ -111,10 +101,10 @@ func (r *Reader) readAhead(at int64) {
 	if at >= r.size {
 		return
 	}
-	ch := make(chan readResult, 1)
+	ch := make(chan error, 1)
 	r.ahead, r.aheadAt = ch, at
 	buf := r.next
-	go func() { ch <- readResult{err: r.readBlock(buf, at)} }()
+	go func() { ch <- r.readBlock(buf, at) }()
 }
 
 // readBlock fills buf with the block at at: the whole block, or up to the

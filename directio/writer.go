@@ -55,8 +55,27 @@ const maxAlign = 4096
 // NewBlocksFor allocates blocks for a file of fileSize bytes: at most most
 // bytes each (a multiple of 4096), fewer for a smaller file.
 func NewBlocksFor(fileSize int64, most int) Blocks {
-	need := (fileSize + maxAlign - 1) / maxAlign * maxAlign
-	return NewBlocks(int(min(int64(most), max(need, maxAlign))))
+	return NewBlocks(int(blockFor(fileSize, int64(most))))
+}
+
+// blockFor is the block a file of size bytes needs: size rounded up to
+// maxAlign, at least maxAlign and at most most.
+func blockFor(size, most int64) int64 {
+	return min(most, max(roundUp(size, maxAlign), maxAlign))
+}
+
+func roundUp(n, to int64) int64 { return (n + to - 1) / to * to }
+
+// useDirect turns O_DIRECT on for f when the file system allows it and
+// blocks of blockLen bytes (allocated at maxAlign) meet its alignment; it
+// returns that alignment, or false with f as it was.
+func useDirect(f *os.File, blockLen int) (align int, ok bool) {
+	align, ok = enableDirect(f)
+	if ok && (align > maxAlign || blockLen%align != 0) {
+		disableDirect(f)
+		return 0, false
+	}
+	return align, ok
 }
 
 // alignedBlock returns size bytes starting at a multiple of align.
@@ -73,10 +92,8 @@ func alignedBlock(size, align int) []byte {
 func NewWriter(f *os.File, start int64, mem Blocks, tryDirect bool) (*Writer, error) {
 	d := &Writer{f: f, align: 1, free: make(chan []byte, 1), queue: make(chan outBlock, 1), done: make(chan struct{})}
 	if tryDirect {
-		if align, ok := enableDirect(f); ok && align <= maxAlign && len(mem[0])%align == 0 {
+		if align, ok := useDirect(f, len(mem[0])); ok {
 			d.direct, d.align = true, align
-		} else if ok {
-			disableDirect(f)
 		}
 	}
 	d.base = start - start%int64(d.align)
@@ -167,7 +184,8 @@ func (d *Writer) failed() error {
 func (d *Writer) Written() int64 { return d.written.Load() }
 
 // Stop waits for the blocks handed on and writes nothing more; the bytes
-// still gathered are dropped. It is safe to call more than once.
+// still gathered are dropped. It is safe to call more than once; Write
+// must not follow it.
 func (d *Writer) Stop() {
 	if d.stopped {
 		return
@@ -189,20 +207,15 @@ func (d *Writer) Finish() error {
 		return nil
 	}
 	end := d.base + int64(n)
-	if !d.direct {
-		if _, err := d.f.WriteAt(d.fill, d.base); err != nil {
-			return err
-		}
-		d.written.Store(end)
-		return nil
-	}
-	padded := (n + d.align - 1) / d.align * d.align
+	padded := int(roundUp(int64(n), int64(d.align))) // n itself through the cache
 	clear(d.fill[n:padded])
 	if err := d.writeAt(d.fill[:padded], d.base); err != nil {
 		return err
 	}
-	if err := d.f.Truncate(end); err != nil {
-		return err
+	if padded > n {
+		if err := d.f.Truncate(end); err != nil {
+			return err
+		}
 	}
 	d.written.Store(end)
 	return nil
