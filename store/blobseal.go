@@ -73,24 +73,43 @@ func (s *BlobStore) OpenAt(d evidence.Digest) (*BlobReader, error) {
 
 // plaintext opens the blob file at path as a stream of its plaintext.
 func (s *BlobStore) plaintext(path string) (io.Reader, *os.File, error) {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	if s.key == nil {
 		return f, f, nil
 	}
-	fi, err := f.Stat()
+	r, err := s.unseal(f, size)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	r, err := sealstream.NewReader(f, fi.Size(), s.key)
+	return r, f, nil
+}
+
+// openSized opens the file at path and tells its size.
+func openSized(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%w (%w)", ErrBlobCorrupt, err)
+		return nil, 0, err
 	}
-	return r, f, nil
+	return f, fi.Size(), nil
+}
+
+// unseal is the plaintext of a sealed blob file of size bytes read through
+// ra; a file that does not open as sealed is ErrBlobCorrupt.
+func (s *BlobStore) unseal(ra io.ReaderAt, size int64) (io.Reader, error) {
+	r, err := sealstream.NewReader(ra, size, s.key)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%w)", ErrBlobCorrupt, err)
+	}
+	return r, nil
 }
 
 // wholeReadBlock is the most a whole-file read holds in each of its two
@@ -103,24 +122,19 @@ const wholeReadBlock = 2 << 20
 // decrypted or hashed. On a sealed store each chunk is authenticated as it
 // is read.
 func (s *BlobStore) readWhole(path string) (io.Reader, io.Closer, error) {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	d := directio.NewReader(f, fi.Size(), directio.NewBlocksFor(fi.Size(), wholeReadBlock))
+	d := directio.NewReader(f, size, directio.NewBlocksFor(size, wholeReadBlock))
 	c := wholeFile{f: f, d: d}
 	if s.key == nil {
-		return io.NewSectionReader(d, 0, fi.Size()), c, nil
+		return io.NewSectionReader(d, 0, size), c, nil
 	}
-	r, err := sealstream.NewReader(d, fi.Size(), s.key)
+	r, err := s.unseal(d, size)
 	if err != nil {
 		c.Close()
-		return nil, nil, fmt.Errorf("%w (%w)", ErrBlobCorrupt, err)
+		return nil, nil, err
 	}
 	return r, c, nil
 }
