@@ -71,10 +71,7 @@ func (c *copyOut) durable() int64 {
 	if c.sw == nil {
 		return n
 	}
-	if n < sealstream.HeaderSize {
-		return 0
-	}
-	return (n - sealstream.HeaderSize) / (sealstream.ChunkSize + sealstream.TagSize) * sealstream.ChunkSize
+	return sealstream.WholeChunks(n)
 }
 
 // finish seals the last chunk and writes every byte still held.

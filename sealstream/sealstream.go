@@ -167,6 +167,16 @@ func SealedSize(plain int64) int64 {
 	return s
 }
 
+// WholeChunks is how many plaintext bytes the whole non-final chunks
+// within the first n bytes of a sealed file hold: what a Writer has handed
+// on of a file still being written, which ResumeWriter can continue from.
+func WholeChunks(n int64) int64 {
+	if n < HeaderSize {
+		return 0
+	}
+	return (n - HeaderSize) / sealedFull * ChunkSize
+}
+
 // PlainSize returns the plaintext size of a sealed file of sealed bytes, or
 // an error wrapping ErrSize if no plaintext seals to that size.
 func PlainSize(sealed int64) (int64, error) {

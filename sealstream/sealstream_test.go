@@ -734,3 +734,43 @@ func TestConcurrentReadAt(t *testing.T) {
 		}
 	}
 }
+
+// WholeChunks, applied to the bytes a Writer has handed on, is what it has
+// flushed, at every step of a write; and a file cut there resumes.
+func TestWholeChunksOfAFileBeingWritten(t *testing.T) {
+	k := testKey(t, 3)
+	var sealed bytes.Buffer
+	w, err := NewWriter(&sealed, k, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for written := 0; written < 5*ChunkSize; {
+		n := 1 + rng.IntN(ChunkSize)
+		if _, err := w.Write(make([]byte, n)); err != nil {
+			t.Fatal(err)
+		}
+		written += n
+		if got := WholeChunks(int64(sealed.Len())); got != w.Flushed() {
+			t.Fatalf("after %d bytes: WholeChunks(%d) = %d, the writer flushed %d", written, sealed.Len(), got, w.Flushed())
+		}
+	}
+	done := WholeChunks(int64(sealed.Len()))
+	path := filepath.Join(t.TempDir(), "cut")
+	if err := os.WriteFile(path, sealed.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := ResumeWriter(f, k, done, nil); err != nil {
+		t.Fatalf("resume at WholeChunks = %d: %v", done, err)
+	}
+	for _, n := range []int64{0, 1, HeaderSize - 1} {
+		if WholeChunks(n) != 0 {
+			t.Fatalf("WholeChunks(%d) = %d, want 0", n, WholeChunks(n))
+		}
+	}
+}
